@@ -1,0 +1,41 @@
+# Parley: `make run` serves the product on embedded defaults; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: install run test lint bench clean
+
+# Create .venv and install the locked versions (requirements.lock, compiled from pyproject.toml).
+$(INSTALLED): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv \
+		&& $(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock \
+		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py serve --port $(PORT)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+# Refresh the lock after editing pyproject.toml's dependencies.
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.11 -q -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""The people who answer: agent profiles on Django's user, teams, inbox membership, canned replies."""
+
+from django.conf import settings
+from django.db import models
+
+from conversations.models import Inbox
+
+
+class AgentProfile(models.Model):
+    class Availability(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    display_name = models.CharField(max_length=120, blank=True)
+    avatar_url = models.URLField(blank=True)
+    availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    live_capacity = models.PositiveSmallIntegerField(default=3, help_text="Concurrent live chat sessions.")
+    messaging_capacity = models.PositiveSmallIntegerField(
+        default=25, help_text="Concurrent messaging conversations."
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxMembership(models.Model):
+    """Which agents work which inbox: the agent desk shows and routes only these."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "agent"], name="inbox_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} in {self.inbox}"
+
+
+class CannedResponse(models.Model):
+    """A saved reply, inserted in the composer by typing `/short_code`."""
+
+    short_code = models.SlugField(max_length=50, unique=True)
+    content = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["short_code"]
+
+    def __str__(self) -> str:
+        return f"/{self.short_code}"

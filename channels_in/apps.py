@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelsInConfig(AppConfig):
+    name = "channels_in"
+    verbose_name = "Channels"

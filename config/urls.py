@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from config import health
+
+admin.site.site_header = "Parley administration"
+admin.site.site_title = "Parley"
+admin.site.index_title = "Run the business"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+]

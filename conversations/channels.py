@@ -1,0 +1,63 @@
+"""The registry between the core and whatever speaks a provider's language.
+
+The core never imports channels_in: channels_in registers one sender per channel type when its
+app is ready, and the outbound delivery service asks this registry. A channel type with no
+registered sender (before its adapter exists) keeps its messages queued, never lost.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .models import ChannelType, Message
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    """What a provider answered when it accepted a message."""
+
+    provider_message_id: str
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str, *, code: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class TransientDeliveryError(DeliveryError):
+    """Timeouts, rate limits and 5xx: worth another attempt, after `retry_after` seconds if given."""
+
+    def __init__(self, reason: str, *, code: str = "", retry_after: float | None = None) -> None:
+        super().__init__(reason, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The provider refused for good (bad number, blocked, outside the window): fail at once."""
+
+
+class OutboundSender(Protocol):
+    def send(self, message: Message) -> SendReceipt: ...
+
+
+# Channels whose replies reach the customer over Parley's own websocket: no provider call.
+PUSH_CHANNEL_TYPES = frozenset({ChannelType.WEB_WIDGET})
+
+_senders: dict[str, OutboundSender] = {}
+
+
+def needs_provider_delivery(channel_type: str) -> bool:
+    return channel_type not in PUSH_CHANNEL_TYPES
+
+
+def register_sender(channel_type: str, sender: OutboundSender) -> None:
+    _senders[channel_type] = sender
+
+
+def unregister_sender(channel_type: str) -> None:
+    _senders.pop(channel_type, None)
+
+
+def sender_for(channel_type: str) -> OutboundSender | None:
+    return _senders.get(channel_type)

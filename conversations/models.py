@@ -1,0 +1,369 @@
+"""Parley's core records: who the customers are, where they write, and what was said.
+
+The conversation is a persistent thread; live sessions are synchronous stretches inside it.
+Messages are numbered per conversation by `seq` (gap-free, assigned under the conversation's row
+lock by conversations.services). Uniqueness that protects ingest lives in database constraints.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ChannelType(models.TextChoices):
+    WEB_WIDGET = "web_widget", "Web widget"
+    SMS = "sms", "SMS (Twilio)"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    MESSENGER = "messenger", "Facebook Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    TELEGRAM = "telegram", "Telegram"
+    API = "api", "API"
+
+
+class Contact(models.Model):
+    """A customer. One contact may reach the business on many channels (see ContactIdentity)."""
+
+    name = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, e.g. +14155550100")
+    avatar_url = models.URLField(blank=True)
+    external_id = models.CharField(
+        max_length=255, blank=True, help_text="The business's own user id, for identified visitors."
+    )
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"Contact #{self.pk}"
+
+
+class Inbox(models.Model):
+    """One channel the business listens on: a widget, an SMS number, a WhatsApp number, a page."""
+
+    class Mode(models.TextChoices):
+        LIVE = "live", "Live chat (sessions that end)"
+        MESSAGING = "messaging", "Messaging (persistent threads)"
+
+    class ReopenPolicy(models.TextChoices):
+        REOPEN_LAST = "reopen_last", "Reopen the last conversation"
+        START_NEW = "start_new", "Start a new conversation"
+
+    name = models.CharField(max_length=120)
+    channel_type = models.CharField(max_length=20, choices=ChannelType.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.MESSAGING)
+    config = models.JSONField(
+        default=dict, blank=True, help_text="Per-channel settings: phone number, page id, API credentials."
+    )
+    public_key = models.CharField(
+        max_length=40,
+        unique=True,
+        default=new_public_key,
+        editable=False,
+        help_text="Names the inbox in the widget tag and in webhook URLs; not a secret.",
+    )
+    session_timeout = models.DurationField(
+        default=settings.PARLEY_DEFAULT_SESSION_TIMEOUT, help_text="Live mode: idle time that ends a session."
+    )
+    greeting = models.TextField(blank=True)
+    reopen_policy = models.CharField(
+        max_length=12, choices=ReopenPolicy.choices, default=ReopenPolicy.REOPEN_LAST
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "inboxes"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactIdentity(models.Model):
+    """How a contact is known on one inbox: phone number, page-scoped id, WhatsApp id, visitor id."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="identities")
+    source_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "contact identities"
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "source_id"], name="identity_inbox_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} on {self.inbox}"
+
+
+class Label(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    color = models.CharField(max_length=7, default="#6b7280", help_text="CSS hex colour, e.g. #2563eb")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending (waiting on the customer)"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    class Priority(models.IntegerChoices):
+        NONE = 0, "None"
+        LOW = 1, "Low"
+        MEDIUM = 2, "Medium"
+        HIGH = 3, "High"
+        URGENT = 4, "Urgent"
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    # A string reference, not an import: the core never imports the agents app.
+    team = models.ForeignKey(
+        "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(default=0, help_text="seq of the newest message.")
+    last_activity_at = models.DateTimeField()
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Since when the customer has waited for a reply; empty when not."
+    )
+    contact_last_read_seq = models.PositiveBigIntegerField(default=0)
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [
+            models.Index(fields=["inbox", "status", "-last_activity_at"], name="conv_inbox_status_activity"),
+            models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_status_act"),
+            models.Index(
+                fields=["contact", "inbox", "-last_activity_at"], name="conv_contact_inbox_activity"
+            ),
+            models.Index(fields=["snoozed_until"], condition=Q(status="snoozed"), name="conv_snoozed_until"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
+                name="conv_snoozed_has_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.contact} on {self.inbox}"
+
+
+class Message(models.Model):
+    class SenderKind(models.TextChoices):
+        CONTACT = "contact", "Contact"
+        AGENT = "agent", "Agent"
+        BOT = "bot", "Bot"
+        SYSTEM = "system", "System"
+
+    class ContentType(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+        FILE = "file", "File"
+        GIF = "gif", "GIF"
+        SYSTEM = "system", "System"
+
+    class DeliveryStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # Denormalised from the conversation so ids can be unique per inbox in the database.
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    sender_kind = models.CharField(max_length=8, choices=SenderKind.choices)
+    sender_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_private = models.BooleanField(
+        default=False, help_text="For agents only (notes, activity); never sent to the customer."
+    )
+    content_type = models.CharField(max_length=8, choices=ContentType.choices, default=ContentType.TEXT)
+    body = models.TextField(blank=True)
+    # NULL, not "", when absent: the per-inbox unique constraints below must ignore absent ids.
+    client_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENT
+    )
+    provider_error_code = models.CharField(max_length=32, blank=True)
+    provider_error = models.TextField(blank=True, help_text="The provider's reason, in words.")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_conversation_seq_unique"),
+            models.UniqueConstraint(
+                fields=["inbox", "client_message_id"],
+                condition=Q(client_message_id__isnull=False),
+                name="message_inbox_client_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["inbox", "provider_message_id"],
+                condition=Q(provider_message_id__isnull=False),
+                name="message_inbox_provider_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="message_seq_positive"),
+            models.CheckConstraint(
+                condition=Q(is_private=False) | Q(sender_kind__in=["agent", "system"]),
+                name="message_private_only_agents_or_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq} {self.sender_kind}"
+
+    @property
+    def is_outgoing(self) -> bool:
+        return self.sender_kind != self.SenderKind.CONTACT and not self.is_private
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    return f"attachments/{attachment.message.conversation_id}/{secrets.token_hex(8)}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, blank=True)
+    remote_url = models.URLField(max_length=1000, blank=True, help_text="Provider media not yet downloaded.")
+    file_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=100)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file_name or self.remote_url
+
+
+class LiveSession(models.Model):
+    """A synchronous stretch of a conversation: opened when the customer writes, closed for a reason."""
+
+    class CloseReason(models.TextChoices):
+        CUSTOMER_LEFT = "customer_left", "Customer left"
+        INACTIVITY = "inactivity", "Inactivity"
+        AGENT_ENDED = "agent_ended", "Ended by the agent"
+        RESOLVED = "resolved", "Conversation resolved"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="live_sessions")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"], condition=Q(closed_at__isnull=True), name="live_session_one_open"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["last_activity_at"],
+                condition=Q(closed_at__isnull=True),
+                name="live_session_open_idle",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of conversation {self.conversation_id}"
+
+
+class OutboundDelivery(models.Model):
+    """The durable outbox: written in the message's transaction, worked off by a Celery task.
+
+    `state` is the job's lifecycle (the message's own delivery_status is what customers' devices
+    reported). A row in QUEUED whose `next_attempt_at` has passed is picked up again by the
+    requeue sweep, so a lost broker message never strands a reply.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        IN_FLIGHT = "in_flight", "Sending"
+        DONE = "done", "Accepted by the provider"
+        DEAD = "dead", "Failed for good"
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbound")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "outbound deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["queued", "in_flight"]),
+                name="outbound_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery of message {self.message_id} ({self.state})"
+
+
+class ReadMarker(models.Model):
+    """How far one agent has read a conversation; unread counts are last_seq minus this."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_markers")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "agent"], name="read_marker_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} read {self.conversation_id} to #{self.last_read_seq}"

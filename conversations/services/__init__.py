@@ -1,0 +1,42 @@
+"""Every change to conversations goes through these functions (STYLE.md, "One layer owns every change").
+
+Lock order, everywhere: contact, then conversation, then outbound delivery rows.
+"""
+
+from .contacts import contact_identify
+from .conversations import (
+    conversation_assign,
+    conversation_mark_pending,
+    conversation_mark_read_by_agent,
+    conversation_mark_read_by_contact,
+    conversation_reopen,
+    conversation_resolve,
+    conversation_snooze,
+    conversations_wake_snoozed,
+)
+from .delivery import (
+    message_deliver,
+    message_retry_delivery,
+    message_update_delivery_status,
+    outbound_requeue_due,
+)
+from .messages import AttachmentInput, message_post_reply, message_receive
+
+__all__ = [
+    "AttachmentInput",
+    "contact_identify",
+    "conversation_assign",
+    "conversation_mark_pending",
+    "conversation_mark_read_by_agent",
+    "conversation_mark_read_by_contact",
+    "conversation_reopen",
+    "conversation_resolve",
+    "conversation_snooze",
+    "conversations_wake_snoozed",
+    "message_deliver",
+    "message_post_reply",
+    "message_receive",
+    "message_retry_delivery",
+    "message_update_delivery_status",
+    "outbound_requeue_due",
+]

@@ -1,0 +1,189 @@
+"""Conversation state: status (open, pending, snoozed, resolved), assignment, read markers."""
+
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import events
+from ..models import Conversation, Message, ReadMarker
+from .thread import lock_conversation, publish_status_changed, record_activity
+
+Status = Conversation.Status
+WAKE_BATCH_SIZE = 500
+
+
+def actor_name(actor: AbstractBaseUser | None) -> str:
+    if actor is None:
+        return "Parley"
+    profile = getattr(actor, "agent_profile", None)
+    return getattr(profile, "name", "") or actor.get_full_name() or actor.get_username()
+
+
+def conversation_resolve(*, conversation: Conversation, actor: AbstractBaseUser | None) -> Conversation:
+    """Resolve: the customer's next message opens it again (or starts a new one, per the inbox)."""
+    return _change_status(conversation, Status.RESOLVED, actor=actor, verb="resolved the conversation")
+
+
+def conversation_reopen(*, conversation: Conversation, actor: AbstractBaseUser | None) -> Conversation:
+    return _change_status(conversation, Status.OPEN, actor=actor, verb="reopened the conversation")
+
+
+def conversation_mark_pending(*, conversation: Conversation, actor: AbstractBaseUser | None) -> Conversation:
+    """Pending: waiting on the customer."""
+    return _change_status(conversation, Status.PENDING, actor=actor, verb="set the conversation pending")
+
+
+def conversation_snooze(
+    *, conversation: Conversation, until: datetime, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Hide until `until`; it wakes then (beat) or as soon as the customer writes."""
+    if until <= timezone.now():
+        raise ValidationError("Snooze until a time in the future.")
+    return _change_status(
+        conversation,
+        Status.SNOOZED,
+        actor=actor,
+        until=until,
+        verb=f"snoozed the conversation until {until:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def _change_status(
+    conversation: Conversation,
+    status: str,
+    *,
+    actor: AbstractBaseUser | None,
+    verb: str,
+    until: datetime | None = None,
+) -> Conversation:
+    with transaction.atomic():
+        locked = lock_conversation(conversation.pk)
+        previous_status = locked.status
+        if previous_status == status and locked.snoozed_until == until:
+            return locked
+        locked.status = status
+        locked.snoozed_until = until
+        locked.resolved_at = timezone.now() if status == Status.RESOLVED else None
+        if status == Status.RESOLVED:
+            locked.waiting_since = None
+        locked.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since"])
+        record_activity(locked, f"{actor_name(actor)} {verb}")
+        publish_status_changed(locked, previous_status)
+        return locked
+
+
+def conversation_assign(
+    *,
+    conversation: Conversation,
+    assignee: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
+    team_id: int | None = None,
+) -> Conversation:
+    """Give the conversation to `assignee` (None unassigns) and, with `team_id`, to a team.
+
+    The caller has checked that the assignee may work this inbox (agents.services does).
+    """
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError("Cannot assign to a deactivated user.")
+    with transaction.atomic():
+        locked = lock_conversation(conversation.pk)
+        assignee_id = assignee.pk if assignee is not None else None
+        new_team_id = team_id if team_id is not None else locked.team_id
+        if locked.assignee_id == assignee_id and locked.team_id == new_team_id:
+            return locked
+        locked.assignee_id = assignee_id
+        locked.team_id = new_team_id
+        locked.save(update_fields=["assignee", "team"])
+        if assignee is None:
+            record_activity(locked, f"{actor_name(actor)} unassigned the conversation")
+        elif actor is not None and actor.pk == assignee.pk:
+            record_activity(locked, f"{actor_name(actor)} self-assigned the conversation")
+        else:
+            record_activity(
+                locked, f"{actor_name(actor)} assigned the conversation to {actor_name(assignee)}"
+            )
+        events.publish_on_commit(
+            events.conversation_event(
+                events.CONVERSATION_ASSIGNED, locked, assignee_id=assignee_id, team_id=locked.team_id
+            ),
+            groups=events.conversation_groups(locked),
+        )
+        return locked
+
+
+def conversation_mark_read_by_agent(
+    *, conversation: Conversation, agent: AbstractBaseUser, up_to_seq: int
+) -> ReadMarker:
+    """Move the agent's read marker forward (never back) to `up_to_seq`."""
+    up_to_seq = min(up_to_seq, conversation.last_seq)
+    with transaction.atomic():
+        marker, _ = ReadMarker.objects.select_for_update().get_or_create(
+            conversation=conversation, agent=agent
+        )
+        if up_to_seq > marker.last_read_seq:
+            marker.last_read_seq = up_to_seq
+            marker.save(update_fields=["last_read_seq", "updated_at"])
+            events.publish_on_commit(
+                events.conversation_event(
+                    events.CONVERSATION_READ,
+                    conversation,
+                    reader="agent",
+                    agent_id=agent.pk,
+                    read_seq=up_to_seq,
+                ),
+                groups=events.conversation_groups(conversation, agents_only=True),
+            )
+        return marker
+
+
+def conversation_mark_read_by_contact(*, conversation: Conversation, up_to_seq: int) -> Conversation:
+    """The customer has seen everything up to `up_to_seq`: outgoing messages up to it become read."""
+    with transaction.atomic():
+        locked = lock_conversation(conversation.pk)
+        up_to_seq = min(up_to_seq, locked.last_seq)
+        if up_to_seq <= locked.contact_last_read_seq:
+            return locked
+        locked.contact_last_read_seq = up_to_seq
+        locked.save(update_fields=["contact_last_read_seq"])
+        Message.objects.filter(
+            conversation=locked,
+            seq__lte=up_to_seq,
+            is_private=False,
+            sender_kind__in=[Message.SenderKind.AGENT, Message.SenderKind.BOT],
+            delivery_status__in=[Message.DeliveryStatus.SENT, Message.DeliveryStatus.DELIVERED],
+        ).update(delivery_status=Message.DeliveryStatus.READ)
+        events.publish_on_commit(
+            events.conversation_event(events.CONVERSATION_READ, locked, reader="contact", read_seq=up_to_seq),
+            groups=events.conversation_groups(locked),
+        )
+        return locked
+
+
+def conversations_wake_snoozed(*, now: datetime | None = None, batch_size: int = WAKE_BATCH_SIZE) -> int:
+    """Open every conversation whose snooze has run out; returns how many woke. Runs on beat.
+
+    Picks one bounded batch by index; each wake takes the row lock and re-checks, so a customer who
+    wrote in the meantime (and already woke it) or a second beat run changes nothing.
+    """
+    now = now or timezone.now()
+    due_ids = list(
+        Conversation.objects.filter(status=Status.SNOOZED, snoozed_until__lte=now)
+        .order_by("snoozed_until")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    woken = 0
+    for conversation_id in due_ids:
+        with transaction.atomic():
+            locked = lock_conversation(conversation_id)
+            if locked.status != Status.SNOOZED or locked.snoozed_until > now:
+                continue
+            locked.status = Status.OPEN
+            locked.snoozed_until = None
+            locked.save(update_fields=["status", "snoozed_until"])
+            record_activity(locked, "Snooze ended: the conversation is open again")
+            publish_status_changed(locked, Status.SNOOZED)
+            woken += 1
+    return woken

@@ -1,0 +1,203 @@
+"""Outbound delivery: the outbox row's lifecycle and the message's forward-only delivery status.
+
+A message's delivery_status only moves forward: pending -> sent -> delivered -> read, or to
+failed from pending or sent. Late, duplicate or out-of-order provider callbacks are therefore
+harmless. Only an explicit retry (message_retry_delivery) takes a failed message back to pending.
+"""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import channels, events
+from ..models import Message, OutboundDelivery
+
+logger = logging.getLogger(__name__)
+
+Status = Message.DeliveryStatus
+State = OutboundDelivery.State
+MAX_ATTEMPTS = 8
+_RANK = {Status.PENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
+
+
+def can_advance(current: str, new: str) -> bool:
+    if current == new:
+        return False
+    if new == Status.FAILED:
+        return current in (Status.PENDING, Status.SENT)
+    if current == Status.FAILED:
+        return False
+    return _RANK[new] > _RANK[current]
+
+
+def message_update_delivery_status(
+    *, message_id: int, status: str, error_code: str = "", error: str = "", provider_message_id: str = ""
+) -> Message:
+    """Apply a delivery report. Moves the status forward or does nothing; announces real changes."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+        if not can_advance(message.delivery_status, status):
+            return message
+        message.delivery_status = status
+        fields = ["delivery_status"]
+        if status == Status.FAILED:
+            message.provider_error_code, message.provider_error = error_code, error
+            fields += ["provider_error_code", "provider_error"]
+        if provider_message_id and not message.provider_message_id:
+            message.provider_message_id = provider_message_id
+            fields.append("provider_message_id")
+        message.save(update_fields=fields)
+        events.publish_on_commit(
+            events.conversation_event(
+                events.MESSAGE_UPDATED,
+                message.conversation,
+                message_id=message.pk,
+                message_seq=message.seq,
+                delivery_status=status,
+                error=message.provider_error,
+            ),
+            groups=events.conversation_groups(message.conversation),
+        )
+        return message
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What a delivery attempt came to; `retry_in` (seconds) is set when the task should try again."""
+
+    state: str
+    retry_in: float | None = None
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, capped below the broker's visibility timeout."""
+    ceiling = max(1.0, settings.CELERY_VISIBILITY_TIMEOUT * 0.8)
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), ceiling)
+    return min(ceiling, random.uniform(1.0, 2.0**attempt))
+
+
+def message_deliver(*, message_id: int) -> DeliveryOutcome:
+    """One delivery attempt for a queued outbound message (the body of the delivery task).
+
+    Claims the outbox row under its lock, so two workers never send the same message; a row already
+    done or dead is left alone, so a redelivered task never re-sends what the provider accepted.
+    """
+    with transaction.atomic():
+        delivery = (
+            OutboundDelivery.objects.select_for_update()
+            .select_related("message__conversation__inbox")
+            .get(message_id=message_id)
+        )
+        if delivery.state in (State.DONE, State.DEAD):
+            return DeliveryOutcome(delivery.state)
+        if delivery.state == State.IN_FLIGHT and delivery.next_attempt_at > timezone.now():
+            return DeliveryOutcome(delivery.state)  # another worker holds the lease and is sending
+        delivery.state = State.IN_FLIGHT
+        delivery.attempts += 1
+        # If this worker dies mid-send, the requeue sweep picks the row up after this moment.
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
+        delivery.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    message = delivery.message
+    sender = channels.sender_for(message.conversation.inbox.channel_type)
+    try:
+        if sender is None:
+            raise channels.TransientDeliveryError(
+                f"No adapter is registered for {message.conversation.inbox.get_channel_type_display()} yet."
+            )
+        receipt = sender.send(message)
+    except channels.PermanentDeliveryError as error:
+        return _finish_failed(delivery, error)
+    except channels.TransientDeliveryError as error:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            return _finish_failed(delivery, error)
+        return _schedule_retry(delivery, error)
+    with transaction.atomic():
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=State.DONE, last_error="", updated_at=timezone.now()
+        )
+        message_update_delivery_status(
+            message_id=message.pk, status=Status.SENT, provider_message_id=receipt.provider_message_id
+        )
+    return DeliveryOutcome(State.DONE)
+
+
+def _schedule_retry(delivery: OutboundDelivery, error: channels.TransientDeliveryError) -> DeliveryOutcome:
+    retry_in = backoff_seconds(delivery.attempts, error.retry_after)
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(
+        state=State.QUEUED,
+        last_error=error.reason,
+        updated_at=timezone.now(),
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+    )
+    logger.info("delivery of message %s deferred %.1fs: %s", delivery.message_id, retry_in, error.reason)
+    return DeliveryOutcome(State.QUEUED, retry_in=retry_in)
+
+
+def _finish_failed(delivery: OutboundDelivery, error: channels.DeliveryError) -> DeliveryOutcome:
+    with transaction.atomic():
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=State.DEAD, last_error=error.reason, updated_at=timezone.now()
+        )
+        message_update_delivery_status(
+            message_id=delivery.message_id, status=Status.FAILED, error_code=error.code, error=error.reason
+        )
+    return DeliveryOutcome(State.DEAD)
+
+
+def message_retry_delivery(*, message_id: int) -> Message:
+    """Send a failed message again (the desk's retry): back to pending with a fresh outbox row."""
+    from ..tasks import deliver_message
+
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+        if message.delivery_status != Status.FAILED:
+            return message
+        message.delivery_status = Status.PENDING
+        message.provider_error_code = message.provider_error = ""
+        message.save(update_fields=["delivery_status", "provider_error_code", "provider_error"])
+        OutboundDelivery.objects.update_or_create(
+            message=message,
+            defaults={
+                "state": State.QUEUED,
+                "attempts": 0,
+                "last_error": "",
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        events.publish_on_commit(
+            events.conversation_event(
+                events.MESSAGE_UPDATED,
+                message.conversation,
+                message_id=message.pk,
+                message_seq=message.seq,
+                delivery_status=Status.PENDING,
+                error="",
+            ),
+            groups=events.conversation_groups(message.conversation),
+        )
+        deliver_message.delay_on_commit(message.pk)
+        return message
+
+
+def outbound_requeue_due(*, batch_size: int = 500) -> int:
+    """Enqueue outbox rows whose time has come but that no task holds (a lost broker message, a
+    worker killed mid-send). Runs on beat; the row lock in message_deliver makes extra tasks harmless."""
+    from ..tasks import deliver_message
+
+    due = list(
+        OutboundDelivery.objects.filter(
+            Q(state=State.QUEUED) | Q(state=State.IN_FLIGHT), next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("message_id", flat=True)[:batch_size]
+    )
+    for message_id in due:
+        deliver_message.delay(message_id)
+    return len(due)

@@ -1,0 +1,210 @@
+"""Messages in: from a contact on any channel. Messages out: an agent's reply or private note."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import channels, events
+from ..models import Attachment, Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
+from .thread import append_message, lock_conversation, publish_status_changed
+
+MAX_BODY_LENGTH = 20_000
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    """A file that arrived with a message: bytes we hold, or a provider URL to fetch later."""
+
+    mime_type: str
+    file_name: str = ""
+    content: bytes | None = None
+    remote_url: str = ""
+
+
+def message_receive(
+    *,
+    inbox: Inbox,
+    contact: Contact,
+    body: str = "",
+    content_type: str = Message.ContentType.TEXT,
+    conversation: Conversation | None = None,
+    client_message_id: str | None = None,
+    provider_message_id: str | None = None,
+    attachments: Sequence[AttachmentInput] = (),
+    received_at: datetime | None = None,
+) -> Message:
+    """Store a message the contact wrote, on `conversation` or on the one the inbox's reopen policy
+    picks, and announce it after commit.
+
+    Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
+    that message and changes nothing (the database's unique constraints decide races). A resolved,
+    snoozed or pending conversation opens again; the customer is waiting from now on.
+    """
+    _validate_content(body, attachments)
+    replay = _stored_message(inbox, client_message_id, provider_message_id)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            # The contact's lock serialises "which conversation?" for two first messages at once.
+            Contact.objects.select_for_update().filter(pk=contact.pk).update(last_seen_at=timezone.now())
+            target = conversation or _conversation_for_incoming(inbox, contact)
+            if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
+                raise ValidationError("That conversation belongs to another contact or inbox.")
+            target = lock_conversation(target.pk)
+            now = timezone.now()
+            _open_for_customer(target, now)
+            message = append_message(
+                target,
+                at=received_at or now,
+                sender_kind=Message.SenderKind.CONTACT,
+                content_type=content_type,
+                body=body,
+                client_message_id=client_message_id,
+                provider_message_id=provider_message_id,
+                delivery_status=Message.DeliveryStatus.DELIVERED,
+            )
+            _store_attachments(message, attachments)
+            return message
+    except IntegrityError:
+        replay = _stored_message(inbox, client_message_id, provider_message_id)
+        if replay is None:
+            raise
+        return replay
+
+
+def message_post_reply(
+    *,
+    conversation: Conversation,
+    agent,
+    body: str,
+    is_private: bool = False,
+    content_type: str = Message.ContentType.TEXT,
+    client_message_id: str | None = None,
+    attachments: Sequence[AttachmentInput] = (),
+) -> Message:
+    """Store an agent's reply (or, with `is_private`, a note other agents see and the customer never
+    does) and announce it after commit.
+
+    A public reply on a provider channel is stored `pending` with its outbox row in the same
+    transaction; a worker delivers it once the transaction has committed (DESIGN.md invariant 5).
+    Idempotent by `client_message_id`, like message_receive.
+    """
+    _validate_content(body, attachments)
+    replay = _stored_message(conversation.inbox, client_message_id, None)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            locked = lock_conversation(conversation.pk)
+            needs_delivery = not is_private and channels.needs_provider_delivery(locked.inbox.channel_type)
+            message = append_message(
+                locked,
+                sender_kind=Message.SenderKind.AGENT,
+                sender_agent=agent,
+                is_private=is_private,
+                content_type=content_type,
+                body=body,
+                client_message_id=client_message_id,
+                delivery_status=Message.DeliveryStatus.PENDING
+                if needs_delivery
+                else Message.DeliveryStatus.SENT,
+            )
+            _store_attachments(message, attachments)
+            if not is_private:
+                _record_reply(locked, message.created_at)
+            ReadMarker.objects.update_or_create(
+                conversation=locked, agent=agent, defaults={"last_read_seq": message.seq}
+            )
+            if needs_delivery:
+                OutboundDelivery.objects.create(message=message, next_attempt_at=message.created_at)
+                # Imported here: tasks import services, and the task is only needed at this moment.
+                from ..tasks import deliver_message
+
+                deliver_message.delay_on_commit(message.pk)
+            conversation.refresh_from_db()
+            return message
+    except IntegrityError:
+        replay = _stored_message(conversation.inbox, client_message_id, None)
+        if replay is None:
+            raise
+        return replay
+
+
+def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:
+    if not body.strip() and not attachments:
+        raise ValidationError("A message needs text or an attachment.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(f"A message may hold at most {MAX_BODY_LENGTH} characters.")
+
+
+def _stored_message(
+    inbox: Inbox, client_message_id: str | None, provider_message_id: str | None
+) -> Message | None:
+    ids = Q()
+    if client_message_id:
+        ids |= Q(client_message_id=client_message_id)
+    if provider_message_id:
+        ids |= Q(provider_message_id=provider_message_id)
+    if not ids:
+        return None
+    return Message.objects.filter(ids, inbox=inbox).first()
+
+
+def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
+    latest = (
+        Conversation.objects.filter(inbox=inbox, contact=contact).order_by("-last_activity_at", "-pk").first()
+    )
+    if latest is not None and (
+        latest.status != Conversation.Status.RESOLVED or inbox.reopen_policy == Inbox.ReopenPolicy.REOPEN_LAST
+    ):
+        return latest
+    conversation = Conversation.objects.create(
+        inbox=inbox, contact=contact, status=Conversation.Status.OPEN, last_activity_at=timezone.now()
+    )
+    events.publish_on_commit(
+        events.conversation_event(events.CONVERSATION_CREATED, conversation),
+        groups=events.conversation_groups(conversation),
+    )
+    return conversation
+
+
+def _open_for_customer(conversation: Conversation, now: datetime) -> None:
+    """The customer wrote: whatever the status, the conversation is open and they are waiting."""
+    previous_status = conversation.status
+    conversation.waiting_since = conversation.waiting_since or now
+    changed = ["waiting_since"]
+    if previous_status != Conversation.Status.OPEN:
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until = None
+        conversation.resolved_at = None
+        changed += ["status", "snoozed_until", "resolved_at"]
+    conversation.save(update_fields=changed)
+    if previous_status != Conversation.Status.OPEN:
+        publish_status_changed(conversation, previous_status)
+
+
+def _record_reply(conversation: Conversation, at: datetime) -> None:
+    conversation.waiting_since = None
+    conversation.first_reply_at = conversation.first_reply_at or at
+    conversation.save(update_fields=["waiting_since", "first_reply_at"])
+
+
+def _store_attachments(message: Message, attachments: Sequence[AttachmentInput]) -> None:
+    for item in attachments:
+        attachment = Attachment(
+            message=message,
+            mime_type=item.mime_type,
+            file_name=item.file_name,
+            remote_url=item.remote_url,
+            byte_size=len(item.content) if item.content is not None else 0,
+        )
+        if item.content is not None:
+            attachment.file.save(item.file_name or "upload", ContentFile(item.content), save=False)
+        attachment.save()

@@ -1,0 +1,24 @@
+"""Celery tasks: id-only arguments, one service call each (STYLE.md, tasks.py)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def deliver_message(message_id: int) -> None:
+    """Deliver one outbound message. Retries are scheduled by the service's backoff, not Celery's
+    counter: the outbox row holds the attempt count, so a redelivered task never double-counts."""
+    outcome = services.message_deliver(message_id=message_id)
+    if outcome.retry_in is not None:
+        deliver_message.apply_async((message_id,), countdown=outcome.retry_in)
+
+
+@shared_task(ignore_result=True)
+def wake_snoozed_conversations() -> int:
+    return services.conversations_wake_snoozed()
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_outbound() -> int:
+    return services.outbound_requeue_due()
