@@ -19,7 +19,7 @@ install: $(INSTALLED)
 
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --port $(PORT)
 	$(BIN)/python manage.py serve --port $(PORT)
 
 test: $(INSTALLED)

@@ -7,6 +7,7 @@ Same tasks, same schedule as production's separate worker and beat; only the tra
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from celery.schedules import maybe_schedule
 from celery.worker import WorkController
@@ -38,7 +39,9 @@ def start_periodic_timer(tick_seconds: float = 1.0) -> threading.Thread:
     schedules = {
         name: maybe_schedule(entry["schedule"]) for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
     }
-    last_run = {name: app.now() for name in schedules}
+    # Never run: every job is due at start, so a restart sweeps the outbox and wakes snoozes at once.
+    never = datetime(2000, 1, 1, tzinfo=UTC)
+    last_run = {name: never for name in schedules}
 
     def run() -> None:
         while True:

@@ -43,7 +43,7 @@ def check_broker() -> str:
 
     if settings.CELERY_BROKER_URL.startswith("memory://"):
         return "in-process"
-    with app.connection_for_write() as broker:
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
         broker.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
     return "redis"
 

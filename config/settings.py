@@ -170,7 +170,7 @@ CACHES = (
 )
 
 # --- Celery: Redis broker in production; memory:// with an in-process worker when embedded. ---
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -213,6 +213,8 @@ USE_TZ = True
 # --- Static and media files: WhiteNoise serves static from the one web process. ---
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if EMBEDDED:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # served from the finders; WhiteNoise wants the root
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

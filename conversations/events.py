@@ -8,11 +8,13 @@ Groups: agents listen on their inboxes' groups; a widget or app client listens o
 group. Private notes and agent-only activity are published to the inbox group alone.
 """
 
+import asyncio
 import logging
-from collections.abc import Iterable
+import os
+import threading
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -55,19 +57,76 @@ def conversation_event(event_type: str, conversation: Any, **fields: Any) -> Eve
     }
 
 
+class Publisher:
+    """Sends events from one long-lived event loop, one at a time, in the order they were committed.
+
+    Writers never wait on the layer: on commit they hand the event over and return. The loop is a
+    thread of this process's own (re-made after a fork, for prefork workers), unless the server
+    lends its loop with `use_loop` (the embedded shape must: the in-memory layer lives on the
+    server's loop).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+
+    def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            self._start_on(loop)
+
+    def submit(self, groups: tuple[str, ...], event: Event) -> None:
+        loop, queue = self._started()
+        loop.call_soon_threadsafe(queue.put_nowait, (groups, event))
+
+    def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        """Run a coroutine on the publishing loop and wait for it (tools and tests that must share
+        the loop the layer is used from)."""
+        loop, _ = self._started()
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+    def drain(self, timeout: float = 10) -> None:
+        """Wait until every event handed over so far has been sent."""
+        _, queue = self._started()
+        self.call(queue.join(), timeout)
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    loop = asyncio.new_event_loop()
+                    threading.Thread(target=loop.run_forever, name="parley-events", daemon=True).start()
+                    self._start_on(loop)
+        return self._loop, self._queue
+
+    def _start_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop, self._queue, self._pid = loop, asyncio.Queue(), os.getpid()
+        queue = self._queue
+        loop.call_soon_threadsafe(lambda: loop.create_task(self._send_forever(queue)))
+
+    @staticmethod
+    async def _send_forever(queue: asyncio.Queue) -> None:
+        while True:
+            groups, event = await queue.get()
+            try:
+                layer = get_channel_layer()
+                for group in groups:
+                    await layer.group_send(group, event)
+            except Exception:
+                # Already committed: clients that miss it resync by seq (invariant 4).
+                logger.exception("could not publish %s to %s", event.get("type"), groups)
+            finally:
+                queue.task_done()
+
+
+publisher = Publisher()
+
+
 def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
-    """Send `event` to `groups` once the current transaction commits; never if it rolls back.
+    """Publish `event` to `groups` once the current transaction commits; never if it rolls back.
 
     Outside a transaction Django runs the callback at once, which is after the autocommit write.
-    A layer failure is logged, not raised: the change is already committed and clients resync.
     """
     groups = tuple(groups)
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        for group in groups:
-            async_to_sync(layer.group_send)(group, event)
-
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)

@@ -1,10 +1,21 @@
+import asyncio
+
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from conversations import channels
+from conversations import channels, events
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Production settings expect collectstatic's manifest; tests render templates without one."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture
@@ -36,16 +47,20 @@ def agent(inbox):
 
 
 class GroupListener:
-    """Joins channel-layer groups through the real configured layer and collects what arrives."""
+    """Joins channel-layer groups through the real configured layer and collects what arrives.
+
+    It runs on the publisher's loop: a layer's receive buffers are bound to the loop that first
+    used them (and the in-memory layer cannot be shared across loops at all).
+    """
 
     def __init__(self, *groups: str) -> None:
         self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)("test.")
+        self.channel = events.publisher.call(self.layer.new_channel("test."))
         for group in groups:
-            async_to_sync(self.layer.group_add)(group, self.channel)
+            events.publisher.call(self.layer.group_add(group, self.channel))
 
     def receive_all(self, timeout: float = 0.3) -> list[dict]:
-        import asyncio
+        events.publisher.drain()
 
         async def drain() -> list[dict]:
             received = []
@@ -55,7 +70,12 @@ class GroupListener:
                 except TimeoutError:
                     return received
 
-        return async_to_sync(drain)()
+        return events.publisher.call(drain())
+
+    def close(self) -> None:
+        flush = getattr(self.layer, "flush", None)
+        if flush is not None:
+            events.publisher.call(flush())
 
 
 @pytest.fixture
@@ -70,9 +90,7 @@ def listen():
 
     yield make
     for listener in listeners:
-        flush = getattr(listener.layer, "flush", None)
-        if flush is not None:
-            async_to_sync(flush)()
+        listener.close()
 
 
 class RecordingSender:

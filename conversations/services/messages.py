@@ -59,9 +59,9 @@ def message_receive(
                 raise ValidationError("That conversation belongs to another contact or inbox.")
             target = lock_conversation(target.pk)
             now = timezone.now()
-            _open_for_customer(target, now)
             message = append_message(
                 target,
+                also_save=_open_for_customer(target, now),
                 at=received_at or now,
                 sender_kind=Message.SenderKind.CONTACT,
                 content_type=content_type,
@@ -175,19 +175,18 @@ def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
     return conversation
 
 
-def _open_for_customer(conversation: Conversation, now: datetime) -> None:
-    """The customer wrote: whatever the status, the conversation is open and they are waiting."""
+def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
+    """The customer wrote: whatever the status, the conversation is open and they are waiting.
+    Changes the (locked) conversation in memory; returns the fields for the caller to save."""
     previous_status = conversation.status
     conversation.waiting_since = conversation.waiting_since or now
-    changed = ["waiting_since"]
-    if previous_status != Conversation.Status.OPEN:
-        conversation.status = Conversation.Status.OPEN
-        conversation.snoozed_until = None
-        conversation.resolved_at = None
-        changed += ["status", "snoozed_until", "resolved_at"]
-    conversation.save(update_fields=changed)
-    if previous_status != Conversation.Status.OPEN:
-        publish_status_changed(conversation, previous_status)
+    if previous_status == Conversation.Status.OPEN:
+        return ["waiting_since"]
+    conversation.status = Conversation.Status.OPEN
+    conversation.snoozed_until = None
+    conversation.resolved_at = None
+    publish_status_changed(conversation, previous_status)
+    return ["waiting_since", "status", "snoozed_until", "resolved_at"]
 
 
 def _record_reply(conversation: Conversation, at: datetime) -> None:

@@ -3,6 +3,7 @@
 Callers own the transaction; these functions assume they run inside one.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,16 +24,19 @@ def lock_conversation(conversation_id: int) -> Conversation:
     return Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation_id)
 
 
-def append_message(conversation: Conversation, *, at: datetime | None = None, **fields: Any) -> Message:
+def append_message(
+    conversation: Conversation, *, at: datetime | None = None, also_save: Iterable[str] = (), **fields: Any
+) -> Message:
     """Store the next message of `conversation` (caller holds its lock) and announce it on commit.
 
     Bumps `last_seq` and `last_activity_at` in the same transaction as the insert, so a rollback
-    takes both back and leaves no gap.
+    takes both back and leaves no gap. `also_save` names conversation fields the caller changed,
+    written in the same UPDATE.
     """
     at = at or timezone.now()
     conversation.last_seq += 1
     conversation.last_activity_at = max(conversation.last_activity_at, at)
-    conversation.save(update_fields=["last_seq", "last_activity_at"])
+    conversation.save(update_fields=["last_seq", "last_activity_at", *also_save])
     message = Message.objects.create(
         conversation=conversation,
         inbox_id=conversation.inbox_id,

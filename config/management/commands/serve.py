@@ -8,9 +8,11 @@ import os
 
 from channels.routing import get_default_application
 from daphne.endpoints import build_endpoint_description_strings
-from daphne.server import Server
+from daphne.server import Server, twisted_loop
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from conversations import events
 
 
 class Command(BaseCommand):
@@ -24,6 +26,8 @@ class Command(BaseCommand):
         if settings.PARLEY_EMBEDDED_WORKER:
             from config.embedded import start_periodic_timer, start_worker_thread
 
+            # The in-memory layer lives on the server's loop: publish events from that loop.
+            events.publisher.use_loop(twisted_loop)
             start_worker_thread()
             start_periodic_timer()
             shape = "embedded: SQLite in var/, in-memory channel layer, in-process worker and timer"

@@ -1,0 +1,46 @@
+"""`manage.py seed_demo`: the demo workspace `make run` starts with, and the logins to try it.
+
+Safe to run on every start: a second run finds the demo data and changes nothing.
+"""
+
+import os
+from argparse import ArgumentParser
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from agents.demo import DEMO_AGENTS, DEMO_PASSWORD, seed_demo
+
+
+def demo_logins(base_url: str) -> str:
+    """The block people copy from the terminal: who can log in, with what, and where."""
+    width = max(len(agent.username) for agent in DEMO_AGENTS)
+    lines = [f"Demo logins (password: {DEMO_PASSWORD}):"]
+    for agent in DEMO_AGENTS:
+        role, place = ("administrator", "/admin/ and /desk/") if agent.is_admin else ("agent", "/desk/")
+        lines.append(f"  {agent.username:<{width}}  {agent.display_name} ({role}) -> {place}")
+    lines.append(f"Admin:      {base_url}/admin/")
+    lines.append(f"Agent desk: {base_url}/desk/")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Create demo inboxes, agents and conversations (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT", "8000")),
+            help="Port shown in the printed URLs (default: $PORT or 8000).",
+        )
+
+    def handle(self, *args: object, port: int, **options: object) -> None:
+        try:
+            report = seed_demo()
+        except ValidationError as error:
+            # An account that already had a demo username but cannot play its part (not a member of
+            # the inbox its demo conversations are in): nothing was written.
+            raise CommandError(f"Demo data not created: {'; '.join(error.messages)}") from error
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+        self.stdout.write(demo_logins(f"http://127.0.0.1:{port}"))

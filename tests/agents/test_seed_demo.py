@@ -1,0 +1,211 @@
+"""`manage.py seed_demo`: the demo workspace, built through the services, and idempotent."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Model
+from django.utils import timezone
+
+from agents.demo import DEMO_CONVERSATIONS
+from agents.models import AgentProfile, CannedResponse, InboxMembership, Team
+from conversations.models import (
+    ChannelType,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Inbox,
+    Label,
+    Message,
+    OutboundDelivery,
+    ReadMarker,
+)
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+Status = Conversation.Status
+SEEDED_MODELS: tuple[type[Model], ...] = (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    User,
+    AgentProfile,
+    Inbox,
+    Label,
+    CannedResponse,
+    Team,
+    InboxMembership,
+    OutboundDelivery,
+    ReadMarker,
+    Conversation.labels.through,
+    Team.members.through,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Authentication is what is under test, not PBKDF2's cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed_demo(**options: object) -> str:
+    output = StringIO()
+    call_command("seed_demo", stdout=output, **options)
+    return output.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in SEEDED_MODELS}
+
+
+def conversation_states() -> list[tuple]:
+    return list(
+        Conversation.objects.order_by("pk").values_list(
+            "pk", "status", "assignee_id", "team_id", "priority", "last_seq", "snoozed_until", "waiting_since"
+        )
+    )
+
+
+def test_it_creates_the_three_inboxes():
+    seed_demo()
+    inboxes = {inbox.name: inbox for inbox in Inbox.objects.all()}
+    assert set(inboxes) == {"Website chat", "Live support", "SMS +1 415 555 0100"}
+    website, live, sms = inboxes["Website chat"], inboxes["Live support"], inboxes["SMS +1 415 555 0100"]
+    assert (website.channel_type, website.mode) == (ChannelType.WEB_WIDGET, Inbox.Mode.MESSAGING)
+    assert website.greeting
+    assert (live.channel_type, live.mode) == (ChannelType.WEB_WIDGET, Inbox.Mode.LIVE)
+    assert live.session_timeout == timedelta(minutes=10)
+    assert (sms.channel_type, sms.mode) == (ChannelType.SMS, Inbox.Mode.MESSAGING)
+    assert sms.config == {"phone_number": "+14155550100"}
+
+
+def test_the_demo_agents_log_in_with_the_demo_password():
+    seed_demo()
+    for username in ("admin", "ana", "ben"):
+        user = authenticate(username=username, password="parley-demo")
+        assert user is not None, username
+        assert user.is_staff
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="ana").is_superuser
+    assert AgentProfile.objects.get(user__username="ben").display_name == "Ben Okafor"
+
+
+def test_agents_work_their_inboxes_and_the_support_team():
+    seed_demo()
+    memberships = {
+        username: set(
+            InboxMembership.objects.filter(agent__username=username).values_list("inbox__name", flat=True)
+        )
+        for username in ("admin", "ana", "ben")
+    }
+    every_inbox = {"Website chat", "Live support", "SMS +1 415 555 0100"}
+    assert memberships == {
+        "admin": every_inbox,
+        "ana": every_inbox,
+        "ben": {"Website chat", "SMS +1 415 555 0100"},
+    }
+    support = Team.objects.get(name="Support")
+    assert set(support.members.values_list("username", flat=True)) == {"ana", "ben"}
+
+
+def test_labels_and_canned_responses_are_ready_to_use():
+    seed_demo()
+    assert set(Label.objects.values_list("name", flat=True)) == {"billing", "bug", "feature-request", "vip"}
+    canned = dict(CannedResponse.objects.values_list("short_code", "content"))
+    assert {"hello", "refund", "thanks", "hours"} <= set(canned)
+    assert all(len(content) > 20 for content in canned.values())
+
+
+def test_every_conversation_numbers_its_messages_without_gaps():
+    seed_demo()
+    conversations = Conversation.objects.all()
+    assert len(conversations) == len(DEMO_CONVERSATIONS)
+    assert 6 <= len(conversations) <= 8
+    for conversation in conversations:
+        seqs = list(conversation.messages.order_by("seq").values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1)), conversation
+        assert conversation.last_seq == len(seqs)
+
+
+def test_conversations_show_every_status_and_a_real_history():
+    seed_demo()
+    statuses = set(Conversation.objects.values_list("status", flat=True))
+    assert statuses == {Status.OPEN, Status.PENDING, Status.SNOOZED, Status.RESOLVED}
+    assert Conversation.objects.filter(
+        status=Status.OPEN, assignee=None, waiting_since__isnull=False
+    ).exists()
+    assert Conversation.objects.filter(status=Status.OPEN, assignee__isnull=False).exists()
+    snoozed = Conversation.objects.get(status=Status.SNOOZED)
+    assert snoozed.snoozed_until > timezone.now()
+    assert Conversation.objects.filter(priority__gt=Conversation.Priority.NONE, labels__isnull=False).exists()
+    assert Message.objects.filter(sender_kind=Message.SenderKind.AGENT, is_private=True).exists()
+    # Activity lines come from the services, so the status changes went through them.
+    assert Message.objects.filter(sender_kind=Message.SenderKind.SYSTEM, body__contains="resolved").exists()
+
+
+def test_each_contact_is_known_by_its_identity_on_the_inbox():
+    seed_demo()
+    for conversation in Conversation.objects.select_related("contact"):
+        assert conversation.contact.name
+        assert ContactIdentity.objects.filter(contact=conversation.contact, inbox=conversation.inbox).exists()
+    assert ContactIdentity.objects.filter(
+        inbox__channel_type=ChannelType.SMS, source_id="+14155550123"
+    ).exists()
+
+
+def test_sms_replies_wait_in_the_outbox():
+    seed_demo()
+    sms_replies = Message.objects.filter(
+        inbox__channel_type=ChannelType.SMS, sender_kind=Message.SenderKind.AGENT, is_private=False
+    )
+    assert sms_replies.exists()
+    for reply in sms_replies:
+        assert reply.delivery_status == Message.DeliveryStatus.PENDING
+        assert reply.outbound.state == OutboundDelivery.State.QUEUED
+    assert OutboundDelivery.objects.count() == sms_replies.count()
+
+
+def test_a_second_run_creates_and_changes_nothing():
+    seed_demo()
+    counts, states = row_counts(), conversation_states()
+    output = seed_demo()
+    assert row_counts() == counts
+    assert conversation_states() == states
+    assert "nothing changed" in output
+
+
+def test_an_existing_admin_account_is_used_as_it_is():
+    User.objects.create_superuser(username="admin", email="owner@example.com", password="owners-password")
+    seed_demo()
+    assert authenticate(username="admin", password="owners-password") is not None
+    assert authenticate(username="admin", password="parley-demo") is None
+    assert Conversation.objects.count() == len(DEMO_CONVERSATIONS)
+
+
+def test_an_account_that_cannot_play_its_part_stops_the_seed_and_writes_nothing():
+    User.objects.create_user(username="ana", password="anas-own-password", is_staff=True)
+    counts = row_counts()
+    with pytest.raises(CommandError, match="ana is not a member of the inbox"):
+        seed_demo()
+    assert row_counts() == counts
+    assert authenticate(username="ana", password="anas-own-password") is not None
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_the_output_lists_the_demo_logins_and_the_admin_url(monkeypatch, run):
+    monkeypatch.setenv("PORT", "8123")
+    for _ in range(run):
+        output = seed_demo()
+    assert "Demo logins (password: parley-demo)" in output
+    for username in ("admin", "ana", "ben"):
+        assert f"  {username} " in output
+    assert "administrator" in output
+    assert "http://127.0.0.1:8123/admin/" in output
+
+
+def test_the_port_option_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    assert "http://127.0.0.1:9000/admin/" in seed_demo(port=9000)

@@ -1,0 +1,117 @@
+"""Invariants 1 and 4: persisted before anyone is told; published only after commit, carrying seq.
+
+These run with real transactions (transaction=True) and the configured channel layer (Redis in CI),
+so on_commit really fires or is really discarded.
+"""
+
+import pytest
+from django.db import transaction
+
+from conversations import events, services
+from conversations.models import Message
+from tests.factories.agents import AgentProfileFactory
+from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Boom(Exception):
+    pass
+
+
+def test_no_event_when_the_transaction_rolls_back(listen):
+    conversation = ConversationFactory()
+    listener = listen(
+        events.inbox_group(conversation.inbox_id), events.contact_group(conversation.contact_id)
+    )
+
+    with pytest.raises(Boom), transaction.atomic():
+        services.message_receive(
+            inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="lost"
+        )
+        raise Boom
+
+    assert listener.receive_all() == []
+    assert Message.objects.count() == 0
+    conversation.refresh_from_db()
+    assert conversation.last_seq == 0
+
+
+def test_nothing_is_published_before_commit_and_the_row_is_there_when_it_is(listen):
+    conversation = ConversationFactory()
+    listener = listen(events.inbox_group(conversation.inbox_id))
+
+    with transaction.atomic():
+        message = services.message_receive(
+            inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="hi"
+        )
+        assert listener.receive_all(timeout=0.2) == []  # still inside the transaction
+
+    received = listener.receive_all()
+    assert [event["type"] for event in received] == [events.MESSAGE_CREATED]
+    # Persist first: whoever hears the event can read the message.
+    assert Message.objects.filter(pk=received[0]["message_id"]).exists()
+    assert received[0]["message_id"] == message.pk
+
+
+def test_every_event_carries_the_conversations_latest_seq(listen):
+    inbox = InboxFactory()
+    contact = ContactFactory()
+    agent = AgentProfileFactory().user
+    listener = listen(events.inbox_group(inbox.pk))
+
+    first = services.message_receive(inbox=inbox, contact=contact, body="hello")
+    conversation = first.conversation
+    services.message_post_reply(conversation=conversation, agent=agent, body="hi there")
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    services.conversation_resolve(conversation=conversation, actor=agent)
+
+    received = listener.receive_all()
+    types = [event["type"] for event in received]
+    assert types == [
+        events.CONVERSATION_CREATED,
+        events.MESSAGE_CREATED,  # customer message, seq 1
+        events.MESSAGE_CREATED,  # agent reply, seq 2
+        events.MESSAGE_CREATED,  # activity: assigned, seq 3
+        events.CONVERSATION_ASSIGNED,
+        events.MESSAGE_CREATED,  # activity: resolved, seq 4
+        events.CONVERSATION_STATUS_CHANGED,
+    ]
+    assert all("seq" in event and event["conversation_id"] == conversation.pk for event in received)
+    assert [event["message_seq"] for event in received if event["type"] == events.MESSAGE_CREATED] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert received[-1]["seq"] == 4
+    assert received[-1]["status"] == "resolved"
+
+
+def test_private_notes_never_reach_the_customers_group(listen):
+    conversation = ConversationFactory()
+    agent = AgentProfileFactory().user
+    customer = listen(events.contact_group(conversation.contact_id))
+    agents = listen(events.inbox_group(conversation.inbox_id))
+
+    services.message_post_reply(
+        conversation=conversation, agent=agent, body="VIP, refund ok", is_private=True
+    )
+
+    assert customer.receive_all() == []
+    assert [event["is_private"] for event in agents.receive_all()] == [True]
+
+
+def test_a_failure_of_the_layer_after_commit_does_not_undo_or_raise(monkeypatch):
+    """The layer may be down: the message is committed and the caller gets it; clients resync."""
+    conversation = ConversationFactory()
+
+    class BrokenLayer:
+        async def group_send(self, group, event):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(events, "get_channel_layer", lambda: BrokenLayer())
+    message = services.message_receive(
+        inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="still stored"
+    )
+    assert Message.objects.get(pk=message.pk).body == "still stored"

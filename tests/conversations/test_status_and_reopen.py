@@ -1,0 +1,136 @@
+"""Conversation lifecycle through the services: resolve, reopen on a customer's message, snooze
+and wake, pending, assignment, read markers."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agents.services import conversation_assign_to_agent
+from conversations import services
+from conversations.models import Conversation, Inbox, Message
+from tests.factories.agents import AgentProfileFactory
+from tests.factories.conversations import InboxFactory
+
+Status = Conversation.Status
+
+
+def receive(inbox, contact, body="hi", **kwargs) -> Message:
+    return services.message_receive(inbox=inbox, contact=contact, body=body, **kwargs)
+
+
+def test_a_customer_message_opens_a_conversation_and_starts_the_wait(inbox, contact):
+    message = receive(inbox, contact)
+    conversation = message.conversation
+    assert conversation.status == Status.OPEN
+    assert conversation.waiting_since is not None
+    assert message.sender_kind == Message.SenderKind.CONTACT
+
+
+def test_the_first_public_reply_ends_the_wait_and_is_recorded(inbox, contact, agent):
+    conversation = receive(inbox, contact).conversation
+    services.message_post_reply(conversation=conversation, agent=agent, body="internal", is_private=True)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is not None  # a private note is not a reply
+    assert conversation.first_reply_at is None
+
+    reply = services.message_post_reply(conversation=conversation, agent=agent, body="Hello! Checking now.")
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is None
+    assert conversation.first_reply_at == reply.created_at
+
+
+@pytest.mark.parametrize(
+    ("policy", "same_conversation"),
+    [(Inbox.ReopenPolicy.REOPEN_LAST, True), (Inbox.ReopenPolicy.START_NEW, False)],
+)
+def test_writing_after_resolution_follows_the_inbox_reopen_policy(contact, agent, policy, same_conversation):
+    inbox = InboxFactory(reopen_policy=policy)
+    first = receive(inbox, contact).conversation
+    services.conversation_resolve(conversation=first, actor=agent)
+
+    second = receive(inbox, contact, body="one more thing").conversation
+
+    assert (second.pk == first.pk) is same_conversation
+    assert second.status == Status.OPEN
+    first.refresh_from_db()
+    assert first.status == (Status.OPEN if same_conversation else Status.RESOLVED)
+
+
+def test_resolve_records_time_and_an_agent_only_activity_line(conversation, agent):
+    resolved = services.conversation_resolve(conversation=conversation, actor=agent)
+    assert resolved.status == Status.RESOLVED
+    assert resolved.resolved_at is not None
+    activity = resolved.messages.get()
+    assert activity.sender_kind == Message.SenderKind.SYSTEM
+    assert activity.is_private
+    assert activity.body == "Ana resolved the conversation"
+    # Resolving twice changes nothing and records nothing.
+    services.conversation_resolve(conversation=conversation, actor=agent)
+    assert resolved.messages.count() == 1
+
+
+def test_snooze_needs_a_future_time(conversation, agent):
+    with pytest.raises(ValidationError):
+        services.conversation_snooze(
+            conversation=conversation, until=timezone.now() - timedelta(minutes=1), actor=agent
+        )
+
+
+def test_snoozed_conversations_wake_when_due_and_a_rerun_changes_nothing(inbox, contact, agent):
+    due = receive(inbox, contact).conversation
+    services.conversation_snooze(conversation=due, until=timezone.now() + timedelta(minutes=5), actor=agent)
+    later = timezone.now() + timedelta(minutes=6)
+
+    assert services.conversations_wake_snoozed(now=later) == 1
+    due.refresh_from_db()
+    assert (due.status, due.snoozed_until) == (Status.OPEN, None)
+    assert services.conversations_wake_snoozed(now=later) == 0
+
+
+def test_a_customer_message_wakes_a_snoozed_conversation(inbox, contact, agent):
+    conversation = receive(inbox, contact).conversation
+    services.conversation_snooze(
+        conversation=conversation, until=timezone.now() + timedelta(days=1), actor=agent
+    )
+    receive(inbox, contact, body="hello?")
+    conversation.refresh_from_db()
+    assert conversation.status == Status.OPEN
+    assert conversation.snoozed_until is None
+
+
+def test_assignment_checks_inbox_membership(conversation, agent):
+    outsider = AgentProfileFactory(display_name="Olga").user
+    with pytest.raises(ValidationError, match="not a member"):
+        conversation_assign_to_agent(conversation=conversation, assignee=outsider, actor=agent)
+
+    assigned = conversation_assign_to_agent(conversation=conversation, assignee=agent, actor=agent)
+    assert assigned.assignee == agent
+    assert assigned.messages.get().body == "Ana self-assigned the conversation"
+
+
+def test_read_markers_only_move_forward(inbox, contact, agent):
+    conversation = receive(inbox, contact).conversation
+    receive(inbox, contact, body="two")
+    conversation.refresh_from_db()
+    marker = services.conversation_mark_read_by_agent(conversation=conversation, agent=agent, up_to_seq=2)
+    assert marker.last_read_seq == 2
+    marker = services.conversation_mark_read_by_agent(conversation=conversation, agent=agent, up_to_seq=1)
+    assert marker.last_read_seq == 2
+
+
+def test_the_customer_reading_marks_outgoing_messages_read(inbox, contact, agent):
+    conversation = receive(inbox, contact).conversation
+    reply = services.message_post_reply(conversation=conversation, agent=agent, body="Here you go")
+    assert reply.delivery_status == Message.DeliveryStatus.SENT  # widget: pushed over our socket
+
+    services.conversation_mark_read_by_contact(conversation=conversation, up_to_seq=reply.seq)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Message.DeliveryStatus.READ
+
+
+def test_empty_messages_are_refused_and_nothing_is_stored(inbox, contact):
+    with pytest.raises(ValidationError):
+        receive(inbox, contact, body="   ")
+    assert Message.objects.count() == 0
