@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench lock clean
 
-# Create .venv and install the locked versions (requirements.lock, compiled from pyproject.toml).
-$(INSTALLED): requirements.lock
+# Create .venv and install the locked versions: requirements-dev.lock is requirements.lock (what
+# production images install) plus the test and lint tools, both compiled from pyproject.toml.
+$(INSTALLED): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv \
-		&& $(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock \
-		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+		&& $(BIN)/uv pip install --python $(BIN)/python -q -r requirements-dev.lock \
+		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -35,7 +36,9 @@ bench: $(INSTALLED)
 
 # Refresh the lock after editing pyproject.toml's dependencies.
 lock: $(INSTALLED)
-	$(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.11 -q -o requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.11 -q -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from conversations.models import Conversation, Inbox
-from conversations.services import conversation_assign
+from conversations.services import KEEP, conversation_assign
+from conversations.services.conversations import Keep
 
 from .models import AgentProfile, InboxMembership, Team
 
@@ -46,11 +47,15 @@ def conversation_assign_to_agent(
     conversation: Conversation,
     assignee: AbstractBaseUser | None,
     actor: AbstractBaseUser | None,
-    team: Team | None = None,
+    team: Team | Keep | None = KEEP,
 ) -> Conversation:
-    """Assign after checking that the assignee works this conversation's inbox (admins work all)."""
+    """Assign after checking that the assignee works this conversation's inbox (admins work all).
+    `team`: a team, None to clear it, or KEEP (the default) to leave it."""
     if assignee is not None and not agent_can_work_inbox(agent=assignee, inbox_id=conversation.inbox_id):
         raise ValidationError(f"{assignee} is not a member of the inbox {conversation.inbox}.")
     return conversation_assign(
-        conversation=conversation, assignee=assignee, actor=actor, team_id=team.pk if team else None
+        conversation=conversation,
+        assignee=assignee,
+        actor=actor,
+        team_id=team if team is KEEP or team is None else team.pk,
     )

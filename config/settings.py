@@ -119,13 +119,15 @@ TEMPLATES = [
 
 # --- Database: Postgres with persistent connections in production, SQLite file when embedded. ---
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    # Persistent per-thread connections leak under ASGI (each request may run on a new thread),
+    # so connections are reused through psycopg's pool instead: at most DB_POOL_MAX_SIZE per
+    # process. Budget: (web + worker processes) x DB_POOL_MAX_SIZE < Postgres max_connections.
+    DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "20"))
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10, "max_idle": 300}
+        }
     # Explicit, so a forked live server (daphne.testing) finds the same test database
     # (django/channels#2176); PARLEY_TEST_DB lets parallel runs use their own.
     DATABASES["default"]["TEST"] = {
@@ -194,8 +196,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
     },
 }
-# Embedded mode only: run a worker thread and the beat schedule inside the web process.
-PARLEY_EMBEDDED_WORKER = EMBEDDED
+# Without Redis nothing else can reach the memory:// broker: `serve` runs a worker thread and the
+# beat schedule inside the web process.
+PARLEY_EMBEDDED_WORKER = not REDIS_URL
 
 # --- Auth and i18n. ---
 AUTH_PASSWORD_VALIDATORS = [

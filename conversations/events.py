@@ -9,6 +9,7 @@ group. Private notes and agent-only activity are published to the inbox group al
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ MESSAGE_UPDATED = "message.updated"  # delivery status moved forward
 CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 CONVERSATION_ASSIGNED = "conversation.assigned"
+CONVERSATION_UPDATED = "conversation.updated"  # priority or labels
 CONVERSATION_READ = "conversation.read"
 
 Event = dict[str, Any]
@@ -91,6 +93,12 @@ class Publisher:
         _, queue = self._started()
         self.call(queue.join(), timeout)
 
+    def _drain_at_exit(self) -> None:
+        try:
+            self.drain(timeout=2)
+        except Exception:
+            logger.warning("exiting with events unsent; clients will resync by seq")
+
     def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
         if self._pid != os.getpid():
             with self._lock:
@@ -98,6 +106,8 @@ class Publisher:
                     loop = asyncio.new_event_loop()
                     threading.Thread(target=loop.run_forever, name="parley-events", daemon=True).start()
                     self._start_on(loop)
+                    # A short-lived command (seed_demo, a one-off script) sends what it committed.
+                    atexit.register(self._drain_at_exit)
         return self._loop, self._queue
 
     def _start_on(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from conversations import channels, events
+from conversations import events, registry
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
@@ -101,16 +101,16 @@ class RecordingSender:
         self.sent: list[int] = []
         self.failures: list[Exception] = []
 
-    def send(self, message) -> channels.SendReceipt:
+    def send(self, message) -> registry.SendReceipt:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(message.pk)
-        return channels.SendReceipt(provider_message_id=f"SM{message.pk:030d}")
+        return registry.SendReceipt(provider_message_id=f"SM{message.pk:030d}")
 
 
 @pytest.fixture
 def sms_sender():
     sender = RecordingSender()
-    channels.register_sender("sms", sender)
+    registry.register_sender("sms", sender)
     yield sender
-    channels.unregister_sender("sms")
+    registry.unregister_sender("sms")

@@ -5,6 +5,7 @@ Lock order, everywhere: contact, then conversation, then outbound delivery rows.
 
 from .contacts import contact_identify
 from .conversations import (
+    KEEP,
     conversation_assign,
     conversation_mark_pending,
     conversation_mark_read_by_agent,
@@ -12,6 +13,7 @@ from .conversations import (
     conversation_reopen,
     conversation_resolve,
     conversation_snooze,
+    conversation_update,
     conversations_wake_snoozed,
 )
 from .delivery import (
@@ -23,6 +25,7 @@ from .delivery import (
 from .messages import AttachmentInput, message_post_reply, message_receive
 
 __all__ = [
+    "KEEP",
     "AttachmentInput",
     "contact_identify",
     "conversation_assign",
@@ -32,6 +35,7 @@ __all__ = [
     "conversation_reopen",
     "conversation_resolve",
     "conversation_snooze",
+    "conversation_update",
     "conversations_wake_snoozed",
     "message_deliver",
     "message_post_reply",

@@ -1,5 +1,7 @@
 """Conversation state: status (open, pending, snoozed, resolved), assignment, read markers."""
 
+import enum
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -8,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import events
-from ..models import Conversation, Message, ReadMarker
+from ..models import Conversation, Label, LiveSession, Message, ReadMarker
 from .thread import lock_conversation, publish_status_changed, record_activity
 
 Status = Conversation.Status
@@ -69,10 +71,22 @@ def _change_status(
         locked.resolved_at = timezone.now() if status == Status.RESOLVED else None
         if status == Status.RESOLVED:
             locked.waiting_since = None
+            LiveSession.objects.filter(conversation=locked, closed_at__isnull=True).update(
+                closed_at=locked.resolved_at, close_reason=LiveSession.CloseReason.RESOLVED
+            )
         locked.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since"])
         record_activity(locked, f"{actor_name(actor)} {verb}")
         publish_status_changed(locked, previous_status)
         return locked
+
+
+class Keep(enum.Enum):
+    """Leave this field as it is (None means "clear it")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 def conversation_assign(
@@ -80,9 +94,10 @@ def conversation_assign(
     conversation: Conversation,
     assignee: AbstractBaseUser | None,
     actor: AbstractBaseUser | None,
-    team_id: int | None = None,
+    team_id: int | Keep | None = KEEP,
 ) -> Conversation:
-    """Give the conversation to `assignee` (None unassigns) and, with `team_id`, to a team.
+    """Give the conversation to `assignee` (None unassigns) and, with `team_id`, to a team (None
+    clears it; KEEP, the default, leaves it).
 
     The caller has checked that the assignee may work this inbox (agents.services does).
     """
@@ -91,26 +106,64 @@ def conversation_assign(
     with transaction.atomic():
         locked = lock_conversation(conversation.pk)
         assignee_id = assignee.pk if assignee is not None else None
-        new_team_id = team_id if team_id is not None else locked.team_id
+        new_team_id = locked.team_id if team_id is KEEP else team_id
         if locked.assignee_id == assignee_id and locked.team_id == new_team_id:
             return locked
+        if locked.assignee_id != assignee_id:
+            record_activity(locked, _assignment_line(actor, assignee))
+        if locked.team_id != new_team_id:
+            locked.team_id = new_team_id
+            team = f"team {locked.team}" if new_team_id is not None else "no team"
+            record_activity(locked, f"{actor_name(actor)} moved the conversation to {team}")
         locked.assignee_id = assignee_id
-        locked.team_id = new_team_id
         locked.save(update_fields=["assignee", "team"])
-        if assignee is None:
-            record_activity(locked, f"{actor_name(actor)} unassigned the conversation")
-        elif actor is not None and actor.pk == assignee.pk:
-            record_activity(locked, f"{actor_name(actor)} self-assigned the conversation")
-        else:
-            record_activity(
-                locked, f"{actor_name(actor)} assigned the conversation to {actor_name(assignee)}"
-            )
         events.publish_on_commit(
             events.conversation_event(
                 events.CONVERSATION_ASSIGNED, locked, assignee_id=assignee_id, team_id=locked.team_id
             ),
             groups=events.conversation_groups(locked),
         )
+        return locked
+
+
+def _assignment_line(actor: AbstractBaseUser | None, assignee: AbstractBaseUser | None) -> str:
+    if assignee is None:
+        return f"{actor_name(actor)} unassigned the conversation"
+    if actor is not None and actor.pk == assignee.pk:
+        return f"{actor_name(actor)} self-assigned the conversation"
+    return f"{actor_name(actor)} assigned the conversation to {actor_name(assignee)}"
+
+
+def conversation_update(
+    *,
+    conversation: Conversation,
+    actor: AbstractBaseUser | None,
+    priority: int | Keep = KEEP,
+    labels: Iterable[Label] | Keep = KEEP,
+) -> Conversation:
+    """Set priority and/or the labels (the whole set); announce it when something changed."""
+    with transaction.atomic():
+        locked = lock_conversation(conversation.pk)
+        changed = False
+        if priority is not KEEP and priority != locked.priority:
+            locked.priority = priority
+            locked.save(update_fields=["priority"])
+            changed = True
+        if labels is not KEEP:
+            wanted = {label.pk for label in labels}
+            if wanted != set(locked.labels.values_list("pk", flat=True)):
+                locked.labels.set(wanted)
+                changed = True
+        if changed:
+            events.publish_on_commit(
+                events.conversation_event(
+                    events.CONVERSATION_UPDATED,
+                    locked,
+                    priority=locked.priority,
+                    label_ids=sorted(locked.labels.values_list("pk", flat=True)),
+                ),
+                groups=events.conversation_groups(locked, agents_only=True),
+            )
         return locked
 
 

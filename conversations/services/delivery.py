@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import channels, events
+from .. import events, registry
 from ..models import Message, OutboundDelivery
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State
 MAX_ATTEMPTS = 8
+NO_ADAPTER_RECHECK = timedelta(minutes=5)
 _RANK = {Status.PENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
 
 
@@ -41,7 +42,9 @@ def message_update_delivery_status(
 ) -> Message:
     """Apply a delivery report. Moves the status forward or does nothing; announces real changes."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=message_id)
+        )
         if not can_advance(message.delivery_status, status):
             return message
         message.delivery_status = status
@@ -88,33 +91,19 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
 
     Claims the outbox row under its lock, so two workers never send the same message; a row already
     done or dead is left alone, so a redelivered task never re-sends what the provider accepted.
+    Known window: a worker that dies after the provider accepted and before `done` is recorded is
+    retried when its lease ends (at-least-once); adapters pass an idempotency key where the
+    provider has one.
     """
-    with transaction.atomic():
-        delivery = (
-            OutboundDelivery.objects.select_for_update()
-            .select_related("message__conversation__inbox")
-            .get(message_id=message_id)
-        )
-        if delivery.state in (State.DONE, State.DEAD):
-            return DeliveryOutcome(delivery.state)
-        if delivery.state == State.IN_FLIGHT and delivery.next_attempt_at > timezone.now():
-            return DeliveryOutcome(delivery.state)  # another worker holds the lease and is sending
-        delivery.state = State.IN_FLIGHT
-        delivery.attempts += 1
-        # If this worker dies mid-send, the requeue sweep picks the row up after this moment.
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
-        delivery.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-    message = delivery.message
-    sender = channels.sender_for(message.conversation.inbox.channel_type)
+    claim = _claim(message_id)
+    if isinstance(claim, DeliveryOutcome):
+        return claim
+    delivery, sender = claim
     try:
-        if sender is None:
-            raise channels.TransientDeliveryError(
-                f"No adapter is registered for {message.conversation.inbox.get_channel_type_display()} yet."
-            )
-        receipt = sender.send(message)
-    except channels.PermanentDeliveryError as error:
+        receipt = sender.send(delivery.message)
+    except registry.PermanentDeliveryError as error:
         return _finish_failed(delivery, error)
-    except channels.TransientDeliveryError as error:
+    except registry.TransientDeliveryError as error:
         if delivery.attempts >= MAX_ATTEMPTS:
             return _finish_failed(delivery, error)
         return _schedule_retry(delivery, error)
@@ -123,12 +112,44 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
             state=State.DONE, last_error="", updated_at=timezone.now()
         )
         message_update_delivery_status(
-            message_id=message.pk, status=Status.SENT, provider_message_id=receipt.provider_message_id
+            message_id=delivery.message_id,
+            status=Status.SENT,
+            provider_message_id=receipt.provider_message_id,
         )
     return DeliveryOutcome(State.DONE)
 
 
-def _schedule_retry(delivery: OutboundDelivery, error: channels.TransientDeliveryError) -> DeliveryOutcome:
+def _claim(message_id: int) -> tuple[OutboundDelivery, registry.OutboundSender] | DeliveryOutcome:
+    """Take the row's lease for one attempt, or say why there is nothing to do now."""
+    with transaction.atomic():
+        delivery = (
+            OutboundDelivery.objects.select_for_update(of=("self",))
+            .select_related("message__conversation__inbox")
+            .get(message_id=message_id)
+        )
+        now = timezone.now()
+        if delivery.state in (State.DONE, State.DEAD):
+            return DeliveryOutcome(delivery.state)
+        if delivery.state == State.IN_FLIGHT and delivery.next_attempt_at > now:
+            return DeliveryOutcome(delivery.state)  # another worker holds the lease and is sending
+        inbox = delivery.message.conversation.inbox
+        sender = registry.sender_for(inbox.channel_type)
+        if sender is None:
+            # Not an attempt: the message waits, unfailed, until an adapter exists; the sweep rechecks.
+            delivery.state = State.QUEUED
+            delivery.last_error = f"No adapter is registered for {inbox.get_channel_type_display()} yet."
+            delivery.next_attempt_at = now + NO_ADAPTER_RECHECK
+            delivery.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
+            return DeliveryOutcome(State.QUEUED)
+        delivery.state = State.IN_FLIGHT
+        delivery.attempts += 1
+        # If this worker dies mid-send, the requeue sweep picks the row up when the lease ends.
+        delivery.next_attempt_at = now + timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
+        delivery.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+        return delivery, sender
+
+
+def _schedule_retry(delivery: OutboundDelivery, error: registry.TransientDeliveryError) -> DeliveryOutcome:
     retry_in = backoff_seconds(delivery.attempts, error.retry_after)
     OutboundDelivery.objects.filter(pk=delivery.pk).update(
         state=State.QUEUED,
@@ -140,7 +161,7 @@ def _schedule_retry(delivery: OutboundDelivery, error: channels.TransientDeliver
     return DeliveryOutcome(State.QUEUED, retry_in=retry_in)
 
 
-def _finish_failed(delivery: OutboundDelivery, error: channels.DeliveryError) -> DeliveryOutcome:
+def _finish_failed(delivery: OutboundDelivery, error: registry.DeliveryError) -> DeliveryOutcome:
     with transaction.atomic():
         OutboundDelivery.objects.filter(pk=delivery.pk).update(
             state=State.DEAD, last_error=error.reason, updated_at=timezone.now()
@@ -156,7 +177,9 @@ def message_retry_delivery(*, message_id: int) -> Message:
     from ..tasks import deliver_message
 
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=message_id)
+        )
         if message.delivery_status != Status.FAILED:
             return message
         message.delivery_status = Status.PENDING

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import channels, events
+from .. import events, registry
 from ..models import Attachment, Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
 from .thread import append_message, lock_conversation, publish_status_changed
 
@@ -47,6 +47,7 @@ def message_receive(
     snoozed or pending conversation opens again; the customer is waiting from now on.
     """
     _validate_content(body, attachments)
+    client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     replay = _stored_message(inbox, client_message_id, provider_message_id)
     if replay is not None:
         return replay
@@ -97,13 +98,14 @@ def message_post_reply(
     Idempotent by `client_message_id`, like message_receive.
     """
     _validate_content(body, attachments)
+    client_message_id = client_message_id or None
     replay = _stored_message(conversation.inbox, client_message_id, None)
     if replay is not None:
         return replay
     try:
         with transaction.atomic():
             locked = lock_conversation(conversation.pk)
-            needs_delivery = not is_private and channels.needs_provider_delivery(locked.inbox.channel_type)
+            needs_delivery = not is_private and registry.needs_provider_delivery(locked.inbox.channel_type)
             message = append_message(
                 locked,
                 sender_kind=Message.SenderKind.AGENT,

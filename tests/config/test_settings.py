@@ -55,7 +55,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_uses_postgres_redis_and_is_not_in_debug():
     result = run(
-        "db = settings.DATABASES['default']; print(settings.DEBUG, db['ENGINE'], db['CONN_MAX_AGE'],"
+        "db = settings.DATABASES['default'];"
+        " print(settings.DEBUG, db['ENGINE'], db['CONN_MAX_AGE'], db['OPTIONS']['pool']['max_size'],"
         " settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CELERY_BROKER_URL,"
         " settings.PARLEY_EMBEDDED_WORKER)",
         **PRODUCTION,
@@ -64,7 +65,8 @@ def test_production_uses_postgres_redis_and_is_not_in_debug():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.postgresql",
-        "60",
+        "0",
+        "20",
         "channels_redis.core.RedisChannelLayer",
         "redis://127.0.0.1:6379/15",
         "False",

@@ -86,3 +86,13 @@ def test_a_message_cannot_be_posted_into_another_contacts_conversation(inbox):
     with pytest.raises(Exception, match="another contact"):
         services.message_receive(inbox=inbox, contact=intruder, conversation=someone_else, body="hi")
     assert someone_else.messages.count() == 0
+
+
+def test_empty_ids_count_as_absent(inbox, contact):
+    services.message_receive(
+        inbox=inbox, contact=contact, body="a", client_message_id="", provider_message_id=""
+    )
+    services.message_receive(
+        inbox=inbox, contact=contact, body="b", client_message_id="", provider_message_id=""
+    )
+    assert list(Message.objects.values_list("client_message_id", "provider_message_id")) == [(None, None)] * 2

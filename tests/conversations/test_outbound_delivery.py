@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conversations import channels, services
+from conversations import registry, services
 from conversations.models import Message, OutboundDelivery
 from conversations.services.delivery import can_advance
 from conversations.tasks import deliver_message
@@ -84,7 +84,7 @@ def test_a_transient_error_schedules_a_retry_with_the_providers_retry_after(
     sms_reply, sms_sender, no_requeue
 ):
     sms_sender.failures.append(
-        channels.TransientDeliveryError("429 Too Many Requests", code="20429", retry_after=7)
+        registry.TransientDeliveryError("429 Too Many Requests", code="20429", retry_after=7)
     )
     deliver_message(sms_reply.pk)
 
@@ -102,7 +102,7 @@ def test_a_transient_error_schedules_a_retry_with_the_providers_retry_after(
 
 def test_a_permanent_error_fails_at_once_with_the_reason(sms_reply, sms_sender, no_requeue):
     sms_sender.failures.append(
-        channels.PermanentDeliveryError("The 'To' number is not a valid phone number.", code="21211")
+        registry.PermanentDeliveryError("The 'To' number is not a valid phone number.", code="21211")
     )
     deliver_message(sms_reply.pk)
 
@@ -115,14 +115,14 @@ def test_a_permanent_error_fails_at_once_with_the_reason(sms_reply, sms_sender, 
 
 def test_transient_errors_give_up_after_the_last_attempt(sms_reply, sms_sender, no_requeue):
     OutboundDelivery.objects.filter(message=sms_reply).update(attempts=services.delivery.MAX_ATTEMPTS - 1)
-    sms_sender.failures.append(channels.TransientDeliveryError("timeout"))
+    sms_sender.failures.append(registry.TransientDeliveryError("timeout"))
     deliver_message(sms_reply.pk)
     sms_reply.refresh_from_db()
     assert sms_reply.delivery_status == Status.FAILED
 
 
 def test_a_failed_message_retried_from_the_desk_really_sends_again(sms_reply, sms_sender, no_requeue):
-    sms_sender.failures.append(channels.PermanentDeliveryError("blocked", code="30003"))
+    sms_sender.failures.append(registry.PermanentDeliveryError("blocked", code="30003"))
     deliver_message(sms_reply.pk)
 
     services.message_retry_delivery(message_id=sms_reply.pk)
@@ -143,13 +143,15 @@ def test_a_task_does_not_send_while_another_worker_holds_the_lease(sms_reply, sm
     assert sms_sender.sent == []
 
 
-def test_without_a_registered_adapter_the_message_stays_queued_not_lost(sms_reply, no_requeue):
-    deliver_message(sms_reply.pk)
+def test_without_a_registered_adapter_the_message_waits_unfailed(sms_reply, no_requeue):
+    for _ in range(services.delivery.MAX_ATTEMPTS + 2):
+        deliver_message(sms_reply.pk)
     sms_reply.refresh_from_db()
     assert sms_reply.delivery_status == Status.PENDING
-    assert sms_reply.outbound.state == State.QUEUED
+    assert (sms_reply.outbound.state, sms_reply.outbound.attempts) == (State.QUEUED, 0)
     assert "No adapter" in sms_reply.outbound.last_error
-    assert len(no_requeue) == 1
+    assert sms_reply.outbound.next_attempt_at > timezone.now()  # the sweep rechecks later
+    assert no_requeue == []
 
 
 def test_late_and_duplicate_status_callbacks_are_harmless(sms_reply, sms_sender):

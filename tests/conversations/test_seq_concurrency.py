@@ -8,10 +8,11 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.services.thread import lock_conversation
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
@@ -140,3 +141,34 @@ def test_concurrent_first_contact_on_a_channel_creates_one_identity():
     assert run_concurrently(identify) == []
     assert len(set(contacts)) == 1
     assert inbox.identities.count() == 1
+
+
+def test_writers_in_two_conversations_of_one_inbox_do_not_wait_for_each_other():
+    """The conversation lock takes that row alone, not the inbox joined to it."""
+    inbox = InboxFactory()
+    held, other = ConversationFactory(inbox=inbox), ConversationFactory(inbox=inbox)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        try:
+            with transaction.atomic():
+                lock_conversation(held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            services.message_receive(
+                inbox=inbox, contact=other.contact, conversation=other, body="not blocked"
+            )
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert other.messages.count() == 1

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agents.services import conversation_assign_to_agent
-from conversations import services
-from conversations.models import Conversation, Inbox, Message
-from tests.factories.agents import AgentProfileFactory
-from tests.factories.conversations import InboxFactory
+from conversations import events, services
+from conversations.models import Conversation, Inbox, LiveSession, Message
+from tests.factories.agents import AgentProfileFactory, TeamFactory
+from tests.factories.conversations import ConversationFactory, InboxFactory, LabelFactory
 
 Status = Conversation.Status
 
@@ -134,3 +134,47 @@ def test_empty_messages_are_refused_and_nothing_is_stored(inbox, contact):
     with pytest.raises(ValidationError):
         receive(inbox, contact, body="   ")
     assert Message.objects.count() == 0
+
+
+def test_resolving_closes_the_open_live_session(conversation, agent):
+    session = LiveSession.objects.create(
+        conversation=conversation, opened_at=timezone.now(), last_activity_at=timezone.now()
+    )
+    services.conversation_resolve(conversation=conversation, actor=agent)
+    session.refresh_from_db()
+    assert session.closed_at is not None
+    assert session.close_reason == LiveSession.CloseReason.RESOLVED
+
+
+def test_a_team_can_be_set_kept_and_cleared(conversation, agent):
+    team = TeamFactory(name="Billing")
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent, team_id=team.pk)
+    kept = services.conversation_assign(conversation=conversation, assignee=None, actor=agent)
+    assert (kept.assignee_id, kept.team_id) == (None, team.pk)
+    cleared = services.conversation_assign(
+        conversation=conversation, assignee=None, actor=agent, team_id=None
+    )
+    assert cleared.team_id is None
+    assert list(cleared.messages.values_list("body", flat=True).order_by("seq")) == [
+        "Ana self-assigned the conversation",
+        "Ana moved the conversation to team Billing",
+        "Ana unassigned the conversation",
+        "Ana moved the conversation to no team",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_priority_and_labels_change_through_one_service_and_are_announced_to_agents(listen):
+    conversation = ConversationFactory()
+    vip, bug = LabelFactory(name="vip"), LabelFactory(name="bug")
+    agents = listen(events.inbox_group(conversation.inbox_id))
+    customer = listen(events.contact_group(conversation.contact_id))
+
+    services.conversation_update(conversation=conversation, actor=None, priority=3, labels=[vip, bug])
+    services.conversation_update(conversation=conversation, actor=None, labels=[bug, vip])  # same set
+
+    received = agents.receive_all()
+    assert [(event["type"], event["priority"], event["label_ids"]) for event in received] == [
+        (events.CONVERSATION_UPDATED, 3, sorted([vip.pk, bug.pk]))
+    ]
+    assert customer.receive_all() == []

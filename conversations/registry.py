@@ -2,7 +2,8 @@
 
 The core never imports channels_in: channels_in registers one sender per channel type when its
 app is ready, and the outbound delivery service asks this registry. A channel type with no
-registered sender (before its adapter exists) keeps its messages queued, never lost.
+registered sender (before its adapter exists) keeps its messages queued and unfailed, rechecked
+by the outbox sweep.
 """
 
 from dataclasses import dataclass

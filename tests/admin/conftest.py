@@ -1,0 +1,82 @@
+"""A small business, built through the services wherever they own the write, for admin pages."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from agents.models import CannedResponse
+from conversations import registry, services
+from conversations.models import Conversation, Inbox, LiveSession
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
+from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Agents are made by the dozen here; the production hasher would spend seconds on each run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Business:
+    inboxes: list[Inbox]
+    conversations: list[Conversation] = field(default_factory=list)
+
+
+def add_conversation(inbox: Inbox, number: int, labels: list, team) -> Conversation:
+    """One customer thread: a message in, a reply out, a private note, an assignee with a team."""
+    identity = ContactIdentityFactory(inbox=inbox, source_id=f"+1415555{number:04d}")
+    agent = AgentProfileFactory().user
+    InboxMembershipFactory(inbox=inbox, agent=agent)
+    team.members.add(agent)
+    first = services.message_receive(
+        inbox=inbox,
+        contact=identity.contact,
+        body=f"Hello, order {number} is late",
+        attachments=[
+            services.AttachmentInput(mime_type="image/jpeg", remote_url="https://example.com/a.jpg")
+        ],
+    )
+    conversation = first.conversation
+    conversation.labels.set(labels)
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent, team_id=team.pk)
+    services.message_post_reply(conversation=conversation, agent=agent, body="On it!")
+    services.message_post_reply(conversation=conversation, agent=agent, body="VIP", is_private=True)
+    now = timezone.now()
+    LiveSession.objects.create(conversation=conversation, agent=agent, opened_at=now, last_activity_at=now)
+    conversation.refresh_from_db()
+    return conversation
+
+
+@pytest.fixture
+def build_business(db) -> Callable[[int], Business]:
+    """build_business(rows) -> Business with `rows` conversations spread over a widget and an SMS inbox.
+
+    Replies on SMS queue an outbox row; its task waits for a commit that never comes in a test."""
+
+    def build(rows: int) -> Business:
+        business = Business(inboxes=[InboxFactory(), InboxFactory(channel_type="sms")])
+        labels = [LabelFactory(name="billing"), LabelFactory(name="vip")]
+        teams = [TeamFactory(), TeamFactory()]
+        for number in range(rows):
+            inbox = business.inboxes[number % 2]
+            business.conversations.append(add_conversation(inbox, number, labels, teams[number % 2]))
+        return business
+
+    return build
+
+
+@pytest.fixture
+def every_kind_of_record(build_business, sms_sender) -> Business:
+    """At least one row of every model the admin lists, including a delivery the provider refused."""
+    business = build_business(2)
+    sms_conversation = next(c for c in business.conversations if c.inbox.channel_type == "sms")
+    reply = sms_conversation.messages.get(outbound__isnull=False)
+    sms_sender.failures.append(registry.PermanentDeliveryError("Unreachable handset", code="30003"))
+    services.message_deliver(message_id=reply.pk)
+    CannedResponse.objects.create(short_code="thanks", content="Thanks for writing to us!")
+    Group.objects.create(name="Supervisors")
+    return business
