@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -15,6 +15,7 @@ from ..models import Attachment, Contact, Conversation, Inbox, Message, Outbound
 from .thread import append_message, lock_conversation, publish_status_changed
 
 MAX_BODY_LENGTH = 20_000
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ def message_receive(
         return replay
     try:
         with transaction.atomic():
-            # The contact's lock serialises "which conversation?" for two first messages at once.
-            Contact.objects.select_for_update().filter(pk=contact.pk).update(last_seen_at=timezone.now())
+            if conversation is None:
+                # The contact's lock serialises "which conversation?" for two first messages at once.
+                Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").get()
             target = conversation or _conversation_for_incoming(inbox, contact)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
                 raise ValidationError("That conversation belongs to another contact or inbox.")
@@ -72,6 +74,7 @@ def message_receive(
                 delivery_status=Message.DeliveryStatus.DELIVERED,
             )
             _store_attachments(message, attachments)
+            _touch_last_seen(contact, now)
             return message
     except IntegrityError:
         replay = _stored_message(inbox, client_message_id, provider_message_id)
@@ -189,6 +192,13 @@ def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
     conversation.resolved_at = None
     publish_status_changed(conversation, previous_status)
     return ["waiting_since", "status", "snoozed_until", "resolved_at"]
+
+
+def _touch_last_seen(contact: Contact, now: datetime) -> None:
+    """At most one write a minute per contact: last seen is for people, not for ordering."""
+    Contact.objects.filter(pk=contact.pk).filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_PRECISION)
+    ).update(last_seen_at=now)
 
 
 def _record_reply(conversation: Conversation, at: datetime) -> None:

@@ -8,20 +8,34 @@ from argparse import ArgumentParser
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import Resolver404, resolve
 
 from agents.demo import DEMO_AGENTS, DEMO_PASSWORD, seed_demo
 
+DESK_PENDING = "/desk/ (the agent desk is not served yet)"
+
 
 def demo_logins(base_url: str) -> str:
-    """The block people copy from the terminal: who can log in, with what, and where."""
+    """The block people copy from the terminal: who can log in, with what, and where. Only places
+    that exist are named (the agent desk arrives with its own app)."""
+    places = {"Admin": "/admin/", "Agent desk": "/desk/"}
+    live = {name: path for name, path in places.items() if _served(path)}
     width = max(len(agent.username) for agent in DEMO_AGENTS)
     lines = [f"Demo logins (password: {DEMO_PASSWORD}):"]
     for agent in DEMO_AGENTS:
-        role, place = ("administrator", "/admin/ and /desk/") if agent.is_admin else ("agent", "/desk/")
-        lines.append(f"  {agent.username:<{width}}  {agent.display_name} ({role}) -> {place}")
-    lines.append(f"Admin:      {base_url}/admin/")
-    lines.append(f"Agent desk: {base_url}/desk/")
+        role = "administrator" if agent.is_admin else "agent"
+        where = " and ".join(path for name, path in live.items() if agent.is_admin or name != "Admin")
+        lines.append(f"  {agent.username:<{width}}  {agent.display_name} ({role}) -> {where or DESK_PENDING}")
+    lines += [f"{name + ':':<12}{base_url}{path}" for name, path in live.items()]
     return "\n".join(lines)
+
+
+def _served(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 class Command(BaseCommand):
