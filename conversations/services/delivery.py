@@ -56,18 +56,22 @@ def message_update_delivery_status(
             message.provider_message_id = provider_message_id
             fields.append("provider_message_id")
         message.save(update_fields=fields)
-        events.publish_on_commit(
-            events.conversation_event(
-                events.MESSAGE_UPDATED,
-                message.conversation,
-                message_id=message.pk,
-                message_seq=message.seq,
-                delivery_status=status,
-                error=message.provider_error,
-            ),
-            groups=events.conversation_groups(message.conversation),
-        )
+        _publish_delivery_changed(message)
         return message
+
+
+def _publish_delivery_changed(message: Message) -> None:
+    events.publish_on_commit(
+        events.conversation_event(
+            events.MESSAGE_UPDATED,
+            message.conversation,
+            message_id=message.pk,
+            message_seq=message.seq,
+            delivery_status=message.delivery_status,
+            error=message.provider_error,
+        ),
+        groups=events.conversation_groups(message.conversation),
+    )
 
 
 @dataclass(frozen=True)
@@ -194,17 +198,7 @@ def message_retry_delivery(*, message_id: int) -> Message:
                 "next_attempt_at": timezone.now(),
             },
         )
-        events.publish_on_commit(
-            events.conversation_event(
-                events.MESSAGE_UPDATED,
-                message.conversation,
-                message_id=message.pk,
-                message_seq=message.seq,
-                delivery_status=Status.PENDING,
-                error="",
-            ),
-            groups=events.conversation_groups(message.conversation),
-        )
+        _publish_delivery_changed(message)
         deliver_message.delay_on_commit(message.pk)
         return message
 
