@@ -28,6 +28,7 @@ CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 CONVERSATION_UPDATED = "conversation.updated"  # priority or labels
 CONVERSATION_READ = "conversation.read"
+CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
 
 Event = dict[str, Any]
 

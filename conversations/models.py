@@ -16,6 +16,10 @@ def new_public_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class ChannelType(models.TextChoices):
     WEB_WIDGET = "web_widget", "Web widget"
     SMS = "sms", "SMS (Twilio)"
@@ -84,6 +88,20 @@ class Inbox(models.Model):
     reopen_policy = models.CharField(
         max_length=12, choices=ReopenPolicy.choices, default=ReopenPolicy.REOPEN_LAST
     )
+    identity_secret = models.CharField(
+        max_length=64,
+        default=new_identity_secret,
+        help_text="Signs the business's user ids (HMAC-SHA256) so a logged-in user is the same contact "
+        "on every device. Keep it on the business's server, never in a page.",
+    )
+    require_identity = models.BooleanField(
+        default=False, help_text="Refuse widget sessions that do not carry a verified user id."
+    )
+    allowed_origins = models.TextField(
+        blank=True,
+        help_text="Sites that may embed the widget, one origin per line (https://shop.example.com). "
+        "Empty allows any site.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -93,6 +111,16 @@ class Inbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def allows_origin(self, origin: str | None) -> bool:
+        allowed = self.allowed_origin_list
+        return not allowed or (origin or "").rstrip("/").lower() in allowed
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [
+            line.strip().rstrip("/").lower() for line in self.allowed_origins.splitlines() if line.strip()
+        ]
 
 
 class ContactIdentity(models.Model):

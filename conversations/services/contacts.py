@@ -1,6 +1,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import events
 from ..models import Contact, ContactIdentity, Inbox
 
 
@@ -25,3 +26,50 @@ def contact_identify(
             return contact
     except IntegrityError:
         return ContactIdentity.objects.select_related("contact").get(inbox=inbox, source_id=source_id).contact
+
+
+def contact_verify_external_id(
+    *, identity: ContactIdentity, external_id: str, new_source_id: str, name: str = "", email: str = ""
+) -> ContactIdentity:
+    """The visitor behind `identity` has proven to be the business's user `external_id`.
+
+    Returns the identity to use from now on:
+    - the same one, when its contact already is that user;
+    - the same one, re-pointed to that user's contact (created if new), when the visitor was
+      anonymous: their conversations so far move with them, so history follows the user;
+    - a new identity (`new_source_id`) on that user's contact, when the visitor was someone else
+      (a shared device): the other user's history stays theirs.
+    """
+    external_id = external_id.strip()
+    if not external_id:
+        raise ValueError("external_id must not be empty")
+    with transaction.atomic():
+        identity = ContactIdentity.objects.select_for_update().select_related("contact").get(pk=identity.pk)
+        current = identity.contact
+        if current.external_id == external_id:
+            return identity
+        user_contact = _contact_for_external_id(external_id, name=name, email=email)
+        if current.external_id:
+            return ContactIdentity.objects.create(
+                contact=user_contact, inbox=identity.inbox, source_id=new_source_id
+            )
+        current.conversations.update(contact=user_contact)
+        current.identities.update(contact=user_contact)
+        current.delete()  # an anonymous contact with nothing left
+        events.publish_on_commit(
+            {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity.pk},
+            groups=[events.contact_group(current.pk)],
+        )
+        identity.refresh_from_db()
+        return identity
+
+
+def _contact_for_external_id(external_id: str, *, name: str, email: str) -> Contact:
+    contact = Contact.objects.select_for_update().filter(external_id=external_id).first()
+    if contact is not None:
+        return contact
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(external_id=external_id, name=name, email=email)
+    except IntegrityError:
+        return Contact.objects.get(external_id=external_id)

@@ -1,0 +1,264 @@
+"""The customer's socket (/ws/v1/client/): the widget and any business's own app speak it.
+
+Thin: authenticate from the connect token, check the Origin, join the contact's group, and map
+each client action to one function in client_actions (which calls the services). Events from the
+channel layer are re-read from the database before they are sent, so what a client sees is
+always committed state. docs/protocol.md documents every message.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from conversations import events
+from conversations.models import Inbox
+
+from . import client_actions, protocol
+from .client_actions import ActionRefused
+from .protocol import Close, ErrorCode
+from .ratelimit import TokenBucket
+from .visitors import Visitor, VisitorRefused, visitor_from_connect_token
+
+logger = logging.getLogger(__name__)
+STRIKES_BEFORE_CLOSE = 20
+
+
+class ClientConsumer(AsyncWebsocketConsumer):
+    visitor: Visitor | None = None
+
+    async def connect(self) -> None:
+        await self.accept()  # then refuse with a close code the client can read
+        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
+        try:
+            self.visitor, origin_ok = await database_sync_to_async(_authenticate)(token, _origin(self.scope))
+        except VisitorRefused as refusal:
+            await self._refuse(refusal.code, refusal.detail, Close.UNAUTHORIZED)
+            return
+        if not origin_ok:
+            await self._refuse(
+                "origin_forbidden", "This site may not embed this inbox.", Close.FORBIDDEN_ORIGIN
+            )
+            self.visitor = None
+            return
+        self.bucket = TokenBucket()
+        self.strikes = 0
+        self.group = events.contact_group(self.visitor.contact_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        await self.send_event(
+            {
+                "type": "hello",
+                "protocol": protocol.PROTOCOL_VERSION,
+                "contact_id": self.visitor.contact_id,
+                "conversations": conversations,
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.visitor is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.visitor is None:
+            return
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode()) > protocol.MAX_MESSAGE_BYTES:
+            await self._refuse(ErrorCode.TOO_BIG, "Frames are limited to 64 KB.", Close.TOO_BIG)
+            return
+        if not self.bucket.take():
+            await self._strike(ErrorCode.RATE_LIMITED, "Slow down: about 100 actions a minute.", None)
+            return
+        try:
+            request = json.loads(raw)
+            handler = self.handlers()[request["type"]]
+        except (ValueError, KeyError, TypeError):
+            await self._strike(ErrorCode.BAD_REQUEST, "Expected a JSON object with a known type.", None)
+            return
+        ref = request.get("ref")
+        try:
+            await handler(request, ref)
+        except ActionRefused as refusal:
+            await self.send_event(protocol.error_event(refusal.code, refusal.detail, ref))
+            if refusal.code in ("identity_changed", "token_invalid"):
+                await self.close(code=Close.IDENTITY_CHANGED)
+        except (KeyError, TypeError, ValueError) as error:
+            await self._strike(ErrorCode.BAD_REQUEST, f"Missing or malformed field: {error}", ref)
+
+    def handlers(self) -> dict[str, Callable[[dict, Any], Awaitable[None]]]:
+        return {
+            "message.send": self.on_message_send,
+            "history.after": self.on_history,
+            "history.before": self.on_history,
+            "conversations.list": self.on_conversations_list,
+            "read": self.on_read,
+            "typing": self.on_typing,
+            "ping": self.on_ping,
+        }
+
+    # --- client actions ---
+
+    async def on_message_send(self, request: dict, ref: Any) -> None:
+        conversation_id = _optional_int(request.get("conversation_id"))
+        client_message_id = _text(request["client_message_id"], max_length=64)
+        body = _text(request.get("body", ""), max_length=protocol.MAX_MESSAGE_BYTES)
+        message = await database_sync_to_async(client_actions.message_send)(
+            self.visitor, conversation_id=conversation_id, client_message_id=client_message_id, body=body
+        )
+        await self.send_event(
+            {
+                "type": "message.ack",
+                "ref": ref,
+                "conversation_id": message["conversation_id"],
+                "message": message,
+            }
+        )
+
+    async def on_history(self, request: dict, ref: Any) -> None:
+        limit = min(max(int(request.get("limit", 50)), 1), protocol.HISTORY_LIMIT_MAX)
+        before = request["type"] == "history.before"
+        page = await database_sync_to_async(_history_payload)(
+            self.visitor,
+            conversation_id=int(request["conversation_id"]),
+            after_seq=None if before else int(request.get("after_seq", 0)),
+            before_seq=int(request["before_seq"]) if before else None,
+            limit=limit,
+        )
+        await self.send_event({"type": "history", "ref": ref, **page})
+
+    async def on_conversations_list(self, request: dict, ref: Any) -> None:
+        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        await self.send_event({"type": "conversations", "ref": ref, "conversations": conversations})
+
+    async def on_read(self, request: dict, ref: Any) -> None:
+        await database_sync_to_async(client_actions.mark_read)(
+            self.visitor, conversation_id=int(request["conversation_id"]), seq=int(request["seq"])
+        )
+
+    async def on_typing(self, request: dict, ref: Any) -> None:
+        conversation_id = int(request["conversation_id"])
+        await database_sync_to_async(client_actions.own_conversation)(self.visitor, conversation_id)
+        await self.channel_layer.group_send(
+            events.inbox_group(self.visitor.inbox_id),
+            {
+                "type": "contact.typing",
+                "conversation_id": conversation_id,
+                "contact_id": self.visitor.contact_id,
+                "typing": bool(request.get("typing", True)),
+            },
+        )
+
+    async def on_ping(self, request: dict, ref: Any) -> None:
+        """The heartbeat that makes a deaf socket impossible: it re-joins the group (a restarted
+        Redis forgets memberships) and answers with every conversation's latest seq, so a client
+        that missed events sees the gap and resyncs."""
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        await self.send_event(
+            {
+                "type": "pong",
+                "ref": ref,
+                "seqs": {str(item["id"]): item["last_seq"] for item in conversations},
+            }
+        )
+
+    # --- events from the channel layer (committed changes, re-read before sending) ---
+
+    async def message_created(self, event: dict) -> None:
+        if event.get("is_private"):
+            return
+        message = await database_sync_to_async(client_actions.rendered_message)(
+            self.visitor, event["message_id"]
+        )
+        if message is not None:
+            await self.send_event(
+                {
+                    "type": "message.created",
+                    "conversation_id": event["conversation_id"],
+                    "seq": event["seq"],
+                    "message": message,
+                }
+            )
+
+    async def message_updated(self, event: dict) -> None:
+        await self.forward(event, "message_id", "message_seq", "delivery_status")
+
+    async def conversation_created(self, event: dict) -> None:
+        await self.forward(event)
+
+    async def conversation_status_changed(self, event: dict) -> None:
+        await self.forward(event, "status", "previous_status", "snoozed_until")
+
+    async def conversation_assigned(self, event: dict) -> None:
+        await self.forward(event, "assignee_id")
+
+    async def conversation_read(self, event: dict) -> None:
+        await self.forward(event, "reader", "read_seq")
+
+    async def agent_typing(self, event: dict) -> None:
+        await self.forward(event, "agent_id", "name", "typing")
+
+    async def agent_presence(self, event: dict) -> None:
+        await self.send_event({"type": "agent.presence", "online": event["online"]})
+
+    async def contact_identity_changed(self, event: dict) -> None:
+        if self.visitor is not None and event.get("identity_id") == self.visitor.identity_id:
+            await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
+            await self.close(code=Close.IDENTITY_CHANGED)
+
+    async def forward(self, event: dict, *fields: str) -> None:
+        """Pass an event on with its conversation, seq and the named fields, nothing else."""
+        payload = {"type": event["type"], "conversation_id": event["conversation_id"], "seq": event["seq"]}
+        payload.update({name: event.get(name) for name in fields})
+        await self.send_event(payload)
+
+    # --- plumbing ---
+
+    async def send_event(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+
+    async def _strike(self, code: str, detail: str, ref: Any) -> None:
+        self.strikes += 1
+        await self.send_event(protocol.error_event(code, detail, ref))
+        if self.strikes >= STRIKES_BEFORE_CLOSE:
+            await self.close(code=Close.POLICY)
+
+    async def _refuse(self, code: str, detail: str, close_code: int) -> None:
+        await self.send_event(protocol.error_event(code, detail))
+        await self.close(code=close_code)
+
+
+def _authenticate(token: str, origin: str | None) -> tuple[Visitor, bool]:
+    visitor = visitor_from_connect_token(token)
+    return visitor, Inbox.objects.get(pk=visitor.inbox_id).allows_origin(origin)
+
+
+def _history_payload(visitor: Visitor, **query: Any) -> dict:
+    page = client_actions.history(visitor, **query)
+    return {
+        "conversation_id": page.conversation.pk,
+        "last_seq": page.conversation.last_seq,
+        "has_more": page.has_more,
+        "messages": [protocol.message_payload(message) for message in page.messages],
+    }
+
+
+def _origin(scope: dict) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"origin":
+            return value.decode("latin-1")
+    return None
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(value: Any, *, max_length: int) -> str:
+    if not isinstance(value, str) or len(value) > max_length:
+        raise ValueError("expected a string")
+    return value

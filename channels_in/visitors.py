@@ -1,0 +1,157 @@
+"""Who a widget or app client is: signed visitor tokens and the business's identity verification.
+
+Two tokens, both signed with SECRET_KEY (django.core.signing) and bound to one inbox, one visitor
+identity and the contact it belongs to:
+- the *resume* token is long-lived and kept by the client (localStorage, the app's keychain); it
+  only travels in request bodies, never in a URL;
+- the *connect* token lives CONNECT_TOKEN_SECONDS and is what goes in the websocket URL, where it
+  may end up in access logs.
+A token is honoured only while its identity still belongs to the contact it names, and that
+contact is still the same user: once a visitor is linked to another contact, older tokens stop.
+"""
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+
+from django.core import signing
+
+from conversations.models import ContactIdentity, Inbox
+from conversations.services import contact_identify, contact_verify_external_id
+
+CONNECT_TOKEN_SECONDS = 120
+RESUME_TOKEN_SECONDS = 365 * 24 * 3600
+_RESUME_SALT = "parley.visitor.resume.v1"
+_CONNECT_SALT = "parley.visitor.connect.v1"
+
+
+class VisitorRefused(Exception):
+    """A session or a connection the server will not give; `code` is the protocol's error code."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Visitor:
+    inbox_id: int
+    contact_id: int
+    identity_id: int
+    external_id: str
+
+    def claims(self) -> dict:
+        return {"i": self.inbox_id, "c": self.contact_id, "d": self.identity_id, "x": self.external_id}
+
+
+@dataclass(frozen=True)
+class VisitorSession:
+    visitor: Visitor
+    resume_token: str
+    connect_token: str
+
+
+def new_visitor_source_id() -> str:
+    return f"visitor:{uuid.uuid4().hex}"
+
+
+def identity_hash(inbox: Inbox, external_id: str) -> str:
+    """What the business's server computes for a logged-in user: HMAC-SHA256(secret, user id), hex."""
+    return hmac.new(inbox.identity_secret.encode(), external_id.encode(), hashlib.sha256).hexdigest()
+
+
+def visitor_session_open(
+    *,
+    inbox: Inbox,
+    resume_token: str = "",
+    external_id: str = "",
+    external_id_hash: str = "",
+    name: str = "",
+    email: str = "",
+) -> VisitorSession:
+    """Resume the visitor of `resume_token` (or start a new one) and, with a verified user id, link
+    them to that user's contact. Returns fresh tokens; raises VisitorRefused with the reason."""
+    _check_identity_proof(inbox, external_id, external_id_hash)
+    identity = _resumed_identity(inbox, resume_token) if resume_token else None
+    if identity is None:
+        contact = contact_identify(inbox=inbox, source_id=new_visitor_source_id(), name=name, email=email)
+        identity = ContactIdentity.objects.select_related("contact").get(contact=contact, inbox=inbox)
+    if external_id:
+        identity = contact_verify_external_id(
+            identity=identity,
+            external_id=external_id,
+            new_source_id=new_visitor_source_id(),
+            name=name,
+            email=email,
+        )
+    visitor = _visitor_of(identity)
+    return VisitorSession(
+        visitor=visitor,
+        resume_token=signing.dumps(visitor.claims(), salt=_RESUME_SALT),
+        connect_token=signing.dumps(visitor.claims(), salt=_CONNECT_SALT),
+    )
+
+
+def visitor_from_connect_token(token: str) -> Visitor:
+    """The visitor a websocket may serve, checked against the database as of now."""
+    claims = _load(token, salt=_CONNECT_SALT, max_age=CONNECT_TOKEN_SECONDS)
+    visitor = visitor_from_identity(claims.get("d"))
+    if visitor.claims() != claims:
+        raise VisitorRefused("identity_changed", "This visitor's identity changed; open a new session.")
+    return visitor
+
+
+def visitor_from_identity(identity_id: object) -> Visitor:
+    """The visitor behind an identity as the database has it now."""
+    if not isinstance(identity_id, int):
+        raise VisitorRefused("token_invalid", "The token is not valid.")
+    identity = ContactIdentity.objects.select_related("contact", "inbox").filter(pk=identity_id).first()
+    if identity is None or not identity.inbox.is_active:
+        raise VisitorRefused("token_invalid", "This visitor no longer exists.")
+    return _visitor_of(identity)
+
+
+def _check_identity_proof(inbox: Inbox, external_id: str, external_id_hash: str) -> None:
+    if not external_id:
+        if inbox.require_identity:
+            raise VisitorRefused("identity_required", "This inbox only talks to identified users.")
+        return
+    if not hmac.compare_digest(identity_hash(inbox, external_id), external_id_hash.strip().lower()):
+        raise VisitorRefused("identity_invalid", "The user id's HMAC does not match this inbox's secret.")
+
+
+def _resumed_identity(inbox: Inbox, resume_token: str) -> ContactIdentity | None:
+    """The identity of a still-valid resume token for this inbox; None starts a new visitor."""
+    try:
+        claims = _load(resume_token, salt=_RESUME_SALT, max_age=RESUME_TOKEN_SECONDS)
+    except VisitorRefused:
+        return None
+    identity = (
+        ContactIdentity.objects.select_related("contact").filter(pk=claims.get("d"), inbox=inbox).first()
+    )
+    if identity is None or _visitor_of(identity).claims() != claims:
+        return None
+    return identity
+
+
+def _visitor_of(identity: ContactIdentity) -> Visitor:
+    return Visitor(
+        inbox_id=identity.inbox_id,
+        contact_id=identity.contact_id,
+        identity_id=identity.pk,
+        external_id=identity.contact.external_id,
+    )
+
+
+def _load(token: str, *, salt: str, max_age: int) -> dict:
+    try:
+        claims = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise VisitorRefused("token_expired", "The token has expired; open a new session.") from error
+    except signing.BadSignature as error:
+        raise VisitorRefused("token_invalid", "The token is not valid.") from error
+    if not isinstance(claims, dict):
+        raise VisitorRefused("token_invalid", "The token is not valid.")
+    return claims

@@ -1,0 +1,149 @@
+"""Live Daphne processes and real websocket clients for the real-time tests.
+
+Each server is a separate `daphne` process (no fork of the test process, so none of the
+fork-inherited executor and layer traps of STACK-NOTES) on the test database and the test Redis.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import websockets
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class DaphneServer:
+    def __init__(self, *, redis_url: str | None = None) -> None:
+        self.port = free_port()
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        db = connection.settings_dict
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            REDIS_URL=redis_url or os.environ["REDIS_URL"],
+            SECRET_KEY=settings.SECRET_KEY,
+            ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+            DB_POOL_MAX_SIZE="8",
+            PYTHONUNBUFFERED="1",
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--websocket-max-message-size",
+                str(65536 + 1024),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.http + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("daphne did not become healthy")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def open_session(self, public_key: str, origin: str | None = None, **fields: str) -> tuple[int, dict]:
+        body = json.dumps({"public_key": public_key, **fields}).encode()
+        headers = {"Content-Type": "application/json", **({"Origin": origin} if origin else {})}
+        request = urllib.request.Request(self.http + "/widget/api/v1/session", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+
+class Client:
+    """One customer socket: collects every event; `request` sends and waits for the reply by ref."""
+
+    def __init__(self, socket: websockets.ClientConnection) -> None:
+        self.socket = socket
+        self.events: list[dict] = []
+
+    @classmethod
+    async def connect(cls, server: DaphneServer, token: str, origin: str | None = None) -> "Client":
+        socket = await websockets.connect(
+            f"{server.ws}/ws/v1/client/?token={token}", origin=origin, max_size=2**20, open_timeout=10
+        )
+        return cls(socket)
+
+    async def next_event(self, timeout: float = 5) -> dict:
+        event = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        self.events.append(event)
+        return event
+
+    async def wait_for(self, predicate, timeout: float = 5) -> dict:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no matching event within {timeout}s; got {self.events[-5:]}")
+            event = await self.next_event(remaining)
+            if predicate(event):
+                return event
+
+    async def request(self, payload: dict, timeout: float = 5) -> dict:
+        ref = uuid.uuid4().hex[:8]
+        await self.socket.send(json.dumps({**payload, "ref": ref}))
+        return await self.wait_for(lambda event: event.get("ref") == ref, timeout)
+
+    async def send_message(
+        self, body: str, conversation_id: int | None = None, client_message_id: str = ""
+    ) -> dict:
+        return await self.request(
+            {
+                "type": "message.send",
+                "conversation_id": conversation_id,
+                "body": body,
+                "client_message_id": client_message_id or uuid.uuid4().hex,
+            }
+        )
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+def run(coroutine) -> Any:
+    return asyncio.run(coroutine)
