@@ -81,3 +81,19 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.short_code}"
+
+
+class AgentConnection(models.Model):
+    """One open desk tab. Presence is derived from these rows, so it is right across processes;
+    rows whose heartbeat stopped (a crashed process) are swept by agents_presence_sweep."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_connections"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(db_index=True)
+    last_active_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.agent} on {self.channel_name}"

@@ -1,16 +1,15 @@
-"""The client websocket protocol, version 1 (docs/protocol.md): codes and payload shapes.
+"""The client websocket protocol, version 1 (docs/protocol.md): limits, close and error codes.
 
-Every payload is built here, so the widget, a business's app and the docs see one shape.
+Message and conversation payloads come from conversations.payloads, shared with the agent desk.
 """
 
 from typing import Any
 
-from conversations.models import Conversation, Message
+from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 HISTORY_LIMIT_MAX = 100
-SENDER_RELATED = ("sender_agent__agent_profile",)
 
 
 class Close:
@@ -41,47 +40,4 @@ def error_event(code: str, detail: str, ref: Any = None) -> dict:
     return {"type": "error", "code": code, "detail": detail, "ref": ref}
 
 
-def sender_payload(message: Message) -> dict:
-    if message.sender_kind != Message.SenderKind.AGENT or message.sender_agent is None:
-        return {"kind": message.sender_kind}
-    profile = getattr(message.sender_agent, "agent_profile", None)
-    return {
-        "kind": message.sender_kind,
-        "agent_id": message.sender_agent_id,
-        "name": getattr(profile, "name", "") or message.sender_agent.get_username(),
-        "avatar_url": getattr(profile, "avatar_url", ""),
-    }
-
-
-def message_payload(message: Message) -> dict:
-    return {
-        "id": message.pk,
-        "conversation_id": message.conversation_id,
-        "seq": message.seq,
-        "client_message_id": message.client_message_id,
-        "sender": sender_payload(message),
-        "content_type": message.content_type,
-        "body": message.body,
-        "attachments": [
-            {
-                "url": attachment.file.url if attachment.file else attachment.remote_url,
-                "mime_type": attachment.mime_type,
-                "name": attachment.file_name,
-                "size": attachment.byte_size,
-            }
-            for attachment in message.attachments.all()
-        ],
-        "delivery_status": message.delivery_status,
-        "created_at": message.created_at.isoformat(),
-    }
-
-
-def conversation_payload(conversation: Conversation) -> dict:
-    return {
-        "id": conversation.pk,
-        "status": conversation.status,
-        "last_seq": conversation.last_seq,
-        "read_seq": conversation.contact_last_read_seq,
-        "assignee_id": conversation.assignee_id,
-        "last_activity_at": conversation.last_activity_at.isoformat(),
-    }
+__all__ = ["SENDER_RELATED", "Close", "ErrorCode", "conversation_payload", "error_event", "message_payload"]

@@ -2,10 +2,14 @@
 session-authenticated and same-origin; the client socket authenticates by token and checks the
 Origin against its inbox's allow-list itself (businesses embed it on their own sites)."""
 
+from channels.auth import AuthMiddlewareStack
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from agents.consumers import DeskConsumer
 from channels_in.consumers import ClientConsumer
 
 websocket_urlpatterns = [
     path("ws/v1/client/", ClientConsumer.as_asgi()),
+    path("ws/v1/desk/", AllowedHostsOriginValidator(AuthMiddlewareStack(DeskConsumer.as_asgi()))),
 ]

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.wake_snoozed_conversations",
         "schedule": timedelta(seconds=30),
     },
+    "sweep-agent-presence": {
+        "task": "agents.tasks.sweep_agent_presence",
+        "schedule": timedelta(seconds=60),
+    },
     "requeue-stalled-outbound": {
         "task": "conversations.tasks.requeue_stalled_outbound",
         "schedule": timedelta(seconds=60),

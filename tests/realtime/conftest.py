@@ -1,5 +1,8 @@
+import time
+
 import pytest
 
+from agents.models import AgentConnection
 from tests.backends import ON_POSTGRES, ON_REDIS
 
 from .harness import DaphneServer
@@ -21,3 +24,16 @@ def daphne(django_db_setup, django_db_blocker):
         server = DaphneServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def server_settles_before_flush(transactional_db):
+    """The live server handles a socket's close after the client has gone (presence writes). Wait
+    for that before pytest-django truncates the tables (this fixture's teardown runs before
+    transactional_db's), or the two deadlock."""
+    yield
+
+    deadline = time.monotonic() + 10
+    while AgentConnection.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.2)

@@ -1,0 +1,214 @@
+"""The agent desk's socket (/ws/v1/desk/): session-authenticated, same-origin.
+
+It delivers every committed change of the agent's inboxes (admins: all), customer typing, agent
+presence, and who else is viewing or typing in a conversation, so two agents do not answer one
+customer at once. It keeps the agent's presence and closes within seconds of a logout or a
+deactivation. Actions (reply, assign, resolve) are HTTP requests of the desk; this socket reads.
+"""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from conversations import events
+
+from . import desk_actions, presence
+from .desk_actions import DeskRefused
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+SESSION_CHECK_SECONDS = 5.0
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_LOGGED_OUT = 4012
+CLOSE_TOO_BIG = 1009
+
+
+class DeskConsumer(AsyncWebsocketConsumer):
+    agent = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated or not user.is_staff:
+            await self.send_event({"type": "error", "code": "unauthorized", "detail": "Log in to the desk."})
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        self.agent = user
+        self.inbox_ids = await database_sync_to_async(desk_actions.desk_inbox_ids)(user)
+        self.groups_joined = [
+            *map(events.inbox_group, self.inbox_ids),
+            presence.DESK_GROUP,
+            presence.agent_group(user.pk),
+        ]
+        await self.join_groups()
+        availability = await database_sync_to_async(presence.agent_desk_connected)(
+            agent=user, channel_name=self.channel_name
+        )
+        self.watchdog = asyncio.create_task(self.watch_session())
+        await self.send_event(
+            {
+                "type": "hello",
+                "protocol": PROTOCOL_VERSION,
+                "agent_id": user.pk,
+                "inbox_ids": self.inbox_ids,
+                "availability": availability,
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.agent is None:
+            return
+        self.watchdog.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await database_sync_to_async(presence.agent_desk_disconnected)(
+            agent_id=self.agent.pk, channel_name=self.channel_name
+        )
+
+    async def join_groups(self) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def watch_session(self) -> None:
+        """Close within seconds once the session is gone (logout) or the agent is deactivated."""
+        session_key = self.scope["session"].session_key if "session" in self.scope else None
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            valid = await database_sync_to_async(desk_actions.desk_session_valid)(
+                agent_id=self.agent.pk,
+                session_key=session_key,
+                session_class=settings.SESSION_ENGINE + ".SessionStore",
+            )
+            if not valid:
+                await self.send_event(
+                    {"type": "error", "code": "logged_out", "detail": "Your session ended."}
+                )
+                await self.close(code=CLOSE_LOGGED_OUT)
+                return
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.agent is None:
+            return
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode()) > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            request = json.loads(raw)
+            handler = self.handlers()[request["type"]]
+            await handler(request, request.get("ref"))
+        except DeskRefused as refusal:
+            await self.send_event(
+                {"type": "error", "code": refusal.code, "detail": refusal.detail, "ref": request.get("ref")}
+            )
+        except (ValueError, KeyError, TypeError):
+            await self.send_event(
+                {"type": "error", "code": "bad_request", "detail": "Expected a known JSON message."}
+            )
+
+    def handlers(self) -> dict[str, Callable[[dict, Any], Awaitable[None]]]:
+        return {
+            "ping": self.on_ping,
+            "history.after": self.on_history_after,
+            "viewing": self.on_viewing,
+            "typing": self.on_typing,
+        }
+
+    # --- desk actions ---
+
+    async def on_ping(self, request: dict, ref: Any) -> None:
+        """Heartbeat every ~25 s: keeps presence (active: the agent used the desk since the last
+        one), re-joins groups a restarted Redis forgot."""
+        await self.join_groups()
+        availability = await database_sync_to_async(presence.agent_desk_heartbeat)(
+            agent=self.agent, channel_name=self.channel_name, active=bool(request.get("active", True))
+        )
+        await self.send_event({"type": "pong", "ref": ref, "availability": availability})
+
+    async def on_history_after(self, request: dict, ref: Any) -> None:
+        page = await database_sync_to_async(desk_actions.history_after)(
+            self.agent,
+            conversation_id=int(request["conversation_id"]),
+            after_seq=int(request.get("after_seq", 0)),
+            limit=min(max(int(request.get("limit", 50)), 1), 100),
+        )
+        await self.send_event({"type": "history", "ref": ref, **page})
+
+    async def on_viewing(self, request: dict, ref: Any) -> None:
+        """Announce that this agent has a conversation open (repeat every ~20 s while it is)."""
+        conversation = await database_sync_to_async(desk_actions.conversation_for_agent)(
+            self.agent, int(request["conversation_id"])
+        )
+        await self.channel_layer.group_send(
+            events.inbox_group(conversation.inbox_id),
+            {
+                "type": "agent.viewing",
+                "conversation_id": conversation.pk,
+                "agent_id": self.agent.pk,
+                "name": await self.agent_name(),
+                "viewing": bool(request.get("viewing", True)),
+            },
+        )
+
+    async def on_typing(self, request: dict, ref: Any) -> None:
+        """Tell other agents; a public reply being typed is shown to the customer too."""
+        conversation = await database_sync_to_async(desk_actions.conversation_for_agent)(
+            self.agent, int(request["conversation_id"])
+        )
+        event = {
+            "type": "agent.typing",
+            "conversation_id": conversation.pk,
+            "seq": conversation.last_seq,
+            "agent_id": self.agent.pk,
+            "name": await self.agent_name(),
+            "typing": bool(request.get("typing", True)),
+            "private": bool(request.get("private", False)),
+        }
+        await self.channel_layer.group_send(events.inbox_group(conversation.inbox_id), event)
+        if not event["private"]:
+            await self.channel_layer.group_send(events.contact_group(conversation.contact_id), event)
+
+    async def agent_name(self) -> str:
+        if not hasattr(self, "_name"):
+            self._name = await database_sync_to_async(_display_name)(self.agent)
+        return self._name
+
+    # --- events from the channel layer ---
+
+    async def message_created(self, event: dict) -> None:
+        message = await database_sync_to_async(desk_actions.rendered_messages.get)(event["message_id"])
+        if message is not None:
+            await self.send_event({**event, "message": message})
+
+    async def message_updated(self, event: dict) -> None:
+        """Events are ids and scalars already: pass them on as they are."""
+        await self.send_event(event)
+
+    conversation_created = message_updated
+    conversation_status_changed = message_updated
+    conversation_assigned = message_updated
+    conversation_updated = message_updated
+    conversation_read = message_updated
+    contact_typing = message_updated
+    agent_presence = message_updated
+
+    async def agent_viewing(self, event: dict) -> None:
+        if event["agent_id"] != self.agent.pk:
+            await self.send_event(event)
+
+    async def agent_typing(self, event: dict) -> None:
+        if event["agent_id"] != self.agent.pk:
+            await self.send_event(event)
+
+    async def send_event(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+
+
+def _display_name(agent) -> str:
+    profile = getattr(agent, "agent_profile", None)
+    return getattr(profile, "name", "") or agent.get_username()

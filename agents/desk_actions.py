@@ -1,0 +1,100 @@
+"""What an agent's desk socket may read and announce, each checked against inbox membership.
+
+Synchronous; the desk consumer runs them through database_sync_to_async.
+"""
+
+from collections import OrderedDict
+from threading import Lock
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils.module_loading import import_string
+
+from conversations import selectors
+from conversations.models import Conversation, Inbox
+from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
+
+from .models import InboxMembership
+
+RENDERED_CACHE_SIZE = 2048
+
+
+class DeskRefused(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def desk_inbox_ids(agent: AbstractBaseUser) -> list[int]:
+    """The inboxes whose events this agent receives: their memberships, or every inbox for admins."""
+    if agent.is_superuser:
+        return list(Inbox.objects.filter(is_active=True).values_list("pk", flat=True))
+    return list(
+        InboxMembership.objects.filter(agent=agent, inbox__is_active=True).values_list("inbox_id", flat=True)
+    )
+
+
+def desk_session_valid(*, agent_id: int, session_key: str | None, session_class: str) -> bool:
+    """Still the same logged-in, active user? False after logout (session gone) or deactivation."""
+    if not session_key:
+        return False
+    session: SessionBase = import_string(session_class)(session_key)
+    if str(session.get("_auth_user_id")) != str(agent_id):
+        return False
+    return get_user_model().objects.filter(pk=agent_id, is_active=True).exists()
+
+
+def conversation_for_agent(agent: AbstractBaseUser, conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None or conversation.inbox_id not in desk_inbox_ids(agent):
+        raise DeskRefused("not_found", "No such conversation in your inboxes.")
+    return conversation
+
+
+def history_after(agent: AbstractBaseUser, *, conversation_id: int, after_seq: int, limit: int) -> dict:
+    conversation = conversation_for_agent(agent, conversation_id)
+    page = list(
+        selectors.message_history_after(
+            conversation_id=conversation.pk,
+            after_seq=after_seq,
+            include_private=True,
+            limit=limit + 1,
+            related=SENDER_RELATED,
+        )
+    )
+    return {
+        "conversation": conversation_payload(conversation),
+        "has_more": len(page) > limit,
+        "messages": [message_payload(message, for_agents=True) for message in page[:limit]],
+    }
+
+
+class _RenderedMessages:
+    """Messages rendered for agents, shared by every desk socket of this process: a message that
+    thirty agents must see is read from the database once. Messages do not change after they are
+    stored except their delivery status, which travels in its own event."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[int, dict] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, message_id: int) -> dict | None:
+        with self.lock:
+            if message_id in self.items:
+                self.items.move_to_end(message_id)
+                return self.items[message_id]
+        message = selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
+        if message is None:
+            return None
+        rendered = message_payload(message, for_agents=True)
+        with self.lock:
+            self.items[message_id] = rendered
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return rendered
+
+
+rendered_messages = _RenderedMessages(RENDERED_CACHE_SIZE)

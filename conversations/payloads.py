@@ -1,0 +1,63 @@
+"""The JSON shapes of messages and conversations that every client (widget, app, desk) receives.
+
+`SENDER_RELATED` is the join a caller adds so sender names cost no extra query; the agent's
+profile is reached by its relation name, without importing the agents app.
+"""
+
+from .models import Conversation, Message
+
+SENDER_RELATED = ("sender_agent__agent_profile",)
+
+
+def sender_payload(message: Message) -> dict:
+    if message.sender_kind != Message.SenderKind.AGENT or message.sender_agent is None:
+        return {"kind": message.sender_kind}
+    profile = getattr(message.sender_agent, "agent_profile", None)
+    return {
+        "kind": message.sender_kind,
+        "agent_id": message.sender_agent_id,
+        "name": getattr(profile, "name", "") or message.sender_agent.get_username(),
+        "avatar_url": getattr(profile, "avatar_url", ""),
+    }
+
+
+def message_payload(message: Message, *, for_agents: bool = False) -> dict:
+    """A message as clients see it; agents also see whether it is private and why it failed."""
+    payload = {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "client_message_id": message.client_message_id,
+        "sender": sender_payload(message),
+        "content_type": message.content_type,
+        "body": message.body,
+        "attachments": [
+            {
+                "url": attachment.file.url if attachment.file else attachment.remote_url,
+                "mime_type": attachment.mime_type,
+                "name": attachment.file_name,
+                "size": attachment.byte_size,
+            }
+            for attachment in message.attachments.all()
+        ],
+        "delivery_status": message.delivery_status,
+        "created_at": message.created_at.isoformat(),
+    }
+    if for_agents:
+        payload.update(
+            is_private=message.is_private,
+            error_code=message.provider_error_code,
+            error=message.provider_error,
+        )
+    return payload
+
+
+def conversation_payload(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "last_seq": conversation.last_seq,
+        "read_seq": conversation.contact_last_read_seq,
+        "assignee_id": conversation.assignee_id,
+        "last_activity_at": conversation.last_activity_at.isoformat(),
+    }
