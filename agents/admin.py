@@ -22,7 +22,7 @@ from conversations.admin import (
 from conversations.models import Conversation, Inbox, ReadMarker
 
 from .forms import AgentChangeForm, AgentCreationForm, ConversationRoutingForm
-from .models import AgentProfile, CannedResponse, InboxMembership, Team
+from .models import AgentConnection, AgentProfile, CannedResponse, InboxMembership, Team
 from .services import conversation_assign_to_agent
 
 User = get_user_model()
@@ -245,3 +245,18 @@ class CannedResponseAdmin(admin.ModelAdmin):
         if not change and obj.created_by is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AgentConnection)
+class AgentConnectionAdmin(admin.ModelAdmin):
+    """Open desk tabs, the source of presence. Read-only: the sockets own these rows."""
+
+    list_display = ("agent", "connected_at", "last_seen_at", "last_active_at")
+    list_select_related = ("agent",)
+    search_fields = ("agent__username",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AgentConnection | None = None) -> bool:
+        return False

@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -26,6 +26,12 @@ SESSION_CHECK_SECONDS = 5.0
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_LOGGED_OUT = 4012
 CLOSE_TOO_BIG = 1009
+
+
+def database_sync_to_async(function):
+    """Run ORM work on the thread pool: each call is independent (its own pooled connection), and
+    Channels' default, one thread per process, would serialise every socket's database work."""
+    return _database_sync_to_async(function, thread_sensitive=False)
 
 
 class DeskConsumer(AsyncWebsocketConsumer):

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from conversations import events
@@ -26,6 +26,12 @@ from .visitors import Visitor, VisitorRefused, visitor_from_connect_token
 
 logger = logging.getLogger(__name__)
 STRIKES_BEFORE_CLOSE = 20
+
+
+def database_sync_to_async(function):
+    """Run ORM work on the thread pool: each call is independent (its own pooled connection), and
+    Channels' default, one thread per process, would serialise every socket's database work."""
+    return _database_sync_to_async(function, thread_sensitive=False)
 
 
 class ClientConsumer(AsyncWebsocketConsumer):

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from agents.models import CannedResponse
+from agents.presence import agent_desk_connected
 from conversations import registry, services
 from conversations.models import Conversation, Inbox, LiveSession
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
@@ -47,6 +48,7 @@ def add_conversation(inbox: Inbox, number: int, labels: list, team) -> Conversat
     services.message_post_reply(conversation=conversation, agent=agent, body="VIP", is_private=True)
     now = timezone.now()
     LiveSession.objects.create(conversation=conversation, agent=agent, opened_at=now, last_activity_at=now)
+    agent_desk_connected(agent=agent, channel_name=f"specific.test!{conversation.pk}")
     conversation.refresh_from_db()
     return conversation
 

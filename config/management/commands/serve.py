@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand
 
 from conversations import events
 
+WEBSOCKET_MAX_BYTES = 65 * 1024  # 64 KiB of payload plus JSON framing headroom
+
 
 class Command(BaseCommand):
     help = "Serve Parley from one process (web, websockets; worker and timer when embedded)."
@@ -38,4 +40,7 @@ class Command(BaseCommand):
             application=get_default_application(),
             endpoints=build_endpoint_description_strings(host=host, port=port),
             action_logger=None,
+            # The protocol allows 64 KiB per message; Daphne refuses larger frames itself (1009).
+            websocket_max_message_size=WEBSOCKET_MAX_BYTES,
+            websocket_max_frame_size=WEBSOCKET_MAX_BYTES,
         ).run()

@@ -1,0 +1,44 @@
+"""Presence derived from desk tabs: online, away after inactivity, offline; stale tabs swept."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from agents import presence
+from agents.models import AgentConnection, AgentProfile
+from tests.factories.agents import AgentProfileFactory
+
+Availability = AgentProfile.Availability
+
+
+def availability(user) -> str:
+    return AgentProfile.objects.get(user=user).availability
+
+
+def test_online_while_any_tab_is_open_offline_after_the_last(db):
+    agent = AgentProfileFactory().user
+    assert presence.agent_desk_connected(agent=agent, channel_name="tab-1") == Availability.ONLINE
+    presence.agent_desk_connected(agent=agent, channel_name="tab-2")
+    assert presence.agent_desk_disconnected(agent_id=agent.pk, channel_name="tab-1") == Availability.ONLINE
+    assert presence.agent_desk_disconnected(agent_id=agent.pk, channel_name="tab-2") == Availability.OFFLINE
+    assert availability(agent) == Availability.OFFLINE
+
+
+def test_away_after_inactivity_and_online_again_on_activity(db):
+    agent = AgentProfileFactory().user
+    presence.agent_desk_connected(agent=agent, channel_name="tab")
+    AgentConnection.objects.update(last_active_at=timezone.now() - presence.AWAY_AFTER - timedelta(seconds=1))
+    assert presence.agent_desk_heartbeat(agent=agent, channel_name="tab", active=False) == Availability.AWAY
+    assert presence.agent_desk_heartbeat(agent=agent, channel_name="tab", active=True) == Availability.ONLINE
+
+
+def test_the_sweep_turns_agents_of_a_crashed_process_offline(db):
+    crashed, alive = AgentProfileFactory().user, AgentProfileFactory().user
+    presence.agent_desk_connected(agent=crashed, channel_name="dead-process-tab")
+    presence.agent_desk_connected(agent=alive, channel_name="live-tab")
+    AgentConnection.objects.filter(agent=crashed).update(
+        last_seen_at=timezone.now() - presence.STALE_AFTER - timedelta(seconds=1)
+    )
+    presence.agents_presence_sweep()
+    assert (availability(crashed), availability(alive)) == (Availability.OFFLINE, Availability.ONLINE)
+    assert not AgentConnection.objects.filter(agent=crashed).exists()
