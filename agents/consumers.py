@@ -177,7 +177,9 @@ class DeskConsumer(AsyncWebsocketConsumer):
         }
         await self.channel_layer.group_send(events.inbox_group(conversation.inbox_id), event)
         if not event["private"]:
-            await self.channel_layer.group_send(events.contact_group(conversation.contact_id), event)
+            await self.channel_layer.group_send(
+                events.contact_group(conversation.contact_id, conversation.inbox_id), event
+            )
 
     async def agent_name(self) -> str:
         if not hasattr(self, "_name"):

@@ -48,6 +48,11 @@ def own_conversation(visitor: Visitor, conversation_id: int) -> Conversation:
     return conversation
 
 
+def typing_target(visitor: Visitor, conversation_id: int) -> Conversation:
+    _current(visitor)
+    return own_conversation(visitor, conversation_id)
+
+
 def conversations_list(visitor: Visitor) -> list[dict]:
     _current(visitor)
     conversations = selectors.conversations_of_contact(

@@ -26,6 +26,7 @@ from .visitors import Visitor, VisitorRefused, visitor_from_connect_token
 
 logger = logging.getLogger(__name__)
 STRIKES_BEFORE_CLOSE = 20
+VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
 
 
 def database_sync_to_async(function):
@@ -43,7 +44,7 @@ class ClientConsumer(AsyncWebsocketConsumer):
         try:
             self.visitor, origin_ok = await database_sync_to_async(_authenticate)(token, _origin(self.scope))
         except VisitorRefused as refusal:
-            await self._refuse(refusal.code, refusal.detail, Close.UNAUTHORIZED)
+            await self._refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
             return
         if not origin_ok:
             await self._refuse(
@@ -53,7 +54,7 @@ class ClientConsumer(AsyncWebsocketConsumer):
             return
         self.bucket = TokenBucket()
         self.strikes = 0
-        self.group = events.contact_group(self.visitor.contact_id)
+        self.group = events.contact_group(self.visitor.contact_id, self.visitor.inbox_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
         await self.send_event(
@@ -90,10 +91,17 @@ class ClientConsumer(AsyncWebsocketConsumer):
             await handler(request, ref)
         except ActionRefused as refusal:
             await self.send_event(protocol.error_event(refusal.code, refusal.detail, ref))
-            if refusal.code in ("identity_changed", "token_invalid"):
-                await self.close(code=Close.IDENTITY_CHANGED)
+            if refusal.code in VISITOR_REFUSALS:
+                await self.close(code=protocol.close_code_for(refusal.code))
+            return
         except (KeyError, TypeError, ValueError) as error:
             await self._strike(ErrorCode.BAD_REQUEST, f"Missing or malformed field: {error}", ref)
+            return
+        except Exception:
+            logger.exception("client action %s failed", request.get("type"))
+            await self.send_event(protocol.error_event(ErrorCode.INTERNAL, "Server error; retry.", ref))
+            return
+        self.strikes = 0  # a well-formed action: occasional slips never add up to a close
 
     def handlers(self) -> dict[str, Callable[[dict, Any], Awaitable[None]]]:
         return {
@@ -110,7 +118,7 @@ class ClientConsumer(AsyncWebsocketConsumer):
 
     async def on_message_send(self, request: dict, ref: Any) -> None:
         conversation_id = _optional_int(request.get("conversation_id"))
-        client_message_id = _text(request["client_message_id"], max_length=64)
+        client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
         body = _text(request.get("body", ""), max_length=protocol.MAX_MESSAGE_BYTES)
         message = await database_sync_to_async(client_actions.message_send)(
             self.visitor, conversation_id=conversation_id, client_message_id=client_message_id, body=body
@@ -146,13 +154,16 @@ class ClientConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_typing(self, request: dict, ref: Any) -> None:
-        conversation_id = int(request["conversation_id"])
-        await database_sync_to_async(client_actions.own_conversation)(self.visitor, conversation_id)
+        conversation = await database_sync_to_async(client_actions.typing_target)(
+            self.visitor, int(request["conversation_id"])
+        )
         await self.channel_layer.group_send(
             events.inbox_group(self.visitor.inbox_id),
             {
                 "type": "contact.typing",
-                "conversation_id": conversation_id,
+                "conversation_id": conversation.pk,
+                "inbox_id": conversation.inbox_id,
+                "seq": conversation.last_seq,
                 "contact_id": self.visitor.contact_id,
                 "typing": bool(request.get("typing", True)),
             },
@@ -208,9 +219,6 @@ class ClientConsumer(AsyncWebsocketConsumer):
     async def agent_typing(self, event: dict) -> None:
         await self.forward(event, "agent_id", "name", "typing")
 
-    async def agent_presence(self, event: dict) -> None:
-        await self.send_event({"type": "agent.presence", "online": event["online"]})
-
     async def contact_identity_changed(self, event: dict) -> None:
         if self.visitor is not None and event.get("identity_id") == self.visitor.identity_id:
             await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
@@ -264,7 +272,7 @@ def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _text(value: Any, *, max_length: int) -> str:
-    if not isinstance(value, str) or len(value) > max_length:
-        raise ValueError("expected a string")
+def _text(value: Any, *, max_length: int, min_length: int = 0) -> str:
+    if not isinstance(value, str) or not min_length <= len(value) <= max_length:
+        raise ValueError(f"expected a string of {min_length} to {max_length} characters")
     return value

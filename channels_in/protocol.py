@@ -15,13 +15,11 @@ HISTORY_LIMIT_MAX = 100
 class Close:
     """Websocket close codes (4000-4999 are the application's)."""
 
-    UNAUTHORIZED = 4001  # no, bad or expired token, or not logged in
+    UNAUTHORIZED = 4001  # no, bad or expired token, or the visitor no longer exists
     FORBIDDEN_ORIGIN = 4003  # the page's Origin is not allowed for this inbox
-    IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
-    TOO_SLOW = 4011  # the client fell too far behind: reconnect and resync after your last seq
     POLICY = 4008  # kept breaking the rate limit or sending malformed frames
+    IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
     TOO_BIG = 1009  # a frame over MAX_MESSAGE_BYTES
-    LOGGED_OUT = 4012  # the agent logged out or was deactivated
 
 
 class ErrorCode:
@@ -31,9 +29,13 @@ class ErrorCode:
     NOT_FOUND = "not_found"  # no such conversation for you
     RATE_LIMITED = "rate_limited"
     TOO_BIG = "too_big"
-    INVALID = "invalid"  # the service refused the content (empty message, too long)
-    CLOSED = "conversation_closed"  # the inbox policy does not allow writing here
-    INTERNAL = "internal"
+    INVALID = "invalid"  # the service refused the content (empty message, reused id, too long)
+    INTERNAL = "internal"  # a server fault; the request may be retried with the same ids
+
+
+def close_code_for(code: str) -> int:
+    """The close code that goes with a refusal of the visitor itself."""
+    return Close.IDENTITY_CHANGED if code == "identity_changed" else Close.UNAUTHORIZED
 
 
 def error_event(code: str, detail: str, ref: Any = None) -> dict:

@@ -44,7 +44,7 @@ def session(request: HttpRequest) -> HttpResponse:
         inbox = Inbox.objects.filter(
             public_key=str(payload["public_key"]),
             is_active=True,
-            channel_type__in=[ChannelType.WEB_WIDGET, ChannelType.API],
+            channel_type=ChannelType.WEB_WIDGET,
         ).first()
     except (ValueError, KeyError, TypeError, AttributeError):
         return _refusal("bad_request", "Send JSON with at least public_key.", 400, origin)

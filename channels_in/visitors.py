@@ -43,7 +43,9 @@ class Visitor:
     external_id: str
 
     def claims(self) -> dict:
-        return {"i": self.inbox_id, "c": self.contact_id, "d": self.identity_id, "x": self.external_id}
+        # The user id itself stays out: connect tokens travel in URLs, which access logs keep.
+        user = hashlib.sha256(self.external_id.encode()).hexdigest()[:16] if self.external_id else ""
+        return {"i": self.inbox_id, "c": self.contact_id, "d": self.identity_id, "u": user}
 
 
 @dataclass(frozen=True)

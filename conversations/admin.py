@@ -206,10 +206,18 @@ class InboxAdmin(admin.ModelAdmin):
     )
     list_filter = ("channel_type", "mode", "is_active")
     search_fields = ("name", "public_key")
-    readonly_fields = ("public_key", "created_at")
+    readonly_fields = ("public_key", "identity_secret", "created_at")
     fieldsets = (
         (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
         ("Behaviour", {"fields": ("reopen_policy", "session_timeout", "greeting")}),
+        (
+            "Widget security",
+            {
+                "fields": ("allowed_origins", "require_identity", "identity_secret"),
+                "description": "The identity secret signs your users' ids on your server (HMAC-SHA256, "
+                "docs/protocol.md); never put it in a page.",
+            },
+        ),
         ("Channel settings", {"fields": ("config",)}),
     )
 

@@ -5,7 +5,7 @@ through selectors, so an event lost by the (at-most-once) channel layer costs no
 resync: every event about a conversation carries that conversation's latest `seq`.
 
 Groups: agents listen on their inboxes' groups; a widget or app client listens on its contact's
-group. Private notes and agent-only activity are published to the inbox group alone.
+group for its inbox. Private notes and agent-only activity are published to the inbox group alone.
 """
 
 import asyncio
@@ -37,8 +37,10 @@ def inbox_group(inbox_id: int) -> str:
     return f"inbox.{inbox_id}"
 
 
-def contact_group(contact_id: int) -> str:
-    return f"contact.{contact_id}"
+def contact_group(contact_id: int, inbox_id: int) -> str:
+    """A customer's clients on one inbox: an identified user is one contact across inboxes, and
+    a widget of one inbox must hear nothing of another."""
+    return f"contact.{contact_id}.inbox.{inbox_id}"
 
 
 def conversation_groups(conversation: Any, *, agents_only: bool = False) -> tuple[str, ...]:
@@ -46,7 +48,7 @@ def conversation_groups(conversation: Any, *, agents_only: bool = False) -> tupl
     agent-only, its contact's clients."""
     if agents_only:
         return (inbox_group(conversation.inbox_id),)
-    return inbox_group(conversation.inbox_id), contact_group(conversation.contact_id)
+    return inbox_group(conversation.inbox_id), contact_group(conversation.contact_id, conversation.inbox_id)
 
 
 def conversation_event(event_type: str, conversation: Any, **fields: Any) -> Event:

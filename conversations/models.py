@@ -113,8 +113,10 @@ class Inbox(models.Model):
         return self.name
 
     def allows_origin(self, origin: str | None) -> bool:
+        """Browsers always send Origin; a request without one is a native app, where cross-site
+        hijacking (what the allow-list prevents) cannot happen."""
         allowed = self.allowed_origin_list
-        return not allowed or (origin or "").rstrip("/").lower() in allowed
+        return not allowed or origin is None or origin.rstrip("/").lower() in allowed
 
     @property
     def allowed_origin_list(self) -> list[str]:

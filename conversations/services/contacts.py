@@ -58,7 +58,7 @@ def contact_verify_external_id(
         current.delete()  # an anonymous contact with nothing left
         events.publish_on_commit(
             {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity.pk},
-            groups=[events.contact_group(current.pk)],
+            groups=[events.contact_group(current.pk, identity.inbox_id)],
         )
         identity.refresh_from_db()
         return identity

@@ -51,7 +51,7 @@ def message_receive(
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     replay = _stored_message(inbox, client_message_id, provider_message_id)
     if replay is not None:
-        return replay
+        return _own_replay(replay, contact_id=contact.pk)
     try:
         with transaction.atomic():
             if conversation is None:
@@ -80,7 +80,7 @@ def message_receive(
         replay = _stored_message(inbox, client_message_id, provider_message_id)
         if replay is None:
             raise
-        return replay
+        return _own_replay(replay, contact_id=contact.pk)
 
 
 def message_post_reply(
@@ -104,7 +104,7 @@ def message_post_reply(
     client_message_id = client_message_id or None
     replay = _stored_message(conversation.inbox, client_message_id, None)
     if replay is not None:
-        return replay
+        return _own_replay(replay, conversation_id=conversation.pk)
     try:
         with transaction.atomic():
             locked = lock_conversation(conversation.pk)
@@ -139,7 +139,7 @@ def message_post_reply(
         replay = _stored_message(conversation.inbox, client_message_id, None)
         if replay is None:
             raise
-        return replay
+        return _own_replay(replay, conversation_id=conversation.pk)
 
 
 def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:
@@ -147,6 +147,18 @@ def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None
         raise ValidationError("A message needs text or an attachment.")
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(f"A message may hold at most {MAX_BODY_LENGTH} characters.")
+
+
+def _own_replay(
+    replay: Message, *, contact_id: int | None = None, conversation_id: int | None = None
+) -> Message:
+    """A replay returns the stored message only to whoever stored it: an id reused by someone
+    else (a guessable id, a buggy client) is refused, never answered with another's message."""
+    if contact_id is not None and replay.conversation.contact_id != contact_id:
+        raise ValidationError("That message id is already in use; send with a new one.")
+    if conversation_id is not None and replay.conversation_id != conversation_id:
+        raise ValidationError("That message id is already in use; send with a new one.")
+    return replay
 
 
 def _stored_message(
@@ -159,7 +171,7 @@ def _stored_message(
         ids |= Q(provider_message_id=provider_message_id)
     if not ids:
         return None
-    return Message.objects.filter(ids, inbox=inbox).first()
+    return Message.objects.filter(ids, inbox=inbox).select_related("conversation").first()
 
 
 def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:

@@ -22,7 +22,8 @@ class Boom(Exception):
 def test_no_event_when_the_transaction_rolls_back(listen):
     conversation = ConversationFactory()
     listener = listen(
-        events.inbox_group(conversation.inbox_id), events.contact_group(conversation.contact_id)
+        events.inbox_group(conversation.inbox_id),
+        events.contact_group(conversation.contact_id, conversation.inbox_id),
     )
 
     with pytest.raises(Boom), transaction.atomic():
@@ -91,7 +92,7 @@ def test_every_event_carries_the_conversations_latest_seq(listen):
 def test_private_notes_never_reach_the_customers_group(listen):
     conversation = ConversationFactory()
     agent = AgentProfileFactory().user
-    customer = listen(events.contact_group(conversation.contact_id))
+    customer = listen(events.contact_group(conversation.contact_id, conversation.inbox_id))
     agents = listen(events.inbox_group(conversation.inbox_id))
 
     services.message_post_reply(

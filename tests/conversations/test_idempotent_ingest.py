@@ -1,6 +1,7 @@
 """Invariant 3: a replayed client id or provider id returns the stored message and creates nothing."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -96,3 +97,18 @@ def test_empty_ids_count_as_absent(inbox, contact):
         inbox=inbox, contact=contact, body="b", client_message_id="", provider_message_id=""
     )
     assert list(Message.objects.values_list("client_message_id", "provider_message_id")) == [(None, None)] * 2
+
+
+def test_a_client_id_reused_by_another_contact_is_refused_not_answered(inbox, contact):
+    services.message_receive(inbox=inbox, contact=contact, body="my card ends 4242", client_message_id="1")
+    stranger = ContactFactory()
+    with pytest.raises(ValidationError, match="already in use"):
+        services.message_receive(inbox=inbox, contact=stranger, body="hi", client_message_id="1")
+    assert Message.objects.count() == 1
+
+
+def test_an_agent_client_id_reused_on_another_conversation_is_refused(inbox, agent):
+    first, second = ConversationFactory(inbox=inbox), ConversationFactory(inbox=inbox)
+    services.message_post_reply(conversation=first, agent=agent, body="a", client_message_id="k")
+    with pytest.raises(ValidationError, match="already in use"):
+        services.message_post_reply(conversation=second, agent=agent, body="b", client_message_id="k")

@@ -168,7 +168,7 @@ def test_priority_and_labels_change_through_one_service_and_are_announced_to_age
     conversation = ConversationFactory()
     vip, bug = LabelFactory(name="vip"), LabelFactory(name="bug")
     agents = listen(events.inbox_group(conversation.inbox_id))
-    customer = listen(events.contact_group(conversation.contact_id))
+    customer = listen(events.contact_group(conversation.contact_id, conversation.inbox_id))
 
     services.conversation_update(conversation=conversation, actor=None, priority=3, labels=[vip, bug])
     services.conversation_update(conversation=conversation, actor=None, labels=[bug, vip])  # same set

@@ -38,8 +38,8 @@ def test_send_is_acked_with_seq_and_a_resend_creates_nothing(daphne, widget_inbo
         client = await Client.connect(daphne, session["connect_token"], origin="https://shop.example.com")
         hello = await client.next_event()
         assert hello["type"] == "hello" and hello["conversations"] == []
-        first = await client.send_message("Where is my order?", client_message_id="c-1")
-        again = await client.send_message("Where is my order?", client_message_id="c-1")
+        first = await client.send_message("Where is my order?", client_message_id="c-000001")
+        again = await client.send_message("Where is my order?", client_message_id="c-000001")
         second = await client.send_message("It was #48213", conversation_id=first["conversation_id"])
         await client.close()
         return first, again, second
