@@ -62,6 +62,7 @@ def message_receive(
                 raise ValidationError("That conversation belongs to another contact or inbox.")
             target = lock_conversation(target.pk)
             now = timezone.now()
+            previous_status = target.status
             message = append_message(
                 target,
                 also_save=_open_for_customer(target, now),
@@ -75,6 +76,9 @@ def message_receive(
             )
             _store_attachments(message, attachments)
             _touch_last_seen(contact, now)
+            if previous_status != target.status:
+                # After the append, so the event carries the seq of the message that reopened it.
+                publish_status_changed(target, previous_status)
             return message
     except IntegrityError:
         replay = _stored_message(inbox, client_message_id, provider_message_id)
@@ -195,14 +199,12 @@ def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
 def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
     """The customer wrote: whatever the status, the conversation is open and they are waiting.
     Changes the (locked) conversation in memory; returns the fields for the caller to save."""
-    previous_status = conversation.status
     conversation.waiting_since = conversation.waiting_since or now
-    if previous_status == Conversation.Status.OPEN:
+    if conversation.status == Conversation.Status.OPEN:
         return ["waiting_since"]
     conversation.status = Conversation.Status.OPEN
     conversation.snoozed_until = None
     conversation.resolved_at = None
-    publish_status_changed(conversation, previous_status)
     return ["waiting_since", "status", "snoozed_until", "resolved_at"]
 
 

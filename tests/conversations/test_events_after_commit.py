@@ -116,3 +116,23 @@ def test_a_failure_of_the_layer_after_commit_does_not_undo_or_raise(monkeypatch)
         inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="still stored"
     )
     assert Message.objects.get(pk=message.pk).body == "still stored"
+
+
+def test_a_reopen_by_the_customer_is_announced_with_the_seq_of_their_message(listen):
+    conversation = ConversationFactory()
+    agent = AgentProfileFactory().user
+    services.conversation_resolve(conversation=conversation, actor=agent)  # seq 1: activity line
+    listener = listen(events.contact_group(conversation.contact_id, conversation.inbox_id))
+
+    message = services.message_receive(
+        inbox=conversation.inbox,
+        contact=conversation.contact,
+        conversation=conversation,
+        body="one more thing",
+    )
+
+    reopened = [
+        event for event in listener.receive_all() if event["type"] == events.CONVERSATION_STATUS_CHANGED
+    ]
+    assert [(event["status"], event["seq"]) for event in reopened] == [("open", message.seq)]
+    assert message.seq == 2
