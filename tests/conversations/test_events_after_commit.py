@@ -122,6 +122,7 @@ def test_a_reopen_by_the_customer_is_announced_with_the_seq_of_their_message(lis
     conversation = ConversationFactory()
     agent = AgentProfileFactory().user
     services.conversation_resolve(conversation=conversation, actor=agent)  # seq 1: activity line
+    events.publisher.drain()  # the resolve's own event is sent before we start listening
     listener = listen(events.contact_group(conversation.contact_id, conversation.inbox_id))
 
     message = services.message_receive(
