@@ -26,6 +26,7 @@ SESSION_CHECK_SECONDS = 5.0
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_LOGGED_OUT = 4012
 CLOSE_TOO_BIG = 1009
+CLOSE_TOO_SLOW = 4011
 
 
 def database_sync_to_async(function):
@@ -35,6 +36,7 @@ def database_sync_to_async(function):
 
 
 class DeskConsumer(AsyncWebsocketConsumer):
+    behind = False  # closed for lagging: ignore whatever is still queued
     agent = None
 
     async def connect(self) -> None:
@@ -65,6 +67,20 @@ class DeskConsumer(AsyncWebsocketConsumer):
                 "availability": availability,
             }
         )
+
+    async def dispatch(self, message: dict) -> None:
+        """Fallen too far behind (see ClientConsumer.dispatch): close, the desk resyncs."""
+        if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
+            await super().dispatch(message)
+            return
+        if self.behind:
+            return
+        if self.agent is not None and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
+            self.behind = True
+            await self.send_event({"type": "error", "code": "too_slow", "detail": "Reconnect and resync."})
+            await self.close(code=CLOSE_TOO_SLOW)
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         if self.agent is None:

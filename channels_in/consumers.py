@@ -36,6 +36,7 @@ def database_sync_to_async(function):
 
 
 class ClientConsumer(AsyncWebsocketConsumer):
+    behind = False  # closed for lagging: ignore whatever is still queued
     visitor: Visitor | None = None
 
     async def connect(self) -> None:
@@ -65,6 +66,22 @@ class ClientConsumer(AsyncWebsocketConsumer):
                 "conversations": conversations,
             }
         )
+
+    async def dispatch(self, message: dict) -> None:
+        """A socket that handles events long after they were published has fallen behind (a slow
+        client, a flooded process): close it, so the client reconnects and resyncs by seq."""
+        if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
+            await super().dispatch(message)
+            return
+        if self.behind:
+            return
+        if self.visitor is not None and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
+            self.behind = True
+            await self._refuse(
+                "too_slow", "This connection fell behind; reconnect and resync.", Close.TOO_SLOW
+            )
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         if self.visitor is not None:

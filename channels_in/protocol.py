@@ -19,6 +19,7 @@ class Close:
     FORBIDDEN_ORIGIN = 4003  # the page's Origin is not allowed for this inbox
     POLICY = 4008  # kept breaking the rate limit or sending malformed frames
     IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
+    TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
     TOO_BIG = 1009  # a frame over MAX_MESSAGE_BYTES
 
 

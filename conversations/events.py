@@ -13,6 +13,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
@@ -31,6 +32,14 @@ CONVERSATION_READ = "conversation.read"
 CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
 
 Event = dict[str, Any]
+PUBLISHED_AT = "published_at"
+MAX_CONSUMER_LAG_SECONDS = 30.0
+
+
+def consumer_lag(event: Event) -> float:
+    """How late a consumer is handling this event; a socket this far behind should resync."""
+    published_at = event.get(PUBLISHED_AT)
+    return 0.0 if published_at is None else time.time() - published_at
 
 
 def inbox_group(inbox_id: int) -> str:
@@ -83,7 +92,8 @@ class Publisher:
 
     def submit(self, groups: tuple[str, ...], event: Event) -> None:
         loop, queue = self._started()
-        loop.call_soon_threadsafe(queue.put_nowait, (groups, event))
+        stamped = {**event, PUBLISHED_AT: time.time()}
+        loop.call_soon_threadsafe(queue.put_nowait, (groups, stamped))
 
     def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
         """Run a coroutine on the publishing loop and wait for it (tools and tests that must share
