@@ -20,7 +20,7 @@ class Close:
     POLICY = 4008  # kept breaking the rate limit or sending malformed frames
     IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
     TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
-    TOO_BIG = 1009  # a frame over MAX_MESSAGE_BYTES
+    TOO_BIG = 4009  # a message over MAX_MESSAGE_BYTES (1009 is reserved to the websocket server)
 
 
 class ErrorCode:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import redis.exceptions as redis_errors
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,7 +155,16 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 raises past its pool cap instead of waiting: set it explicitly.
-                "hosts": [{"address": REDIS_URL, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS,
+                        # After a Redis restart pooled connections are dead: check idle ones before
+                        # use and retry once on a fresh connection, instead of failing a socket.
+                        "health_check_interval": 10,
+                        "retry_on_error": [redis_errors.ConnectionError, redis_errors.TimeoutError],
+                    }
+                ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "parley"),
                 "capacity": 1000,
                 "expiry": 60,

@@ -53,12 +53,13 @@ def contact_verify_external_id(
             return ContactIdentity.objects.create(
                 contact=user_contact, inbox=identity.inbox, source_id=new_source_id
             )
+        anonymous_contact_id = current.pk  # delete() clears it
         current.conversations.update(contact=user_contact)
         current.identities.update(contact=user_contact)
         current.delete()  # an anonymous contact with nothing left
         events.publish_on_commit(
             {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity.pk},
-            groups=[events.contact_group(current.pk, identity.inbox_id)],
+            groups=[events.contact_group(anonymous_contact_id, identity.inbox_id)],
         )
         identity.refresh_from_db()
         return identity

@@ -7,6 +7,7 @@ fork-inherited executor and layer traps of STACK-NOTES) on the test database and
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def free_port() -> int:
@@ -30,8 +32,11 @@ def free_port() -> int:
 
 
 class DaphneServer:
-    def __init__(self, *, redis_url: str | None = None) -> None:
+    def __init__(self, *, redis_url: str | None = None, log_path: Path | None = None) -> None:
+        """`log_path`: write Daphne's stderr there instead of a pipe nobody reads (a server that
+        logs much, e.g. while its Redis is down, would block once the pipe's buffer is full)."""
         self.port = free_port()
+        self.log_path = log_path
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         db = connection.settings_dict
@@ -44,6 +49,7 @@ class DaphneServer:
             DB_POOL_MAX_SIZE="8",
             PYTHONUNBUFFERED="1",
         )
+        log = log_path.open("ab") if log_path else None
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -60,15 +66,17 @@ class DaphneServer:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log or subprocess.PIPE,
         )
+        if log is not None:
+            log.close()  # the child has its own descriptor
         self._wait_ready()
 
     def _wait_ready(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"daphne exited: {self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.http + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -76,6 +84,11 @@ class DaphneServer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("daphne did not become healthy")
+
+    def log_tail(self, chars: int = 2000) -> str:
+        if self.log_path is not None:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        return self.process.stderr.read().decode(errors="replace")[-chars:]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -93,6 +106,64 @@ class DaphneServer:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+
+class PrivateRedis:
+    """A Redis of the test's own on a free port, with nothing persisted, that can be stopped and
+    started again on the same port (empty, as after a crash): never the shared system Redis."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self, seconds: float = 10) -> None:
+        assert self.process is None, "already running"
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            if self.answers():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer PING")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
+                probe.sendall(b"PING\r\n")
+                return probe.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
 
 class Client:
@@ -140,6 +211,20 @@ class Client:
                 "client_message_id": client_message_id or uuid.uuid4().hex,
             }
         )
+
+    async def quiet(self, seconds: float = 0.5) -> list[dict]:
+        """Every event that arrives until the socket has been silent for `seconds`."""
+        received = []
+        while True:
+            try:
+                received.append(await self.next_event(seconds))
+            except (TimeoutError, websockets.ConnectionClosed):
+                return received
+
+    async def closed(self, timeout: float = 5) -> int | None:
+        """Wait for the server to close the socket; its close code."""
+        await asyncio.wait_for(self.socket.wait_closed(), timeout)
+        return self.socket.close_code
 
     async def close(self) -> None:
         await self.socket.close()
