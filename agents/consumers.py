@@ -11,11 +11,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.db import database_sync_to_async as _database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from conversations import events
+from conversations.sockets import EventSocket, database_sync_to_async
 
 from . import desk_actions, presence
 from .desk_actions import DeskRefused
@@ -26,25 +25,16 @@ SESSION_CHECK_SECONDS = 5.0
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_LOGGED_OUT = 4012
 CLOSE_TOO_BIG = 4009  # applications may not send 1009 themselves
-CLOSE_TOO_SLOW = 4011
 
 
-def database_sync_to_async(function):
-    """Run ORM work on the thread pool: each call is independent (its own pooled connection), and
-    Channels' default, one thread per process, would serialise every socket's database work."""
-    return _database_sync_to_async(function, thread_sensitive=False)
-
-
-class DeskConsumer(AsyncWebsocketConsumer):
-    behind = False  # closed for lagging: ignore whatever is still queued
+class DeskConsumer(EventSocket):
     agent = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated or not user.is_staff:
-            await self.send_event({"type": "error", "code": "unauthorized", "detail": "Log in to the desk."})
-            await self.close(code=CLOSE_UNAUTHORIZED)
+            await self.refuse("unauthorized", "Log in to the desk.", CLOSE_UNAUTHORIZED)
             return
         self.agent = user
         self.inbox_ids = await database_sync_to_async(desk_actions.desk_inbox_ids)(user)
@@ -68,19 +58,8 @@ class DeskConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def dispatch(self, message: dict) -> None:
-        """Fallen too far behind (see ClientConsumer.dispatch): close, the desk resyncs."""
-        if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
-            await super().dispatch(message)
-            return
-        if self.behind:
-            return
-        if self.agent is not None and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
-            self.behind = True
-            await self.send_event({"type": "error", "code": "too_slow", "detail": "Reconnect and resync."})
-            await self.close(code=CLOSE_TOO_SLOW)
-            return
-        await super().dispatch(message)
+    def serving(self) -> bool:
+        return self.agent is not None
 
     async def disconnect(self, code: int) -> None:
         if self.agent is None:
@@ -228,9 +207,6 @@ class DeskConsumer(AsyncWebsocketConsumer):
     async def agent_typing(self, event: dict) -> None:
         if event["agent_id"] != self.agent.pk:
             await self.send_event(event)
-
-    async def send_event(self, payload: dict) -> None:
-        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
 
 
 def _display_name(agent) -> str:

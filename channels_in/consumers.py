@@ -12,11 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async as _database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
-
 from conversations import events
 from conversations.models import Inbox
+from conversations.sockets import EventSocket, database_sync_to_async
 
 from . import client_actions, protocol
 from .client_actions import ActionRefused
@@ -29,14 +27,7 @@ STRIKES_BEFORE_CLOSE = 20
 VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
 
 
-def database_sync_to_async(function):
-    """Run ORM work on the thread pool: each call is independent (its own pooled connection), and
-    Channels' default, one thread per process, would serialise every socket's database work."""
-    return _database_sync_to_async(function, thread_sensitive=False)
-
-
-class ClientConsumer(AsyncWebsocketConsumer):
-    behind = False  # closed for lagging: ignore whatever is still queued
+class ClientConsumer(EventSocket):
     visitor: Visitor | None = None
 
     async def connect(self) -> None:
@@ -45,10 +36,10 @@ class ClientConsumer(AsyncWebsocketConsumer):
         try:
             self.visitor, origin_ok = await database_sync_to_async(_authenticate)(token, _origin(self.scope))
         except VisitorRefused as refusal:
-            await self._refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
+            await self.refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
             return
         if not origin_ok:
-            await self._refuse(
+            await self.refuse(
                 "origin_forbidden", "This site may not embed this inbox.", Close.FORBIDDEN_ORIGIN
             )
             self.visitor = None
@@ -67,21 +58,8 @@ class ClientConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def dispatch(self, message: dict) -> None:
-        """A socket that handles events long after they were published has fallen behind (a slow
-        client, a flooded process): close it, so the client reconnects and resyncs by seq."""
-        if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
-            await super().dispatch(message)
-            return
-        if self.behind:
-            return
-        if self.visitor is not None and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
-            self.behind = True
-            await self._refuse(
-                "too_slow", "This connection fell behind; reconnect and resync.", Close.TOO_SLOW
-            )
-            return
-        await super().dispatch(message)
+    def serving(self) -> bool:
+        return self.visitor is not None
 
     async def disconnect(self, code: int) -> None:
         if self.visitor is not None:
@@ -92,7 +70,7 @@ class ClientConsumer(AsyncWebsocketConsumer):
             return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode()) > protocol.MAX_MESSAGE_BYTES:
-            await self._refuse(ErrorCode.TOO_BIG, "Frames are limited to 64 KB.", Close.TOO_BIG)
+            await self.refuse(ErrorCode.TOO_BIG, "Frames are limited to 64 KB.", Close.TOO_BIG)
             return
         if not self.bucket.take():
             await self._strike(ErrorCode.RATE_LIMITED, "Slow down: about 100 actions a minute.", None)
@@ -249,18 +227,11 @@ class ClientConsumer(AsyncWebsocketConsumer):
 
     # --- plumbing ---
 
-    async def send_event(self, payload: dict) -> None:
-        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
-
     async def _strike(self, code: str, detail: str, ref: Any) -> None:
         self.strikes += 1
         await self.send_event(protocol.error_event(code, detail, ref))
         if self.strikes >= STRIKES_BEFORE_CLOSE:
             await self.close(code=Close.POLICY)
-
-    async def _refuse(self, code: str, detail: str, close_code: int) -> None:
-        await self.send_event(protocol.error_event(code, detail))
-        await self.close(code=close_code)
 
 
 def _authenticate(token: str, origin: str | None) -> tuple[Visitor, bool]:

@@ -1,0 +1,48 @@
+"""What every Parley websocket consumer shares: database work on the thread pool, JSON events,
+refusals with a code, and closing a socket that fell too far behind so its client resyncs."""
+
+import json
+
+from channels.db import database_sync_to_async as _database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import events
+
+CLOSE_TOO_SLOW = 4011
+
+
+def database_sync_to_async(function):
+    """Run ORM work on the thread pool: each call is independent (its own pooled connection), and
+    Channels' default, one thread per process, would serialise every socket's database work."""
+    return _database_sync_to_async(function, thread_sensitive=False)
+
+
+class EventSocket(AsyncWebsocketConsumer):
+    behind = False  # closed for lagging: ignore whatever is still queued
+
+    def serving(self) -> bool:
+        """True once the socket is authenticated and listening to its groups."""
+        raise NotImplementedError
+
+    async def dispatch(self, message: dict) -> None:
+        """A socket that handles events long after they were published has fallen behind (a slow
+        client, a flooded process): close it, so the client reconnects and resyncs by seq."""
+        if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
+            await super().dispatch(message)
+            return
+        if self.behind:
+            return
+        if self.serving() and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
+            self.behind = True
+            await self.refuse(
+                "too_slow", "This connection fell behind; reconnect and resync.", CLOSE_TOO_SLOW
+            )
+            return
+        await super().dispatch(message)
+
+    async def send_event(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+
+    async def refuse(self, code: str, detail: str, close_code: int, ref: object = None) -> None:
+        await self.send_event({"type": "error", "code": code, "detail": detail, "ref": ref})
+        await self.close(code=close_code)
