@@ -159,10 +159,15 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS,
+                        # redis-py 8 reads with a 5 s timeout by default, the same as the layer's
+                        # 5 s blocking pop: an idle socket's receive then raised and killed its
+                        # consumer (1011). Give reads room above the blocking pop.
+                        "socket_timeout": 30,
                         # After a Redis restart pooled connections are dead: check idle ones before
-                        # use and retry once on a fresh connection, instead of failing a socket.
+                        # use and retry a command refused by a dead connection on a fresh one.
+                        # (Never on a timeout: the server may have popped the message already.)
                         "health_check_interval": 10,
-                        "retry_on_error": [redis_errors.ConnectionError, redis_errors.TimeoutError],
+                        "retry_on_error": [redis_errors.ConnectionError],
                     }
                 ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "parley"),
