@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ.setdefault("SECRET_KEY", "parley-bench-key-not-for-production-use-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("PARLEY_TEST_DB", "parley_bench")
+# A database and channel-layer prefix of this run's own, so parallel runs never meet.
+os.environ.setdefault("PARLEY_TEST_DB", f"parley_bench_{os.getpid()}")
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"parley-bench-{os.getpid()}")
 
 import django
 
@@ -25,10 +27,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import ingest  # noqa: E402
+from bench import ingest, realtime  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = {"ingest": ingest.run}
+BENCHMARKS = {"ingest": ingest.run, "realtime": realtime.run}
 
 
 def main(names: list[str]) -> None:
