@@ -262,7 +262,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        ordering = ["conversation", "seq"]
+        # By the column, not the relation: "conversation" would join and sort by its ordering.
+        ordering = ["conversation_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_conversation_seq_unique"),
             models.UniqueConstraint(
