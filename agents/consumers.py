@@ -184,21 +184,18 @@ class DeskConsumer(EventSocket):
     # --- events from the channel layer ---
 
     async def message_created(self, event: dict) -> None:
-        message = await database_sync_to_async(desk_actions.rendered_messages.get)(event["message_id"])
-        if message is not None:
-            await self.send_event({**event, "message": message})
-
-    async def message_updated(self, event: dict) -> None:
-        """Events are ids and scalars already: pass them on as they are."""
+        """Events carry what agents see (message.created its message, rendered once by the writer):
+        pass them on as they are."""
         await self.send_event(event)
 
-    conversation_created = message_updated
-    conversation_status_changed = message_updated
-    conversation_assigned = message_updated
-    conversation_updated = message_updated
-    conversation_read = message_updated
-    contact_typing = message_updated
-    agent_presence = message_updated
+    message_updated = message_created
+    conversation_created = message_created
+    conversation_status_changed = message_created
+    conversation_assigned = message_created
+    conversation_updated = message_created
+    conversation_read = message_created
+    contact_typing = message_created
+    agent_presence = message_created
 
     async def agent_viewing(self, event: dict) -> None:
         if event["agent_id"] != self.agent.pk:

@@ -3,9 +3,6 @@
 Synchronous; the desk consumer runs them through database_sync_to_async.
 """
 
-from collections import OrderedDict
-from threading import Lock
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
@@ -16,8 +13,6 @@ from conversations.models import Conversation, Inbox
 from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
 
 from .models import InboxMembership
-
-RENDERED_CACHE_SIZE = 2048
 
 
 class DeskRefused(Exception):
@@ -69,32 +64,3 @@ def history_after(agent: AbstractBaseUser, *, conversation_id: int, after_seq: i
         "has_more": len(page) > limit,
         "messages": [message_payload(message, for_agents=True) for message in page[:limit]],
     }
-
-
-class _RenderedMessages:
-    """Messages rendered for agents, shared by every desk socket of this process: a message that
-    thirty agents must see is read from the database once. Messages do not change after they are
-    stored except their delivery status, which travels in its own event."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[int, dict] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, message_id: int) -> dict | None:
-        with self.lock:
-            if message_id in self.items:
-                self.items.move_to_end(message_id)
-                return self.items[message_id]
-        message = selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
-        if message is None:
-            return None
-        rendered = message_payload(message, for_agents=True)
-        with self.lock:
-            self.items[message_id] = rendered
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return rendered
-
-
-rendered_messages = _RenderedMessages(RENDERED_CACHE_SIZE)

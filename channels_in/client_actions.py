@@ -1,7 +1,8 @@
 """What a customer's client may do over the socket, each checked against the visitor it serves.
 
 Synchronous functions (the consumer runs them through database_sync_to_async); each re-reads the
-visitor's identity, so a socket whose visitor was re-linked or removed can do nothing more.
+visitor's identity (one query, which also loads the contact and inbox an action needs), so a
+socket whose visitor was re-linked or removed can do nothing more.
 """
 
 from dataclasses import dataclass
@@ -9,10 +10,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from conversations import selectors, services
-from conversations.models import Contact, Conversation, Inbox, Message
+from conversations.models import ContactIdentity, Conversation, Message
 
 from . import protocol
-from .visitors import Visitor, VisitorRefused, visitor_from_identity
+from .visitors import Visitor, VisitorRefused, current_identity
 
 
 class ActionRefused(Exception):
@@ -29,14 +30,11 @@ class HistoryPage:
     has_more: bool
 
 
-def _current(visitor: Visitor) -> Visitor:
+def _current(visitor: Visitor) -> ContactIdentity:
     try:
-        current = visitor_from_identity(visitor.identity_id)
+        return current_identity(visitor)
     except VisitorRefused as refusal:
         raise ActionRefused(refusal.code, refusal.detail) from refusal
-    if current != visitor:
-        raise ActionRefused("identity_changed", "This visitor's identity changed; open a new session.")
-    return current
 
 
 def own_conversation(visitor: Visitor, conversation_id: int) -> Conversation:
@@ -62,20 +60,20 @@ def conversations_list(visitor: Visitor) -> list[dict]:
 
 
 def message_send(visitor: Visitor, *, conversation_id: int | None, client_message_id: str, body: str) -> dict:
-    _current(visitor)
+    """Store the visitor's message; returns it as the ack shows it (with its seq)."""
+    identity = _current(visitor)
     conversation = own_conversation(visitor, conversation_id) if conversation_id is not None else None
     try:
         message = services.message_receive(
-            inbox=Inbox.objects.get(pk=visitor.inbox_id),
-            contact=Contact.objects.get(pk=visitor.contact_id),
+            inbox=identity.inbox,
+            contact=identity.contact,
             conversation=conversation,
             body=body,
             client_message_id=client_message_id,
         )
     except ValidationError as error:
         raise ActionRefused(protocol.ErrorCode.INVALID, " ".join(error.messages)) from error
-    stored = selectors.message_for_clients(message_id=message.pk, related=protocol.SENDER_RELATED)
-    return protocol.message_payload(stored)
+    return protocol.message_payload(message)
 
 
 def history(
@@ -103,11 +101,3 @@ def mark_read(visitor: Visitor, *, conversation_id: int, seq: int) -> None:
     services.conversation_mark_read_by_contact(
         conversation=own_conversation(visitor, conversation_id), up_to_seq=seq
     )
-
-
-def rendered_message(visitor: Visitor, message_id: int) -> dict | None:
-    """A message as this visitor may see it: theirs and public, else nothing."""
-    message = selectors.message_for_clients(message_id=message_id, related=protocol.SENDER_RELATED)
-    if message is None or message.is_private or message.conversation.contact_id != visitor.contact_id:
-        return None
-    return protocol.message_payload(message)

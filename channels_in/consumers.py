@@ -2,8 +2,8 @@
 
 Thin: authenticate from the connect token, check the Origin, join the contact's group, and map
 each client action to one function in client_actions (which calls the services). Events from the
-channel layer are re-read from the database before they are sent, so what a client sees is
-always committed state. docs/protocol.md documents every message.
+channel layer announce committed state (published after commit) and are passed on with only the
+fields a customer may see. docs/protocol.md documents every message.
 """
 
 import json
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from conversations import events
 from conversations.models import Inbox
+from conversations.payloads import message_payload_for_clients
 from conversations.sockets import EventSocket, database_sync_to_async
 
 from . import client_actions, protocol
@@ -178,23 +179,19 @@ class ClientConsumer(EventSocket):
             }
         )
 
-    # --- events from the channel layer (committed changes, re-read before sending) ---
+    # --- events from the channel layer (committed changes; each names what a client may see) ---
 
     async def message_created(self, event: dict) -> None:
-        if event.get("is_private"):
+        if event["is_private"]:  # never published to a contact's group; never shown if it were
             return
-        message = await database_sync_to_async(client_actions.rendered_message)(
-            self.visitor, event["message_id"]
+        await self.send_event(
+            {
+                "type": "message.created",
+                "conversation_id": event["conversation_id"],
+                "seq": event["seq"],
+                "message": message_payload_for_clients(event["message"]),
+            }
         )
-        if message is not None:
-            await self.send_event(
-                {
-                    "type": "message.created",
-                    "conversation_id": event["conversation_id"],
-                    "seq": event["seq"],
-                    "message": message,
-                }
-            )
 
     async def message_updated(self, event: dict) -> None:
         await self.forward(event, "message_id", "message_seq", "delivery_status")

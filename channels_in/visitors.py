@@ -107,12 +107,25 @@ def visitor_from_connect_token(token: str) -> Visitor:
 
 def visitor_from_identity(identity_id: object) -> Visitor:
     """The visitor behind an identity as the database has it now."""
+    return _visitor_of(_live_identity(identity_id))
+
+
+def current_identity(visitor: Visitor) -> ContactIdentity:
+    """The visitor's identity, with its contact and inbox, as long as it still is this visitor:
+    one query that both re-checks a socket's visitor and loads what an action needs."""
+    identity = _live_identity(visitor.identity_id)
+    if _visitor_of(identity) != visitor:
+        raise VisitorRefused("identity_changed", "This visitor's identity changed; open a new session.")
+    return identity
+
+
+def _live_identity(identity_id: object) -> ContactIdentity:
     if not isinstance(identity_id, int):
         raise VisitorRefused("token_invalid", "The token is not valid.")
     identity = ContactIdentity.objects.select_related("contact", "inbox").filter(pk=identity_id).first()
     if identity is None or not identity.inbox.is_active:
         raise VisitorRefused("token_invalid", "This visitor no longer exists.")
-    return _visitor_of(identity)
+    return identity
 
 
 def _check_identity_proof(inbox: Inbox, external_id: str, external_id_hash: str) -> None:

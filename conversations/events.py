@@ -1,8 +1,10 @@
 """Events that announce committed changes, and the one helper that publishes them.
 
-Events are small: ids and scalars, never rendered content. Consumers fetch what they show
-through selectors, so an event lost by the (at-most-once) channel layer costs nothing but a
-resync: every event about a conversation carries that conversation's latest `seq`.
+Events are ids and scalars, and message.created also carries its message as agents see it,
+rendered once by the writer from the row it has just stored: no socket reads the database to
+deliver an event (a client socket drops the agent-only fields). An event lost by the
+(at-most-once) channel layer costs nothing but a resync: every event about a conversation
+carries that conversation's latest `seq`, and history comes from the database.
 
 Groups: agents listen on their inboxes' groups; a widget or app client listens on its contact's
 group for its inbox. Private notes and agent-only activity are published to the inbox group alone.

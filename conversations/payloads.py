@@ -7,6 +7,7 @@ profile is reached by its relation name, without importing the agents app.
 from .models import Conversation, Message
 
 SENDER_RELATED = ("sender_agent__agent_profile",)
+AGENT_ONLY_FIELDS = ("is_private", "error_code", "error")
 
 
 def sender_payload(message: Message) -> dict:
@@ -50,6 +51,11 @@ def message_payload(message: Message, *, for_agents: bool = False) -> dict:
             error=message.provider_error,
         )
     return payload
+
+
+def message_payload_for_clients(agents_payload: dict) -> dict:
+    """The customer's view of a message already rendered for agents (events carry that one)."""
+    return {name: value for name, value in agents_payload.items() if name not in AGENT_ONLY_FIELDS}
 
 
 def conversation_payload(conversation: Conversation) -> dict:

@@ -1,31 +1,19 @@
 """Messages in: from a contact on any channel. Messages out: an agent's reply or private note."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .. import events, registry
-from ..models import Attachment, Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
-from .thread import append_message, lock_conversation, publish_status_changed
+from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
+from .thread import AttachmentInput, append_message, lock_conversation, publish_status_changed
 
 MAX_BODY_LENGTH = 20_000
 LAST_SEEN_PRECISION = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class AttachmentInput:
-    """A file that arrived with a message: bytes we hold, or a provider URL to fetch later."""
-
-    mime_type: str
-    file_name: str = ""
-    content: bytes | None = None
-    remote_url: str = ""
 
 
 def message_receive(
@@ -44,14 +32,12 @@ def message_receive(
     picks, and announce it after commit.
 
     Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
-    that message and changes nothing (the database's unique constraints decide races). A resolved,
-    snoozed or pending conversation opens again; the customer is waiting from now on.
+    that message and changes nothing. The database's unique constraints decide, with no lookup
+    first: replays are rare, and one only rolls its own transaction back. A resolved, snoozed or
+    pending conversation opens again; the customer is waiting from now on.
     """
     _validate_content(body, attachments)
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
-    replay = _stored_message(inbox, client_message_id, provider_message_id)
-    if replay is not None:
-        return _own_replay(replay, contact_id=contact.pk)
     try:
         with transaction.atomic():
             if conversation is None:
@@ -73,8 +59,8 @@ def message_receive(
                 client_message_id=client_message_id,
                 provider_message_id=provider_message_id,
                 delivery_status=Message.DeliveryStatus.DELIVERED,
+                attachments=attachments,
             )
-            _store_attachments(message, attachments)
             _touch_last_seen(contact, now)
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
@@ -106,9 +92,6 @@ def message_post_reply(
     """
     _validate_content(body, attachments)
     client_message_id = client_message_id or None
-    replay = _stored_message(conversation.inbox, client_message_id, None)
-    if replay is not None:
-        return _own_replay(replay, conversation_id=conversation.pk)
     try:
         with transaction.atomic():
             locked = lock_conversation(conversation.pk)
@@ -124,8 +107,8 @@ def message_post_reply(
                 delivery_status=Message.DeliveryStatus.PENDING
                 if needs_delivery
                 else Message.DeliveryStatus.SENT,
+                attachments=attachments,
             )
-            _store_attachments(message, attachments)
             if not is_private:
                 _record_reply(locked, message.created_at)
             ReadMarker.objects.update_or_create(
@@ -210,26 +193,15 @@ def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
 
 def _touch_last_seen(contact: Contact, now: datetime) -> None:
     """At most one write a minute per contact: last seen is for people, not for ordering."""
+    if contact.last_seen_at is not None and contact.last_seen_at >= now - LAST_SEEN_PRECISION:
+        return  # as of when the caller read the contact; the filter below decides races
     Contact.objects.filter(pk=contact.pk).filter(
         Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_PRECISION)
     ).update(last_seen_at=now)
+    contact.last_seen_at = now
 
 
 def _record_reply(conversation: Conversation, at: datetime) -> None:
     conversation.waiting_since = None
     conversation.first_reply_at = conversation.first_reply_at or at
     conversation.save(update_fields=["waiting_since", "first_reply_at"])
-
-
-def _store_attachments(message: Message, attachments: Sequence[AttachmentInput]) -> None:
-    for item in attachments:
-        attachment = Attachment(
-            message=message,
-            mime_type=item.mime_type,
-            file_name=item.file_name,
-            remote_url=item.remote_url,
-            byte_size=len(item.content) if item.content is not None else 0,
-        )
-        if item.content is not None:
-            attachment.file.save(item.file_name or "upload", ContentFile(item.content), save=False)
-        attachment.save()

@@ -3,15 +3,28 @@
 Callers own the transaction; these functions assume they run inside one.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from .. import events
-from ..models import Conversation, Message
+from ..models import Attachment, Conversation, Message
+from ..payloads import message_payload
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    """A file that arrived with a message: bytes we hold, or a provider URL to fetch later."""
+
+    mime_type: str
+    file_name: str = ""
+    content: bytes | None = None
+    remote_url: str = ""
 
 
 def lock_conversation(conversation_id: int) -> Conversation:
@@ -27,13 +40,21 @@ def lock_conversation(conversation_id: int) -> Conversation:
 
 
 def append_message(
-    conversation: Conversation, *, at: datetime | None = None, also_save: Iterable[str] = (), **fields: Any
+    conversation: Conversation,
+    *,
+    at: datetime | None = None,
+    also_save: Iterable[str] = (),
+    attachments: Sequence[AttachmentInput] = (),
+    **fields: Any,
 ) -> Message:
-    """Store the next message of `conversation` (caller holds its lock) and announce it on commit.
+    """Store the next message of `conversation` (caller holds its lock) with its attachments, and
+    announce it on commit.
 
     Bumps `last_seq` and `last_activity_at` in the same transaction as the insert, so a rollback
     takes both back and leaves no gap. `also_save` names conversation fields the caller changed,
-    written in the same UPDATE.
+    written in the same UPDATE. The event carries the message as agents see it, rendered here from
+    what was just stored, so no socket reads the database to deliver it; the returned message
+    renders again without a query.
     """
     at = at or timezone.now()
     conversation.last_seq += 1
@@ -46,6 +67,7 @@ def append_message(
         created_at=at,
         **fields,
     )
+    _remember_attachments(message, [_store_attachment(message, item) for item in attachments])
     events.publish_on_commit(
         events.conversation_event(
             events.MESSAGE_CREATED,
@@ -54,10 +76,34 @@ def append_message(
             message_seq=message.seq,
             sender_kind=message.sender_kind,
             is_private=message.is_private,
+            message=message_payload(message, for_agents=True),
         ),
         groups=events.conversation_groups(conversation, agents_only=message.is_private),
     )
     return message
+
+
+def _store_attachment(message: Message, item: AttachmentInput) -> Attachment:
+    attachment = Attachment(
+        message=message,
+        mime_type=item.mime_type,
+        file_name=item.file_name,
+        remote_url=item.remote_url,
+        byte_size=len(item.content) if item.content is not None else 0,
+    )
+    if item.content is not None:
+        attachment.file.save(item.file_name or "upload", ContentFile(item.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def _remember_attachments(message: Message, attachments: list[Attachment]) -> None:
+    """What was stored with a new message is all it has: fill `message.attachments` the way
+    prefetch_related does, so rendering it costs no query."""
+    stored = message.attachments.all()
+    stored._result_cache = attachments
+    stored._prefetch_done = True
+    message._prefetched_objects_cache = {"attachments": stored}
 
 
 def record_activity(conversation: Conversation, text: str) -> Message:
