@@ -350,7 +350,9 @@ def _step_play(
     step: Step, inbox: Inbox, contact: Contact, conversation: Conversation | None, cast: DemoCast
 ) -> Conversation:
     if isinstance(step, CustomerWrites):
-        message = message_receive(inbox=inbox, contact=contact, body=step.body, conversation=conversation)
+        message = message_receive(
+            inbox=inbox, contact=contact, body=step.body, conversation_id=conversation and conversation.pk
+        )
         return message.conversation
     if conversation is None:
         raise ValueError("A demo conversation starts with the customer writing.")

@@ -49,7 +49,7 @@ def _receive_sequential(inbox: Inbox, count: int) -> dict:
         services.message_receive(
             inbox=inbox,
             contact=contact,
-            conversation=conversation,
+            conversation_id=conversation.pk,
             body=f"message {n}",
             client_message_id=uuid.uuid4().hex,
         )

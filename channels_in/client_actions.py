@@ -1,8 +1,9 @@
 """What a customer's client may do over the socket, each checked against the visitor it serves.
 
-Synchronous functions (the consumer runs them through database_sync_to_async); each re-reads the
-visitor's identity (one query, which also loads the contact and inbox an action needs), so a
-socket whose visitor was re-linked or removed can do nothing more.
+Synchronous functions (the consumer runs them through database_sync_to_async). Each takes the
+visitor's identity as `check_visitor` last loaded it (with its contact and inbox); the consumer
+re-checks it every few seconds and closes at once on `contact.identity_changed`, and every
+conversation an action names is checked against the identity's contact and inbox.
 """
 
 from dataclasses import dataclass
@@ -30,57 +31,58 @@ class HistoryPage:
     has_more: bool
 
 
-def _current(visitor: Visitor) -> ContactIdentity:
+def check_visitor(visitor: Visitor) -> ContactIdentity:
+    """The visitor's identity, with its contact and inbox, while it still is this visitor."""
     try:
         return current_identity(visitor)
     except VisitorRefused as refusal:
         raise ActionRefused(refusal.code, refusal.detail) from refusal
 
 
-def own_conversation(visitor: Visitor, conversation_id: int) -> Conversation:
+def own_conversation(identity: ContactIdentity, conversation_id: int) -> Conversation:
     conversation = Conversation.objects.filter(
-        pk=conversation_id, contact_id=visitor.contact_id, inbox_id=visitor.inbox_id
+        pk=conversation_id, contact_id=identity.contact_id, inbox_id=identity.inbox_id
     ).first()
     if conversation is None:
         raise ActionRefused(protocol.ErrorCode.NOT_FOUND, "No such conversation.")
     return conversation
 
 
-def typing_target(visitor: Visitor, conversation_id: int) -> Conversation:
-    _current(visitor)
-    return own_conversation(visitor, conversation_id)
-
-
-def conversations_list(visitor: Visitor) -> list[dict]:
-    _current(visitor)
+def conversations_list(identity: ContactIdentity) -> list[dict]:
     conversations = selectors.conversations_of_contact(
-        contact_id=visitor.contact_id, inbox_id=visitor.inbox_id
+        contact_id=identity.contact_id, inbox_id=identity.inbox_id
     )
     return [protocol.conversation_payload(conversation) for conversation in conversations[:50]]
 
 
-def message_send(visitor: Visitor, *, conversation_id: int | None, client_message_id: str, body: str) -> dict:
+def message_send(
+    identity: ContactIdentity, *, conversation_id: int | None, client_message_id: str, body: str
+) -> dict:
     """Store the visitor's message; returns it as the ack shows it (with its seq)."""
-    identity = _current(visitor)
-    conversation = own_conversation(visitor, conversation_id) if conversation_id is not None else None
     try:
         message = services.message_receive(
             inbox=identity.inbox,
             contact=identity.contact,
-            conversation=conversation,
+            conversation_id=conversation_id,
             body=body,
             client_message_id=client_message_id,
         )
+    except Conversation.DoesNotExist as error:  # checked under the conversation's lock
+        raise ActionRefused(protocol.ErrorCode.NOT_FOUND, "No such conversation.") from error
     except ValidationError as error:
         raise ActionRefused(protocol.ErrorCode.INVALID, " ".join(error.messages)) from error
     return protocol.message_payload(message)
 
 
 def history(
-    visitor: Visitor, *, conversation_id: int, after_seq: int | None, before_seq: int | None, limit: int
-):
-    _current(visitor)
-    conversation = own_conversation(visitor, conversation_id)
+    identity: ContactIdentity,
+    *,
+    conversation_id: int,
+    after_seq: int | None,
+    before_seq: int | None,
+    limit: int,
+) -> HistoryPage:
+    conversation = own_conversation(identity, conversation_id)
     common = {
         "conversation_id": conversation.pk,
         "include_private": False,
@@ -96,8 +98,7 @@ def history(
     return HistoryPage(conversation=conversation, messages=messages, has_more=has_more)
 
 
-def mark_read(visitor: Visitor, *, conversation_id: int, seq: int) -> None:
-    _current(visitor)
+def mark_read(identity: ContactIdentity, *, conversation_id: int, seq: int) -> None:
     services.conversation_mark_read_by_contact(
-        conversation=own_conversation(visitor, conversation_id), up_to_seq=seq
+        conversation=own_conversation(identity, conversation_id), up_to_seq=seq
     )

@@ -8,12 +8,13 @@ fields a customer may see. docs/protocol.md documents every message.
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from conversations import events
-from conversations.models import Inbox
+from conversations.models import ContactIdentity
 from conversations.payloads import message_payload_for_clients
 from conversations.sockets import EventSocket, database_sync_to_async
 
@@ -21,11 +22,15 @@ from . import client_actions, protocol
 from .client_actions import ActionRefused
 from .protocol import Close, ErrorCode
 from .ratelimit import TokenBucket
-from .visitors import Visitor, VisitorRefused, visitor_from_connect_token
+from .visitors import Visitor, VisitorRefused, current_identity, visitor_from_connect_token
 
 logger = logging.getLogger(__name__)
 STRIKES_BEFORE_CLOSE = 20
 VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
+# How stale a socket's view of its visitor may be before an action re-checks it (one query). A
+# re-link closes the socket at once through contact.identity_changed; this bounds the case where
+# that event is lost, or the inbox is switched off.
+IDENTITY_RECHECK_SECONDS = 5.0
 
 
 class ClientConsumer(EventSocket):
@@ -35,21 +40,22 @@ class ClientConsumer(EventSocket):
         await self.accept()  # then refuse with a close code the client can read
         token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
         try:
-            self.visitor, origin_ok = await database_sync_to_async(_authenticate)(token, _origin(self.scope))
+            self.visitor, self.identity = await database_sync_to_async(_authenticate)(token)
         except VisitorRefused as refusal:
             await self.refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
             return
-        if not origin_ok:
+        if not self.identity.inbox.allows_origin(_origin(self.scope)):
             await self.refuse(
                 "origin_forbidden", "This site may not embed this inbox.", Close.FORBIDDEN_ORIGIN
             )
             self.visitor = None
             return
+        self.identity_checked_at = time.monotonic()
         self.bucket = TokenBucket()
         self.strikes = 0
         self.group = events.contact_group(self.visitor.contact_id, self.visitor.inbox_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(self.identity)
         await self.send_event(
             {
                 "type": "hello",
@@ -117,7 +123,10 @@ class ClientConsumer(EventSocket):
         client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
         body = _text(request.get("body", ""), max_length=protocol.MAX_MESSAGE_BYTES)
         message = await database_sync_to_async(client_actions.message_send)(
-            self.visitor, conversation_id=conversation_id, client_message_id=client_message_id, body=body
+            await self.checked_identity(),
+            conversation_id=conversation_id,
+            client_message_id=client_message_id,
+            body=body,
         )
         await self.send_event(
             {
@@ -132,7 +141,7 @@ class ClientConsumer(EventSocket):
         limit = min(max(int(request.get("limit", 50)), 1), protocol.HISTORY_LIMIT_MAX)
         before = request["type"] == "history.before"
         page = await database_sync_to_async(_history_payload)(
-            self.visitor,
+            await self.checked_identity(),
             conversation_id=int(request["conversation_id"]),
             after_seq=None if before else int(request.get("after_seq", 0)),
             before_seq=int(request["before_seq"]) if before else None,
@@ -141,17 +150,21 @@ class ClientConsumer(EventSocket):
         await self.send_event({"type": "history", "ref": ref, **page})
 
     async def on_conversations_list(self, request: dict, ref: Any) -> None:
-        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(
+            await self.checked_identity()
+        )
         await self.send_event({"type": "conversations", "ref": ref, "conversations": conversations})
 
     async def on_read(self, request: dict, ref: Any) -> None:
         await database_sync_to_async(client_actions.mark_read)(
-            self.visitor, conversation_id=int(request["conversation_id"]), seq=int(request["seq"])
+            await self.checked_identity(),
+            conversation_id=int(request["conversation_id"]),
+            seq=int(request["seq"]),
         )
 
     async def on_typing(self, request: dict, ref: Any) -> None:
-        conversation = await database_sync_to_async(client_actions.typing_target)(
-            self.visitor, int(request["conversation_id"])
+        conversation = await database_sync_to_async(client_actions.own_conversation)(
+            await self.checked_identity(), int(request["conversation_id"])
         )
         await self.channel_layer.group_send(
             events.inbox_group(self.visitor.inbox_id),
@@ -170,7 +183,9 @@ class ClientConsumer(EventSocket):
         Redis forgets memberships) and answers with every conversation's latest seq, so a client
         that missed events sees the gap and resyncs."""
         await self.channel_layer.group_add(self.group, self.channel_name)
-        conversations = await database_sync_to_async(client_actions.conversations_list)(self.visitor)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(
+            await self.checked_identity()
+        )
         await self.send_event(
             {
                 "type": "pong",
@@ -224,6 +239,14 @@ class ClientConsumer(EventSocket):
 
     # --- plumbing ---
 
+    async def checked_identity(self) -> ContactIdentity:
+        """The visitor's identity, re-checked (and its contact and inbox re-read) when the last
+        check is older than IDENTITY_RECHECK_SECONDS; raises ActionRefused once it changed."""
+        if time.monotonic() - self.identity_checked_at > IDENTITY_RECHECK_SECONDS:
+            self.identity = await database_sync_to_async(client_actions.check_visitor)(self.visitor)
+            self.identity_checked_at = time.monotonic()
+        return self.identity
+
     async def _strike(self, code: str, detail: str, ref: Any) -> None:
         self.strikes += 1
         await self.send_event(protocol.error_event(code, detail, ref))
@@ -231,13 +254,13 @@ class ClientConsumer(EventSocket):
             await self.close(code=Close.POLICY)
 
 
-def _authenticate(token: str, origin: str | None) -> tuple[Visitor, bool]:
+def _authenticate(token: str) -> tuple[Visitor, ContactIdentity]:
     visitor = visitor_from_connect_token(token)
-    return visitor, Inbox.objects.get(pk=visitor.inbox_id).allows_origin(origin)
+    return visitor, current_identity(visitor)
 
 
-def _history_payload(visitor: Visitor, **query: Any) -> dict:
-    page = client_actions.history(visitor, **query)
+def _history_payload(identity: ContactIdentity, **query: Any) -> dict:
+    page = client_actions.history(identity, **query)
     return {
         "conversation_id": page.conversation.pk,
         "last_seq": page.conversation.last_seq,

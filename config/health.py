@@ -28,11 +28,16 @@ def check_channel_layer() -> str:
 
     async def round_trip() -> None:
         channel = await layer.new_channel("healthz.")
-        token = uuid.uuid4().hex
-        await layer.send(channel, {"type": "healthz.ping", "token": token})
-        reply = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
-        if reply.get("token") != token:
-            raise RuntimeError("the layer returned another message")
+        try:
+            token = uuid.uuid4().hex
+            await layer.send(channel, {"type": "healthz.ping", "token": token})
+            reply = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
+            if reply.get("token") != token:
+                raise RuntimeError("the layer returned another message")
+        finally:
+            discard = getattr(layer, "discard_channel", None)  # Parley's pub/sub layer
+            if discard is not None:
+                await discard(channel)
 
     async_to_sync(round_trip)()
     return type(layer).__name__

@@ -147,33 +147,29 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Real time: channels-redis in production, in-memory layer (one process) when embedded. ---
+# --- Real time: channels-redis pub/sub in production, in-memory layer (one process) when embedded. ---
 CHANNEL_LAYER_MAX_CONNECTIONS = int(os.environ.get("CHANNEL_LAYER_MAX_CONNECTIONS", "1000"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub fan-out with a bounded queue per socket: config/channel_layer.py says why.
+            "BACKEND": "config.channel_layer.BoundedPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 raises past its pool cap instead of waiting: set it explicitly.
                 "hosts": [
                     {
                         "address": REDIS_URL,
+                        # redis-py 8 raises past its pool cap instead of waiting: set it explicitly.
                         "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS,
-                        # redis-py 8 reads with a 5 s timeout by default, the same as the layer's
-                        # 5 s blocking pop: an idle socket's receive then raised and killed its
-                        # consumer (1011). Give reads room above the blocking pop.
+                        # redis-py 8 reads with a 5 s timeout by default; give reads room.
                         "socket_timeout": 30,
                         # After a Redis restart pooled connections are dead: check idle ones before
                         # use and retry a command refused by a dead connection on a fresh one.
-                        # (Never on a timeout: the server may have popped the message already.)
                         "health_check_interval": 10,
                         "retry_on_error": [redis_errors.ConnectionError],
                     }
                 ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "parley"),
                 "capacity": 1000,
-                "expiry": 60,
-                "group_expiry": 86400,
             },
         }
     }

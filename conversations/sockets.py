@@ -10,6 +10,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from . import events
 
 CLOSE_TOO_SLOW = 4011
+# What a bounded channel layer (config.channel_layer) queues, in place of everything it held, for a
+# socket that stopped reading: it missed events.
+LAYER_OVERFLOW = "layer.overflow"
 
 
 def database_sync_to_async(function):
@@ -26,14 +29,17 @@ class EventSocket(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def dispatch(self, message: dict) -> None:
-        """A socket that handles events long after they were published has fallen behind (a slow
-        client, a flooded process): close it, so the client reconnects and resyncs by seq."""
+        """A socket that handles events long after they were published, or whose queue overflowed,
+        has fallen behind (a slow client, a flooded process): close it, so the client reconnects
+        and resyncs by seq."""
         if message["type"].startswith("websocket."):  # the socket's own connect/receive/disconnect
             await super().dispatch(message)
             return
         if self.behind:
             return
-        if self.serving() and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS:
+        if message["type"] == LAYER_OVERFLOW or (
+            self.serving() and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS
+        ):
             self.behind = True
             await self.refuse(
                 "too_slow", "This connection fell behind; reconnect and resync.", CLOSE_TOO_SLOW

@@ -50,7 +50,9 @@ class GroupListener:
     """Joins channel-layer groups through the real configured layer and collects what arrives.
 
     It runs on the publisher's loop: a layer's receive buffers are bound to the loop that first
-    used them (and the in-memory layer cannot be shared across loops at all).
+    used them (and the in-memory layer cannot be shared across loops at all). One receive stays
+    pending for the listener's life, as a consumer's does: the pub/sub layer drops a channel whose
+    receive is cancelled.
     """
 
     def __init__(self, *groups: str) -> None:
@@ -58,6 +60,17 @@ class GroupListener:
         self.channel = events.publisher.call(self.layer.new_channel("test."))
         for group in groups:
             events.publisher.call(self.layer.group_add(group, self.channel))
+        self.inbox = events.publisher.call(self._start_receiving())
+
+    async def _start_receiving(self) -> asyncio.Queue:
+        inbox: asyncio.Queue = asyncio.Queue()
+
+        async def receive_forever() -> None:
+            while True:
+                inbox.put_nowait(await self.layer.receive(self.channel))
+
+        self.receiving = asyncio.get_running_loop().create_task(receive_forever())
+        return inbox
 
     def receive_all(self, timeout: float = 0.3) -> list[dict]:
         events.publisher.drain()
@@ -66,16 +79,20 @@ class GroupListener:
             received = []
             while True:
                 try:
-                    received.append(await asyncio.wait_for(self.layer.receive(self.channel), timeout))
+                    received.append(await asyncio.wait_for(self.inbox.get(), timeout))
                 except TimeoutError:
                     return received
 
         return events.publisher.call(drain())
 
     def close(self) -> None:
-        flush = getattr(self.layer, "flush", None)
-        if flush is not None:
-            events.publisher.call(flush())
+        async def stop() -> None:
+            self.receiving.cancel()
+            flush = getattr(self.layer, "flush", None)
+            if flush is not None:
+                await flush()
+
+        events.publisher.call(stop())
 
 
 @pytest.fixture

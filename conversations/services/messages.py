@@ -22,14 +22,15 @@ def message_receive(
     contact: Contact,
     body: str = "",
     content_type: str = Message.ContentType.TEXT,
-    conversation: Conversation | None = None,
+    conversation_id: int | None = None,
     client_message_id: str | None = None,
     provider_message_id: str | None = None,
     attachments: Sequence[AttachmentInput] = (),
     received_at: datetime | None = None,
 ) -> Message:
-    """Store a message the contact wrote, on `conversation` or on the one the inbox's reopen policy
-    picks, and announce it after commit.
+    """Store a message the contact wrote, on conversation `conversation_id` or on the one the
+    inbox's reopen policy picks, and announce it after commit. A conversation of another contact
+    or inbox is refused as not found (Conversation.DoesNotExist): callers need not look it up first.
 
     Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
     that message and changes nothing. The database's unique constraints decide, with no lookup
@@ -40,13 +41,13 @@ def message_receive(
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     try:
         with transaction.atomic():
-            if conversation is None:
+            if conversation_id is None:
                 # The contact's lock serialises "which conversation?" for two first messages at once.
                 Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").get()
-            target = conversation or _conversation_for_incoming(inbox, contact)
+                conversation_id = _conversation_for_incoming(inbox, contact).pk
+            target = lock_conversation(conversation_id)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
-                raise ValidationError("That conversation belongs to another contact or inbox.")
-            target = lock_conversation(target.pk)
+                raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
             now = timezone.now()
             previous_status = target.status
             message = append_message(
@@ -95,7 +96,9 @@ def message_post_reply(
     try:
         with transaction.atomic():
             locked = lock_conversation(conversation.pk)
-            needs_delivery = not is_private and registry.needs_provider_delivery(locked.inbox.channel_type)
+            needs_delivery = not is_private and registry.needs_provider_delivery(
+                conversation.inbox.channel_type
+            )
             message = append_message(
                 locked,
                 sender_kind=Message.SenderKind.AGENT,

@@ -34,9 +34,7 @@ def lock_conversation(conversation_id: int) -> Conversation:
     this transaction commits or rolls back, then reads the committed `last_seq`.
     """
     assert transaction.get_connection().in_atomic_block, "lock_conversation needs a transaction"
-    return (
-        Conversation.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=conversation_id)
-    )
+    return Conversation.objects.select_for_update().get(pk=conversation_id)
 
 
 def append_message(

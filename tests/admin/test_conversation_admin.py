@@ -115,7 +115,10 @@ def test_assign_to_me_reports_each_refusal_with_the_services_reason(supervisor_c
 def test_thread_is_shown_read_only_in_seq_order(admin_client, build_business):
     (conversation,) = build_business(1).conversations
     services.message_receive(
-        inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="Anyone?"
+        inbox=conversation.inbox,
+        contact=conversation.contact,
+        conversation_id=conversation.pk,
+        body="Anyone?",
     )
 
     response = admin_client.get(reverse("admin:conversations_conversation_change", args=[conversation.pk]))
@@ -201,7 +204,7 @@ def add_exchanges(conversation: Conversation, count: int) -> None:
         services.message_receive(
             inbox=conversation.inbox,
             contact=conversation.contact,
-            conversation=conversation,
+            conversation_id=conversation.pk,
             body=f"q{n}",
         )
         services.message_post_reply(conversation=conversation, agent=conversation.assignee, body=f"a{n}")

@@ -32,7 +32,7 @@ def test_healthz_names_an_unreachable_broker(client, db):
 def test_healthz_names_an_unreachable_channel_layer(client, db, fresh_layers):
     broken = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "config.channel_layer.BoundedPubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}]},
         }
     }

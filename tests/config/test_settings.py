@@ -67,7 +67,7 @@ def test_production_uses_postgres_redis_and_is_not_in_debug():
         "django.db.backends.postgresql",
         "0",
         "20",
-        "channels_redis.core.RedisChannelLayer",
+        "config.channel_layer.BoundedPubSubChannelLayer",
         "redis://127.0.0.1:6379/15",
         "False",
     ]

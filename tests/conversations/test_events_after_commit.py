@@ -28,7 +28,10 @@ def test_no_event_when_the_transaction_rolls_back(listen):
 
     with pytest.raises(Boom), transaction.atomic():
         services.message_receive(
-            inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="lost"
+            inbox=conversation.inbox,
+            contact=conversation.contact,
+            conversation_id=conversation.pk,
+            body="lost",
         )
         raise Boom
 
@@ -44,7 +47,7 @@ def test_nothing_is_published_before_commit_and_the_row_is_there_when_it_is(list
 
     with transaction.atomic():
         message = services.message_receive(
-            inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="hi"
+            inbox=conversation.inbox, contact=conversation.contact, conversation_id=conversation.pk, body="hi"
         )
         assert listener.receive_all(timeout=0.2) == []  # still inside the transaction
 
@@ -113,7 +116,10 @@ def test_a_failure_of_the_layer_after_commit_does_not_undo_or_raise(monkeypatch)
 
     monkeypatch.setattr(events, "get_channel_layer", lambda: BrokenLayer())
     message = services.message_receive(
-        inbox=conversation.inbox, contact=conversation.contact, conversation=conversation, body="still stored"
+        inbox=conversation.inbox,
+        contact=conversation.contact,
+        conversation_id=conversation.pk,
+        body="still stored",
     )
     assert Message.objects.get(pk=message.pk).body == "still stored"
 
@@ -128,7 +134,7 @@ def test_a_reopen_by_the_customer_is_announced_with_the_seq_of_their_message(lis
     message = services.message_receive(
         inbox=conversation.inbox,
         contact=conversation.contact,
-        conversation=conversation,
+        conversation_id=conversation.pk,
         body="one more thing",
     )
 

@@ -85,7 +85,7 @@ def test_a_message_cannot_be_posted_into_another_contacts_conversation(inbox):
     someone_else = ConversationFactory(inbox=inbox, contact=ContactFactory())
     intruder = ContactFactory()
     with pytest.raises(Exception, match="another contact"):
-        services.message_receive(inbox=inbox, contact=intruder, conversation=someone_else, body="hi")
+        services.message_receive(inbox=inbox, contact=intruder, conversation_id=someone_else.pk, body="hi")
     assert someone_else.messages.count() == 0
 
 

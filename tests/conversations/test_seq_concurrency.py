@@ -56,7 +56,7 @@ def test_concurrent_customers_and_agents_get_gap_free_unique_seq():
                 services.message_receive(
                     inbox=conversation.inbox,
                     contact=conversation.contact,
-                    conversation=conversation,
+                    conversation_id=conversation.pk,
                     body=f"customer {index}/{n}",
                 )
 
@@ -80,7 +80,7 @@ def test_seq_order_matches_commit_order_per_writer():
             services.message_receive(
                 inbox=conversation.inbox,
                 contact=conversation.contact,
-                conversation=conversation,
+                conversation_id=conversation.pk,
                 body=f"{index}:{n}",
             )
 
@@ -103,7 +103,7 @@ def test_concurrent_replays_of_one_client_id_store_one_message():
         message = services.message_receive(
             inbox=conversation.inbox,
             contact=conversation.contact,
-            conversation=conversation,
+            conversation_id=conversation.pk,
             body="where is my order?",
             client_message_id="0f9e1c7a-6d2b-4f21-9a55-8a1c2f3b4d5e",
         )
@@ -166,7 +166,7 @@ def test_writers_in_two_conversations_of_one_inbox_do_not_wait_for_each_other():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
             services.message_receive(
-                inbox=inbox, contact=other.contact, conversation=other, body="not blocked"
+                inbox=inbox, contact=other.contact, conversation_id=other.pk, body="not blocked"
             )
     finally:
         release.set()

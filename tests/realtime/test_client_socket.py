@@ -129,6 +129,10 @@ def test_private_notes_never_reach_the_customer(daphne, widget_inbox):
     public, page = asyncio.run(journey())
     assert public["message"]["body"] == "Hello!"
     assert [message["body"] for message in page["messages"]] == ["Hi", "Hello!"]
+    # The live event, rendered once for agents, reaches the customer exactly as history shows it:
+    # no is_private, no provider error fields.
+    assert public["message"] == page["messages"][1]
+    assert not {"is_private", "error_code", "error"} & public["message"].keys()
 
 
 def test_a_visitor_never_reaches_another_visitors_conversation(daphne, widget_inbox):

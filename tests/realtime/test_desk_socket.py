@@ -77,7 +77,7 @@ def test_an_agent_hears_only_their_inboxes_and_sees_notes(daphne, two_inboxes):
             await database_sync_to_async(services.message_receive)(
                 inbox=conversation.inbox,
                 contact=conversation.contact,
-                conversation=conversation,
+                conversation_id=conversation.pk,
                 body="hello",
             )
         await database_sync_to_async(services.message_post_reply)(

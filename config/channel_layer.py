@@ -1,0 +1,63 @@
+"""The production channel layer: channels-redis's pub/sub layer, with a bound on each channel's queue.
+
+Why pub/sub: a group send is one PUBLISH, and each process subscribed to the group receives it once
+and hands it to its own sockets, where channels-redis's core layer pushes one copy per socket
+through Redis and pops them one by one (measured 2-4 times slower fan-out, ../shared/STACK-NOTES.md).
+Group membership lives in the process, so a killed process leaves nothing behind in Redis.
+
+What it lacks is a bound: a socket's queue grows without limit if its consumer stops reading. Here
+a full queue is emptied and given one `layer.overflow` event instead, so the consumer learns it
+missed events (it closes with 4011 and its client resyncs by seq) and memory stays bounded.
+"""
+
+import asyncio
+
+from channels_redis import pubsub
+
+from conversations.sockets import LAYER_OVERFLOW
+
+DEFAULT_CAPACITY = 1000
+
+
+class _BoundedQueue(asyncio.Queue):
+    def __init__(self, capacity: int, overflow: bytes) -> None:
+        super().__init__(maxsize=capacity)
+        self.overflow = overflow
+
+    def put_nowait(self, item: bytes) -> None:
+        if self.full():
+            while not self.empty():
+                self.get_nowait()
+            item = self.overflow
+        super().put_nowait(item)
+
+
+class _LoopLayer(pubsub.RedisPubSubLoopLayer):
+    def __init__(self, *args, capacity: int = DEFAULT_CAPACITY, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacity = capacity
+
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        overflow = self.channel_layer.serialize({"type": LAYER_OVERFLOW})
+        self.channels[channel] = _BoundedQueue(self.capacity, overflow)
+        await self._get_shard(channel).subscribe(channel)
+
+    async def discard_channel(self, channel: str) -> None:
+        """Forget a channel made for a one-off exchange (the health check): the layer only lets go
+        of a channel when a consumer's receive is cancelled."""
+        if self.channels.pop(channel, None) is not None:
+            await self._get_shard(channel).unsubscribe(channel)
+
+
+class BoundedPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
+    """RedisPubSubChannelLayer whose per-channel queues hold at most `capacity` events."""
+
+    def _get_layer(self) -> pubsub.RedisPubSubLoopLayer:
+        loop = asyncio.get_running_loop()
+        try:
+            return self._layers[loop]
+        except KeyError:
+            layer = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            pubsub._wrap_close(self, loop)
+            return layer
