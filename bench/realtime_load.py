@@ -431,6 +431,8 @@ class Generator:
         except ConnectionClosed:
             if not self.stopping:
                 self.closed_during_run += 1
+                code = f"agent {ws.close_code} {ws.close_reason or ''}".strip()
+                self.close_codes[code] = self.close_codes.get(code, 0) + 1
 
     async def offer(self, step: int, rate: float, seconds: float, start: int) -> tuple[int, list[float]]:
         """Send round-robin over the customers on an open-loop schedule; returns (count, lags in ms)."""

@@ -30,7 +30,7 @@ VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
 # How stale a socket's view of its visitor may be before an action re-checks it (one query). A
 # re-link closes the socket at once through contact.identity_changed; this bounds the case where
 # that event is lost, or the inbox is switched off.
-IDENTITY_RECHECK_SECONDS = 5.0
+IDENTITY_RECHECK_SECONDS = 60.0
 
 
 class ClientConsumer(EventSocket):
