@@ -366,8 +366,8 @@ class Target:
     def phase(self, name: str, build, *, timeout: float = 300, on_ready=None) -> dict:
         """A phase on a freshly started server: build(spec maker) -> spec; the generator's report.
 
-        Each phase gets a channel-layer prefix of its own: a killed Daphne leaves its channels in
-        the groups (group_expiry is a day), and the next phase would pay for sending to them."""
+        Each phase gets a channel-layer prefix of its own, so nothing a killed server published
+        reaches the next phase's."""
         log(f"{self.kind}: {name}")
         self.server.env["CHANNEL_LAYER_PREFIX"] = f"{LAYER_PREFIX}-{name}"
         try:
