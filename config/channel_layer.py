@@ -17,6 +17,7 @@ from channels_redis import pubsub
 from conversations.sockets import LAYER_OVERFLOW
 
 DEFAULT_CAPACITY = 1000
+DECODED_KEPT = 16  # the last few group messages: their sockets read them one after another
 
 
 class _BoundedQueue(asyncio.Queue):
@@ -50,7 +51,25 @@ class _LoopLayer(pubsub.RedisPubSubLoopLayer):
 
 
 class BoundedPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
-    """RedisPubSubChannelLayer whose per-channel queues hold at most `capacity` events."""
+    """RedisPubSubChannelLayer whose per-channel queues hold at most `capacity` events.
+
+    A group message reaches every local socket as the same bytes, and is decoded once for all of
+    them: consumers get one shared dict and must treat events as read-only (Parley's do).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._decoded: dict[int, tuple[bytes, dict]] = {}
+
+    def deserialize(self, message: bytes) -> dict:
+        hit = self._decoded.get(id(message))
+        if hit is not None and hit[0] is message:
+            return hit[1]
+        decoded = super().deserialize(message)
+        if len(self._decoded) >= DECODED_KEPT:
+            self._decoded.pop(next(iter(self._decoded)))
+        self._decoded[id(message)] = (message, decoded)
+        return decoded
 
     def _get_layer(self) -> pubsub.RedisPubSubLoopLayer:
         loop = asyncio.get_running_loop()

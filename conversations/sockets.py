@@ -23,6 +23,7 @@ def database_sync_to_async(function):
 
 class EventSocket(AsyncWebsocketConsumer):
     behind = False  # closed for lagging: ignore whatever is still queued
+    _last_encoded: tuple[dict, str] | None = None  # shared by this process's sockets (one loop)
 
     def serving(self) -> bool:
         """True once the socket is authenticated and listening to its groups."""
@@ -54,7 +55,12 @@ class EventSocket(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_event(self, payload: dict) -> None:
-        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+        """Send an event as JSON. The desk passes the layer's shared event dict on to each of its
+        sockets in turn: encode it once for all of them."""
+        encoded = EventSocket._last_encoded
+        if encoded is None or encoded[0] is not payload:
+            encoded = EventSocket._last_encoded = (payload, json.dumps(payload, separators=(",", ":")))
+        await self.send(text_data=encoded[1])
 
     async def refuse(self, code: str, detail: str, close_code: int, ref: object = None) -> None:
         await self.send_event({"type": "error", "code": code, "detail": detail, "ref": ref})
