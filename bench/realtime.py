@@ -10,7 +10,9 @@ memory phase's server and sockets, whose connects are the slow part):
 3. RSS per idle authenticated customer connection (5,000 sockets) and the time to connect 1,000;
 4. a reconnect storm: 1,000 customers, server restarted on the same port, each client comes back
    with full-jitter exponential backoff, a fresh connect token from its resume token, and
-   history.after; the resynced seqs are checked for gaps and duplicates.
+   history.after; the resynced seqs are checked for gaps and duplicates;
+5. L1 and the knee again on two server processes of each kind (sharing Redis and Postgres, the
+   sockets spread over them), the scale-out shape: a Python process runs on one core at a time.
 Every figure is reported beside the baseline's, with the ratio and the target it is held to.
 """
 
@@ -60,7 +62,8 @@ CONNECT_CONCURRENCY = 100
 DB_POOL_MAX_SIZE = 10  # Daphne's psycopg pool; other engineers share max_connections=100
 
 # For working on the benchmark itself: BENCH_REALTIME_PHASES=L1,storm BENCH_REALTIME_KINDS=parley.
-PHASES = os.environ.get("BENCH_REALTIME_PHASES", "memory,L1,knee,L2,storm").split(",")
+PHASES = os.environ.get("BENCH_REALTIME_PHASES", "memory,L1,knee,L2,storm,L1x2,kneex2").split(",")
+SCALE_OUT_PROCESSES = 2  # the x2 phases: L1 and the knee again on two server processes
 KINDS = os.environ.get("BENCH_REALTIME_KINDS", "parley,baseline").split(",")
 LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "parley-bench")
 
@@ -70,6 +73,10 @@ TARGETS = {
     "L1_lost": ("==", 0),
     "L1_duplicated": ("==", 0),
     "L2_p99_ms": ("<=", 250),
+    "L1x2_p50_ms": ("<=", 10),
+    "L1x2_p99_ms": ("<=", 100),
+    "L1x2_lost": ("==", 0),
+    "knee_x2_msgs_per_second": (">=", 600),
     "knee_msgs_per_second": (">=", 600),
     "kib_per_idle_connection": ("<=", 50),
     "storm_seconds_to_all_resynced": ("<=", 30),
@@ -117,14 +124,14 @@ def healthy(port: int) -> bool:
 class Server:
     """One server process (Daphne or the baseline) on a fixed port; restartable on that port."""
 
-    def __init__(self, kind: str, argv: list[str], env: dict, workdir: Path) -> None:
+    def __init__(self, kind: str, argv: list[str], env: dict, workdir: Path, name: str = "") -> None:
         self.kind, self.env, self.workdir = kind, env, workdir
         self.port = free_port()
         self.argv = [a.replace("{port}", str(self.port)) for a in argv]
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self.log_path = workdir / f"{kind}.log"
+        self.log_path = workdir / f"{name or kind}.log"
 
     def start(self, timeout: float = 60, *, ready=healthy) -> None:
         """Start and wait for `ready(port)`: /healthz answering 200, or (during a reconnect storm,
@@ -327,7 +334,9 @@ class Target:
             ]
             with connection.cursor() as cursor:
                 cursor.execute(baseline_server.CREATE_TABLE)
+        self.argv = argv
         self.server = Server(kind, argv, env, workdir)
+        self.more_servers: list[Server] = []  # the scale-out phases' second process
 
     def customers(self, count: int) -> list[list[str]]:
         f = self.fixtures
@@ -350,9 +359,10 @@ class Target:
         return {
             "mode": mode,
             "ws": self.server.ws,
+            "ws_all": [server.ws for server in (self.server, *self.more_servers)],
             "http": self.server.http,
             "desk_origin": self.server.http,
-            "server_pid": self.server.pid,
+            "server_pids": [server.pid for server in (self.server, *self.more_servers)],
             "concurrency": CONNECT_CONCURRENCY,
             "customers": self.customers(customers),
             "agents": self.agents(agents),
@@ -363,22 +373,30 @@ class Target:
             **extra,
         }
 
-    def phase(self, name: str, build, *, timeout: float = 300, on_ready=None) -> dict:
-        """A phase on a freshly started server: build(spec maker) -> spec; the generator's report.
+    def phase(self, name: str, build, *, timeout: float = 300, on_ready=None, processes: int = 1) -> dict:
+        """A phase on freshly started servers (one, or `processes` sharing Redis and Postgres as
+        in production, sockets spread over them): build(spec maker) -> spec; the generator's report.
 
         Each phase gets a channel-layer prefix of its own, so nothing a killed server published
         reaches the next phase's."""
         log(f"{self.kind}: {name}")
         self.server.env["CHANNEL_LAYER_PREFIX"] = f"{LAYER_PREFIX}-{name}"
+        self.more_servers = [
+            Server(self.kind, self.argv, dict(self.server.env), self.workdir, f"{self.kind}-{n}")
+            for n in range(2, processes + 1)
+        ]
         try:
-            self.server.start()
+            for server in (self.server, *self.more_servers):
+                server.start()
             report = run_load(
                 f"{self.kind}-{name}", build(), self.workdir, on_ready=on_ready, timeout=timeout
             )
         except Exception as error:  # a phase that breaks is a finding, not the end of the run
             report = {"error": f"{type(error).__name__}: {error}"[:1500]}
         finally:
-            self.server.stop()
+            for server in (self.server, *self.more_servers):
+                server.stop()
+            self.more_servers = []
             time.sleep(0.5)
         if "error" in report:
             log(f"{self.kind}: {name} failed: {report['error']}")
@@ -454,6 +472,9 @@ class Target:
                 {"timeout": 240, "on_ready": self.restart_for_storm},
             ),
         }
+        # The same loads on two server processes: what scaling out buys on this machine.
+        plans["L1x2"] = (plans["L1"][0], {"processes": SCALE_OUT_PROCESSES})
+        plans["kneex2"] = (plans["knee"][0], {"processes": SCALE_OUT_PROCESSES})
         results = {}
         for name in phases:
             if name == "memory" and "L2" in phases:
@@ -529,8 +550,8 @@ def _knee(report: dict) -> float | None:
 def _lower_bounds(results: dict) -> set[str]:
     """Figures that are lower bounds: percentiles that fell on deliveries that never arrived."""
     bounds = set()
-    for phase in ("L1", "L2"):
-        step = _step(results.get(phase, {}), phase)
+    for phase, step_name in (("L1", "L1"), ("L2", "L2"), ("L1x2", "L1")):
+        step = _step(results.get(phase, {}), step_name)
         bounds |= {f"{phase}_{name}" for name in step.get("lower_bound", [])}
         bounds |= {f"{phase}_ack_{name}" for name in step.get("ack", {}).get("lower_bound", [])}
     return bounds
@@ -538,6 +559,7 @@ def _lower_bounds(results: dict) -> set[str]:
 
 def _figures(results: dict) -> dict:
     l1, l2 = _step(results.get("L1", {}), "L1"), _step(results.get("L2", {}), "L2")
+    l1x2 = _step(results.get("L1x2", {}), "L1")
     memory, storm = results.get("memory", {}), results.get("storm", {})
     return {
         "L1_p50_ms": l1.get("p50_ms"),
@@ -561,6 +583,12 @@ def _figures(results: dict) -> dict:
         "storm_seconds_from_server_up": storm.get("seconds_from_server_up_to_all_resynced"),
         "storm_gaps": storm.get("gaps"),
         "storm_duplicates": storm.get("duplicates"),
+        "L1x2_p50_ms": l1x2.get("p50_ms"),
+        "L1x2_p99_ms": l1x2.get("p99_ms"),
+        "L1x2_lost": l1x2.get("lost"),
+        "L1x2_duplicated": l1x2.get("duplicated"),
+        "L1x2_ack_p99_ms": l1x2.get("ack", {}).get("p99_ms"),
+        "knee_x2_msgs_per_second": _knee(results.get("kneex2", {})),
     }
 
 

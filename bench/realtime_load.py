@@ -122,11 +122,15 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pids: list[int]) -> float | None:
+    """CPU seconds used so far by the server processes together."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        total = 0.0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return total
     except (OSError, IndexError, ValueError):
         return None
 
@@ -156,13 +160,13 @@ def cpu_stall_seconds() -> float | None:
 
 
 class CpuMeter:
-    """CPU shares (percent of one core) over an interval: the server process, this generator, the
+    """CPU shares (percent of one core) over an interval: the server processes, this generator, the
     whole machine (so what other processes - Postgres, Redis, anyone else's - took shows), and the
     share of time some task was kept waiting for a CPU."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.t0, self.server0, self.own0 = now(), cpu_seconds(pid), own_cpu_seconds()
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.t0, self.server0, self.own0 = now(), cpu_seconds(pids), own_cpu_seconds()
         self.machine0, self.stall0 = machine_busy_seconds(), cpu_stall_seconds()
 
     def read(self) -> dict:
@@ -172,7 +176,7 @@ class CpuMeter:
             return None if before is None or after is None else round(100 * (after - before) / elapsed, 1)
 
         return {
-            "server_cpu_pct": share(self.server0, cpu_seconds(self.pid)),
+            "server_cpu_pct": share(self.server0, cpu_seconds(self.pids)),
             "loadgen_cpu_pct": share(self.own0, own_cpu_seconds()),
             "machine_cpu_pct": share(self.machine0, machine_busy_seconds()),
             "cpu_stall_pct": share(self.stall0, cpu_stall_seconds()),
@@ -258,7 +262,8 @@ class Customer:
         last_error: Exception | None = None
         for attempt in range(CONNECT_ATTEMPTS):
             try:
-                ws = await open_socket(f"{gen.ws}/ws/v1/client/?token={quote(self.token)}")
+                base = gen.ws_all[self.index % len(gen.ws_all)]
+                ws = await open_socket(f"{base}/ws/v1/client/?token={quote(self.token)}")
                 hello = await first_of(ws, "hello", OPEN_TIMEOUT)
                 break
             except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError) as error:
@@ -302,7 +307,9 @@ class Generator:
         self.spec = spec
         self.ws = spec["ws"]
         self.http = spec["http"]
-        self.pid = spec["server_pid"]
+        self.pids = spec["server_pids"]
+        # Several server processes (the scale-out shape): sockets are spread over them round-robin.
+        self.ws_all = spec.get("ws_all") or [spec["ws"]]
         self.concurrency = spec.get("concurrency", 100)
         self.customers = [Customer(n, token, resume) for n, (token, resume) in enumerate(spec["customers"])]
         self.agent_cookies = spec.get("agents", [])
@@ -367,11 +374,11 @@ class Generator:
     async def connect_agents(self) -> dict:
         origin = self.spec.get("desk_origin")
 
-        async def one(cookie: str) -> ClientConnection:
+        async def one(index: int, cookie: str) -> ClientConnection:
             for attempt in range(CONNECT_ATTEMPTS):
                 try:
                     ws = await open_socket(
-                        f"{self.ws}/ws/v1/desk/",
+                        f"{self.ws_all[index % len(self.ws_all)]}/ws/v1/desk/",
                         origin=origin,
                         additional_headers={"Cookie": f"sessionid={cookie}"},
                     )
@@ -384,7 +391,7 @@ class Generator:
             raise AssertionError("unreachable")
 
         started = now()
-        results = await bounded([one(cookie) for cookie in self.agent_cookies], 20)
+        results = await bounded([one(i, cookie) for i, cookie in enumerate(self.agent_cookies)], 20)
         self.agent_sockets = [r for r in results if not isinstance(r, BaseException)]
         failures = [r for r in results if isinstance(r, BaseException)]
         for failure in failures[:3]:
@@ -524,7 +531,7 @@ class Generator:
 
     async def run_step(self, number: int, step: dict, start: int) -> dict:
         errors0, closed0 = self.error_count, self.closed_during_run
-        meter = CpuMeter(self.pid)
+        meter = CpuMeter(self.pids)
         began = now()
         count, lags = await self.offer(number, step["rate"], step["seconds"], start)
         offered_seconds = now() - began
@@ -599,12 +606,12 @@ class Generator:
         self.stopping = False
         for customer in warm:
             customer.ws, customer.conversation_id = None, None
-        rss_before = rss_kib(self.pid)
+        rss_before = rss_kib(self.pids[0])
         first = self.spec.get("timed", 1000)
         timed = await self.connect_customers(self.customers[:first])
         rest = await self.connect_customers(self.customers[first:])
         await asyncio.sleep(self.spec.get("settle_seconds", 3.0))
-        rss_after = rss_kib(self.pid)
+        rss_after = rss_kib(self.pids[0])
         open_now = sum(1 for c in self.customers if c.ws is not None)
         report = {
             "mode": "memory",
