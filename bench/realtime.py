@@ -570,6 +570,7 @@ def _figures(results: dict) -> dict:
         "L1_duplicated": l1.get("duplicated"),
         "L1_ack_p99_ms": l1.get("ack", {}).get("p99_ms"),
         "L1_delivered_pct": _delivered_pct(l1),
+        "L1_server_cpu_pct": l1.get("server_cpu_pct"),
         "L2_p50_ms": l2.get("p50_ms"),
         "L2_p99_ms": l2.get("p99_ms"),
         "L2_max_ms": l2.get("max_ms"),
@@ -588,6 +589,8 @@ def _figures(results: dict) -> dict:
         "L1x2_lost": l1x2.get("lost"),
         "L1x2_duplicated": l1x2.get("duplicated"),
         "L1x2_ack_p99_ms": l1x2.get("ack", {}).get("p99_ms"),
+        "L1x2_delivered_pct": _delivered_pct(l1x2),
+        "L1x2_server_cpu_pct": l1x2.get("server_cpu_pct"),  # both processes, percent of one core
         "knee_x2_msgs_per_second": _knee(results.get("kneex2", {})),
     }
 
@@ -704,10 +707,17 @@ NOTES = [
     "resume token over HTTP, wait up to 60 s for hello and history (the protocol's silence "
     "limit), then check that history.after returns exactly the seqs after theirs up to hello's "
     "last_seq (no private entries are written in this benchmark, so every seq must come back).",
+    "Scale-out (L1x2, kneex2): the same loads on two server processes of each kind, started with "
+    "the same settings on the shared Redis and Postgres; customers and agents are spread over them "
+    "round-robin, so each message reaches agents on both. server_cpu_pct is both processes "
+    "together. On this 2-core machine the second process competes with the generator, Postgres "
+    "and Redis for the same cores.",
     "The benchmark does not profile. To see where Daphne's time goes during a phase: "
     "`.venv/bin/pip install py-spy`, then `py-spy record -p <daphne pid> -d 15 --gil --threads "
     "--format raw -o out.txt` while `BENCH_REALTIME_PHASES=L1 BENCH_REALTIME_KINDS=parley "
-    ".venv/bin/python -m bench realtime` runs.",
+    ".venv/bin/python -m bench realtime` runs; per-thread CPU from /proc/<pid>/task/*/stat shows "
+    "whether the event loop or the database threads hold the GIL. bench/fanout_probe.py measures "
+    "Daphne's CPU per delivered event with no database work at all.",
 ]
 
 
