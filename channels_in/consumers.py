@@ -23,6 +23,7 @@ from .client_actions import ActionRefused
 from .protocol import Close, ErrorCode
 from .ratelimit import TokenBucket
 from .visitors import Visitor, VisitorRefused, current_identity, visitor_from_connect_token
+from .widget import origin_allowed
 
 logger = logging.getLogger(__name__)
 STRIKES_BEFORE_CLOSE = 20
@@ -44,7 +45,8 @@ class ClientConsumer(EventSocket):
         except VisitorRefused as refusal:
             await self.refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
             return
-        if not self.identity.inbox.allows_origin(_origin(self.scope)):
+        origin, host = _header(self.scope, b"origin"), _header(self.scope, b"host")
+        if not origin_allowed(self.identity.inbox, origin, host):
             await self.refuse(
                 "origin_forbidden", "This site may not embed this inbox.", Close.FORBIDDEN_ORIGIN
             )
@@ -269,9 +271,9 @@ def _history_payload(identity: ContactIdentity, **query: Any) -> dict:
     }
 
 
-def _origin(scope: dict) -> str | None:
+def _header(scope: dict, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"origin":
+        if name == wanted:
             return value.decode("latin-1")
     return None
 

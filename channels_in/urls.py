@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, widget
 
 app_name = "channels_in"
 urlpatterns = [
+    path("widget.js", widget.loader, name="widget-loader"),
+    path("widget/frame/", widget.frame, name="widget-frame"),
+    path("widget/api/v1/config", widget.config, name="widget-config"),
     path("widget/api/v1/session", views.session, name="widget-session"),
 ]

@@ -5,9 +5,8 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from conversations.models import ChannelType, Inbox
-
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
+from .widget import origin_allowed, widget_inbox
 
 SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email")
 MAX_SESSION_BODY = 8 * 1024
@@ -41,16 +40,12 @@ def session(request: HttpRequest) -> HttpResponse:
     try:
         payload = json.loads(request.body or b"{}")
         fields = {name: str(payload.get(name) or "")[:255] for name in SESSION_FIELDS}
-        inbox = Inbox.objects.filter(
-            public_key=str(payload["public_key"]),
-            is_active=True,
-            channel_type=ChannelType.WEB_WIDGET,
-        ).first()
+        inbox = widget_inbox(str(payload["public_key"]))
     except (ValueError, KeyError, TypeError, AttributeError):
         return _refusal("bad_request", "Send JSON with at least public_key.", 400, origin)
     if inbox is None:
         return _refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
-    if not inbox.allows_origin(origin):
+    if not origin_allowed(inbox, origin, request.get_host()):
         return _refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
     try:
         opened = visitor_session_open(

@@ -234,15 +234,18 @@ STATIC_ROOT = VAR_DIR / "static"
 if EMBEDDED:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # served from the finders; WhiteNoise wants the root
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves collectstatic's hashed, compressed files (the Dockerfile collects them); a
+# checkout that never ran collectstatic (make run, live-server tests) serves the sources.
+STATIC_MANIFEST = env_bool("STATICFILES_MANIFEST", default=not EMBEDDED and not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not EMBEDDED and not DEBUG
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 

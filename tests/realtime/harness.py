@@ -48,6 +48,7 @@ class DaphneServer:
             ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
             DB_POOL_MAX_SIZE="8",
             PYTHONUNBUFFERED="1",
+            STATICFILES_MANIFEST="false",  # pages like the widget frame, without running collectstatic
         )
         log = log_path.open("ab") if log_path else None
         self.process = subprocess.Popen(

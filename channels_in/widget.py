@@ -1,0 +1,104 @@
+"""The web widget's pages: the one-tag loader (/widget.js), its config, and the frame it embeds.
+
+The loader runs on the business's page and only draws an iframe; everything the customer sees is
+the frame, a page of Parley's own (no CSS leaks either way). The frame speaks docs/protocol.md
+like any other client. Which sites may embed an inbox is its `allowed_origins`: the config call
+refuses other pages (so no launcher appears), and the frame's `frame-ancestors` policy stops a
+browser from drawing it inside them.
+"""
+
+import re
+from functools import cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from conversations.models import ChannelType, Inbox
+
+LOADER_PATH = settings.BASE_DIR / "static" / "widget" / "loader.js"
+DEFAULT_COLOR = "#2557d6"
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LOADER_MAX_AGE = 300  # the loader's URL never changes: let a fix reach every site within minutes
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    """Is `origin` this server itself (the widget frame calling home)?"""
+    return bool(origin and host) and urlsplit(origin).netloc.lower() == host.lower()
+
+
+def origin_allowed(inbox: Inbox, origin: str | None, host: str | None) -> bool:
+    """The inbox's allow-list, or Parley's own pages: the frame is served from here."""
+    return same_origin(origin, host) or inbox.allows_origin(origin)
+
+
+def widget_inbox(public_key: str) -> Inbox | None:
+    return Inbox.objects.filter(
+        public_key=public_key, is_active=True, channel_type=ChannelType.WEB_WIDGET
+    ).first()
+
+
+def brand_color(inbox: Inbox) -> str:
+    color = str(inbox.config.get("color", ""))
+    return color if COLOR.match(color) else DEFAULT_COLOR
+
+
+@cache
+def _loader_source() -> bytes:
+    return LOADER_PATH.read_bytes()
+
+
+@require_GET
+def loader(request: HttpRequest) -> HttpResponse:
+    """GET /widget.js: the script tag's source. It finds its inbox in the tag's data-parley-key."""
+    response = HttpResponse(_loader_source(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={LOADER_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def config(request: HttpRequest) -> HttpResponse:
+    """GET /widget/api/v1/config?key=…: what the loader needs to draw the launcher, for allowed
+    pages only (a refused page shows no widget at all)."""
+    origin = request.headers.get("Origin")
+    inbox = widget_inbox(request.GET.get("key", ""))
+    if inbox is None:
+        response = JsonResponse({"error": "inbox_not_found", "detail": "No active widget inbox."}, status=404)
+    elif not origin_allowed(inbox, origin, request.get_host()):
+        response = JsonResponse(
+            {"error": "origin_forbidden", "detail": "This site may not embed this inbox."}, status=403
+        )
+    else:
+        response = JsonResponse({"name": inbox.name, "color": brand_color(inbox)})
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+@require_GET
+@xframe_options_exempt  # framing is the point; frame-ancestors below says by whom
+def frame(request: HttpRequest) -> HttpResponse:
+    """GET /widget/frame/?key=…: the widget itself, drawn in the loader's iframe."""
+    inbox = widget_inbox(request.GET.get("key", ""))
+    if inbox is None:
+        return HttpResponse("No active widget inbox has that key.", status=404, content_type="text/plain")
+    page = {
+        "publicKey": inbox.public_key,
+        "name": inbox.name,
+        "greeting": inbox.greeting,
+        "mode": inbox.mode,
+        "color": brand_color(inbox),
+        "sessionUrl": "/widget/api/v1/session",
+    }
+    response = render(request, "widget/frame.html", {"page": page})
+    ancestors = " ".join(inbox.allowed_origin_list) if inbox.allowed_origin_list else "*"
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+        f"connect-src 'self' ws: wss:; frame-ancestors 'self' {ancestors}"
+    )
+    return response

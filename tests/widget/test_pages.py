@@ -1,0 +1,100 @@
+"""The widget's HTTP side: the one-tag loader, its config, the frame page, and what they weigh."""
+
+import gzip
+import re
+
+import pytest
+
+from tests.factories.conversations import InboxFactory
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "https://shop.example.com"
+LOADER_BUDGET = 5 * 1024
+FRAME_BUDGET = 50 * 1024
+
+
+@pytest.fixture
+def inbox():
+    return InboxFactory(name="Acme support", allowed_origins=SHOP, config={"color": "#117a65"})
+
+
+def test_the_loader_is_served_as_javascript_any_site_may_load(client):
+    response = client.get("/widget.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "data-parley-key" in response.content.decode()
+
+
+def test_config_answers_allowed_pages_only(client, inbox):
+    allowed = client.get("/widget/api/v1/config", {"key": inbox.public_key}, HTTP_ORIGIN=SHOP)
+    refused = client.get(
+        "/widget/api/v1/config", {"key": inbox.public_key}, HTTP_ORIGIN="https://evil.example"
+    )
+    unknown = client.get("/widget/api/v1/config", {"key": "nope"}, HTTP_ORIGIN=SHOP)
+    assert (allowed.status_code, allowed.json()) == (200, {"name": "Acme support", "color": "#117a65"})
+    assert allowed["Access-Control-Allow-Origin"] == SHOP
+    assert (refused.status_code, refused.json()["error"]) == (403, "origin_forbidden")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "inbox_not_found")
+
+
+def test_a_brand_colour_that_is_not_a_colour_falls_back(client):
+    inbox = InboxFactory(config={"color": "red; background: url(x)"})
+    assert client.get("/widget/api/v1/config", {"key": inbox.public_key}).json()["color"] == "#2557d6"
+
+
+def test_the_frame_may_be_drawn_only_inside_the_inboxs_sites(client, inbox):
+    response = client.get("/widget/frame/", {"key": inbox.public_key})
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {SHOP}" in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "X-Frame-Options" not in response
+    # The page's settings travel as data, never as script.
+    assert re.search(r'<script id="parley-page" type="application/json">', response.content.decode())
+
+
+def test_the_frame_of_an_inbox_without_an_allow_list_may_be_drawn_anywhere(client):
+    response = client.get("/widget/frame/", {"key": InboxFactory(allowed_origins="").public_key})
+    assert response["Content-Security-Policy"].endswith("frame-ancestors 'self' *")
+
+
+def test_the_frame_of_an_unknown_inbox_is_not_found(client):
+    assert client.get("/widget/frame/", {"key": "nope"}).status_code == 404
+
+
+def test_the_frame_itself_may_open_a_session_though_its_origin_is_parleys_own(client, inbox):
+    """The frame calls home from Parley's origin; the allow-list governs where it is embedded."""
+    own = client.post(
+        "/widget/api/v1/session",
+        {"public_key": inbox.public_key},
+        content_type="application/json",
+        HTTP_ORIGIN="http://testserver",
+    )
+    foreign = client.post(
+        "/widget/api/v1/session",
+        {"public_key": inbox.public_key},
+        content_type="application/json",
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert own.status_code == 200 and "connect_token" in own.json()
+    assert foreign.status_code == 403
+
+
+def gzipped(content: bytes) -> int:
+    return len(gzip.compress(content, compresslevel=9))
+
+
+def test_what_the_widget_serves_stays_inside_its_weight_budget(client, inbox):
+    """Measured on the responses themselves: the loader, then the frame's HTML and every script
+    and stylesheet it references."""
+    loader = client.get("/widget.js").content
+    frame = client.get("/widget/frame/", {"key": inbox.public_key})
+    html = frame.content
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+\.(?:js|css))"', html.decode())
+    assert {asset.rsplit("/", 1)[-1] for asset in assets} == {"frame.js", "frame.css"}
+    served = [b"".join(client.get(asset).streaming_content) for asset in assets]
+    frame_total = gzipped(html) + sum(map(gzipped, served))
+    assert gzipped(loader) <= LOADER_BUDGET, gzipped(loader)
+    assert frame_total <= FRAME_BUDGET, frame_total
