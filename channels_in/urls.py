@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, widget
+from . import uploads, views, widget
 
 app_name = "channels_in"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("widget/frame/", widget.frame, name="widget-frame"),
     path("widget/api/v1/config", widget.config, name="widget-config"),
     path("widget/api/v1/session", views.session, name="widget-session"),
+    path("widget/api/v1/messages", uploads.upload, name="widget-upload"),
 ]

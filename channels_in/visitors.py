@@ -137,6 +137,14 @@ def _check_identity_proof(inbox: Inbox, external_id: str, external_id_hash: str)
         raise VisitorRefused("identity_invalid", "The user id's HMAC does not match this inbox's secret.")
 
 
+def identity_from_resume_token(inbox: Inbox, resume_token: str) -> ContactIdentity:
+    """The visitor a resume token names, for a request that acts as them (an upload)."""
+    identity = _resumed_identity(inbox, resume_token) if resume_token else None
+    if identity is None:
+        raise VisitorRefused("token_invalid", "The token is not valid; open a new session.")
+    return identity
+
+
 def _resumed_identity(inbox: Inbox, resume_token: str) -> ContactIdentity | None:
     """The identity of a still-valid resume token for this inbox; None starts a new visitor."""
     try:

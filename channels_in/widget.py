@@ -94,11 +94,12 @@ def frame(request: HttpRequest) -> HttpResponse:
         "mode": inbox.mode,
         "color": brand_color(inbox),
         "sessionUrl": "/widget/api/v1/session",
+        "uploadUrl": "/widget/api/v1/messages",
     }
     response = render(request, "widget/frame.html", {"page": page})
     ancestors = " ".join(inbox.allowed_origin_list) if inbox.allowed_origin_list else "*"
     response["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; "
         f"connect-src 'self' ws: wss:; frame-ancestors 'self' {ancestors}"
     )
     return response

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from config import health
+from config import health, media
 
 admin.site.site_header = "Parley administration"
 admin.site.site_title = "Parley"
@@ -12,5 +12,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),
 ]

@@ -19,6 +19,7 @@
       delivered: "Delivered", read: "Seen", typing: "{name} is typing…", someone: "An agent",
       you: "You", replies: "We usually reply in a few minutes", empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
+      attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -28,9 +29,11 @@
       failed: "Non envoyé", delivered: "Distribué", read: "Lu", typing: "{name} écrit…",
       someone: "Un agent", you: "Vous", replies: "Nous répondons en général en quelques minutes",
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
-      loading: "Chargement…",
+      loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
+      closeImage: "Fermer l'image",
     },
   };
+  var MAX_FILE_BYTES = 10 * 1024 * 1024;
   var lang = (navigator.language || "en").slice(0, 2).toLowerCase();
   var t = STRINGS[lang] || STRINGS.en;
   document.documentElement.lang = STRINGS[lang] ? lang : "en";
@@ -323,25 +326,60 @@
     send({ type: "read", conversation_id: c.id, seq: c.last });
   }
 
-  function saveUnacked() { store.set("unacked", Array.from(unacked.values())); }
+  function saveUnacked() { // files cannot be kept across a reload: text can
+    store.set("unacked", Array.from(unacked.values()).filter(function (item) { return !item.file; }).map(function (item) {
+      return { client_message_id: item.client_message_id, conversation_id: item.conversation_id, body: item.body,
+        created_at: item.created_at, failed: item.failed };
+    }));
+  }
 
   function sendQueued(item) {
     if (item.failed) return;
+    if (item.file) return upload(item);
     send({ type: "message.send", ref: item.client_message_id, conversation_id: item.conversation_id,
       client_message_id: item.client_message_id, body: item.body });
+  }
+
+  function upload(item) { // over HTTP (multipart), idempotent by client_message_id like a send
+    if (item.uploading || !store.get("resume", "")) return; // no session yet: hello sends it
+    item.uploading = true;
+    var form = new FormData();
+    form.append("public_key", page.publicKey);
+    form.append("resume_token", store.get("resume", ""));
+    form.append("client_message_id", item.client_message_id);
+    form.append("conversation_id", item.conversation_id === null ? "" : String(item.conversation_id));
+    form.append("body", item.body);
+    form.append("file", item.file, item.file.name);
+    fetch(page.uploadUrl, { method: "POST", body: form, credentials: "omit" }).then(function (response) {
+      return response.json().then(function (answer) {
+        item.uploading = false;
+        if (response.ok) return onAck({ conversation_id: answer.message.conversation_id, message: answer.message });
+        if (response.status < 500) { item.failed = answer.detail || answer.error; render(); }
+      });
+    }).catch(function () { item.uploading = false; }); // offline: it goes again after the next hello
+  }
+
+  function newItem(fields) {
+    var id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
+    var item = Object.assign({ client_message_id: id, conversation_id: view === "new" ? null : view, body: "",
+      created_at: new Date().toISOString() }, fields);
+    unacked.set(id, item);
+    saveUnacked();
+    sendQueued(item);
+    render();
   }
 
   function compose(body) {
     body = body.trim();
     if (!body) return;
-    var id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
-    var item = { client_message_id: id, conversation_id: view === "new" ? null : view, body: body,
-      created_at: new Date().toISOString() };
-    unacked.set(id, item);
-    saveUnacked();
-    sendQueued(item);
+    newItem({ body: body });
     sendTyping(false);
-    render();
+  }
+
+  function attachFiles(files) {
+    Array.prototype.forEach.call(files || [], function (file) {
+      newItem(file.size > MAX_FILE_BYTES ? { file: file, failed: t.tooBig } : { file: file });
+    });
   }
 
   // --- typing ---
@@ -409,15 +447,22 @@
       who.appendChild(document.createTextNode(m.sender.name || t.someone));
       item.appendChild(who);
     }
-    var body = el("div", "body");
-    body.appendChild(linkified(m.body || ""));
-    item.appendChild(body);
-    (m.attachments || []).forEach(function (file) {
-      if (!/^(https?:)?\//.test(file.url)) return;
+    if (m.body) {
+      var body = el("div", "body");
+      body.appendChild(linkified(m.body));
+      item.appendChild(body);
+    }
+    var files = pending && m.file
+      ? [{ url: m.preview || (m.preview = URL.createObjectURL(m.file)), mime_type: m.file.type, name: m.file.name }]
+      : m.attachments || [];
+    files.forEach(function (file) {
+      if (!/^(\/|https?:|blob:)/.test(file.url)) return; // a path of ours, a provider's URL, a local preview
       var link = el("a", "attachment");
       link.href = file.url; link.target = "_blank"; link.rel = "noopener noreferrer";
-      if (/^image\//.test(file.mime_type)) { var img = el("img"); img.src = file.url; img.alt = file.name || ""; link.appendChild(img); }
-      else link.textContent = file.name || file.url;
+      if (/^image\//.test(file.mime_type)) {
+        var img = el("img"); img.src = file.url; img.alt = file.name || ""; link.appendChild(img);
+        link.addEventListener("click", function (event) { event.preventDefault(); showImage(file.url, file.name); });
+      } else link.textContent = "📄 " + (file.name || "file") + (file.size ? " (" + Math.ceil(file.size / 1024) + " KB)" : "");
       item.appendChild(link);
     });
     var meta = pending ? (m.failed ? t.failed + ": " + m.failed : t.pending)
@@ -499,6 +544,21 @@
     list.dataset.conversation = String(view);
   }
 
+  function showImage(url, name) {
+    $("lightbox-image").src = url;
+    $("lightbox-image").alt = name || "";
+    $("lightbox").hidden = false;
+    $("lightbox-close").focus();
+  }
+
+  function hideImage() {
+    if ($("lightbox").hidden) return false;
+    $("lightbox").hidden = true;
+    $("lightbox-image").removeAttribute("src");
+    $("composer").focus();
+    return true;
+  }
+
   // --- navigation ---
   function show(id) {
     view = id;
@@ -565,7 +625,27 @@
   $("messages").addEventListener("scroll", function () {
     if ($("messages").scrollTop < 40 && typeof view === "number") loadOlder(conversation(view));
   });
-  document.addEventListener("keydown", function (event) { if (event.key === "Escape" && isOpen) setOpen(false); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen && !hideImage()) setOpen(false);
+  });
+  $("attach").setAttribute("aria-label", t.attach);
+  $("attach").title = t.attach;
+  $("lightbox-close").setAttribute("aria-label", t.closeImage);
+  $("lightbox-close").addEventListener("click", hideImage);
+  $("lightbox").addEventListener("click", function (event) { if (event.target === $("lightbox")) hideImage(); });
+  $("attach").addEventListener("click", function () { $("file").click(); });
+  $("file").addEventListener("change", function () { attachFiles($("file").files); $("file").value = ""; });
+  $("composer").addEventListener("paste", function (event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (files && files.length) { event.preventDefault(); attachFiles(files); }
+  });
+  $("thread").addEventListener("dragover", function (event) { event.preventDefault(); $("thread").classList.add("dropping"); });
+  $("thread").addEventListener("dragleave", function () { $("thread").classList.remove("dropping"); });
+  $("thread").addEventListener("drop", function (event) {
+    event.preventDefault();
+    $("thread").classList.remove("dropping");
+    attachFiles(event.dataTransfer && event.dataTransfer.files);
+  });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && typeof view === "number") markRead(conversation(view));
   });

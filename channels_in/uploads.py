@@ -1,0 +1,115 @@
+"""Files a visitor sends from the widget: checked by their content, not their name, and stored
+with their message in one step (idempotent by client_message_id, like message.send).
+
+POST /widget/api/v1/messages, multipart: public_key, resume_token, client_message_id, optional
+conversation_id and body, and one `file`. The answer is the stored message, as a message.ack
+carries it; the visitor's other sockets and the agents hear message.created as usual.
+"""
+
+import unicodedata
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from conversations import services
+from conversations.models import Conversation
+
+from . import protocol
+from .visitors import VisitorRefused, identity_from_resume_token
+from .widget import origin_allowed, widget_inbox
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# What a file's first bytes say it is. Only types a browser shows without running anything: no
+# SVG, no HTML (both carry script).
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff(head: bytes) -> str | None:
+    """The MIME type of an allowed file from its content, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in SIGNATURES if head.startswith(magic)), None)
+
+
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def safe_file_name(name: str, mime_type: str) -> str:
+    """The last path part, printable characters only, with the extension of what the file is
+    (the media view serves by extension: a JPEG named page.html is stored as page.jpg)."""
+    base = PurePath(name.replace("\\", "/")).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] not in "CZ" or c == " ").strip()
+    stem = PurePath(cleaned).stem[:90].strip() or "file"
+    return stem + EXTENSIONS[mime_type]
+
+
+def _error(code: str, detail: str, status: int, origin: str | None) -> HttpResponse:
+    return _cors(JsonResponse({"error": code, "detail": detail}, status=status), origin)
+
+
+def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+@csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    origin = request.headers.get("Origin")
+    inbox = widget_inbox(request.POST.get("public_key", ""))
+    if inbox is None:
+        return _error("inbox_not_found", "No active widget inbox has that key.", 404, origin)
+    if not origin_allowed(inbox, origin, request.get_host()):
+        return _error("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+    try:
+        identity = identity_from_resume_token(inbox, request.POST.get("resume_token", ""))
+    except VisitorRefused as refusal:
+        return _error(refusal.code, refusal.detail, 401, origin)
+    file = request.FILES.get("file")
+    client_message_id = request.POST.get("client_message_id", "")
+    if file is None or not 8 <= len(client_message_id) <= 64:
+        return _error(protocol.ErrorCode.BAD_REQUEST, "Send one file and a client_message_id.", 400, origin)
+    if file.size > MAX_FILE_BYTES:
+        return _error(protocol.ErrorCode.TOO_BIG, "Files are limited to 10 MB.", 413, origin)
+    content = file.read()
+    mime_type = sniff(content[:16])
+    if mime_type is None:
+        return _error("unsupported_type", "Send an image (JPEG, PNG, GIF, WebP) or a PDF.", 415, origin)
+    try:
+        conversation_id = (
+            int(request.POST["conversation_id"]) if request.POST.get("conversation_id") else None
+        )
+        message = services.message_receive(
+            inbox=inbox,
+            contact=identity.contact,
+            conversation_id=conversation_id,
+            body=request.POST.get("body", "")[:20_000],
+            client_message_id=client_message_id,
+            attachments=[
+                services.AttachmentInput(
+                    mime_type=mime_type, file_name=safe_file_name(file.name or "", mime_type), content=content
+                )
+            ],
+        )
+    except (ValueError, Conversation.DoesNotExist):
+        return _error(protocol.ErrorCode.NOT_FOUND, "No such conversation.", 404, origin)
+    except ValidationError as error:
+        return _error(protocol.ErrorCode.INVALID, " ".join(error.messages), 400, origin)
+    return _cors(JsonResponse({"message": protocol.message_payload(message)}), origin)
