@@ -2,6 +2,7 @@
 
 import json
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -58,9 +59,12 @@ def session(request: HttpRequest) -> HttpResponse:
         )
     except VisitorRefused as refusal:
         return _refusal(refusal.code, refusal.detail, 401, origin)
+    except ValidationError as error:
+        return _refusal("invalid", " ".join(error.messages), 400, origin)
     body = {
         "protocol": 1,
         "contact_id": opened.visitor.contact_id,
+        "contact": {"name": opened.contact.name, "email": opened.contact.email},
         "resume_token": opened.resume_token,
         "connect_token": opened.connect_token,
         "connect_token_expires_in": CONNECT_TOKEN_SECONDS,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from conversations.models import ContactIdentity, Inbox
-from conversations.services import contact_identify, contact_verify_external_id
+from conversations.models import Contact, ContactIdentity, Inbox
+from conversations.services import contact_identify, contact_update_details, contact_verify_external_id
 
 CONNECT_TOKEN_SECONDS = 120
 RESUME_TOKEN_SECONDS = 365 * 24 * 3600
@@ -53,6 +53,7 @@ class VisitorSession:
     visitor: Visitor
     resume_token: str
     connect_token: str
+    contact: Contact  # with what the visitor said about themselves applied
 
 
 def new_visitor_source_id() -> str:
@@ -74,7 +75,8 @@ def visitor_session_open(
     email: str = "",
 ) -> VisitorSession:
     """Resume the visitor of `resume_token` (or start a new one) and, with a verified user id, link
-    them to that user's contact. Returns fresh tokens; raises VisitorRefused with the reason."""
+    them to that user's contact; apply the name and email they gave (contact_update_details).
+    Returns fresh tokens; raises VisitorRefused with the reason, ValidationError for a bad email."""
     _check_identity_proof(inbox, external_id, external_id_hash)
     identity = _resumed_identity(inbox, resume_token) if resume_token else None
     if identity is None:
@@ -93,6 +95,7 @@ def visitor_session_open(
         visitor=visitor,
         resume_token=signing.dumps(visitor.claims(), salt=_RESUME_SALT),
         connect_token=signing.dumps(visitor.claims(), salt=_CONNECT_SALT),
+        contact=contact_update_details(contact=identity.contact, name=name, email=email),
     )
 
 

@@ -3,7 +3,7 @@
 Lock order, everywhere: contact, then conversation, then outbound delivery rows.
 """
 
-from .contacts import contact_identify, contact_verify_external_id
+from .contacts import contact_identify, contact_update_details, contact_verify_external_id
 from .conversations import (
     KEEP,
     conversation_assign,
@@ -28,6 +28,7 @@ __all__ = [
     "KEEP",
     "AttachmentInput",
     "contact_identify",
+    "contact_update_details",
     "contact_verify_external_id",
     "conversation_assign",
     "conversation_mark_pending",

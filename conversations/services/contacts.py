@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,6 +28,29 @@ def contact_identify(
             return contact
     except IntegrityError:
         return ContactIdentity.objects.select_related("contact").get(inbox=inbox, source_id=source_id).contact
+
+
+def contact_update_details(*, contact: Contact, name: str = "", email: str = "", phone: str = "") -> Contact:
+    """Details a customer gave about themselves (a widget's "notify me by email"). They may change
+    an anonymous visitor's, but only fill what is blank on a verified user's: the business's own
+    records win. Raises ValidationError for an email that is not one."""
+    given = {"name": name.strip()[:200], "email": email.strip()[:254], "phone": phone.strip()[:32]}
+    if given["email"]:
+        try:
+            validate_email(given["email"])
+        except ValidationError as error:
+            raise ValidationError("That email address does not look right.") from error
+    verified = bool(contact.external_id)
+    changed = [
+        field
+        for field, value in given.items()
+        if value and value != getattr(contact, field) and not (verified and getattr(contact, field))
+    ]
+    for field in changed:
+        setattr(contact, field, given[field])
+    if changed:
+        contact.save(update_fields=changed)
+    return contact
 
 
 def contact_verify_external_id(

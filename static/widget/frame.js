@@ -20,6 +20,7 @@
       you: "You", replies: "We usually reply in a few minutes", empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
+      notify: "Get replies by email when you are away:", save: "Save",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -30,7 +31,8 @@
       someone: "Un agent", you: "Vous", replies: "Nous répondons en général en quelques minutes",
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
-      closeImage: "Fermer l'image",
+      closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
+      save: "Enregistrer",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -69,6 +71,7 @@
   var navigated = false; // the visitor chose a view: hello no longer picks one for them
   var isOpen = false;
   var user = {}; // identify() fields: user_id, user_hash, name, email
+  var contact = null; // {name, email} as the last session answer had them
   var ws = null, attempt = 0, refs = 0, waiting = new Map(), heartbeat = null, lastHeard = 0, retryTimer = null;
   var typingTimer = null, typingSentAt = 0, agentTyping = null, unreadReported = -1;
 
@@ -92,8 +95,11 @@
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit",
     }).then(function (response) {
       return response.json().then(function (answer) {
-        if (!response.ok) throw Object.assign(new Error(answer.error || "session"), { fatal: response.status < 500 });
+        if (!response.ok) {
+          throw Object.assign(new Error(answer.error || "session"), { fatal: response.status < 500, detail: answer.detail });
+        }
         store.set("resume", answer.resume_token);
+        contact = answer.contact || contact;
         return answer;
       });
     });
@@ -537,6 +543,8 @@
     if (!items.length) items.push(el("li", "day", c && !c.loaded ? t.loading : t.empty));
     if (c && c.status === "resolved") items.push(el("li", "day", t.ended));
     list.replaceChildren.apply(list, items);
+    var wrote = c && sortedMessages(c).some(function (m) { return m.sender.kind === "contact"; });
+    $("notify").hidden = !(page.mode === "messaging" && wrote && contact && !contact.email);
     var typing = agentTyping && c && agentTyping.conversation === c.id;
     $("typing").hidden = !typing;
     $("typing").textContent = typing ? t.typing.replace("{name}", agentTyping.name) : "";
@@ -601,6 +609,16 @@
   $("composer").placeholder = t.compose;
   document.querySelector("label[for=composer]").textContent = t.compose;
   $("new-conversation").textContent = t.newConversation;
+  $("notify-label").textContent = t.notify;
+  $("notify-save").textContent = t.save;
+  $("notify").addEventListener("submit", function (event) { // "notify me": the session call records it
+    event.preventDefault();
+    user.email = $("notify-email").value.trim();
+    openSession().then(function () { $("notify-error").textContent = ""; render(); }, function (error) {
+      delete user.email;
+      $("notify-error").textContent = error.detail || error.message;
+    });
+  });
   $("launcher").addEventListener("click", function () { setOpen(true); });
   $("close").addEventListener("click", function () { setOpen(false); });
   $("back").addEventListener("click", function () {

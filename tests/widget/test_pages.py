@@ -98,3 +98,41 @@ def test_what_the_widget_serves_stays_inside_its_weight_budget(client, inbox):
     frame_total = gzipped(html) + sum(map(gzipped, served))
     assert gzipped(loader) <= LOADER_BUDGET, gzipped(loader)
     assert frame_total <= FRAME_BUDGET, frame_total
+
+
+def test_a_visitor_can_leave_an_email_and_a_wrong_one_is_refused_with_nothing_lost(client, inbox):
+    opened = client.post(
+        "/widget/api/v1/session", {"public_key": inbox.public_key}, content_type="application/json"
+    ).json()
+    resume = opened["resume_token"]
+
+    def update(**fields):
+        return client.post(
+            "/widget/api/v1/session",
+            {"public_key": inbox.public_key, "resume_token": resume, **fields},
+            content_type="application/json",
+        )
+
+    bad = update(email="not an email")
+    good = update(email="ada@example.com", name="Ada")
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid")
+    assert good.json()["contact"] == {"name": "Ada", "email": "ada@example.com"}
+    assert good.json()["contact_id"] == opened["contact_id"]
+
+
+def test_what_a_verified_user_says_of_themselves_never_overwrites_the_businesss_records(client, inbox):
+    from channels_in.visitors import identity_hash
+
+    user = {"user_id": "user-7", "user_hash": identity_hash(inbox, "user-7")}
+
+    def session(**fields):
+        return client.post(
+            "/widget/api/v1/session",
+            {"public_key": inbox.public_key, **user, **fields},
+            content_type="application/json",
+        ).json()
+
+    first = session(email="ada@example.com")
+    second = session(email="mallory@example.com", name="Ada")
+    assert first["contact"]["email"] == "ada@example.com"
+    assert second["contact"] == {"name": "Ada", "email": "ada@example.com"}
