@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AgentsConfig(AppConfig):
     name = "agents"
     verbose_name = "Agents and teams"
+
+    def ready(self) -> None:
+        from conversations import registry
+
+        from . import presence
+
+        registry.register_presence(presence.inbox_has_someone_online)

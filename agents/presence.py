@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from conversations import events
@@ -80,3 +81,9 @@ def _settle_availability(agent_id: int) -> str:
                 groups=[DESK_GROUP],
             )
     return availability
+
+
+def inbox_has_someone_online(inbox_id: int) -> bool:
+    """Registered with the core (conversations.registry) when the app is ready."""
+    online = AgentProfile.objects.filter(availability=Availability.ONLINE, user__is_active=True)
+    return online.filter(Q(user__is_superuser=True) | Q(user__inbox_memberships__inbox_id=inbox_id)).exists()

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from conversations import registry
+
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
 from .widget import origin_allowed, widget_inbox
 
@@ -65,6 +67,7 @@ def session(request: HttpRequest) -> HttpResponse:
         "protocol": 1,
         "contact_id": opened.visitor.contact_id,
         "contact": {"name": opened.contact.name, "email": opened.contact.email},
+        "team_online": registry.inbox_has_someone_online(inbox.pk),
         "resume_token": opened.resume_token,
         "connect_token": opened.connect_token,
         "connect_token_expires_in": CONNECT_TOKEN_SECONDS,

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from conversations import registry
 from conversations.models import ChannelType, Inbox
 
 LOADER_PATH = settings.BASE_DIR / "static" / "widget" / "loader.js"
@@ -95,6 +96,7 @@ def frame(request: HttpRequest) -> HttpResponse:
         "color": brand_color(inbox),
         "sessionUrl": "/widget/api/v1/session",
         "uploadUrl": "/widget/api/v1/messages",
+        "online": registry.inbox_has_someone_online(inbox.pk),
     }
     response = render(request, "widget/frame.html", {"page": page})
     ancestors = " ".join(inbox.allowed_origin_list) if inbox.allowed_origin_list else "*"

@@ -4,8 +4,12 @@ The core never imports channels_in: channels_in registers one sender per channel
 app is ready, and the outbound delivery service asks this registry. A channel type with no
 registered sender (before its adapter exists) keeps its messages queued and unfailed, rechecked
 by the outbox sweep.
+
+Likewise the agents app registers how to tell whether an inbox has someone online, which the
+widget shows its visitors ("online now"), without channels_in importing agents.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,3 +66,16 @@ def unregister_sender(channel_type: str) -> None:
 
 def sender_for(channel_type: str) -> OutboundSender | None:
     return _senders.get(channel_type)
+
+
+_someone_online: Callable[[int], bool] = lambda inbox_id: False  # noqa: E731 (until agents registers)
+
+
+def register_presence(someone_online: Callable[[int], bool]) -> None:
+    global _someone_online
+    _someone_online = someone_online
+
+
+def inbox_has_someone_online(inbox_id: int) -> bool:
+    """Is an agent who works this inbox (or an admin) online right now?"""
+    return _someone_online(inbox_id)

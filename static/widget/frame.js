@@ -20,7 +20,7 @@
       you: "You", replies: "We usually reply in a few minutes", empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
-      notify: "Get replies by email when you are away:", save: "Save",
+      notify: "Get replies by email when you are away:", save: "Save", online: "Online now",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -32,7 +32,7 @@
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
-      save: "Enregistrer",
+      save: "Enregistrer", online: "En ligne",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -100,6 +100,7 @@
         }
         store.set("resume", answer.resume_token);
         contact = answer.contact || contact;
+        page.online = !!answer.team_online;
         return answer;
       });
     });
@@ -502,7 +503,7 @@
     $("home").hidden = inThread;
     $("thread").hidden = !inThread;
     $("back").hidden = !inThread;
-    $("subtitle").textContent = t.replies;
+    $("subtitle").textContent = page.online ? t.online : t.replies;
     if (inThread) renderThread(); else renderHome();
     var total = 0;
     conversations.forEach(function (c) { if (!(isOpen && view === c.id)) total += unreadOf(c); });

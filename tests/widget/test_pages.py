@@ -136,3 +136,24 @@ def test_what_a_verified_user_says_of_themselves_never_overwrites_the_businesss_
     second = session(email="mallory@example.com", name="Ada")
     assert first["contact"]["email"] == "ada@example.com"
     assert second["contact"] == {"name": "Ada", "email": "ada@example.com"}
+
+
+def test_visitors_see_online_now_only_while_an_agent_of_the_inbox_is_online(client, inbox):
+    from agents.models import AgentProfile
+    from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+
+    def frame_says_online() -> bool:
+        page = client.get("/widget/frame/", {"key": inbox.public_key}).content.decode()
+        return '"online": true' in page
+
+    elsewhere = AgentProfileFactory(availability=AgentProfile.Availability.ONLINE)
+    InboxMembershipFactory(inbox=InboxFactory(), agent=elsewhere.user)
+    member = AgentProfileFactory(availability=AgentProfile.Availability.AWAY)
+    InboxMembershipFactory(inbox=inbox, agent=member.user)
+    before = frame_says_online()
+    member.availability = AgentProfile.Availability.ONLINE
+    member.save()
+    session = client.post(
+        "/widget/api/v1/session", {"public_key": inbox.public_key}, content_type="application/json"
+    ).json()
+    assert (before, frame_says_online(), session["team_online"]) == (False, True, True)
