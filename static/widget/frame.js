@@ -20,7 +20,7 @@
       you: "You", replies: "We usually reply in a few minutes", empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
-      notify: "Get replies by email when you are away:", save: "Save", online: "Online now",
+      notify: "Get replies by email when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -32,10 +32,12 @@
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
-      save: "Enregistrer", online: "En ligne",
+      save: "Enregistrer", online: "En ligne", emoji: "Insérer un emoji",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
+  var EMOJI = "😀 😃 😄 😁 😅 😂 🙂 😉 😊 😍 😘 😎 🤔 😐 😕 😢 😭 😡 😮 😴 🙄 🤗 🙏 👍 👎 👌 👏 🙌 💪 👋 ✌️ 🤝 ❤️ 💔 🔥 ✨ 🎉 🎁 ✅ ❌ ⚠️ ❓ 💡 📦 🚚 💳 📎 ⏰".split(" ");
+  var sound = new URLSearchParams(location.search).get("sound") === "1";
   var lang = (navigator.language || "en").slice(0, 2).toLowerCase();
   var t = STRINGS[lang] || STRINGS.en;
   document.documentElement.lang = STRINGS[lang] ? lang : "en";
@@ -226,7 +228,10 @@
     }
     if (!c.messages.has(message.id)) {
       c.messages.set(message.id, message);
-      if (live && message.sender.kind !== "contact" && agentTyping && agentTyping.conversation === c.id) stopAgentTyping();
+      if (live && message.sender.kind !== "contact") {
+        if (agentTyping && agentTyping.conversation === c.id) stopAgentTyping();
+        if (sound && (!isOpen || document.hidden || view !== c.id)) chime();
+      }
     }
     if (message.seq === c.last + 1) c.last = message.seq;
     c.last_seq = Math.max(c.last_seq, message.seq);
@@ -553,6 +558,42 @@
     list.dataset.conversation = String(view);
   }
 
+  function toggleEmoji(open) {
+    var picker = $("emoji-picker");
+    if (open && !picker.firstChild) {
+      EMOJI.forEach(function (emoji) {
+        var button = el("button", "", emoji);
+        button.type = "button";
+        button.setAttribute("role", "menuitem");
+        button.addEventListener("click", function () { insertText(emoji); toggleEmoji(false); });
+        picker.appendChild(button);
+      });
+    }
+    picker.hidden = !open;
+    $("emoji").setAttribute("aria-expanded", String(open));
+    if (open) picker.firstChild.focus();
+  }
+
+  function insertText(text) {
+    var box = $("composer"), at = box.selectionStart || box.value.length;
+    box.value = box.value.slice(0, at) + text + box.value.slice(box.selectionEnd || at);
+    box.focus();
+    box.selectionStart = box.selectionEnd = at + text.length;
+  }
+
+  function chime() { // optional (data-parley-sound="on"): a short tone when an agent writes unseen
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (error) { /* no audio: nothing to do */ }
+  }
+
   function showImage(url, name) {
     $("lightbox-image").src = url;
     $("lightbox-image").alt = name || "";
@@ -646,6 +687,12 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && isOpen && !hideImage()) setOpen(false);
+  });
+  $("emoji").setAttribute("aria-label", t.emoji);
+  $("emoji").title = t.emoji;
+  $("emoji").addEventListener("click", function () { toggleEmoji($("emoji-picker").hidden); });
+  $("emoji-picker").addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.stopPropagation(); toggleEmoji(false); $("emoji").focus(); }
   });
   $("attach").setAttribute("aria-label", t.attach);
   $("attach").title = t.attach;

@@ -93,7 +93,8 @@
     frame.id = "parley-frame";
     frame.title = "Chat";
     frame.setAttribute("allow", "clipboard-write");
-    frame.src = base + "/widget/frame/?key=" + encodeURIComponent(key);
+    frame.src = base + "/widget/frame/?key=" + encodeURIComponent(key) +
+      (script.getAttribute("data-parley-sound") === "on" ? "&sound=1" : "");
     layout();
     window.addEventListener("message", onMessage);
     window.addEventListener("resize", layout);
