@@ -23,6 +23,7 @@ from conversations.models import ChannelType, Inbox
 LOADER_PATH = settings.BASE_DIR / "static" / "widget" / "loader.js"
 DEFAULT_COLOR = "#2557d6"
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+PRECHAT_FIELDS = ("name", "email")
 LOADER_MAX_AGE = 300  # the loader's URL never changes: let a fix reach every site within minutes
 
 
@@ -45,6 +46,15 @@ def widget_inbox(public_key: str) -> Inbox | None:
 def brand_color(inbox: Inbox) -> str:
     color = str(inbox.config.get("color", ""))
     return color if COLOR.match(color) else DEFAULT_COLOR
+
+
+def prechat_fields(inbox: Inbox) -> list[str]:
+    """Live-mode inboxes may ask for a name and an email before the first message (admin: inbox
+    config, {"prechat_fields": ["name", "email"]})."""
+    if inbox.mode != Inbox.Mode.LIVE:
+        return []
+    asked = inbox.config.get("prechat_fields", [])
+    return [field for field in PRECHAT_FIELDS if isinstance(asked, list) and field in asked]
 
 
 @cache
@@ -97,6 +107,7 @@ def frame(request: HttpRequest) -> HttpResponse:
         "sessionUrl": "/widget/api/v1/session",
         "uploadUrl": "/widget/api/v1/messages",
         "online": registry.inbox_has_someone_online(inbox.pk),
+        "prechat": prechat_fields(inbox),
     }
     response = render(request, "widget/frame.html", {"page": page})
     ancestors = " ".join(inbox.allowed_origin_list) if inbox.allowed_origin_list else "*"

@@ -21,6 +21,7 @@
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
       notify: "Get replies by email when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
+      prechat: "Before we start, tell us who you are.", name: "Your name", email: "Your email",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -33,6 +34,7 @@
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
       save: "Enregistrer", online: "En ligne", emoji: "Insérer un emoji",
+      prechat: "Avant de commencer, dites-nous qui vous êtes.", name: "Votre nom", email: "Votre e-mail",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -383,9 +385,37 @@
 
   function compose(body) {
     body = body.trim();
-    if (!body) return;
+    if (!body) return false;
+    if (prechatAsked()) return askPrechat(body);
     newItem({ body: body });
     sendTyping(false);
+    return true;
+  }
+
+  function prechatAsked() { // live inboxes may ask who the visitor is before their first message
+    return view === "new" && conversations.size === 0 && page.prechat.some(function (field) {
+      return !(contact && contact[field]);
+    });
+  }
+
+  function askPrechat(body) {
+    var fields = {};
+    page.prechat.forEach(function (field) { fields[field] = $("prechat-" + field).value.trim(); });
+    var missing = page.prechat.filter(function (field) { return !fields[field]; });
+    if (missing.length) {
+      $("prechat-" + missing[0]).focus();
+      return false;
+    }
+    Object.assign(user, fields);
+    openSession().then(function () {
+      $("prechat-error").textContent = "";
+      newItem({ body: body });
+    }, function (error) {
+      $("prechat-error").textContent = error.detail || error.message;
+      if (!$("composer").value) $("composer").value = body; // nothing typed is lost
+    });
+    $("composer").value = "";
+    return false;
   }
 
   function attachFiles(files) {
@@ -549,6 +579,7 @@
     if (!items.length) items.push(el("li", "day", c && !c.loaded ? t.loading : t.empty));
     if (c && c.status === "resolved") items.push(el("li", "day", t.ended));
     list.replaceChildren.apply(list, items);
+    $("prechat").hidden = !prechatAsked();
     var wrote = c && sortedMessages(c).some(function (m) { return m.sender.kind === "contact"; });
     $("notify").hidden = !(page.mode === "messaging" && wrote && contact && !contact.email);
     var typing = agentTyping && c && agentTyping.conversation === c.id;
@@ -652,6 +683,12 @@
   document.querySelector("label[for=composer]").textContent = t.compose;
   $("new-conversation").textContent = t.newConversation;
   $("notify-label").textContent = t.notify;
+  $("prechat-intro").textContent = t.prechat;
+  ["name", "email"].forEach(function (field) {
+    $("prechat-" + field + "-field").hidden = page.prechat.indexOf(field) < 0;
+    $("prechat-" + field + "-field").querySelector("span").textContent = t[field];
+    $("prechat-" + field).required = page.prechat.indexOf(field) >= 0;
+  });
   $("notify-save").textContent = t.save;
   $("notify").addEventListener("submit", function (event) { // "notify me": the session call records it
     event.preventDefault();
@@ -672,8 +709,7 @@
   $("new-conversation").addEventListener("click", function () { navigated = true; show("new"); });
   $("compose").addEventListener("submit", function (event) {
     event.preventDefault();
-    compose($("composer").value);
-    $("composer").value = "";
+    if (compose($("composer").value)) $("composer").value = "";
   });
   $("composer").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

@@ -157,3 +157,17 @@ def test_visitors_see_online_now_only_while_an_agent_of_the_inbox_is_online(clie
         "/widget/api/v1/session", {"public_key": inbox.public_key}, content_type="application/json"
     ).json()
     assert (before, frame_says_online(), session["team_online"]) == (False, True, True)
+
+
+def test_a_live_inbox_may_ask_for_a_name_and_email_before_the_first_message(client):
+    from channels_in.widget import prechat_fields
+
+    asked = {"prechat_fields": ["email", "shoe size", "name"]}
+    live = InboxFactory(mode="live", config=asked)
+    messaging = InboxFactory(mode="messaging", config=asked)
+    assert prechat_fields(live) == ["name", "email"]
+    assert prechat_fields(messaging) == []
+    assert (
+        '"prechat": ["name", "email"]'
+        in client.get("/widget/frame/", {"key": live.public_key}).content.decode()
+    )
