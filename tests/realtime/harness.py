@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -49,6 +50,7 @@ class DaphneServer:
             DB_POOL_MAX_SIZE="8",
             PYTHONUNBUFFERED="1",
             STATICFILES_MANIFEST="false",  # pages like the widget frame, without running collectstatic
+            MEDIA_ROOT=tempfile.mkdtemp(prefix="parley-test-media-"),
         )
         log = log_path.open("ab") if log_path else None
         self.process = subprocess.Popen(
