@@ -15,9 +15,9 @@
       open: "Open chat", close: "Close chat", back: "Back to conversations", send: "Send",
       compose: "Write a message…", newConversation: "Send us a message", connecting: "Connecting…",
       offline: "You are offline. Messages will be sent when you are back.",
-      unreachable: "Cannot reach the chat. Retrying…", pending: "Sending…", failed: "Not sent",
-      delivered: "Delivered", read: "Seen", typing: "{name} is typing…", someone: "An agent",
-      you: "You", replies: "We usually reply in a few minutes", empty: "No messages yet",
+      unreachable: "Cannot reach the chat. Retrying…", pending: "Sending…", failed: "Not sent", read: "Seen",
+      typing: "{name} is typing…", someone: "An agent", replies: "We usually reply in a few minutes",
+      empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
       notify: "Get replies by email when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
@@ -28,8 +28,8 @@
       send: "Envoyer", compose: "Écrivez un message…", newConversation: "Envoyez-nous un message",
       connecting: "Connexion…", offline: "Vous êtes hors ligne. Les messages partiront à votre retour.",
       unreachable: "Impossible de joindre la discussion. Nouvel essai…", pending: "Envoi…",
-      failed: "Non envoyé", delivered: "Distribué", read: "Lu", typing: "{name} écrit…",
-      someone: "Un agent", you: "Vous", replies: "Nous répondons en général en quelques minutes",
+      failed: "Non envoyé", read: "Lu", typing: "{name} écrit…",
+      someone: "Un agent", replies: "Nous répondons en général en quelques minutes",
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
@@ -93,6 +93,11 @@
     $("connection").textContent = text || "";
   }
 
+  function showTrying() {
+    if (navigator.onLine === false) setConnection("offline", t.offline);
+    else setConnection("connecting", attempt > 2 ? t.unreachable : t.connecting);
+  }
+
   function openSession() {
     var body = Object.assign({ public_key: page.publicKey, resume_token: store.get("resume", "") }, user);
     return fetch(page.sessionUrl, {
@@ -112,8 +117,7 @@
 
   function connect() {
     clearTimeout(retryTimer);
-    setConnection(navigator.onLine === false ? "offline" : "connecting",
-      navigator.onLine === false ? t.offline : attempt > 2 ? t.unreachable : t.connecting);
+    showTrying();
     openSession().then(function (session) {
       var url = location.origin.replace(/^http/, "ws") + session.websocket_path + "?token=" +
         encodeURIComponent(session.connect_token);
@@ -141,8 +145,7 @@
 
   function retry() { // full jitter: random(0, min(30 s, 0.5 s x 2^attempt))
     attempt += 1;
-    setConnection(navigator.onLine === false ? "offline" : "connecting",
-      navigator.onLine === false ? t.offline : attempt > 2 ? t.unreachable : t.connecting);
+    showTrying();
     retryTimer = setTimeout(connect, Math.random() * Math.min(30000, 500 * Math.pow(2, attempt)));
   }
 

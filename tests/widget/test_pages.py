@@ -171,3 +171,15 @@ def test_a_live_inbox_may_ask_for_a_name_and_email_before_the_first_message(clie
         '"prechat": ["name", "email"]'
         in client.get("/widget/frame/", {"key": live.public_key}).content.decode()
     )
+
+
+def test_every_string_of_the_widget_is_translated():
+    from django.conf import settings
+
+    source = (settings.BASE_DIR / "static" / "widget" / "frame.js").read_text()
+    blocks = dict(re.findall(r"\n    (\w\w): \{(.*?)\n    \},", source, flags=re.S))
+    keys = {lang: set(re.findall(r"(\w+): \"", block)) for lang, block in blocks.items()}
+    used = set(re.findall(r"\bt\.(\w+)", source)) | {"name", "email"}  # the pre-chat labels: t[field]
+    assert set(keys) == {"en", "fr"}
+    assert keys["en"] == keys["fr"], keys["en"] ^ keys["fr"]
+    assert used <= keys["en"], used - keys["en"]
