@@ -402,3 +402,59 @@ def test_markup_in_messages_is_shown_as_text_and_never_runs(visit, inbox, agent)
         JS_URL,
         LINK,
     }
+
+
+def test_while_the_widget_is_closed_a_reply_shows_on_the_badge_and_reaches_the_page(visit, agent):
+    widget = visit()
+    widget.page.wait_for_function("() => window.Parley && window.Parley.loaded")  # the tag loads async
+    widget.page.evaluate(
+        "() => { window.counts = []; Parley.onUnreadCountChange((n) => window.counts.push(n)); }"
+    )
+    widget.open()
+    widget.start_conversation()
+    widget.send(HELLO)
+    widget.expect_sent(HELLO)
+    widget.page.evaluate("() => Parley.close()")
+    expect(widget.panel).to_be_hidden()
+
+    conversation = Conversation.objects.get()
+    services.message_post_reply(conversation=conversation, agent=agent, body=REPLY)
+    expect(widget.badge).to_have_text("1")
+    wait_until(lambda: widget.page.evaluate("() => window.counts.at(-1)") == 1, page=widget.page)
+
+    widget.launcher.click()  # opening shows the reply and marks it read
+    expect(widget.message(REPLY, "theirs")).to_have_count(1)
+    expect(widget.badge).to_be_hidden()
+    wait_until(lambda: widget.page.evaluate("() => window.counts.at(-1)") == 0, page=widget.page)
+    wait_until(lambda: Conversation.objects.get().contact_last_read_seq == 2, page=widget.page)
+
+
+def test_an_identified_user_finds_the_same_conversations_on_another_device(visit, inbox, agent):
+    from channels_in.visitors import identity_hash
+
+    user = {"userId": "customer-42", "userHash": identity_hash(inbox, "customer-42"), "name": "Ada"}
+    laptop = visit()
+    laptop.page.wait_for_function("() => window.Parley && window.Parley.loaded")  # the tag loads async
+    laptop.page.evaluate("(user) => Parley.identify(user)", user)
+    laptop.open()
+    laptop.start_conversation()
+    laptop.send(HELLO)
+    laptop.expect_sent(HELLO)
+    conversation = Conversation.objects.get()
+    assert (conversation.contact.external_id, conversation.contact.name) == ("customer-42", "Ada")
+
+    phone = visit(viewport={"width": 390, "height": 844})  # another browser profile: nothing shared
+    phone.page.wait_for_function("() => window.Parley && window.Parley.loaded")  # the tag loads async
+    phone.page.evaluate("(user) => Parley.identify(user)", user)
+    phone.open()
+    phone.show_history()
+    expect(phone.message(HELLO, "mine")).to_have_count(1)
+    services.message_post_reply(conversation=conversation, agent=agent, body=REPLY)
+    expect(phone.message(REPLY, "theirs")).to_have_count(1)  # live on both devices
+    expect(laptop.message(REPLY, "theirs")).to_have_count(1)
+
+    stranger = visit()  # the same site, not logged in: none of Ada's conversations
+    stranger.open()
+    stranger.start_conversation()
+    expect(stranger.message(HELLO)).to_have_count(0)
+    assert Conversation.objects.count() == 1
