@@ -364,6 +364,21 @@ IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=1</script>"
 JS_URL = "javascript:alert(1)"
 LINK = '<a href="javascript:window.__xss=1">x</a>'
+# More of the classic list (OWASP's XSS filter evasion cheat sheet), sent by an agent in one reply.
+CLASSICS = "\n".join(
+    (
+        "<svg/onload=window.__xss=1>",
+        '"><iframe src="javascript:window.__xss=1">',
+        "<body onload=window.__xss=1>",
+        '<a href="JaVaScRiPt:window.__xss=1">y</a>',
+        '<a href="&#106;avascript:window.__xss=1">z</a>',
+        'https://example.com/"onmouseover="window.__xss=1',
+        "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+        "data:text/html,<script>window.__xss=1</script>",
+        "{{constructor.constructor('window.__xss=1')()}}",
+        "<img src=x onerror=window.__xss=1//",
+    )
+)
 
 
 def test_markup_in_messages_is_shown_as_text_and_never_runs(visit, inbox, agent):
@@ -386,12 +401,21 @@ def test_markup_in_messages_is_shown_as_text_and_never_runs(visit, inbox, agent)
     for text in (JS_URL, LINK):
         services.message_post_reply(conversation=conversation, agent=agent, body=text)
         expect(widget.message(text, "theirs")).to_have_count(1)
+    services.message_post_reply(conversation=conversation, agent=agent, body=CLASSICS)
+    expect(widget.messages).to_have_count(5)
+    assert widget.messages.last.locator(".body").inner_text() == CLASSICS
 
-    expect(widget.messages).to_have_count(4)
     for text in (IMG, SCRIPT, JS_URL, LINK):
         expect(widget.message(text)).to_be_visible()
     expect(widget.ui.locator("a[href^='javascript' i]")).to_have_count(0)
-    expect(widget.ui.locator("#messages img, #messages script")).to_have_count(0)
+    expect(widget.ui.locator("#messages :is(img, script, svg, iframe, math, style, body)")).to_have_count(0)
+    hrefs = widget.ui.locator("#messages .body a").evaluate_all("links => links.map(link => link.href)")
+    assert hrefs == ["https://example.com/"]  # the one real link, cut before the quote
+    handlers = widget.frame.evaluate(
+        "() => [...document.querySelectorAll('#messages *')].flatMap(el => [...el.attributes])"
+        ".filter(a => a.name.startsWith('on')).length"
+    )
+    assert handlers == 0
     page.wait_for_timeout(500)  # a broken image's onerror fires within milliseconds
     assert widget.frame.evaluate("() => typeof window.__xss") == "undefined"
     assert page.evaluate("() => typeof window.__xss") == "undefined"
@@ -401,6 +425,7 @@ def test_markup_in_messages_is_shown_as_text_and_never_runs(visit, inbox, agent)
         SCRIPT,
         JS_URL,
         LINK,
+        CLASSICS,
     }
 
 
