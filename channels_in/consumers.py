@@ -220,7 +220,7 @@ class ClientConsumer(EventSocket):
         await self.forward(event, "status", "previous_status", "snoozed_until")
 
     async def conversation_assigned(self, event: dict) -> None:
-        await self.forward(event, "assignee_id")
+        await self.forward(event, "assignee_id", "assignee_name")
 
     async def conversation_read(self, event: dict) -> None:
         await self.forward(event, "reader", "read_seq")

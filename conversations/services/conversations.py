@@ -119,7 +119,11 @@ def conversation_assign(
         locked.save(update_fields=["assignee", "team"])
         events.publish_on_commit(
             events.conversation_event(
-                events.CONVERSATION_ASSIGNED, locked, assignee_id=assignee_id, team_id=locked.team_id
+                events.CONVERSATION_ASSIGNED,
+                locked,
+                assignee_id=assignee_id,
+                assignee_name=actor_name(assignee) if assignee is not None else None,
+                team_id=locked.team_id,
             ),
             groups=events.conversation_groups(locked),
         )

@@ -22,6 +22,7 @@
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
       notify: "Get replies by email when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
       prechat: "Before we start, tell us who you are.", name: "Your name", email: "Your email",
+      joined: "{name} joined the conversation",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -35,6 +36,7 @@
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
       save: "Enregistrer", online: "En ligne", emoji: "Insérer un emoji",
       prechat: "Avant de commencer, dites-nous qui vous êtes.", name: "Votre nom", email: "Votre e-mail",
+      joined: "{name} a rejoint la conversation",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -82,7 +84,7 @@
   function conversation(id) {
     if (!conversations.has(id)) {
       conversations.set(id, { id: id, status: "open", last_seq: 0, read_seq: 0, last: 0, messages: new Map(),
-        hasOlder: true, loaded: false, syncing: false });
+        notices: [], hasOlder: true, loaded: false, syncing: false });
     }
     return conversations.get(id);
   }
@@ -194,6 +196,11 @@
         else conversation(event.conversation_id).read_seq = Math.max(conversation(event.conversation_id).read_seq, event.read_seq);
         return heard(event.conversation_id, event.seq);
       case "agent.typing": return onAgentTyping(event);
+      case "conversation.assigned":
+        if (event.assignee_name) { // shown where it happened: after the entries it followed
+          conversation(event.conversation_id).notices.push({ seq: event.seq, text: t.joined.replace("{name}", event.assignee_name) });
+        }
+        return heard(event.conversation_id, event.seq);
       case "pong":
         Object.keys(event.seqs || {}).forEach(function (id) { heard(Number(id), event.seqs[id]); });
         return;
@@ -575,7 +582,15 @@
     var list = $("messages");
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     var c = typeof view === "number" ? conversation(view) : null;
-    var items = c ? sortedMessages(c).map(function (m) { return messageItem(m, false); }) : [];
+    var items = [];
+    if (c) {
+      var notices = c.notices.slice();
+      sortedMessages(c).forEach(function (m) {
+        while (notices.length && notices[0].seq < m.seq) items.push(el("li", "day", notices.shift().text));
+        items.push(messageItem(m, false));
+      });
+      notices.forEach(function (notice) { items.push(el("li", "day", notice.text)); });
+    }
     unacked.forEach(function (item) {
       if (item.conversation_id === (c ? c.id : null)) items.push(messageItem(item, true));
     });

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Frame, Locator, Page, WebSocketRoute, expect
 
+from agents.services import conversation_assign_to_agent
 from conversations import services
 from conversations.models import Conversation, Message
 from tests.factories.conversations import InboxFactory
@@ -225,6 +226,8 @@ def test_a_visitor_on_another_site_chats_live_with_an_agent_and_a_reload_keeps_t
     (attachment,) = Message.objects.get(conversation=conversation, seq=2).attachments.all()
     assert (attachment.mime_type, attachment.file_name) == ("image/png", "receipt.png")
 
+    conversation_assign_to_agent(conversation=conversation, assignee=agent, actor=agent)
+    expect(widget.ui.locator("#messages .day", has_text="Ana joined the conversation")).to_have_count(1)
     services.message_post_reply(conversation=conversation, agent=agent, body=REPLY)
     reply = widget.message(REPLY, "theirs")
     expect(reply).to_have_count(1)
@@ -241,9 +244,9 @@ def test_a_visitor_on_another_site_chats_live_with_an_agent_and_a_reload_keeps_t
     expect(widget.message(REPLY, "theirs")).to_have_count(1)
     expect(widget.messages).to_have_count(3)
     expect(widget.message(REPLY, "theirs").locator(".sender")).to_contain_text("Ana")
-    assert widget.seqs() == [1, 2, 3]
+    assert widget.seqs() == [1, 2, 4]  # 3 is the agent-only "Ana assigned…" line: a gap by design
     assert Conversation.objects.filter(inbox=inbox).count() == 1
-    assert Message.objects.filter(conversation=conversation).count() == 3
+    assert Message.objects.filter(conversation=conversation, is_private=False).count() == 3
 
 
 def test_a_message_sent_while_the_network_is_down_is_delivered_once_when_it_returns(
