@@ -486,3 +486,28 @@ def test_an_identified_user_finds_the_same_conversations_on_another_device(visit
     stranger.start_conversation()
     expect(stranger.message(HELLO)).to_have_count(0)
     assert Conversation.objects.count() == 1
+
+
+def test_the_widget_works_from_the_keyboard_and_names_every_control(visit, inbox):
+    widget = visit()
+    frame_page = widget.page
+    expect(widget.launcher).to_be_visible()
+    widget.launcher.focus()
+    frame_page.keyboard.press("Enter")
+    expect(widget.panel).to_be_visible()
+    expect(widget.panel).to_have_attribute("role", "dialog")
+    expect(widget.ui.locator("#messages")).to_have_attribute("role", "log")
+    focused = widget.ui.locator(":focus")
+    expect(focused).to_have_count(1)  # focus moved into the panel: the composer or "new conversation"
+    unnamed = widget.frame.evaluate(
+        """() => [...document.querySelectorAll('button, textarea, input:not([type=file])')]
+            .filter((el) => !el.closest('[hidden]'))
+            .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim()
+                              || el.textContent.trim()))
+            .map((el) => el.id || el.outerHTML.slice(0, 60))"""
+    )
+    assert unnamed == []
+    frame_page.keyboard.press("Escape")
+    expect(widget.panel).to_be_hidden()
+    expect(widget.launcher).to_be_focused()
+    expect(widget.launcher).to_have_attribute("aria-expanded", "false")
