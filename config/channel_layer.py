@@ -13,10 +13,13 @@ missed events (it closes with 4011 and its client resyncs by seq) and memory sta
 import asyncio
 
 from channels_redis import pubsub
+from channels_redis.utils import decode_hosts
+from redis import exceptions as redis_errors
 
 from conversations.sockets import LAYER_OVERFLOW
 
 DEFAULT_CAPACITY = 1000
+SUBSCRIBE_ATTEMPTS = 6  # 50 ms, doubling: about 1.5 s in all
 DECODED_KEPT = 16  # the last few group messages: their sockets read them one after another
 
 
@@ -33,10 +36,27 @@ class _BoundedQueue(asyncio.Queue):
         super().put_nowait(item)
 
 
+class _Shard(pubsub.RedisSingleShardConnection):
+    async def subscribe(self, channel: str) -> None:
+        """Right after a Redis restart the subscriber connection is dead, and a subscribe can fail
+        while it reconnects: with a connection error, or with asyncio's RuntimeError when the
+        layer's receive loop is reconnecting the same connection at that moment (channels-redis
+        reads it without the shard's lock). A socket opening then must wait a moment, not fail."""
+        for attempt in range(SUBSCRIBE_ATTEMPTS):
+            try:
+                await super().subscribe(channel)
+                return
+            except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError, RuntimeError):
+                if attempt == SUBSCRIBE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+
+
 class _LoopLayer(pubsub.RedisPubSubLoopLayer):
-    def __init__(self, *args, capacity: int = DEFAULT_CAPACITY, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, capacity: int = DEFAULT_CAPACITY, hosts=None, **kwargs) -> None:
+        super().__init__(*args, hosts=hosts, **kwargs)
         self.capacity = capacity
+        self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
 
     async def _subscribe_to_channel(self, channel: str) -> None:
         overflow = self.channel_layer.serialize({"type": LAYER_OVERFLOW})
