@@ -774,27 +774,36 @@
   window.addEventListener("message", function (event) {
     if (event.source !== parent) return;
     var data = event.data || {};
-    if (data.parley === "init") start(data.saved);
+    if (data.parley === "init") start(data.saved, data.user);
     else if (data.parley === "open") setOpen(true);
     else if (data.parley === "close") setOpen(false);
     else if (data.parley === "toggle") setOpen(!isOpen);
-    else if (data.parley === "identify" || data.parley === "attributes") {
-      var fields = data.user || data.attributes || {};
-      if (data.parley === "identify") {
-        user = { user_id: String(fields.userId || ""), user_hash: String(fields.userHash || "") };
-        conversations.clear();
-        view = null;
-      }
-      if (fields.name) user.name = String(fields.name);
-      if (fields.email) user.email = String(fields.email);
+    else if (data.parley === "identify") {
+      conversations.clear();
+      view = null;
+      identify(data.user || {});
+      reconnectNow();
+    } else if (data.parley === "attributes") {
+      describe(data.attributes || {});
       reconnectNow();
     }
   });
 
+  function identify(fields) { // the page's logged-in user: the next session call proves it
+    user = { user_id: String(fields.userId || ""), user_hash: String(fields.userHash || "") };
+    describe(fields);
+  }
+
+  function describe(fields) { // what the visitor or page says about them: name, email
+    if (fields.name) user.name = String(fields.name);
+    if (fields.email) user.email = String(fields.email);
+  }
+
   var started = false;
-  function start(values) { // once, with what was kept for this visitor
+  function start(values, identified) { // once, with what was kept and who the page says this is
     if (started) return;
     started = true;
+    if (identified) identify(identified); // before the first session: never an anonymous detour
     Object.keys(values || {}).forEach(function (name) { if (values[name] != null) saved[name] = values[name]; });
     store.get("unacked", []).forEach(function (item) { unacked.set(item.client_message_id, item); });
     render();

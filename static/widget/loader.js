@@ -17,6 +17,7 @@
   var ready = false;
   var isOpen = false;
   var toFrame = [];
+  var identified = null; // identify() before the frame was ready: handed over with its start
   var listeners = [];
   var NARROW = 640;
 
@@ -60,7 +61,7 @@
     var data = event.data || {};
     if (data.parley === "ready") {
       ready = true;
-      post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked") } });
+      post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked") }, user: identified });
       toFrame.splice(0).forEach(post);
     } else if (data.parley === "store" && (data.name === "resume" || data.name === "unacked")) {
       keep(data.name, data.value);
@@ -79,7 +80,10 @@
     open: function () { post({ parley: "open" }); },
     close: function () { post({ parley: "close" }); },
     toggle: function () { post({ parley: "toggle" }); },
-    identify: function (user) { post({ parley: "identify", user: user || {} }); },
+    identify: function (user) {
+      if (ready) post({ parley: "identify", user: user || {} });
+      else identified = user || {};
+    },
     setAttributes: function (attributes) { post({ parley: "attributes", attributes: attributes || {} }); },
     onUnreadCountChange: function (callback) { if (typeof callback === "function") listeners.push(callback); },
   };
