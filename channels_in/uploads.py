@@ -18,6 +18,7 @@ from conversations import services
 from conversations.models import Conversation
 
 from . import protocol
+from .answers import cors, refusal
 from .visitors import VisitorRefused, identity_from_resume_token
 from .widget import origin_allowed, widget_inbox
 
@@ -58,40 +59,29 @@ def safe_file_name(name: str, mime_type: str) -> str:
     return stem + EXTENSIONS[mime_type]
 
 
-def _error(code: str, detail: str, status: int, origin: str | None) -> HttpResponse:
-    return _cors(JsonResponse({"error": code, "detail": detail}, status=status), origin)
-
-
-def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Vary"] = "Origin"
-    return response
-
-
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
     inbox = widget_inbox(request.POST.get("public_key", ""))
     if inbox is None:
-        return _error("inbox_not_found", "No active widget inbox has that key.", 404, origin)
+        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
     if not origin_allowed(inbox, origin, request.get_host()):
-        return _error("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
     try:
         identity = identity_from_resume_token(inbox, request.POST.get("resume_token", ""))
-    except VisitorRefused as refusal:
-        return _error(refusal.code, refusal.detail, 401, origin)
+    except VisitorRefused as refused:
+        return refusal(refused.code, refused.detail, 401, origin)
     file = request.FILES.get("file")
     client_message_id = request.POST.get("client_message_id", "")
     if file is None or not 8 <= len(client_message_id) <= 64:
-        return _error(protocol.ErrorCode.BAD_REQUEST, "Send one file and a client_message_id.", 400, origin)
+        return refusal(protocol.ErrorCode.BAD_REQUEST, "Send one file and a client_message_id.", 400, origin)
     if file.size > MAX_FILE_BYTES:
-        return _error(protocol.ErrorCode.TOO_BIG, "Files are limited to 10 MB.", 413, origin)
+        return refusal(protocol.ErrorCode.TOO_BIG, "Files are limited to 10 MB.", 413, origin)
     content = file.read()
     mime_type = sniff(content[:16])
     if mime_type is None:
-        return _error("unsupported_type", "Send an image (JPEG, PNG, GIF, WebP) or a PDF.", 415, origin)
+        return refusal("unsupported_type", "Send an image (JPEG, PNG, GIF, WebP) or a PDF.", 415, origin)
     try:
         conversation_id = (
             int(request.POST["conversation_id"]) if request.POST.get("conversation_id") else None
@@ -109,7 +99,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             ],
         )
     except (ValueError, Conversation.DoesNotExist):
-        return _error(protocol.ErrorCode.NOT_FOUND, "No such conversation.", 404, origin)
+        return refusal(protocol.ErrorCode.NOT_FOUND, "No such conversation.", 404, origin)
     except ValidationError as error:
-        return _error(protocol.ErrorCode.INVALID, " ".join(error.messages), 400, origin)
-    return _cors(JsonResponse({"message": protocol.message_payload(message)}), origin)
+        return refusal(protocol.ErrorCode.INVALID, " ".join(error.messages), 400, origin)
+    return cors(JsonResponse({"message": protocol.message_payload(message)}), origin)

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from conversations import registry
 
+from .answers import cors, refusal
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
 from .widget import origin_allowed, widget_inbox
 
@@ -15,41 +16,26 @@ SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email")
 MAX_SESSION_BODY = 8 * 1024
 
 
-def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
-    """Let the business's page (an allowed origin) read the answer. No cookies are involved."""
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
-        response["Access-Control-Max-Age"] = "600"
-        response["Vary"] = "Origin"
-    return response
-
-
-def _refusal(code: str, detail: str, status: int, origin: str | None) -> HttpResponse:
-    return _cors(JsonResponse({"error": code, "detail": detail}, status=status), origin)
-
-
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
 def session(request: HttpRequest) -> HttpResponse:
     """POST /widget/api/v1/session: open or resume a visitor session; returns the tokens."""
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204), origin)
+        return cors(HttpResponse(status=204), origin)
     if request.method != "POST":
-        return _refusal("method_not_allowed", "Use POST.", 405, origin)
+        return refusal("method_not_allowed", "Use POST.", 405, origin)
     if len(request.body) > MAX_SESSION_BODY:
-        return _refusal("too_big", "The request body is too large.", 413, origin)
+        return refusal("too_big", "The request body is too large.", 413, origin)
     try:
         payload = json.loads(request.body or b"{}")
         fields = {name: str(payload.get(name) or "")[:255] for name in SESSION_FIELDS}
         inbox = widget_inbox(str(payload["public_key"]))
     except (ValueError, KeyError, TypeError, AttributeError):
-        return _refusal("bad_request", "Send JSON with at least public_key.", 400, origin)
+        return refusal("bad_request", "Send JSON with at least public_key.", 400, origin)
     if inbox is None:
-        return _refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
+        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
     if not origin_allowed(inbox, origin, request.get_host()):
-        return _refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
     try:
         opened = visitor_session_open(
             inbox=inbox,
@@ -59,10 +45,10 @@ def session(request: HttpRequest) -> HttpResponse:
             name=fields["name"],
             email=fields["email"],
         )
-    except VisitorRefused as refusal:
-        return _refusal(refusal.code, refusal.detail, 401, origin)
+    except VisitorRefused as refused:
+        return refusal(refused.code, refused.detail, 401, origin)
     except ValidationError as error:
-        return _refusal("invalid", " ".join(error.messages), 400, origin)
+        return refusal("invalid", " ".join(error.messages), 400, origin)
     body = {
         "protocol": 1,
         "contact_id": opened.visitor.contact_id,
@@ -73,4 +59,4 @@ def session(request: HttpRequest) -> HttpResponse:
         "connect_token_expires_in": CONNECT_TOKEN_SECONDS,
         "websocket_path": "/ws/v1/client/",
     }
-    return _cors(JsonResponse(body), origin)
+    return cors(JsonResponse(body), origin)

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET
 from conversations import registry
 from conversations.models import ChannelType, Inbox
 
+from .answers import cors, refusal
+
 LOADER_PATH = settings.BASE_DIR / "static" / "widget" / "loader.js"
 DEFAULT_COLOR = "#2557d6"
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -78,17 +80,10 @@ def config(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
     inbox = widget_inbox(request.GET.get("key", ""))
     if inbox is None:
-        response = JsonResponse({"error": "inbox_not_found", "detail": "No active widget inbox."}, status=404)
-    elif not origin_allowed(inbox, origin, request.get_host()):
-        response = JsonResponse(
-            {"error": "origin_forbidden", "detail": "This site may not embed this inbox."}, status=403
-        )
-    else:
-        response = JsonResponse({"name": inbox.name, "color": brand_color(inbox)})
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Vary"] = "Origin"
-    return response
+        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
+    if not origin_allowed(inbox, origin, request.get_host()):
+        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+    return cors(JsonResponse({"name": inbox.name, "color": brand_color(inbox)}), origin)
 
 
 @require_GET
