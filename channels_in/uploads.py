@@ -20,7 +20,7 @@ from conversations.models import Conversation
 from . import protocol
 from .answers import cors, refusal
 from .visitors import VisitorRefused, identity_from_resume_token
-from .widget import origin_allowed, widget_inbox
+from .widget import inbox_refusal, widget_inbox
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # What a file's first bytes say it is. Only types a browser shows without running anything: no
@@ -64,10 +64,8 @@ def safe_file_name(name: str, mime_type: str) -> str:
 def upload(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
     inbox = widget_inbox(request.POST.get("public_key", ""))
-    if inbox is None:
-        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
-    if not origin_allowed(inbox, origin, request.get_host()):
-        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+    if (refused := inbox_refusal(inbox, request)) is not None:
+        return refused
     try:
         identity = identity_from_resume_token(inbox, request.POST.get("resume_token", ""))
     except VisitorRefused as refused:

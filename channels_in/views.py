@@ -10,7 +10,7 @@ from conversations import registry
 
 from .answers import cors, refusal
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
-from .widget import origin_allowed, widget_inbox
+from .widget import inbox_refusal, widget_inbox
 
 SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email")
 MAX_SESSION_BODY = 8 * 1024
@@ -32,10 +32,8 @@ def session(request: HttpRequest) -> HttpResponse:
         inbox = widget_inbox(str(payload["public_key"]))
     except (ValueError, KeyError, TypeError, AttributeError):
         return refusal("bad_request", "Send JSON with at least public_key.", 400, origin)
-    if inbox is None:
-        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
-    if not origin_allowed(inbox, origin, request.get_host()):
-        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+    if (refused := inbox_refusal(inbox, request)) is not None:
+        return refused
     try:
         opened = visitor_session_open(
             inbox=inbox,

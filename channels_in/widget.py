@@ -39,6 +39,17 @@ def origin_allowed(inbox: Inbox, origin: str | None, host: str | None) -> bool:
     return same_origin(origin, host) or inbox.allows_origin(origin)
 
 
+def inbox_refusal(inbox: Inbox | None, request: HttpRequest) -> HttpResponse | None:
+    """Why this request may not use `inbox` (no such widget inbox, or a page the inbox does not
+    allow), as the answer to send; None when it may."""
+    origin = request.headers.get("Origin")
+    if inbox is None:
+        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
+    if not origin_allowed(inbox, origin, request.get_host()):
+        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
+    return None
+
+
 def widget_inbox(public_key: str) -> Inbox | None:
     return Inbox.objects.filter(
         public_key=public_key, is_active=True, channel_type=ChannelType.WEB_WIDGET
@@ -77,13 +88,11 @@ def loader(request: HttpRequest) -> HttpResponse:
 def config(request: HttpRequest) -> HttpResponse:
     """GET /widget/api/v1/config?key=…: what the loader needs to draw the launcher, for allowed
     pages only (a refused page shows no widget at all)."""
-    origin = request.headers.get("Origin")
     inbox = widget_inbox(request.GET.get("key", ""))
-    if inbox is None:
-        return refusal("inbox_not_found", "No active widget inbox has that key.", 404, origin)
-    if not origin_allowed(inbox, origin, request.get_host()):
-        return refusal("origin_forbidden", "This site may not embed this inbox.", 403, origin)
-    return cors(JsonResponse({"name": inbox.name, "color": brand_color(inbox)}), origin)
+    if (refused := inbox_refusal(inbox, request)) is not None:
+        return refused
+    answer = JsonResponse({"name": inbox.name, "color": brand_color(inbox)})
+    return cors(answer, request.headers.get("Origin"))
 
 
 @require_GET
