@@ -68,6 +68,11 @@ class Inbox(models.Model):
         REOPEN_LAST = "reopen_last", "Reopen the last conversation"
         START_NEW = "start_new", "Start a new conversation"
 
+    class ReplyTime(models.TextChoices):
+        MINUTES = "minutes", "In a few minutes"
+        HOURS = "hours", "In a few hours"
+        DAY = "day", "In a day"
+
     name = models.CharField(max_length=120)
     channel_type = models.CharField(max_length=20, choices=ChannelType.choices)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.MESSAGING)
@@ -101,6 +106,24 @@ class Inbox(models.Model):
         blank=True,
         help_text="Sites that may embed the widget, one origin per line (https://shop.example.com). "
         "Empty allows any site.",
+    )
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="The business's time zone for its hours, e.g. Europe/Paris."
+    )
+    business_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Opening hours per weekday in the inbox\'s time zone: {"mon": [["09:00", "17:30"]], ...}. '
+        "A day left out is closed; an empty schedule means always open.",
+    )
+    holidays = models.JSONField(
+        default=list, blank=True, help_text='Closed dates in the inbox\'s time zone: ["2026-12-25", ...].'
+    )
+    reply_time = models.CharField(
+        max_length=12,
+        choices=ReplyTime.choices,
+        default=ReplyTime.MINUTES,
+        help_text="What the widget promises while no agent is online during business hours.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -192,6 +215,9 @@ class Conversation(models.Model):
         null=True, blank=True, help_text="Since when the customer has waited for a reply; empty when not."
     )
     contact_last_read_seq = models.PositiveBigIntegerField(default=0)
+    contact_notified_seq = models.PositiveBigIntegerField(
+        default=0, help_text="Replies up to this seq were sent to the customer by email while they were away."
+    )
     first_reply_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -324,7 +350,15 @@ class LiveSession(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     opened_at = models.DateTimeField()
+    assigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an agent took it (queue wait ends)."
+    )
     last_activity_at = models.DateTimeField()
+    customer_left_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set while no client of the customer is connected; cleared when one is.",
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
 
@@ -340,6 +374,11 @@ class LiveSession(models.Model):
                 fields=["last_activity_at"],
                 condition=Q(closed_at__isnull=True),
                 name="live_session_open_idle",
+            ),
+            models.Index(
+                fields=["customer_left_at"],
+                condition=Q(closed_at__isnull=True, customer_left_at__isnull=False),
+                name="live_session_open_left",
             ),
         ]
 
