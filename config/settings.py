@@ -267,6 +267,22 @@ if PUBLIC_URL_IS_HTTPS:
         # Preloading is a promise about the whole domain that only its owner can make; opt in above.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# --- Email: transcripts and "you have a reply" notices. SMTP when EMAIL_HOST is set; otherwise each
+# message is written as a file under var/mail/ (nothing is lost, nothing leaves the machine). ---
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parley <no-reply@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
 # --- Logging: one line per event to stderr; the process manager keeps it. ---
 LOGGING = {
     "version": 1,
@@ -279,3 +295,6 @@ LOGGING = {
 
 # --- Parley's own knobs. ---
 PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
+# Live mode: how long the customer may be gone (widget closed, tab closed, network lost) before
+# their session ends as "customer left".
+PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))
