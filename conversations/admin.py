@@ -211,6 +211,14 @@ class InboxAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
         ("Behaviour", {"fields": ("reopen_policy", "session_timeout", "greeting")}),
         (
+            "Business hours",
+            {
+                "fields": ("timezone", "business_hours", "holidays", "reply_time"),
+                "description": "Outside these hours the widget says when you are back; inside them, "
+                "with nobody online, it promises the reply time.",
+            },
+        ),
+        (
             "Widget security",
             {
                 "fields": ("allowed_origins", "require_identity", "identity_secret"),

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .hours import schedule_from
+
 
 def new_public_key() -> str:
     return secrets.token_urlsafe(18)
@@ -134,6 +136,10 @@ class Inbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The admin refuses hours the widget could not read (conversations.hours)."""
+        schedule_from(timezone=self.timezone, business_hours=self.business_hours, holidays=self.holidays)
 
     def allows_origin(self, origin: str | None) -> bool:
         """Browsers always send Origin; a request without one is a native app, where cross-site
