@@ -196,6 +196,8 @@ class DeskConsumer(EventSocket):
     conversation_read = message_created
     contact_typing = message_created
     agent_presence = message_created
+    session_queued = message_created
+    session_ended = message_created
 
     async def agent_viewing(self, event: dict) -> None:
         if event["agent_id"] != self.agent.pk:

@@ -46,6 +46,8 @@ class DemoInbox:
     greeting: str = ""
     config: dict = field(default_factory=dict)
     session_timeout: timedelta = settings.PARLEY_DEFAULT_SESSION_TIMEOUT
+    timezone: str = "UTC"
+    business_hours: dict = field(default_factory=dict)  # empty: always open
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ DEMO_INBOXES = (
         ChannelType.WEB_WIDGET,
         Inbox.Mode.MESSAGING,
         greeting="Hi there! Ask us anything: we usually reply within a few minutes.",
+        timezone="Europe/Paris",
+        business_hours={day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
     ),
     DemoInbox(
         LIVE_SUPPORT,
@@ -279,6 +283,8 @@ def _inbox_ensure(spec: DemoInbox, report: SeedReport) -> Inbox:
             "greeting": spec.greeting,
             "config": spec.config,
             "session_timeout": spec.session_timeout,
+            "timezone": spec.timezone,
+            "business_hours": spec.business_hours,
         },
     )
     report.inboxes += created

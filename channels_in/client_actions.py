@@ -8,13 +8,17 @@ conversation an action names is checked against the identity's contact and inbox
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from conversations import selectors, services
-from conversations.models import ContactIdentity, Conversation, Message
+from conversations.models import ContactIdentity, Conversation, Inbox, LiveSession, Message
+from conversations.tasks import send_transcript
 
 from . import protocol
 from .visitors import Visitor, VisitorRefused, current_identity
+
+TRANSCRIPT_ONCE_SECONDS = 24 * 3600
 
 
 class ActionRefused(Exception):
@@ -49,10 +53,17 @@ def own_conversation(identity: ContactIdentity, conversation_id: int) -> Convers
 
 
 def conversations_list(identity: ContactIdentity) -> list[dict]:
-    conversations = selectors.conversations_of_contact(
-        contact_id=identity.contact_id, inbox_id=identity.inbox_id
+    """The visitor's conversations, newest first; on a live inbox each carries its latest session."""
+    conversations = list(
+        selectors.conversations_of_contact(contact_id=identity.contact_id, inbox_id=identity.inbox_id)[:50]
     )
-    return [protocol.conversation_payload(conversation) for conversation in conversations[:50]]
+    payloads = [protocol.conversation_payload(conversation) for conversation in conversations]
+    if identity.inbox.mode == Inbox.Mode.LIVE:
+        states = services.session_states(conversations)
+        for payload in payloads:
+            state = states.get(payload["id"])
+            payload["live_session"] = state.as_payload() if state is not None else None
+    return payloads
 
 
 def message_send(
@@ -102,3 +113,37 @@ def mark_read(identity: ContactIdentity, *, conversation_id: int, seq: int) -> N
     services.conversation_mark_read_by_contact(
         conversation=own_conversation(identity, conversation_id), up_to_seq=seq
     )
+
+
+def session_end(identity: ContactIdentity, *, conversation_id: int) -> bool:
+    """The visitor ended their live chat ("End chat"); ending an ended chat changes nothing."""
+    return services.live_session_end(
+        conversation=own_conversation(identity, conversation_id),
+        reason=LiveSession.CloseReason.CUSTOMER_LEFT,
+    )
+
+
+def customer_present(identity: ContactIdentity, *, present: bool) -> None:
+    """A client of the visitor connected or opened the widget (present), or one went away."""
+    services.session_customer_present(
+        contact_id=identity.contact_id, inbox_id=identity.inbox_id, present=present
+    )
+
+
+def transcript_request(identity: ContactIdentity, *, conversation_id: int, email: str) -> str:
+    """Email the conversation's transcript; returns the address it goes to.
+
+    It goes to the contact's own address: an address given here becomes the contact's (a verified
+    user's record keeps its own, see contact_update_details), so a page cannot have transcripts
+    mailed to anyone at will. One transcript per conversation state.
+    """
+    conversation = own_conversation(identity, conversation_id)
+    try:
+        contact = services.contact_update_details(contact=identity.contact, email=email)
+    except ValidationError as error:
+        raise ActionRefused(protocol.ErrorCode.INVALID, " ".join(error.messages)) from error
+    if not contact.email:
+        raise ActionRefused(protocol.ErrorCode.INVALID, "Give an email address for the transcript.")
+    if cache.add(f"transcript:{conversation.pk}:{conversation.last_seq}", 1, timeout=TRANSCRIPT_ONCE_SECONDS):
+        send_transcript.delay(conversation.pk, contact.email)
+    return contact.email

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from conversations import events
-from conversations.models import ContactIdentity
+from conversations.models import ContactIdentity, Inbox
 from conversations.payloads import message_payload_for_clients
 from conversations.sockets import EventSocket, database_sync_to_async
 
@@ -57,6 +57,8 @@ class ClientConsumer(EventSocket):
         self.strikes = 0
         self.group = events.contact_group(self.visitor.contact_id, self.visitor.inbox_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.here = True  # until the client says its widget is closed (`presence`)
+        await self.mark_present(self.identity, True)
         conversations = await database_sync_to_async(client_actions.conversations_list)(self.identity)
         await self.send_event(
             {
@@ -73,6 +75,8 @@ class ClientConsumer(EventSocket):
     async def disconnect(self, code: int) -> None:
         if self.visitor is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            # Another tab that is still here says so again with its next ping, well within the grace.
+            await self.mark_present(self.identity, False)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.visitor is None:
@@ -116,6 +120,9 @@ class ClientConsumer(EventSocket):
             "read": self.on_read,
             "typing": self.on_typing,
             "ping": self.on_ping,
+            "presence": self.on_presence,
+            "session.end": self.on_session_end,
+            "transcript.request": self.on_transcript_request,
         }
 
     # --- client actions ---
@@ -185,9 +192,10 @@ class ClientConsumer(EventSocket):
         Redis forgets memberships) and answers with every conversation's latest seq, so a client
         that missed events sees the gap and resyncs."""
         await self.channel_layer.group_add(self.group, self.channel_name)
-        conversations = await database_sync_to_async(client_actions.conversations_list)(
-            await self.checked_identity()
-        )
+        identity = await self.checked_identity()
+        if self.here:
+            await self.mark_present(identity, True)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(identity)
         await self.send_event(
             {
                 "type": "pong",
@@ -195,6 +203,28 @@ class ClientConsumer(EventSocket):
                 "seqs": {str(item["id"]): item["last_seq"] for item in conversations},
             }
         )
+
+    async def on_presence(self, request: dict, ref: Any) -> None:
+        """The widget opened (`here`) or closed (`away`): in a live inbox, a customer away longer
+        than the grace period has left, and their session ends."""
+        if request["state"] not in ("here", "away"):
+            raise ValueError("state must be 'here' or 'away'")
+        self.here = request["state"] == "here"
+        await self.mark_present(await self.checked_identity(), self.here)
+
+    async def on_session_end(self, request: dict, ref: Any) -> None:
+        ended = await database_sync_to_async(client_actions.session_end)(
+            await self.checked_identity(), conversation_id=int(request["conversation_id"])
+        )
+        await self.send_event({"type": "session.end", "ref": ref, "ended": ended})
+
+    async def on_transcript_request(self, request: dict, ref: Any) -> None:
+        email = await database_sync_to_async(client_actions.transcript_request)(
+            await self.checked_identity(),
+            conversation_id=int(request["conversation_id"]),
+            email=_text(request.get("email", ""), max_length=254),
+        )
+        await self.send_event({"type": "transcript.queued", "ref": ref, "email": email})
 
     # --- events from the channel layer (committed changes; each names what a client may see) ---
 
@@ -228,6 +258,12 @@ class ClientConsumer(EventSocket):
     async def agent_typing(self, event: dict) -> None:
         await self.forward(event, "agent_id", "name", "typing")
 
+    async def session_queued(self, event: dict) -> None:
+        await self.forward(event, "session_id", "queue_position", "estimated_wait_seconds")
+
+    async def session_ended(self, event: dict) -> None:
+        await self.forward(event, "session_id", "close_reason")
+
     async def contact_identity_changed(self, event: dict) -> None:
         if self.visitor is not None and event.get("identity_id") == self.visitor.identity_id:
             await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
@@ -240,6 +276,11 @@ class ClientConsumer(EventSocket):
         await self.send_event(payload)
 
     # --- plumbing ---
+
+    async def mark_present(self, identity: ContactIdentity, present: bool) -> None:
+        """Only a live inbox's sessions care whether the customer is here: no hop otherwise."""
+        if identity.inbox.mode == Inbox.Mode.LIVE:
+            await database_sync_to_async(client_actions.customer_present)(identity, present=present)
 
     async def checked_identity(self) -> ContactIdentity:
         """The visitor's identity, re-checked (and its contact and inbox re-read) when the last

@@ -3,7 +3,8 @@ with their message in one step (idempotent by client_message_id, like message.se
 
 POST /widget/api/v1/messages, multipart: public_key, resume_token, client_message_id, optional
 conversation_id and body, and one `file`. The answer is the stored message, as a message.ack
-carries it; the visitor's other sockets and the agents hear message.created as usual.
+carries it; the visitor's other sockets and the agents hear message.created as usual. A resend
+(same client_message_id) is answered with the stored message before its file is read.
 """
 
 import unicodedata
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from conversations import services
+from conversations import selectors, services
 from conversations.models import Conversation
 
 from . import protocol
@@ -74,6 +75,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     client_message_id = request.POST.get("client_message_id", "")
     if file is None or not 8 <= len(client_message_id) <= 64:
         return refusal(protocol.ErrorCode.BAD_REQUEST, "Send one file and a client_message_id.", 400, origin)
+    replayed = selectors.message_sent_by_contact(
+        inbox_id=inbox.pk, contact_id=identity.contact_id, client_message_id=client_message_id
+    )
+    if replayed is not None:  # a resend after a lost answer: the stored message, nothing stored again
+        return cors(JsonResponse({"message": protocol.message_payload(replayed)}), origin)
     if file.size > MAX_FILE_BYTES:
         return refusal(protocol.ErrorCode.TOO_BIG, "Files are limited to 10 MB.", 413, origin)
     content = file.read()

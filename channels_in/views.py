@@ -6,13 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from conversations import registry
-
 from .answers import cors, refusal
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
-from .widget import inbox_refusal, widget_inbox
+from .widget import availability, inbox_refusal, widget_inbox
 
-SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email")
+SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email", "phone")
 MAX_SESSION_BODY = 8 * 1024
 
 
@@ -42,16 +40,23 @@ def session(request: HttpRequest) -> HttpResponse:
             external_id_hash=fields["user_hash"],
             name=fields["name"],
             email=fields["email"],
+            phone=fields["phone"],
         )
     except VisitorRefused as refused:
         return refusal(refused.code, refused.detail, 401, origin)
     except ValidationError as error:
         return refusal("invalid", " ".join(error.messages), 400, origin)
+    available = availability(inbox)
     body = {
         "protocol": 1,
         "contact_id": opened.visitor.contact_id,
-        "contact": {"name": opened.contact.name, "email": opened.contact.email},
-        "team_online": registry.inbox_has_someone_online(inbox.pk),
+        "contact": {
+            "name": opened.contact.name,
+            "email": opened.contact.email,
+            "phone": opened.contact.phone,
+        },
+        "team_online": available["team_online"],  # kept for clients older than `availability`
+        "availability": available,
         "resume_token": opened.resume_token,
         "connect_token": opened.connect_token,
         "connect_token_expires_in": CONNECT_TOKEN_SECONDS,

@@ -73,10 +73,12 @@ def visitor_session_open(
     external_id_hash: str = "",
     name: str = "",
     email: str = "",
+    phone: str = "",
 ) -> VisitorSession:
     """Resume the visitor of `resume_token` (or start a new one) and, with a verified user id, link
-    them to that user's contact; apply the name and email they gave (contact_update_details).
-    Returns fresh tokens; raises VisitorRefused with the reason, ValidationError for a bad email."""
+    them to that user's contact; apply the name, email and phone they gave (contact_update_details).
+    Returns fresh tokens; raises VisitorRefused with the reason, ValidationError for a bad email or
+    phone number."""
     _check_identity_proof(inbox, external_id, external_id_hash)
     identity = _resumed_identity(inbox, resume_token) if resume_token else None
     if identity is None:
@@ -95,7 +97,7 @@ def visitor_session_open(
         visitor=visitor,
         resume_token=signing.dumps(visitor.claims(), salt=_RESUME_SALT),
         connect_token=signing.dumps(visitor.claims(), salt=_CONNECT_SALT),
-        contact=contact_update_details(contact=identity.contact, name=name, email=email),
+        contact=contact_update_details(contact=identity.contact, name=name, email=email, phone=phone),
     )
 
 

@@ -7,21 +7,26 @@ refuses other pages (so no launcher appears), and the frame's `frame-ancestors` 
 browser from drawing it inside them.
 """
 
+import logging
 import re
+from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from conversations import registry
+from conversations import hours, registry
 from conversations.models import ChannelType, Inbox
 
 from .answers import cors, refusal
 
+logger = logging.getLogger(__name__)
 LOADER_PATH = settings.BASE_DIR / "static" / "widget" / "loader.js"
 DEFAULT_COLOR = "#2557d6"
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -70,6 +75,28 @@ def prechat_fields(inbox: Inbox) -> list[str]:
     return [field for field in PRECHAT_FIELDS if isinstance(asked, list) and field in asked]
 
 
+def availability(inbox: Inbox, at: datetime | None = None) -> dict:
+    """When the team answers, for the widget's header line: the `availability` object of the config
+    and session answers (docs/protocol.md). Hours saved past the admin's check (a script, an old
+    row) that cannot be read are logged and treated as always open: the widget must still load."""
+    at = at or timezone.now()
+    try:
+        schedule = hours.schedule_of(inbox)
+    except ValidationError:
+        logger.warning("inbox %s has unreadable business hours; treating it as always open", inbox.pk)
+        open_now, next_open = True, None
+    else:
+        open_now = schedule.is_open(at)
+        next_open = None if open_now else schedule.next_opening(at)
+    return {
+        "team_online": registry.inbox_has_someone_online(inbox.pk),
+        "open_now": open_now,
+        "next_open_at": next_open.astimezone(UTC).isoformat() if next_open else None,
+        "reply_time": inbox.reply_time,
+        "timezone": inbox.timezone,
+    }
+
+
 @cache
 def _loader_source() -> bytes:
     return LOADER_PATH.read_bytes()
@@ -91,7 +118,9 @@ def config(request: HttpRequest) -> HttpResponse:
     inbox = widget_inbox(request.GET.get("key", ""))
     if (refused := inbox_refusal(inbox, request)) is not None:
         return refused
-    answer = JsonResponse({"name": inbox.name, "color": brand_color(inbox)})
+    answer = JsonResponse(
+        {"name": inbox.name, "color": brand_color(inbox), "availability": availability(inbox)}
+    )
     return cors(answer, request.headers.get("Origin"))
 
 
@@ -102,6 +131,7 @@ def frame(request: HttpRequest) -> HttpResponse:
     inbox = widget_inbox(request.GET.get("key", ""))
     if inbox is None:
         return HttpResponse("No active widget inbox has that key.", status=404, content_type="text/plain")
+    available = availability(inbox)
     page = {
         "publicKey": inbox.public_key,
         "name": inbox.name,
@@ -110,7 +140,9 @@ def frame(request: HttpRequest) -> HttpResponse:
         "color": brand_color(inbox),
         "sessionUrl": "/widget/api/v1/session",
         "uploadUrl": "/widget/api/v1/messages",
-        "online": registry.inbox_has_someone_online(inbox.pk),
+        "attributesUrl": "/widget/api/v1/attributes",
+        "online": available["team_online"],
+        "availability": available,
         "prechat": prechat_fields(inbox),
     }
     response = render(request, "widget/frame.html", {"page": page})

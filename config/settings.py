@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.sweep_agent_presence",
         "schedule": timedelta(seconds=60),
     },
+    "expire-live-sessions": {
+        "task": "conversations.tasks.expire_live_sessions",
+        "schedule": timedelta(seconds=15),
+    },
     "requeue-stalled-outbound": {
         "task": "conversations.tasks.requeue_stalled_outbound",
         "schedule": timedelta(seconds=60),
@@ -297,4 +301,7 @@ LOGGING = {
 PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
 # Live mode: how long the customer may be gone (widget closed, tab closed, network lost) before
 # their session ends as "customer left".
+# Messaging: a reply the customer has not read this long after it was sent is emailed to them
+# (when they left an address). Keep it under CELERY_VISIBILITY_TIMEOUT: it is a task's countdown.
+PARLEY_REPLY_NOTICE_DELAY = timedelta(seconds=int(os.environ.get("PARLEY_REPLY_NOTICE_DELAY_SECONDS", "120")))
 PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))

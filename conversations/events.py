@@ -31,6 +31,8 @@ CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 CONVERSATION_UPDATED = "conversation.updated"  # priority or labels
 CONVERSATION_READ = "conversation.read"
+SESSION_QUEUED = "session.queued"  # a live session waits: its position in the queue and the estimated wait
+SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
 CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
 
 Event = dict[str, Any]

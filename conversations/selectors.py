@@ -68,3 +68,13 @@ def conversations_of_contact(*, contact_id: int, inbox_id: int) -> QuerySet[Conv
         .select_related("assignee")
         .order_by("-last_activity_at", "-pk")
     )
+
+
+def message_sent_by_contact(*, inbox_id: int, contact_id: int, client_message_id: str) -> Message | None:
+    """The message this contact already sent on this inbox under `client_message_id`, if any: a
+    resent upload is answered from here before its file is stored again (one indexed lookup)."""
+    return (
+        Message.objects.prefetch_related("attachments")
+        .filter(inbox_id=inbox_id, client_message_id=client_message_id, conversation__contact_id=contact_id)
+        .first()
+    )

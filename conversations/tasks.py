@@ -22,3 +22,23 @@ def wake_snoozed_conversations() -> int:
 @shared_task(ignore_result=True)
 def requeue_stalled_outbound() -> int:
     return services.outbound_requeue_due()
+
+
+@shared_task(ignore_result=True)
+def expire_live_sessions() -> int:
+    """End the live sessions that are due, one bounded batch per run; a full batch queues the next
+    run at once, so a backlog drains without waiting for beat."""
+    ended = services.live_sessions_expire()
+    if ended >= services.EXPIRY_BATCH_SIZE:
+        expire_live_sessions.delay()
+    return ended
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True)
+def send_transcript(conversation_id: int, to: str) -> int:
+    return services.transcript_send(conversation_id=conversation_id, to=to)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True)
+def notify_contact_of_replies(conversation_id: int) -> int:
+    return services.contact_notify_of_replies(conversation_id=conversation_id)

@@ -3,7 +3,12 @@
 Lock order, everywhere: contact, then conversation, then outbound delivery rows.
 """
 
-from .contacts import contact_identify, contact_update_details, contact_verify_external_id
+from .contacts import (
+    contact_identify,
+    contact_set_attributes,
+    contact_update_details,
+    contact_verify_external_id,
+)
 from .conversations import (
     KEEP,
     conversation_assign,
@@ -22,12 +27,25 @@ from .delivery import (
     message_update_delivery_status,
     outbound_requeue_due,
 )
+from .live import (
+    EXPIRY_BATCH_SIZE,
+    SessionState,
+    live_session_end,
+    live_sessions_expire,
+    session_customer_present,
+    session_states,
+)
 from .messages import AttachmentInput, message_post_reply, message_receive
+from .notices import contact_notify_of_replies, transcript_send
 
 __all__ = [
+    "EXPIRY_BATCH_SIZE",
     "KEEP",
     "AttachmentInput",
+    "SessionState",
     "contact_identify",
+    "contact_notify_of_replies",
+    "contact_set_attributes",
     "contact_update_details",
     "contact_verify_external_id",
     "conversation_assign",
@@ -39,10 +57,15 @@ __all__ = [
     "conversation_snooze",
     "conversation_update",
     "conversations_wake_snoozed",
+    "live_session_end",
+    "live_sessions_expire",
     "message_deliver",
     "message_post_reply",
     "message_receive",
     "message_retry_delivery",
     "message_update_delivery_status",
     "outbound_requeue_due",
+    "session_customer_present",
+    "session_states",
+    "transcript_send",
 ]

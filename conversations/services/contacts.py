@@ -1,3 +1,7 @@
+import math
+import re
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -5,6 +9,13 @@ from django.utils import timezone
 
 from .. import events
 from ..models import Contact, ContactIdentity, Inbox
+
+DETAIL_FIELDS = ("name", "email", "phone")
+MAX_CUSTOM_ATTRIBUTES = 50
+MAX_ATTRIBUTE_TEXT = 255
+CUSTOM_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def contact_identify(
@@ -31,15 +42,82 @@ def contact_identify(
 
 
 def contact_update_details(*, contact: Contact, name: str = "", email: str = "", phone: str = "") -> Contact:
-    """Details a customer gave about themselves (a widget's "notify me by email"). They may change
-    an anonymous visitor's, but only fill what is blank on a verified user's: the business's own
-    records win. Raises ValidationError for an email that is not one."""
-    given = {"name": name.strip()[:200], "email": email.strip()[:254], "phone": phone.strip()[:32]}
+    """Details a customer gave about themselves (a widget's "notify me by email or text"). They may
+    change an anonymous visitor's, but only fill what is blank on a verified user's: the business's
+    own records win. An empty value changes nothing. Raises ValidationError for an email that is
+    not one, or a phone number that is not international (normalised_phone)."""
+    changed = _apply_details(contact, _details_given(name=name, email=email, phone=phone))
+    if changed:
+        contact.save(update_fields=changed)
+    return contact
+
+
+def contact_set_attributes(*, contact: Contact, attributes: Mapping[str, object]) -> Contact:
+    """What the business's page says about its visitor (the widget's `Parley.setAttributes`).
+
+    `name`, `email` and `phone` (text, or null for "not given") go to the contact's own fields,
+    by contact_update_details's rules: a verified user's are only filled where blank. Any other key
+    is a custom attribute, merged into those stored (null removes one); verified or not, the page's
+    values are taken. Names: a lowercase letter, then up to 49 lowercase letters, digits or `_`.
+    Values: text of at most 255 characters, a number, true or false. At most 50 are kept.
+
+    Everything is checked before anything is written: a ValidationError (naming what is wrong)
+    leaves the contact as it was. Returns the contact as stored.
+    """
+    if not isinstance(attributes, Mapping):
+        raise ValidationError("Attributes are an object of names and values.")
+    details = {field: attributes[field] for field in DETAIL_FIELDS if field in attributes}
+    for field, value in details.items():
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"The attribute '{field}' must be text.")
+    given = _details_given(**{field: value or "" for field, value in details.items()})
+    custom = {key: value for key, value in attributes.items() if key not in DETAIL_FIELDS}
+    for key, value in custom.items():
+        _check_custom_attribute(key, value)
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        stored = locked.custom_attributes if isinstance(locked.custom_attributes, dict) else {}
+        merged = {key: value for key, value in {**stored, **custom}.items() if value is not None}
+        if len(merged) > MAX_CUSTOM_ATTRIBUTES:
+            raise ValidationError(
+                f"A contact keeps at most {MAX_CUSTOM_ATTRIBUTES} custom attributes: "
+                f"this would make {len(merged)}."
+            )
+        changed = _apply_details(locked, given)
+        if custom:  # not compared with what is stored: 1 == True, and the page said true
+            locked.custom_attributes = merged
+            changed.append("custom_attributes")
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+def normalised_phone(raw: str) -> str:
+    """A phone number as E.164 ("+33 6 12-34-56-78" and "0033612345678" are "+33612345678"), or ""
+    for none. Raises ValidationError for anything else: without its country code a number cannot
+    be texted from another country, so a national one ("06 12 34 56 78") is refused."""
+    number = PHONE_SEPARATORS.sub("", raw.strip())
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    if number and not E164.fullmatch(number):
+        raise ValidationError(
+            "That phone number does not look right: write it with its country code, like +44 20 7946 0958."
+        )
+    return number
+
+
+def _details_given(*, name: str = "", email: str = "", phone: str = "") -> dict[str, str]:
+    given = {"name": name.strip()[:200], "email": email.strip()[:254], "phone": normalised_phone(phone)}
     if given["email"]:
         try:
             validate_email(given["email"])
         except ValidationError as error:
             raise ValidationError("That email address does not look right.") from error
+    return given
+
+
+def _apply_details(contact: Contact, given: dict[str, str]) -> list[str]:
+    """Sets the given details the rules allow on `contact` (in memory); returns the changed fields."""
     verified = bool(contact.external_id)
     changed = [
         field
@@ -48,9 +126,25 @@ def contact_update_details(*, contact: Contact, name: str = "", email: str = "",
     ]
     for field in changed:
         setattr(contact, field, given[field])
-    if changed:
-        contact.save(update_fields=changed)
-    return contact
+    return changed
+
+
+def _check_custom_attribute(key: object, value: object) -> None:
+    if not isinstance(key, str) or not CUSTOM_ATTRIBUTE_NAME.fullmatch(key):
+        shown = repr(key)[:60]
+        raise ValidationError(
+            "Attribute names are a lowercase letter, then up to 49 lowercase letters, digits or _: "
+            f"{shown} is not one."
+        )
+    text_ok = isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_TEXT
+    number_ok = isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value)
+    )  # bools are ints
+    if not (value is None or text_ok or number_ok):
+        raise ValidationError(
+            f"The attribute '{key}' must be text of at most {MAX_ATTRIBUTE_TEXT} characters, a number, "
+            "true, false or null."
+        )
 
 
 def contact_verify_external_id(

@@ -10,18 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import events
-from ..models import Conversation, Label, LiveSession, Message, ReadMarker
-from .thread import lock_conversation, publish_status_changed, record_activity
+from ..models import Conversation, Label, Message, ReadMarker
+from .live import session_note_assigned, session_note_resolved
+from .thread import actor_name, lock_conversation, publish_assigned, publish_status_changed, record_activity
 
 Status = Conversation.Status
 WAKE_BATCH_SIZE = 500
-
-
-def actor_name(actor: AbstractBaseUser | None) -> str:
-    if actor is None:
-        return "Parley"
-    profile = getattr(actor, "agent_profile", None)
-    return getattr(profile, "name", "") or actor.get_full_name() or actor.get_username()
 
 
 def conversation_resolve(*, conversation: Conversation, actor: AbstractBaseUser | None) -> Conversation:
@@ -71,11 +65,10 @@ def _change_status(
         locked.resolved_at = timezone.now() if status == Status.RESOLVED else None
         if status == Status.RESOLVED:
             locked.waiting_since = None
-            LiveSession.objects.filter(conversation=locked, closed_at__isnull=True).update(
-                closed_at=locked.resolved_at, close_reason=LiveSession.CloseReason.RESOLVED
-            )
         locked.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since"])
         record_activity(locked, f"{actor_name(actor)} {verb}")
+        if status == Status.RESOLVED:  # after the activity line: the event carries its seq
+            session_note_resolved(locked, locked.resolved_at)
         publish_status_changed(locked, previous_status)
         return locked
 
@@ -117,16 +110,8 @@ def conversation_assign(
             record_activity(locked, f"{actor_name(actor)} moved the conversation to {team}")
         locked.assignee_id = assignee_id
         locked.save(update_fields=["assignee", "team"])
-        events.publish_on_commit(
-            events.conversation_event(
-                events.CONVERSATION_ASSIGNED,
-                locked,
-                assignee_id=assignee_id,
-                assignee_name=actor_name(assignee) if assignee is not None else None,
-                team_id=locked.team_id,
-            ),
-            groups=events.conversation_groups(locked),
-        )
+        session_note_assigned(locked, assignee_id, timezone.now())
+        publish_assigned(locked, assignee_id, actor_name(assignee) if assignee is not None else None)
         return locked
 
 

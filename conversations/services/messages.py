@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -10,7 +11,14 @@ from django.utils import timezone
 
 from .. import events, registry
 from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
-from .thread import AttachmentInput, append_message, lock_conversation, publish_status_changed
+from .live import session_note_agent_reply, session_note_customer_message
+from .thread import (
+    AttachmentInput,
+    append_message,
+    files_removed_on_failure,
+    lock_conversation,
+    publish_status_changed,
+)
 
 MAX_BODY_LENGTH = 20_000
 LAST_SEEN_PRECISION = timedelta(minutes=1)
@@ -31,6 +39,8 @@ def message_receive(
     """Store a message the contact wrote, on conversation `conversation_id` or on the one the
     inbox's reopen policy picks, and announce it after commit. A conversation of another contact
     or inbox is refused as not found (Conversation.DoesNotExist): callers need not look it up first.
+    Files of `attachments` are stored only with a message that commits: a replay or a failure
+    leaves none behind.
 
     Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
     that message and changes nothing. The database's unique constraints decide, with no lookup
@@ -40,7 +50,7 @@ def message_receive(
     _validate_content(body, attachments)
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     try:
-        with transaction.atomic():
+        with files_removed_on_failure() as written, transaction.atomic():
             if conversation_id is None:
                 # The contact's lock serialises "which conversation?" for two first messages at once.
                 Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").get()
@@ -61,8 +71,11 @@ def message_receive(
                 provider_message_id=provider_message_id,
                 delivery_status=Message.DeliveryStatus.DELIVERED,
                 attachments=attachments,
+                written_files=written,
             )
             _touch_last_seen(contact, now)
+            if inbox.mode == Inbox.Mode.LIVE:
+                session_note_customer_message(target, now)
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
@@ -94,7 +107,7 @@ def message_post_reply(
     _validate_content(body, attachments)
     client_message_id = client_message_id or None
     try:
-        with transaction.atomic():
+        with files_removed_on_failure() as written, transaction.atomic():
             locked = lock_conversation(conversation.pk)
             needs_delivery = not is_private and registry.needs_provider_delivery(
                 conversation.inbox.channel_type
@@ -111,9 +124,13 @@ def message_post_reply(
                 if needs_delivery
                 else Message.DeliveryStatus.SENT,
                 attachments=attachments,
+                written_files=written,
             )
             if not is_private:
                 _record_reply(locked, message.created_at)
+                session_note_agent_reply(locked, message.created_at)
+                if not needs_delivery:  # the widget's or an app's customer: email them if they are away
+                    _notify_later(locked.pk)
             ReadMarker.objects.update_or_create(
                 conversation=locked, agent=agent, defaults={"last_read_seq": message.seq}
             )
@@ -130,6 +147,17 @@ def message_post_reply(
         if replay is None:
             raise
         return _own_replay(replay, conversation_id=conversation.pk)
+
+
+def _notify_later(conversation_id: int) -> None:
+    from ..tasks import notify_contact_of_replies
+
+    transaction.on_commit(
+        lambda: notify_contact_of_replies.apply_async(
+            (conversation_id,), countdown=settings.PARLEY_REPLY_NOTICE_DELAY.total_seconds()
+        ),
+        robust=True,
+    )
 
 
 def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:

@@ -3,13 +3,16 @@
 Callers own the transaction; these functions assume they run inside one.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .. import events
@@ -43,6 +46,7 @@ def append_message(
     at: datetime | None = None,
     also_save: Iterable[str] = (),
     attachments: Sequence[AttachmentInput] = (),
+    written_files: list[FieldFile] | None = None,
     **fields: Any,
 ) -> Message:
     """Store the next message of `conversation` (caller holds its lock) with its attachments, and
@@ -52,7 +56,8 @@ def append_message(
     takes both back and leaves no gap. `also_save` names conversation fields the caller changed,
     written in the same UPDATE. The event carries the message as agents see it, rendered here from
     what was just stored, so no socket reads the database to deliver it; the returned message
-    renders again without a query.
+    renders again without a query. Files it stores are added to `written_files` (see
+    files_removed_on_failure).
     """
     at = at or timezone.now()
     conversation.last_seq += 1
@@ -65,7 +70,7 @@ def append_message(
         created_at=at,
         **fields,
     )
-    _remember_attachments(message, [_store_attachment(message, item) for item in attachments])
+    remember_attachments(message, [_store_attachment(message, item, written_files) for item in attachments])
     events.publish_on_commit(
         events.conversation_event(
             events.MESSAGE_CREATED,
@@ -81,7 +86,23 @@ def append_message(
     return message
 
 
-def _store_attachment(message: Message, item: AttachmentInput) -> Attachment:
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[FieldFile]]:
+    """Collects the files append_message stores inside the block and deletes them if the block
+    raises: a rollback takes the rows back but not the files (a replayed client_message_id, a
+    failed commit), and a file no row points at would stay in storage for ever."""
+    written: list[FieldFile] = []
+    try:
+        yield written
+    except BaseException:
+        for file in written:
+            file.storage.delete(file.name)
+        raise
+
+
+def _store_attachment(
+    message: Message, item: AttachmentInput, written_files: list[FieldFile] | None
+) -> Attachment:
     attachment = Attachment(
         message=message,
         mime_type=item.mime_type,
@@ -91,11 +112,13 @@ def _store_attachment(message: Message, item: AttachmentInput) -> Attachment:
     )
     if item.content is not None:
         attachment.file.save(item.file_name or "upload", ContentFile(item.content), save=False)
+        if written_files is not None:
+            written_files.append(attachment.file)
     attachment.save()
     return attachment
 
 
-def _remember_attachments(message: Message, attachments: list[Attachment]) -> None:
+def remember_attachments(message: Message, attachments: list[Attachment]) -> None:
     """What was stored with a new message is all it has: fill `message.attachments` the way
     prefetch_related does, so rendering it costs no query."""
     stored = message.attachments.all()
@@ -126,3 +149,24 @@ def publish_status_changed(conversation: Conversation, previous_status: str) -> 
         ),
         groups=events.conversation_groups(conversation),
     )
+
+
+def publish_assigned(conversation: Conversation, assignee_id: int | None, assignee_name: str | None) -> None:
+    events.publish_on_commit(
+        events.conversation_event(
+            events.CONVERSATION_ASSIGNED,
+            conversation,
+            assignee_id=assignee_id,
+            assignee_name=assignee_name,
+            team_id=conversation.team_id,
+        ),
+        groups=events.conversation_groups(conversation),
+    )
+
+
+def actor_name(actor: AbstractBaseUser | None) -> str:
+    """How an activity line names who did something: the agent's display name, or Parley itself."""
+    if actor is None:
+        return "Parley"
+    profile = getattr(actor, "agent_profile", None)
+    return getattr(profile, "name", "") or actor.get_full_name() or actor.get_username()

@@ -20,9 +20,16 @@
       empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
       attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
-      notify: "Get replies by email when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
+      notify: "Get replies by email or SMS when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
       prechat: "Before we start, tell us who you are.", name: "Your name", email: "Your email",
       joined: "{name} joined the conversation",
+      repliesHours: "We usually reply in a few hours", repliesDay: "We usually reply within a day",
+      away: "We're away right now", backAt: "We're away. Back {when}",
+      queued: "You are number {n} in the queue", wait: "about {m} min", endChat: "End chat",
+      endedLive: "Chat ended. Write to start a new one.", leftEnd: "The chat ended when you left.",
+      idleEnd: "The chat ended after a quiet while.", agentEnd: "The agent ended the chat.",
+      transcript: "Email me the transcript:", transcriptSent: "The transcript is on its way to {email}.",
+      reach: "Email or phone, like +44 20 7946 0958",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -33,10 +40,19 @@
       someone: "Un agent", replies: "Nous répondons en général en quelques minutes",
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
       loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
-      closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail en votre absence :",
+      closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail ou SMS en votre absence :",
       save: "Enregistrer", online: "En ligne", emoji: "Insérer un emoji",
       prechat: "Avant de commencer, dites-nous qui vous êtes.", name: "Votre nom", email: "Votre e-mail",
       joined: "{name} a rejoint la conversation",
+      repliesHours: "Nous répondons en général en quelques heures",
+      repliesDay: "Nous répondons en général sous 24 heures",
+      away: "Nous sommes absents pour le moment", backAt: "Nous sommes absents. De retour {when}",
+      queued: "Vous êtes numéro {n} dans la file", wait: "environ {m} min", endChat: "Terminer",
+      endedLive: "Discussion terminée. Écrivez pour en commencer une autre.",
+      leftEnd: "La discussion s'est terminée à votre départ.", idleEnd: "La discussion s'est terminée après un silence.",
+      agentEnd: "L'agent a terminé la discussion.", transcript: "Recevoir la transcription par e-mail :",
+      transcriptSent: "La transcription part vers {email}.",
+      reach: "E-mail ou téléphone, ex. +33 6 12 34 56 78",
     },
   };
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -80,6 +96,7 @@
   var contact = null; // {name, email} as the last session answer had them
   var ws = null, attempt = 0, refs = 0, waiting = new Map(), heartbeat = null, lastHeard = 0, retryTimer = null;
   var typingTimer = null, typingSentAt = 0, agentTyping = null, unreadReported = -1;
+  var transcriptSentTo = null;
 
   function conversation(id) {
     if (!conversations.has(id)) {
@@ -112,6 +129,7 @@
         store.set("resume", answer.resume_token);
         contact = answer.contact || contact;
         page.online = !!answer.team_online;
+        page.availability = answer.availability || page.availability;
         return answer;
       });
     });
@@ -121,6 +139,7 @@
     clearTimeout(retryTimer);
     showTrying();
     openSession().then(function (session) {
+      sendAttributes();
       var url = location.origin.replace(/^http/, "ws") + session.websocket_path + "?token=" +
         encodeURIComponent(session.connect_token);
       var socket = new WebSocket(url);
@@ -199,7 +218,17 @@
       case "conversation.assigned":
         if (event.assignee_name) { // shown where it happened: after the entries it followed
           conversation(event.conversation_id).notices.push({ seq: event.seq, text: t.joined.replace("{name}", event.assignee_name) });
+          var taken = conversation(event.conversation_id).session;
+          if (taken && taken.state === "queued") taken.state = "active";
         }
+        return heard(event.conversation_id, event.seq);
+      case "session.queued":
+        conversation(event.conversation_id).session = { id: event.session_id, state: "queued",
+          queue_position: event.queue_position, estimated_wait_seconds: event.estimated_wait_seconds };
+        return heard(event.conversation_id, event.seq);
+      case "session.ended":
+        conversation(event.conversation_id).session = { id: event.session_id, state: "ended", close_reason: event.close_reason };
+        transcriptSentTo = null;
         return heard(event.conversation_id, event.seq);
       case "pong":
         Object.keys(event.seqs || {}).forEach(function (id) { heard(Number(id), event.seqs[id]); });
@@ -223,7 +252,9 @@
     hello.conversations.forEach(function (item) {
       var c = conversation(item.id);
       c.status = item.status; c.last_seq = item.last_seq; c.read_seq = item.read_seq; c.activity = item.last_activity_at;
+      c.session = item.live_session || null;
     });
+    sayWhereIAm();
     unacked.forEach(function (item) { sendQueued(item); }); // the same ids again: never a duplicate
     var recent = sortedConversations().slice(0, 8);
     loadInTurn(recent.map(function (c) { return c.id; }));
@@ -234,9 +265,11 @@
   // --- messages ---
   function applyMessage(message, live) {
     var c = conversation(message.conversation_id);
-    if (message.client_message_id && unacked.has(message.client_message_id)) {
+    var queued = message.client_message_id && unacked.get(message.client_message_id);
+    if (queued) {
       unacked.delete(message.client_message_id);
       saveUnacked();
+      if (queued.file) keepFile(queued, false);
     }
     if (!c.messages.has(message.id)) {
       c.messages.set(message.id, message);
@@ -350,7 +383,14 @@
     send({ type: "read", conversation_id: c.id, seq: c.last });
   }
 
-  function saveUnacked() { // files cannot be kept across a reload: text can
+  function keepFile(item, keep) { // a queued file outlives a reload in the page's IndexedDB, through the loader
+    if (!embedded) return; // opened directly: kept for this visit only
+    parent.postMessage(keep ? { parley: "file", item: { client_message_id: item.client_message_id,
+      conversation_id: item.conversation_id, body: item.body, created_at: item.created_at, file: item.file } }
+      : { parley: "file", id: item.client_message_id }, "*");
+  }
+
+  function saveUnacked() { // text in the page's localStorage; files go to keepFile
     store.set("unacked", Array.from(unacked.values()).filter(function (item) { return !item.file; }).map(function (item) {
       return { client_message_id: item.client_message_id, conversation_id: item.conversation_id, body: item.body,
         created_at: item.created_at, failed: item.failed };
@@ -373,12 +413,12 @@
     form.append("client_message_id", item.client_message_id);
     form.append("conversation_id", item.conversation_id === null ? "" : String(item.conversation_id));
     form.append("body", item.body);
-    form.append("file", item.file, item.file.name);
+    form.append("file", item.file, item.file.name || "file");
     fetch(page.uploadUrl, { method: "POST", body: form, credentials: "omit" }).then(function (response) {
       return response.json().then(function (answer) {
         item.uploading = false;
         if (response.ok) return onAck({ conversation_id: answer.message.conversation_id, message: answer.message });
-        if (response.status < 500) { item.failed = answer.detail || answer.error; render(); }
+        if (response.status < 500) { item.failed = answer.detail || answer.error; keepFile(item, false); render(); }
       });
     }).catch(function () { item.uploading = false; }); // offline: it goes again after the next hello
   }
@@ -389,6 +429,7 @@
       created_at: new Date().toISOString() }, fields);
     unacked.set(id, item);
     saveUnacked();
+    if (item.file && !item.failed) keepFile(item, true);
     sendQueued(item);
     render();
   }
@@ -541,6 +582,24 @@
     return count || (!c.loaded && c.last_seq > c.read_seq ? 1 : 0);
   }
 
+  // Outside business hours, until the opening the server announced (docs/protocol.md, availability).
+  function away() {
+    var hours = page.availability || {};
+    return hours.open_now === false && !(Date.parse(hours.next_open_at) <= Date.now());
+  }
+
+  function subtitle() {
+    var hours = page.availability || {};
+    if (page.online) return t.online;
+    if (!away()) return { hours: t.repliesHours, day: t.repliesDay }[hours.reply_time] || t.replies;
+    if (!hours.next_open_at) return t.away;
+    var at = new Date(hours.next_open_at), options = { weekday: "long", hour: "numeric", minute: "2-digit" };
+    if (at - Date.now() > 6 * 86400000) { options.day = "numeric"; options.month = "long"; }
+    // The visitor's own language and time zone: the business's zone means nothing to them.
+    var when = new Intl.DateTimeFormat(STRINGS[lang] ? navigator.language : "en", options).format(at);
+    return t.backAt.replace("{when}", when);
+  }
+
   function render() {
     document.body.classList.toggle("open", isOpen);
     $("panel").hidden = !isOpen;
@@ -548,7 +607,7 @@
     $("home").hidden = inThread;
     $("thread").hidden = !inThread;
     $("back").hidden = !inThread;
-    $("subtitle").textContent = page.online ? t.online : t.replies;
+    $("subtitle").textContent = subtitle();
     if (inThread) renderThread(); else renderHome();
     var total = 0;
     conversations.forEach(function (c) { if (!(isOpen && view === c.id)) total += unreadOf(c); });
@@ -595,16 +654,42 @@
       if (item.conversation_id === (c ? c.id : null)) items.push(messageItem(item, true));
     });
     if (!items.length) items.push(el("li", "day", c && !c.loaded ? t.loading : t.empty));
-    if (c && c.status === "resolved") items.push(el("li", "day", t.ended));
+    if (c && c.status === "resolved") items.push(el("li", "day", page.mode === "live" ? t.endedLive : t.ended));
     list.replaceChildren.apply(list, items);
+    renderSession(c);
     $("prechat").hidden = !prechatAsked();
     var wrote = c && sortedMessages(c).some(function (m) { return m.sender.kind === "contact"; });
-    $("notify").hidden = !(page.mode === "messaging" && wrote && contact && !contact.email);
+    var reachLater = page.mode === "messaging" || (away() && !page.online); // live, outside hours
+    $("notify").hidden = !(reachLater && wrote && contact && !contact.email && !contact.phone && !user.phone);
     var typing = agentTyping && c && agentTyping.conversation === c.id;
     $("typing").hidden = !typing;
     $("typing").textContent = typing ? t.typing.replace("{name}", agentTyping.name) : "";
     if (atBottom || list.dataset.conversation !== String(view)) list.scrollTop = list.scrollHeight;
     list.dataset.conversation = String(view);
+  }
+
+  // Live inboxes: the session's queue place, its end and why, and the transcript offer.
+  function renderSession(c) {
+    var session = page.mode === "live" && c && c.session, status = "";
+    if (session && session.state === "queued" && session.queue_position) {
+      status = t.queued.replace("{n}", session.queue_position);
+      if (session.estimated_wait_seconds != null) {
+        status += " · " + t.wait.replace("{m}", Math.max(1, Math.round(session.estimated_wait_seconds / 60)));
+      }
+    } else if (session && session.state === "ended") {
+      status = { customer_left: t.leftEnd, inactivity: t.idleEnd, agent_ended: t.agentEnd }[session.close_reason] || "";
+    }
+    $("live-status").textContent = status;
+    $("live").hidden = !status && !(session && session.state === "active");
+    $("end-chat").hidden = !session || session.state === "ended";
+    var offer = !!session && session.state === "ended";
+    $("transcript").hidden = !offer;
+    if (offer && !$("transcript-email").value && contact && contact.email) $("transcript-email").value = contact.email;
+    $("transcript-done").textContent = offer && transcriptSentTo ? t.transcriptSent.replace("{email}", transcriptSentTo) : "";
+  }
+
+  function sayWhereIAm() { // a live inbox ends the session of a customer who closed the widget
+    if (page.mode === "live") send({ type: "presence", state: isOpen ? "here" : "away" });
   }
 
   function toggleEmoji(open) {
@@ -681,6 +766,7 @@
     isOpen = open;
     $("launcher").setAttribute("aria-expanded", String(open));
     parent.postMessage({ parley: "state", open: open }, "*");
+    sayWhereIAm();
     if (open) {
       if (view === null) showDefault();
       if (typeof view === "number") markRead(conversation(view));
@@ -701,6 +787,7 @@
   document.querySelector("label[for=composer]").textContent = t.compose;
   $("new-conversation").textContent = t.newConversation;
   $("notify-label").textContent = t.notify;
+  $("notify-email").placeholder = t.reach;
   $("prechat-intro").textContent = t.prechat;
   ["name", "email"].forEach(function (field) {
     $("prechat-" + field + "-field").hidden = page.prechat.indexOf(field) < 0;
@@ -708,11 +795,26 @@
     $("prechat-" + field).required = page.prechat.indexOf(field) >= 0;
   });
   $("notify-save").textContent = t.save;
+  $("end-chat").textContent = t.endChat;
+  $("transcript-label").textContent = t.transcript;
+  $("transcript-send").textContent = t.send;
+  $("end-chat").addEventListener("click", function () {
+    if (typeof view === "number") request({ type: "session.end", conversation_id: view }).catch(function () { /* offline: try again */ });
+  });
+  $("transcript").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("transcript-error").textContent = "";
+    request({ type: "transcript.request", conversation_id: view, email: $("transcript-email").value.trim() }).then(
+      function (answer) { transcriptSentTo = answer.email; render(); },
+      function (error) { $("transcript-error").textContent = error.code ? error.message : t.offline; });
+  });
   $("notify").addEventListener("submit", function (event) { // "notify me": the session call records it
     event.preventDefault();
-    user.email = $("notify-email").value.trim();
+    var reach = $("notify-email").value.trim(), field = reach.indexOf("@") >= 0 ? "email" : "phone";
+    delete user.email; delete user.phone;
+    user[field] = reach; // an email or a phone number: the server checks either
     openSession().then(function () { $("notify-error").textContent = ""; render(); }, function (error) {
-      delete user.email;
+      delete user[field];
       $("notify-error").textContent = error.detail || error.message;
     });
   });
@@ -784,8 +886,8 @@
       identify(data.user || {});
       reconnectNow();
     } else if (data.parley === "attributes") {
-      describe(data.attributes || {});
-      reconnectNow();
+      if (attributeCalls.length < 50) attributeCalls.push(data.attributes);
+      sendAttributes();
     }
   });
 
@@ -799,13 +901,38 @@
     if (fields.email) user.email = String(fields.email);
   }
 
+  // setAttributes(): each call stored by the server in turn, once a session exists (a page's bad
+  // call is refused alone); a call that did not arrive goes again after the next session.
+  var attributeCalls = [], attributesSending = false;
+  function sendAttributes() {
+    if (attributesSending || !store.get("resume", "") || !attributeCalls.length) return;
+    attributesSending = true;
+    fetch(page.attributesUrl, { method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
+      body: JSON.stringify({ public_key: page.publicKey, resume_token: store.get("resume", ""), attributes: attributeCalls[0] }),
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        attributesSending = false;
+        if (response.status >= 500 || response.status === 401) return;
+        attributeCalls.shift();
+        if (response.ok) { contact = answer.contact; render(); }
+        else if (window.console) console.warn("Parley.setAttributes:", answer.detail); // the page's mistake
+        sendAttributes();
+      });
+    }).catch(function () { attributesSending = false; });
+  }
+
   var started = false;
   function start(values, identified) { // once, with what was kept and who the page says this is
     if (started) return;
     started = true;
     if (identified) identify(identified); // before the first session: never an anonymous detour
     Object.keys(values || {}).forEach(function (name) { if (values[name] != null) saved[name] = values[name]; });
-    store.get("unacked", []).forEach(function (item) { unacked.set(item.client_message_id, item); });
+    store.get("unacked", []).concat(store.get("files", [])).sort(function (a, b) {
+      return a.created_at < b.created_at ? -1 : 1;
+    }).forEach(function (item) {
+      unacked.set(item.client_message_id, item);
+      if (item.conversation_id !== null) conversation(item.conversation_id); // shown pending, even offline
+    });
     render();
     connect();
   }

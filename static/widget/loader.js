@@ -2,7 +2,7 @@
  *   <script src="https://parley.example.com/widget.js" data-parley-key="INBOX_PUBLIC_KEY" async></script>
  * It draws one iframe (the launcher and the chat live inside it, so no CSS leaks either way) and
  * defines window.Parley: open(), close(), toggle(), identify({userId, userHash, name, email}),
- * setAttributes({name, email}), onUnreadCountChange(callback). Calls made before it loaded can be
+ * setAttributes({name, email, phone, any_custom_key}), onUnreadCountChange(callback). Calls made before it loaded can be
  * queued: window.Parley = window.Parley || {q: []}; Parley.q.push(["identify", {...}]).
  */
 (function () {
@@ -51,6 +51,26 @@
     try { localStorage.setItem("parley:" + key + ":" + name, JSON.stringify(value)); } catch (error) { /* private mode */ }
   }
 
+  // Files queued while offline: a Blob does not fit localStorage, so they wait in the page's
+  // IndexedDB (one store keyed by client_message_id) until their ack. Without IndexedDB they live
+  // as long as the frame does.
+  var files = null;
+  function filed(mode, act) {
+    files = files || new Promise(function (resolve, reject) {
+      var open = indexedDB.open("parley:" + key, 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("files", { keyPath: "client_message_id" }); };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+    return files.then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var request = act(db.transaction("files", mode).objectStore("files"));
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    });
+  }
+
   function post(message) {
     if (ready) frame.contentWindow.postMessage(message, base);
     else toFrame.push(message);
@@ -60,9 +80,15 @@
     if (!frame || event.source !== frame.contentWindow || event.origin !== base) return;
     var data = event.data || {};
     if (data.parley === "ready") {
-      ready = true;
-      post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked") }, user: identified });
-      toFrame.splice(0).forEach(post);
+      var read = filed("readonly", function (store) { return store.getAll(); });
+      Promise.race([read, new Promise(function (resolve) { setTimeout(resolve, 1500); })]).catch(function () {}).then(function (kept) {
+        ready = true;
+        post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked"), files: kept || [] }, user: identified });
+        toFrame.splice(0).forEach(post);
+      });
+    } else if (data.parley === "file") {
+      filed("readwrite", function (store) { return data.item ? store.put(data.item) : store.delete(data.id); })
+        .catch(function () { /* no IndexedDB: the frame keeps it for this visit */ });
     } else if (data.parley === "store" && (data.name === "resume" || data.name === "unacked")) {
       keep(data.name, data.value);
     } else if (data.parley === "state") {

@@ -1,11 +1,15 @@
 """Files from the widget: stored with their message when their content is an allowed type."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 
 from channels_in import uploads
+from conversations import services
 from conversations.models import Attachment, Message
-from tests.factories.conversations import ConversationFactory, InboxFactory
+from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +89,34 @@ def test_a_resent_upload_stores_nothing_twice(client, inbox):
     assert (Message.objects.count(), Attachment.objects.count()) == (1, 1)
 
 
+def test_a_resent_upload_leaves_one_file_and_answers_the_first_message(client, inbox, settings):
+    visitor = session(client, inbox)
+    first = upload(client, inbox, visitor["resume_token"], PNG, "a.png", body="Look")
+    again = upload(client, inbox, visitor["resume_token"], JPEG, "b.jpg", body="Look")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["message"] == first.json()["message"]
+    stored = [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+    assert len(stored) == 1 and stored[0].read_bytes() == PNG
+    assert (Message.objects.count(), Attachment.objects.count()) == (1, 1)
+
+
+def test_a_refused_upload_leaves_no_file(client, inbox, settings):
+    visitor = session(client, inbox)
+    someone_else = ConversationFactory(inbox=inbox)
+    first = upload(client, inbox, visitor["resume_token"], PNG, "a.png")
+    reused = upload(
+        client,
+        inbox,
+        visitor["resume_token"],
+        PNG,
+        "a.png",
+        client_message_id="upload-0002",
+        conversation_id=str(someone_else.pk),
+    )
+    assert (first.status_code, reused.status_code) == (200, 404)
+    assert len([path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]) == 1
+
+
 def test_refusals_store_nothing(client, inbox, monkeypatch):
     visitor = session(client, inbox)
     someone_else = ConversationFactory(inbox=inbox)
@@ -111,3 +143,17 @@ def test_refusals_store_nothing(client, inbox, monkeypatch):
 def test_only_attachments_are_served_and_never_by_a_path_outside_them(client):
     assert client.get("/media/attachments/../../secret_key").status_code == 404
     assert client.get("/media/other/file.png").status_code == 404
+
+
+def test_a_message_that_fails_to_store_leaves_no_file_behind(inbox, settings):
+    contact = ContactFactory()
+    attachments = [
+        services.AttachmentInput(mime_type="image/png", file_name="a.png", content=PNG),
+        services.AttachmentInput(mime_type="x" * 101, file_name="b.png", content=PNG),  # too long a column
+    ]
+    with pytest.raises(DatabaseError):
+        services.message_receive(
+            inbox=inbox, contact=contact, client_message_id="fails-0001", attachments=attachments
+        )
+    assert not [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+    assert Message.objects.count() == 0

@@ -1,0 +1,363 @@
+"""Live sessions: the synchronous stretches of a conversation in a `live` inbox (DESIGN.md, "Live
+chat and messaging").
+
+The customer's message opens a session, which waits in its inbox's queue until an agent takes it
+(queue position and an estimated wait are published to the customer as the queue moves). It ends
+when the customer leaves (gone longer than PARLEY_LIVE_LEAVE_GRACE), after the inbox's inactivity
+timeout, or when the customer or an agent ends it. The end resolves and unassigns the conversation
+(the live chat is over; the agent's live capacity is free) and the next message opens a new session.
+
+Every change to a session happens under its conversation's lock (lock order: contact, then
+conversation), except the customer's presence marks, which are single conditional UPDATEs that
+the expiry re-checks under the lock. Expiry is set-based: one batch of conversations is locked
+(SKIP LOCKED: one busy right now is the next run's) and ended with a fixed number of statements.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from .. import events
+from ..models import Conversation, LiveSession, Message
+from ..payloads import message_payload
+from .thread import (
+    actor_name,
+    lock_conversation,
+    publish_assigned,
+    publish_status_changed,
+    remember_attachments,
+)
+
+Reason = LiveSession.CloseReason
+EXPIRY_BATCH_SIZE = 200
+QUEUE_PUBLISH_LIMIT = 500  # positions beyond this many waiting customers are published as they move up
+WAIT_SAMPLE_SIZE = 20
+ACTIVITY_LINES = {
+    Reason.CUSTOMER_LEFT: "Chat ended: the customer left",
+    Reason.INACTIVITY: "Chat ended after inactivity",
+    Reason.AGENT_ENDED: "{actor} ended the chat",
+}
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """A conversation's latest session as its customer sees it."""
+
+    session_id: int
+    state: str  # "queued", "active" or "ended"
+    queue_position: int | None = None
+    estimated_wait_seconds: int | None = None
+    close_reason: str = ""
+
+    def as_payload(self) -> dict:
+        return {
+            "id": self.session_id,
+            "state": self.state,
+            "queue_position": self.queue_position,
+            "estimated_wait_seconds": self.estimated_wait_seconds,
+            "close_reason": self.close_reason or None,
+        }
+
+
+# --- hooks the message and assignment services call, holding the conversation's lock ---
+
+
+def session_note_customer_message(conversation: Conversation, at: datetime) -> None:
+    """The customer wrote: their open session is active again (and they are present), or a new
+    one opens and joins the queue."""
+    touched = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
+    )
+    if touched:
+        return
+    LiveSession.objects.create(conversation=conversation, opened_at=at, last_activity_at=at)
+    transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+
+
+def session_note_agent_reply(conversation: Conversation, at: datetime) -> None:
+    LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        last_activity_at=Greatest(F("last_activity_at"), Value(at))
+    )
+
+
+def session_note_assigned(conversation: Conversation, assignee_id: int | None, at: datetime) -> None:
+    """An agent took the conversation (or gave it back): its open session leaves (or rejoins) the
+    queue. The queue wait ends at the first take."""
+    changed = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        agent_id=assignee_id,
+        assigned_at=Case(When(assigned_at__isnull=True, then=Value(at)), default=F("assigned_at")),
+    )
+    if changed:
+        transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+
+
+def session_note_resolved(conversation: Conversation, at: datetime) -> None:
+    """An agent resolved the conversation: its open session (if any) ends with it."""
+    session = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).first()
+    if session is None:
+        return
+    session.closed_at, session.close_reason, session.customer_left_at = at, Reason.RESOLVED, None
+    session.save(update_fields=["closed_at", "close_reason", "customer_left_at"])
+    events.publish_on_commit(
+        events.conversation_event(
+            events.SESSION_ENDED, conversation, session_id=session.pk, close_reason=Reason.RESOLVED
+        ),
+        groups=events.conversation_groups(conversation),
+    )
+    if session.agent_id is None:
+        transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+
+
+# --- the customer's presence, from their client sockets ---
+
+
+def session_customer_present(*, contact_id: int, inbox_id: int, present: bool) -> int:
+    """Mark the customer's open sessions on this inbox present (a client connected, the widget
+    opened) or gone since now (the last client left, the widget closed). Returns the rows changed."""
+    sessions = LiveSession.objects.filter(
+        conversation__contact_id=contact_id, conversation__inbox_id=inbox_id, closed_at__isnull=True
+    )
+    if present:
+        return sessions.filter(customer_left_at__isnull=False).update(customer_left_at=None)
+    return sessions.filter(customer_left_at__isnull=True).update(customer_left_at=timezone.now())
+
+
+# --- ending sessions ---
+
+
+def live_session_end(
+    *, conversation: Conversation, reason: str, actor: AbstractBaseUser | None = None
+) -> bool:
+    """End the conversation's open session (the customer or an agent ended the chat). Returns
+    whether there was one; ending an ended chat changes nothing."""
+    with transaction.atomic():
+        lock_conversation(conversation.pk)
+        session = (
+            LiveSession.objects.select_for_update(of=("self",))
+            .select_related("conversation__inbox")
+            .filter(conversation_id=conversation.pk, closed_at__isnull=True)
+            .first()
+        )
+        if session is None:
+            return False
+        _end_sessions([session], {session.pk: reason}, now=timezone.now(), actor=actor)
+        return True
+
+
+def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE) -> int:
+    """End, in one bounded batch, the open sessions whose customer left more than the grace period
+    ago or that were idle longer than their inbox's timeout. Returns how many ended; beat runs it
+    again while there are more. A re-run (or a second beat) finds nothing left to change."""
+    now = now or timezone.now()
+    left_before = now - settings.PARLEY_LIVE_LEAVE_GRACE
+    idle_deadline = ExpressionWrapper(
+        Value(now) - F("conversation__inbox__session_timeout"), output_field=DateTimeField()
+    )
+    due = Q(customer_left_at__lt=left_before) | Q(last_activity_at__lt=idle_deadline)
+    with transaction.atomic():
+        due_conversations = (
+            LiveSession.objects.filter(due, closed_at__isnull=True).order_by().values("conversation_id")
+        )
+        locked_ids = list(
+            Conversation.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=due_conversations)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not locked_ids:
+            return 0
+        # Re-read under the locks: a customer who came back or wrote meanwhile is no longer due.
+        sessions = list(
+            LiveSession.objects.select_for_update(of=("self",))
+            .select_related("conversation__inbox")
+            .filter(due, closed_at__isnull=True, conversation_id__in=locked_ids)
+        )
+        reasons = {
+            session.pk: Reason.CUSTOMER_LEFT
+            if session.customer_left_at is not None and session.customer_left_at < left_before
+            else Reason.INACTIVITY
+            for session in sessions
+        }
+        _end_sessions(sessions, reasons, now=now, actor=None)
+        return len(sessions)
+
+
+def _end_sessions(
+    sessions: list[LiveSession],
+    reasons: dict[int, str],
+    *,
+    now: datetime,
+    actor: AbstractBaseUser | None,
+) -> None:
+    """Close `sessions` (their conversations locked by the caller) and resolve and unassign their
+    conversations, each with an activity line, in a fixed number of statements; announce it all
+    after commit."""
+    if not sessions:
+        return
+    by_reason = defaultdict(list)
+    for session in sessions:
+        by_reason[reasons[session.pk]].append(session.pk)
+    LiveSession.objects.filter(pk__in=reasons).update(
+        closed_at=now,
+        customer_left_at=None,
+        close_reason=Case(*(When(pk__in=ids, then=Value(reason)) for reason, ids in by_reason.items())),
+    )
+    before = {session.conversation_id: session.conversation for session in sessions}
+    Conversation.objects.filter(pk__in=before).update(
+        status=Conversation.Status.RESOLVED,
+        resolved_at=now,
+        waiting_since=None,
+        snoozed_until=None,
+        assignee=None,
+        last_seq=F("last_seq") + 1,
+        last_activity_at=Greatest(F("last_activity_at"), Value(now)),
+    )
+    ended = {conversation.pk: conversation for conversation in Conversation.objects.filter(pk__in=before)}
+    actor_label = actor_name(actor)
+    lines = Message.objects.bulk_create(
+        Message(
+            conversation_id=session.conversation_id,
+            inbox_id=session.conversation.inbox_id,
+            seq=ended[session.conversation_id].last_seq,
+            sender_kind=Message.SenderKind.SYSTEM,
+            content_type=Message.ContentType.SYSTEM,
+            body=ACTIVITY_LINES[reasons[session.pk]].format(actor=actor_label),
+            is_private=True,
+            created_at=now,
+        )
+        for session in sessions
+    )
+    for session, line in zip(sessions, lines, strict=True):
+        conversation = ended[session.conversation_id]
+        previous = before[session.conversation_id]
+        remember_attachments(line, [])
+        events.publish_on_commit(
+            events.conversation_event(
+                events.MESSAGE_CREATED,
+                conversation,
+                message_id=line.pk,
+                message_seq=line.seq,
+                sender_kind=line.sender_kind,
+                is_private=True,
+                message=message_payload(line, for_agents=True),
+            ),
+            groups=events.conversation_groups(conversation, agents_only=True),
+        )
+        events.publish_on_commit(
+            events.conversation_event(
+                events.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reasons[session.pk]
+            ),
+            groups=events.conversation_groups(conversation),
+        )
+        if previous.status != conversation.status:
+            publish_status_changed(conversation, previous.status)
+        if previous.assignee_id is not None:
+            publish_assigned(conversation, None, None)
+    waiting_inboxes = {session.conversation.inbox_id for session in sessions if session.agent_id is None}
+    transaction.on_commit(lambda: [publish_queue(inbox_id) for inbox_id in waiting_inboxes], robust=True)
+
+
+# --- the queue ---
+
+
+def publish_queue(inbox_id: int) -> None:
+    """Tell every customer waiting in this inbox's queue their position and estimated wait.
+
+    Called after commit whenever the queue moves (a session opened, was taken, or ended while
+    waiting): one query for the queue, one for the recent waits, one event per waiting customer.
+    """
+    queued = list(_queue(inbox_id).select_related("conversation")[:QUEUE_PUBLISH_LIMIT])
+    if not queued:
+        return
+    typical_wait = _typical_wait(inbox_id)
+    for position, session in enumerate(queued, start=1):
+        events.publisher.submit(
+            events.conversation_groups(session.conversation),
+            events.conversation_event(
+                events.SESSION_QUEUED,
+                session.conversation,
+                session_id=session.pk,
+                queue_position=position,
+                estimated_wait_seconds=_estimate(position, typical_wait),
+            ),
+        )
+
+
+def session_states(conversations: list[Conversation]) -> dict[int, SessionState]:
+    """The latest session of each of these conversations as their customer sees it (only live
+    inboxes have any). Three queries whatever the number of conversations."""
+    if not conversations:
+        return {}
+    newest = Subquery(
+        LiveSession.objects.filter(conversation=OuterRef("pk")).order_by("-opened_at", "-pk").values("pk")[:1]
+    )
+    latest = {
+        session.conversation_id: session
+        for session in LiveSession.objects.filter(
+            pk__in=Conversation.objects.filter(pk__in=[c.pk for c in conversations])
+            .annotate(newest=newest)
+            .values("newest")
+        )
+    }
+    queued_inboxes = {
+        conversation.inbox_id
+        for conversation in conversations
+        if (session := latest.get(conversation.pk)) is not None
+        and session.closed_at is None
+        and session.agent_id is None
+    }
+    positions: dict[int, int] = {}
+    waits: dict[int, timedelta | None] = {}
+    for inbox_id in queued_inboxes:
+        queue_ids = list(_queue(inbox_id).values_list("pk", flat=True)[:QUEUE_PUBLISH_LIMIT])
+        positions.update({session_id: index for index, session_id in enumerate(queue_ids, start=1)})
+        waits[inbox_id] = _typical_wait(inbox_id)
+    states = {}
+    for conversation in conversations:
+        session = latest.get(conversation.pk)
+        if session is None:
+            continue
+        if session.closed_at is not None:
+            states[conversation.pk] = SessionState(session.pk, "ended", close_reason=session.close_reason)
+        elif session.agent_id is not None:
+            states[conversation.pk] = SessionState(session.pk, "active")
+        else:
+            position = positions.get(session.pk)
+            states[conversation.pk] = SessionState(
+                session.pk,
+                "queued",
+                queue_position=position,
+                estimated_wait_seconds=_estimate(position, waits.get(conversation.inbox_id)),
+            )
+    return states
+
+
+def _queue(inbox_id: int):
+    return LiveSession.objects.filter(
+        conversation__inbox_id=inbox_id, closed_at__isnull=True, agent__isnull=True
+    ).order_by("opened_at", "pk")
+
+
+def _typical_wait(inbox_id: int) -> timedelta | None:
+    """The mean queue wait of the inbox's recent sessions that an agent took, or None."""
+    recent = list(
+        LiveSession.objects.filter(conversation__inbox_id=inbox_id, assigned_at__isnull=False)
+        .order_by("-assigned_at")
+        .values_list("opened_at", "assigned_at")[:WAIT_SAMPLE_SIZE]
+    )
+    if not recent:
+        return None
+    return sum((taken - opened for opened, taken in recent), timedelta()) / len(recent)
+
+
+def _estimate(position: int | None, typical_wait: timedelta | None) -> int | None:
+    if position is None or typical_wait is None:
+        return None
+    return max(int(typical_wait.total_seconds() * position), 0)

@@ -1,0 +1,102 @@
+"""Email to customers: the transcript of a chat, and "you have a reply" while they are away.
+
+Both are sent by Celery tasks (conversations.tasks) and read committed state only, so a task run
+twice sends at most one extra copy of the same text, and never a private note.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+
+from ..models import Conversation, LiveSession, Message
+from ..payloads import SENDER_RELATED, sender_payload
+from .thread import lock_conversation
+
+TRANSCRIPT_LIMIT = 1000
+AGENT_KINDS = (Message.SenderKind.AGENT, Message.SenderKind.BOT)
+
+
+def transcript_send(*, conversation_id: int, to: str) -> int:
+    """Email the latest live session of the conversation (the whole conversation when it has no
+    session) to `to`: what the customer saw, never a private note. Returns the lines sent."""
+    conversation = Conversation.objects.select_related("inbox").get(pk=conversation_id)
+    session = LiveSession.objects.filter(conversation=conversation).order_by("-opened_at").first()
+    since = session.opened_at if session is not None else None
+    lines = _public_lines(conversation, since=since)
+    _send(
+        to,
+        subject=f"Your conversation with {conversation.inbox.name}",
+        template="emails/transcript.txt",
+        context={"inbox": conversation.inbox, "lines": lines, "since": since},
+    )
+    return len(lines)
+
+
+def contact_notify_of_replies(*, conversation_id: int) -> int:
+    """Email the customer the replies they have not read and were not told of yet, if they left an
+    email address. Returns how many replies the notice held (0: nothing to tell, nothing sent).
+
+    Runs a little after a reply (PARLEY_REPLY_NOTICE_DELAY): a customer still in the chat has read
+    it by then. The notified mark moves under the conversation's lock, so two runs never announce
+    the same reply twice; a send that fails puts the mark back and raises, for the task to retry.
+    """
+    with transaction.atomic():
+        conversation = lock_conversation(conversation_id)
+        email = conversation.contact.email
+        previous_mark = conversation.contact_notified_seq
+        seen = max(conversation.contact_last_read_seq, previous_mark)
+        replies = list(
+            Message.objects.filter(
+                conversation=conversation, seq__gt=seen, is_private=False, sender_kind__in=AGENT_KINDS
+            )
+            .select_related("sender_agent", *SENDER_RELATED)
+            .prefetch_related("attachments")
+            .order_by("seq")[:50]
+        )
+        if not email or not replies:
+            return 0
+        mark = replies[-1].seq
+        Conversation.objects.filter(pk=conversation.pk).update(contact_notified_seq=mark)
+    try:
+        _send(
+            email,
+            subject=f"New reply from {conversation.inbox.name}",
+            template="emails/reply_notice.txt",
+            context={"inbox": conversation.inbox, "lines": [_line(message) for message in replies]},
+        )
+    except Exception:
+        Conversation.objects.filter(pk=conversation.pk, contact_notified_seq=mark).update(
+            contact_notified_seq=previous_mark
+        )
+        raise
+    return len(replies)
+
+
+def _public_lines(conversation: Conversation, *, since: datetime | None) -> list[dict]:
+    messages = Message.objects.filter(
+        Q(created_at__gte=since) if since else Q(), conversation=conversation, is_private=False
+    )
+    ordered = (
+        messages.select_related("sender_agent", *SENDER_RELATED)
+        .prefetch_related("attachments")
+        .order_by(F("seq").desc())[:TRANSCRIPT_LIMIT]
+    )
+    return [_line(message) for message in reversed(ordered)]
+
+
+def _line(message: Message) -> dict:
+    sender = sender_payload(message)
+    who = sender.get("name") or {"contact": "You", "bot": "Bot"}.get(message.sender_kind, "Us")
+    files = [
+        settings.PUBLIC_URL + attachment.file.url if attachment.file else attachment.remote_url
+        for attachment in message.attachments.all()
+    ]
+    return {"at": message.created_at, "who": who, "body": message.body, "files": files}
+
+
+def _send(to: str, *, subject: str, template: str, context: dict) -> None:
+    EmailMessage(subject=subject, body=render_to_string(template, context), to=[to]).send()

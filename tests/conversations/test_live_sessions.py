@@ -1,0 +1,213 @@
+"""Live sessions through the services, with the clock passed in: the queue, taking a chat, the
+ends (customer left, inactivity, ended by someone), the next message's new session, and expiry
+that is bounded, set-based and harmless to re-run."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conversations import events, services
+from conversations.models import Conversation, LiveSession, Message
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+Reason = LiveSession.CloseReason
+
+
+@pytest.fixture
+def live_inbox(db):
+    return InboxFactory(name="Live chat", mode="live", session_timeout=timedelta(minutes=10))
+
+
+def write(inbox, contact, body="Hello?") -> Conversation:
+    return services.message_receive(inbox=inbox, contact=contact, body=body).conversation
+
+
+def open_session(conversation) -> LiveSession:
+    return LiveSession.objects.get(conversation=conversation, closed_at__isnull=True)
+
+
+def queue_events(listener) -> list[tuple[int, int]]:
+    return [
+        (event["conversation_id"], event["queue_position"])
+        for event in listener.receive_all()
+        if event["type"] == events.SESSION_QUEUED
+    ]
+
+
+def test_a_customer_message_opens_a_session_that_waits_in_the_queue_in_order(
+    live_inbox, listen, django_capture_on_commit_callbacks
+):
+    first, second = ContactFactory(), ContactFactory()
+    heard_by_second = listen(events.contact_group(second.pk, live_inbox.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        write(live_inbox, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = write(live_inbox, second)
+        write(live_inbox, second, "Anyone there?")  # the same session, not a second place in line
+
+    assert LiveSession.objects.filter(conversation=conversation).count() == 1
+    assert queue_events(heard_by_second) == [(conversation.pk, 2)]
+    state = services.session_states([conversation])[conversation.pk]
+    assert (state.state, state.queue_position) == ("queued", 2)
+
+
+def test_an_agent_taking_a_chat_moves_the_queue_up(
+    live_inbox, agent, listen, django_capture_on_commit_callbacks
+):
+    first_contact, second_contact = ContactFactory(), ContactFactory()
+    first = write(live_inbox, first_contact)
+    second = write(live_inbox, second_contact)
+    heard_by_second = listen(events.contact_group(second_contact.pk, live_inbox.pk))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_assign(conversation=first, assignee=agent, actor=agent)
+
+    taken = open_session(first)
+    assert taken.agent_id == agent.pk and taken.assigned_at is not None
+    assert queue_events(heard_by_second) == [(second.pk, 1)]
+    states = services.session_states([first, second])
+    assert states[first.pk].state == "active"
+    assert (states[second.pk].state, states[second.pk].queue_position) == ("queued", 1)
+
+
+def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, agent):
+    now = timezone.now()
+    for _ in range(2):
+        taken = write(live_inbox, ContactFactory())
+        LiveSession.objects.filter(conversation=taken).update(opened_at=now - timedelta(minutes=3))
+        services.conversation_assign(conversation=taken, assignee=agent, actor=agent)
+        LiveSession.objects.filter(conversation=taken).update(assigned_at=now - timedelta(minutes=1))
+    waiting = [write(live_inbox, ContactFactory()) for _ in range(2)]
+
+    states = services.session_states(waiting)
+    assert [states[c.pk].estimated_wait_seconds for c in waiting] == [120, 240]
+
+
+def test_states_of_many_conversations_cost_a_fixed_number_of_queries(
+    live_inbox, agent, django_assert_num_queries
+):
+    conversations = [write(live_inbox, ContactFactory()) for _ in range(5)]
+    for conversation in conversations[:3]:
+        services.live_session_end(conversation=conversation, reason=Reason.AGENT_ENDED, actor=agent)
+    # latest sessions, the queue of the one inbox, and its recent waits
+    with django_assert_num_queries(3):
+        states = services.session_states(conversations)
+    assert [states[c.pk].state for c in conversations] == ["ended", "ended", "ended", "queued", "queued"]
+
+
+def test_inactivity_ends_the_session_resolves_and_unassigns_and_a_rerun_changes_nothing(
+    live_inbox, agent, listen, django_capture_on_commit_callbacks
+):
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    services.message_post_reply(conversation=conversation, agent=agent, body="Hi, I'm Ana.")
+    heard = listen(events.contact_group(contact.pk, live_inbox.pk))
+    replied_at = open_session(conversation).last_activity_at
+
+    assert services.live_sessions_expire(now=replied_at + timedelta(minutes=9)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.live_sessions_expire(now=replied_at + timedelta(minutes=11)) == 1
+
+    session = LiveSession.objects.get(conversation=conversation)
+    assert session.close_reason == Reason.INACTIVITY
+    assert session.agent_id == agent.pk  # who handled it stays on record
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.RESOLVED
+    assert conversation.assignee_id is None
+    line = conversation.messages.get(seq=conversation.last_seq)
+    assert (line.body, line.is_private) == ("Chat ended after inactivity", True)
+    received = {event["type"]: event for event in heard.receive_all()}
+    assert received[events.SESSION_ENDED]["close_reason"] == Reason.INACTIVITY
+    assert received[events.CONVERSATION_STATUS_CHANGED]["status"] == "resolved"
+    assert received[events.CONVERSATION_ASSIGNED]["assignee_id"] is None
+    assert events.MESSAGE_CREATED not in received  # the activity line is for agents only
+
+    messages_before = Message.objects.count()
+    assert services.live_sessions_expire(now=replied_at + timedelta(hours=1)) == 0
+    assert Message.objects.count() == messages_before
+
+
+def test_a_customer_gone_longer_than_the_grace_period_has_left(live_inbox, settings):
+    settings.PARLEY_LIVE_LEAVE_GRACE = timedelta(minutes=2)
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=False)
+    left_at = open_session(conversation).customer_left_at
+
+    assert services.live_sessions_expire(now=left_at + timedelta(seconds=90)) == 0
+    assert services.live_sessions_expire(now=left_at + timedelta(seconds=121)) == 1
+    assert LiveSession.objects.get(conversation=conversation).close_reason == Reason.CUSTOMER_LEFT
+
+
+def test_a_customer_back_within_the_grace_period_keeps_the_session(live_inbox, settings):
+    settings.PARLEY_LIVE_LEAVE_GRACE = timedelta(minutes=2)
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=False)
+    services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=True)
+
+    assert services.live_sessions_expire(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert open_session(conversation).customer_left_at is None
+
+
+def test_the_next_message_after_an_end_opens_a_new_session(live_inbox, agent):
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    assert services.live_session_end(conversation=conversation, reason=Reason.CUSTOMER_LEFT)
+    assert not services.live_session_end(conversation=conversation, reason=Reason.CUSTOMER_LEFT)
+
+    again = write(live_inbox, contact, "One more question")
+
+    assert again.pk == conversation.pk  # the inbox reopens the last conversation by default
+    again.refresh_from_db()
+    assert again.status == Conversation.Status.OPEN
+    sessions = list(LiveSession.objects.filter(conversation=conversation).order_by("opened_at"))
+    assert [s.close_reason for s in sessions] == [Reason.CUSTOMER_LEFT, ""]
+
+
+def test_an_agent_ending_the_chat_is_named_in_the_history(live_inbox, agent):
+    conversation = write(live_inbox, ContactFactory())
+    services.live_session_end(conversation=conversation, reason=Reason.AGENT_ENDED, actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.messages.get(seq=conversation.last_seq).body == "Ana ended the chat"
+
+
+def test_expiry_works_in_bounded_batches(live_inbox):
+    conversations = [write(live_inbox, ContactFactory()) for _ in range(5)]
+    later = timezone.now() + timedelta(minutes=30)
+    ended = [services.live_sessions_expire(now=later, batch_size=2) for _ in range(4)]
+    assert ended == [2, 2, 1, 0]
+    assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
+    assert {c.status for c in Conversation.objects.filter(pk__in=[c.pk for c in conversations])} == {
+        "resolved"
+    }
+
+
+def test_a_batch_ends_with_a_fixed_number_of_statements(live_inbox, django_assert_max_num_queries):
+    for _ in range(20):
+        write(live_inbox, ContactFactory())
+    with django_assert_max_num_queries(12):
+        assert services.live_sessions_expire(now=timezone.now() + timedelta(minutes=30)) == 20
+
+
+def test_a_messaging_inbox_opens_no_session(inbox, contact):
+    conversation = write(inbox, contact)
+    assert not LiveSession.objects.filter(conversation=conversation).exists()
+    services.session_customer_present(contact_id=contact.pk, inbox_id=inbox.pk, present=False)
+    assert services.live_sessions_expire(now=timezone.now() + timedelta(days=1)) == 0
+
+
+def test_an_agent_resolving_a_live_conversation_ends_its_session_for_the_customer(
+    live_inbox, agent, listen, django_capture_on_commit_callbacks
+):
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    heard = listen(events.contact_group(contact.pk, live_inbox.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_resolve(conversation=conversation, actor=agent)
+
+    assert LiveSession.objects.get(conversation=conversation).close_reason == Reason.RESOLVED
+    [ended] = [event for event in heard.receive_all() if event["type"] == events.SESSION_ENDED]
+    assert ended["close_reason"] == Reason.RESOLVED
