@@ -7,57 +7,19 @@ carries it; the visitor's other sockets and the agents hear message.created as u
 (same client_message_id) is answered with the stored message before its file is read.
 """
 
-import unicodedata
-from pathlib import PurePath
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from conversations import selectors, services
+from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
 from conversations.models import Conversation
 
 from . import protocol
 from .answers import cors, refusal
 from .visitors import VisitorRefused, identity_from_resume_token
 from .widget import inbox_refusal, widget_inbox
-
-MAX_FILE_BYTES = 10 * 1024 * 1024
-# What a file's first bytes say it is. Only types a browser shows without running anything: no
-# SVG, no HTML (both carry script).
-SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-)
-
-
-def sniff(head: bytes) -> str | None:
-    """The MIME type of an allowed file from its content, or None."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for magic, mime in SIGNATURES if head.startswith(magic)), None)
-
-
-EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-}
-
-
-def safe_file_name(name: str, mime_type: str) -> str:
-    """The last path part, printable characters only, with the extension of what the file is
-    (the media view serves by extension: a JPEG named page.html is stored as page.jpg)."""
-    base = PurePath(name.replace("\\", "/")).name
-    cleaned = "".join(c for c in base if unicodedata.category(c)[0] not in "CZ" or c == " ").strip()
-    stem = PurePath(cleaned).stem[:90].strip() or "file"
-    return stem + EXTENSIONS[mime_type]
 
 
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body

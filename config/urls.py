@@ -9,8 +9,9 @@ admin.site.site_title = "Parley"
 admin.site.index_title = "Run the business"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/desk/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("desk/", include("agents.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),

@@ -1,0 +1,152 @@
+"""What the agent desk reads: the conversation list with its filters, and one conversation.
+
+Every read here costs a fixed number of queries whatever the number of rows: the list's last
+message and unread count are correlated subqueries of the one list query (each an index range on
+(conversation, seq)), and pages are keysets, never offsets.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from conversations.models import Conversation, Message, ReadMarker
+
+from .models import InboxMembership
+
+LIST_PAGE_SIZE = 50
+Status = Conversation.Status
+
+
+class View:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+    CHOICES = (MINE, UNASSIGNED, ALL)
+
+
+class Sort:
+    ACTIVITY = "activity"  # newest activity first
+    WAITING = "waiting"  # the customer who has waited longest first
+    PRIORITY = "priority"  # most urgent first, then newest activity
+    CHOICES = (ACTIVITY, WAITING, PRIORITY)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    view: str = View.MINE
+    status: str = Status.OPEN  # or "all"
+    sort: str = Sort.ACTIVITY
+    inbox_id: int | None = None
+    team_id: int | None = None
+    label_id: int | None = None
+    query: str = ""
+
+
+def desk_inboxes(agent: AbstractBaseUser) -> QuerySet:
+    """The inboxes this agent works (admins: all active ones)."""
+    from conversations.models import Inbox
+
+    inboxes = Inbox.objects.filter(is_active=True)
+    if not agent.is_superuser:
+        inboxes = inboxes.filter(
+            pk__in=InboxMembership.objects.filter(agent=agent).values("inbox_id"),
+        )
+    return inboxes.order_by("name")
+
+
+def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySet[Conversation]:
+    """The conversation list of the desk, filtered and sorted, with everything a row shows."""
+    conversations = Conversation.objects.filter(inbox__in=desk_inboxes(agent))
+    if filters.view == View.MINE:
+        conversations = conversations.filter(assignee=agent)
+    elif filters.view == View.UNASSIGNED:
+        conversations = conversations.filter(assignee__isnull=True)
+    if filters.status != "all":
+        conversations = conversations.filter(status=filters.status)
+    if filters.inbox_id:
+        conversations = conversations.filter(inbox_id=filters.inbox_id)
+    if filters.team_id:
+        conversations = conversations.filter(team_id=filters.team_id)
+    if filters.label_id:
+        conversations = conversations.filter(labels=filters.label_id)
+    if filters.query:
+        conversations = conversations.filter(_search(filters.query))
+    if filters.sort == Sort.WAITING:  # who is waiting for a reply, longest first
+        conversations = conversations.filter(waiting_since__isnull=False)
+    return _with_row_details(conversations, agent).order_by(*ORDERINGS[filters.sort])
+
+
+ORDERINGS = {
+    Sort.ACTIVITY: ("-last_activity_at", "-pk"),
+    Sort.WAITING: ("waiting_since", "pk"),
+    Sort.PRIORITY: ("-priority", "-last_activity_at", "-pk"),
+}
+
+
+def after_row(conversations: QuerySet[Conversation], sort: str, row: Conversation) -> QuerySet[Conversation]:
+    """The rows that come after `row` in this sort: the next page, by keyset (never an offset)."""
+    if sort == Sort.WAITING:
+        return conversations.filter(
+            Q(waiting_since__gt=row.waiting_since) | Q(waiting_since=row.waiting_since, pk__gt=row.pk)
+        )
+    later = Q(last_activity_at__lt=row.last_activity_at) | Q(
+        last_activity_at=row.last_activity_at, pk__lt=row.pk
+    )
+    if sort == Sort.PRIORITY:
+        return conversations.filter(Q(priority__lt=row.priority) | (Q(priority=row.priority) & later))
+    return conversations.filter(later)
+
+
+def _search(query: str) -> Q:
+    """Contacts by name, email or phone, and conversations by the text of their messages."""
+    words = query.strip()[:200]
+    matching_messages = Message.objects.filter(body__icontains=words, is_private=False).values(
+        "conversation_id"
+    )
+    return (
+        Q(contact__name__icontains=words)
+        | Q(contact__email__icontains=words)
+        | Q(contact__phone__icontains=words)
+        | Q(pk__in=matching_messages)
+    )
+
+
+def _with_row_details(conversations: QuerySet[Conversation], agent: AbstractBaseUser) -> QuerySet:
+    latest = Message.objects.filter(conversation=OuterRef("pk"), is_private=False).order_by("-seq")
+    read_up_to = ReadMarker.objects.filter(conversation=OuterRef("conversation_id"), agent=agent).values(
+        "last_read_seq"
+    )[:1]
+    unread = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"),
+            sender_kind=Message.SenderKind.CONTACT,
+            seq__gt=Coalesce(Subquery(read_up_to), Value(0)),
+        )
+        .order_by()
+        .values("conversation_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return conversations.select_related("contact", "inbox", "assignee__agent_profile").annotate(
+        preview=Subquery(latest.values("body")[:1]),
+        preview_sender=Subquery(latest.values("sender_kind")[:1]),
+        preview_has_files=Subquery(latest.values("attachments__pk")[:1]),
+        unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+    )
+
+
+def desk_conversation(agent: AbstractBaseUser, conversation_id: int) -> Conversation | None:
+    """One conversation the agent may open, with what its header and customer panel show."""
+    return (
+        Conversation.objects.filter(pk=conversation_id, inbox__in=desk_inboxes(agent))
+        .select_related("contact", "inbox", "assignee__agent_profile", "team")
+        .prefetch_related("labels")
+        .first()
+    )
+
+
+def waiting_minutes(since: datetime | None, now: datetime) -> int | None:
+    return None if since is None else max(int((now - since).total_seconds() // 60), 0)

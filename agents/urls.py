@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "desk"
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("list/", views.conversation_list, name="list"),
+    path("c/<int:conversation_id>/", views.conversation_pane, name="conversation"),
+    path("c/<int:conversation_id>/history/", views.history_before, name="history"),
+    path("c/<int:conversation_id>/after/", views.history_after, name="after"),
+    path("c/<int:conversation_id>/header/", views.header, name="header"),
+    path("c/<int:conversation_id>/reply/", views.reply, name="reply"),
+    path("c/<int:conversation_id>/read/", views.mark_read, name="read"),
+    path("c/<int:conversation_id>/act/<slug:action>/", views.act, name="act"),
+    path("c/<int:conversation_id>/m/<int:message_id>/retry/", views.retry, name="retry"),
+]

@@ -1,0 +1,381 @@
+"""The agent desk (/desk/): one page of three panes, its fragments (htmx), and the actions agents
+take. Each view reads through agents.selectors or changes through a service; the desk socket
+(agents.consumers) tells the page what changed, and the page asks for the fragments again.
+"""
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations import selectors as thread_selectors
+from conversations import services
+from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
+from conversations.models import Conversation, Label, Message
+from conversations.payloads import SENDER_RELATED
+
+from . import selectors
+from .models import AgentProfile, Team
+from .selectors import ListFilters, Sort, View
+from .services import conversation_assign_to_agent
+
+HISTORY_PAGE = 50
+Status = Conversation.Status
+
+
+def desk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as staff (every agent is), or off to the desk's login page."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise Http404("Agents only.")
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
+
+
+# --- pages and fragments ---
+
+
+@require_GET
+@desk_view
+def desk(request: HttpRequest) -> HttpResponse:
+    """The desk: the list of the chosen view, and (with ?c=<id>) one conversation open."""
+    filters = _filters(request)
+    opened = request.GET.get("c")
+    context = {
+        **_list_context(request, filters),
+        **_choices(request.user),
+        "opened_id": int(opened) if opened and opened.isdigit() else None,
+    }
+    return render(request, "desk/desk.html", context)
+
+
+@require_GET
+@desk_view
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/_list.html", _list_context(request, _filters(request)))
+
+
+@require_GET
+@desk_view
+def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    messages = thread_selectors.message_history_before(
+        conversation_id=conversation.pk,
+        before_seq=conversation.last_seq + 1,
+        include_private=True,
+        limit=HISTORY_PAGE + 1,
+        related=SENDER_RELATED,
+    )
+    return render(
+        request,
+        "desk/_conversation.html",
+        {
+            "conversation": conversation,
+            "entries": messages[-HISTORY_PAGE:],
+            "has_older": len(messages) > HISTORY_PAGE,
+            **_choices(request.user),
+            **_customer_context(conversation),
+        },
+    )
+
+
+@require_GET
+@desk_view
+def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Older messages, for scrolling back: keyset on (conversation, seq)."""
+    conversation = _conversation(request, conversation_id)
+    messages = thread_selectors.message_history_before(
+        conversation_id=conversation.pk,
+        before_seq=_int(request.GET.get("before"), default=conversation.last_seq + 1),
+        include_private=True,
+        limit=HISTORY_PAGE + 1,
+        related=SENDER_RELATED,
+    )
+    return render(
+        request,
+        "desk/_older.html",
+        {
+            "conversation": conversation,
+            "entries": messages[-HISTORY_PAGE:],
+            "has_older": len(messages) > HISTORY_PAGE,
+        },
+    )
+
+
+@require_GET
+@desk_view
+def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Messages after `seq`: what the open conversation appends when the socket says there is more."""
+    conversation = _conversation(request, conversation_id)
+    messages = thread_selectors.message_history_after(
+        conversation_id=conversation.pk,
+        after_seq=_int(request.GET.get("seq"), default=0),
+        include_private=True,
+        limit=200,
+        related=SENDER_RELATED,
+    )
+    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": messages})
+
+
+@require_GET
+@desk_view
+def header(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The conversation's header again, after another agent changed its state."""
+    return _render_header(request, conversation_id)
+
+
+# --- actions ---
+
+
+@require_POST
+@desk_view
+def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    try:
+        attachments = _attachments(request)
+        message = services.message_post_reply(
+            conversation=conversation,
+            agent=request.user,
+            body=request.POST.get("body", ""),
+            is_private=request.POST.get("private") == "on",
+            client_message_id=request.POST.get("client_message_id") or None,
+            attachments=attachments,
+        )
+    except ValidationError as error:
+        return _refused(error)
+    # The page appends it with everything else new (one path, so never twice): see desk.js.
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
+    return response
+
+
+@require_POST
+@desk_view
+def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    services.conversation_mark_read_by_agent(
+        conversation=conversation,
+        agent=request.user,
+        up_to_seq=_int(request.POST.get("seq"), default=conversation.last_seq),
+    )
+    return HttpResponse(status=204)
+
+
+@require_POST
+@desk_view
+def act(request: HttpRequest, conversation_id: int, action: str) -> HttpResponse:
+    """One of the conversation's actions; answers the header again, as it now is."""
+    conversation = _conversation(request, conversation_id)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404("No such action.")
+    try:
+        handler(request, conversation)
+    except ValidationError as error:
+        return _refused(error)
+    return _render_header(request, conversation_id)
+
+
+@require_POST
+@desk_view
+def retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    if not Message.objects.filter(pk=message_id, conversation=conversation).exists():
+        raise Http404("No such message.")
+    try:
+        services.message_retry_delivery(message_id=message_id)
+    except ValidationError as error:
+        return _refused(error)
+    message = thread_selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
+    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": [message]})
+
+
+def _assign(request: HttpRequest, conversation: Conversation) -> None:
+    value = request.POST.get("assignee", "")
+    if value == "me":
+        assignee = request.user
+    elif value:
+        assignee = get_user_model().objects.filter(pk=_int(value, default=0), is_active=True).first()
+        if assignee is None:
+            raise ValidationError("No such agent.")
+    else:
+        assignee = None
+    team = services.KEEP
+    if "team" in request.POST:
+        team = Team.objects.filter(pk=_int(request.POST["team"], default=0)).first()
+    conversation_assign_to_agent(conversation=conversation, assignee=assignee, actor=request.user, team=team)
+
+
+def _snooze(request: HttpRequest, conversation: Conversation) -> None:
+    until = _until(request.POST.get("until", ""))
+    services.conversation_snooze(conversation=conversation, until=until, actor=request.user)
+
+
+def _priority(request: HttpRequest, conversation: Conversation) -> None:
+    level = _int(request.POST.get("priority"), default=-1)
+    if level not in Conversation.Priority.values:
+        raise ValidationError("Pick a priority.")
+    services.conversation_update(conversation=conversation, actor=request.user, priority=level)
+
+
+def _labels(request: HttpRequest, conversation: Conversation) -> None:
+    wanted = [_int(value, default=0) for value in request.POST.getlist("labels")]
+    services.conversation_update(
+        conversation=conversation, actor=request.user, labels=Label.objects.filter(pk__in=wanted)
+    )
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
+    "assign": _assign,
+    "resolve": lambda request, c: services.conversation_resolve(conversation=c, actor=request.user),
+    "reopen": lambda request, c: services.conversation_reopen(conversation=c, actor=request.user),
+    "pending": lambda request, c: services.conversation_mark_pending(conversation=c, actor=request.user),
+    "snooze": _snooze,
+    "priority": _priority,
+    "labels": _labels,
+}
+
+
+# --- helpers ---
+
+
+def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+    conversation = selectors.desk_conversation(request.user, conversation_id)
+    if conversation is None:
+        raise Http404("No such conversation in your inboxes.")
+    return conversation
+
+
+def _render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    return render(request, "desk/_header.html", {"conversation": conversation, **_choices(request.user)})
+
+
+def _filters(request: HttpRequest) -> ListFilters:
+    query = request.GET
+    view = query.get("view", View.MINE)
+    status = query.get("status", Status.OPEN)
+    sort = query.get("sort", Sort.ACTIVITY)
+    return ListFilters(
+        view=view if view in View.CHOICES else View.MINE,
+        status=status if status in (*Status.values, "all") else Status.OPEN,
+        sort=sort if sort in Sort.CHOICES else Sort.ACTIVITY,
+        inbox_id=_int(query.get("inbox"), default=None),
+        team_id=_int(query.get("team"), default=None),
+        label_id=_int(query.get("label"), default=None),
+        query=query.get("q", "").strip(),
+    )
+
+
+def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
+    rows = selectors.desk_conversations(request.user, filters)
+    after = _int(request.GET.get("after"), default=None)
+    if after is not None:
+        cursor = Conversation.objects.filter(pk=after).first()
+        if cursor is not None:
+            rows = selectors.after_row(rows, filters.sort, cursor)
+    page = list(rows[: selectors.LIST_PAGE_SIZE + 1])
+    now = timezone.now()
+    for row in page:
+        row.waiting_minutes = selectors.waiting_minutes(row.waiting_since, now)
+    return {
+        "filters": filters,
+        "rows": page[: selectors.LIST_PAGE_SIZE],
+        "next_after": page[selectors.LIST_PAGE_SIZE - 1].pk if len(page) > selectors.LIST_PAGE_SIZE else None,
+        "appending": after is not None,
+        "query_string": _without(request.GET, "after"),
+    }
+
+
+def _without(query, name: str) -> str:
+    kept = query.copy()
+    kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _choices(agent) -> dict:
+    """What the filters and actions offer: inboxes, teams, labels, agents; one query each."""
+    inboxes = list(selectors.desk_inboxes(agent))
+    return {
+        "inboxes": inboxes,
+        "teams": list(Team.objects.order_by("name")),
+        "labels": list(Label.objects.order_by("name")),
+        "agents": list(
+            AgentProfile.objects.filter(user__is_active=True).select_related("user").order_by("display_name")
+        ),
+        "statuses": Status.choices,
+        "priorities": Conversation.Priority.choices,
+        "views": ((View.MINE, "Mine"), (View.UNASSIGNED, "Unassigned"), (View.ALL, "All")),
+        "sorts": (
+            (Sort.ACTIVITY, "Last activity"),
+            (Sort.WAITING, "Longest waiting"),
+            (Sort.PRIORITY, "Priority"),
+        ),
+    }
+
+
+def _customer_context(conversation: Conversation) -> dict:
+    contact = conversation.contact
+    return {
+        "contact": contact,
+        "identities": list(contact.identities.select_related("inbox").order_by("inbox__name")),
+        "past_conversations": list(
+            contact.conversations.exclude(pk=conversation.pk)
+            .select_related("inbox")
+            .order_by("-last_activity_at")[:20]
+        ),
+    }
+
+
+def _attachments(request: HttpRequest) -> list[services.AttachmentInput]:
+    """The composer's files, checked by their content like the widget's."""
+    attachments = []
+    for upload in request.FILES.getlist("file"):
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError("Files are limited to 10 MB.")
+        content = upload.read()
+        mime_type = sniff(content[:16])
+        if mime_type is None:
+            raise ValidationError("Attach an image (JPEG, PNG, GIF, WebP) or a PDF.")
+        attachments.append(
+            services.AttachmentInput(
+                mime_type=mime_type, file_name=safe_file_name(upload.name or "", mime_type), content=content
+            )
+        )
+    return attachments
+
+
+def _refused(error: ValidationError) -> HttpResponse:
+    """A refusal the page shows where the action was (htmx swaps 422 into #desk-error)."""
+    response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
+    response["HX-Retarget"] = "#desk-error"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _int(value: str | None, *, default):
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _until(value: str) -> datetime:
+    """A datetime-local field's value (the agent's browser sends its own local time with an offset
+    added by the page), or a refusal."""
+    moment = parse_datetime(value)
+    if moment is None:
+        raise ValidationError("Pick when the snooze ends.")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

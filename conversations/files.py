@@ -1,0 +1,43 @@
+"""Files people send: what is allowed is decided by content, not by the name or the declared type.
+
+Shared by every door that takes uploads (the widget's, the desk's composer).
+"""
+
+import unicodedata
+from pathlib import PurePath
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# What a file's first bytes say it is. Only types a browser shows without running anything: no
+# SVG, no HTML (both carry script).
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff(head: bytes) -> str | None:
+    """The MIME type of an allowed file from its content, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in SIGNATURES if head.startswith(magic)), None)
+
+
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def safe_file_name(name: str, mime_type: str) -> str:
+    """The last path part, printable characters only, with the extension of what the file is
+    (the media view serves by extension: a JPEG named page.html is stored as page.jpg)."""
+    base = PurePath(name.replace("\\", "/")).name
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] not in "CZ" or c == " ").strip()
+    stem = PurePath(cleaned).stem[:90].strip() or "file"
+    return stem + EXTENSIONS[mime_type]

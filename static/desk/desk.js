@@ -1,0 +1,257 @@
+/* The agent desk: htmx fragments, kept live by the desk socket (/ws/v1/desk/, agents/consumers.py).
+ *
+ * The socket (htmx's ws extension, which reconnects with jitter) carries JSON events of committed
+ * changes. Nothing is rendered from an event: the page asks the server for the fragment again.
+ * The open conversation appends "everything after the last seq shown" through one serialised path
+ * (newer()), used for socket events, the agent's own sends and resyncs alike, so nothing is shown
+ * twice and a missed event costs nothing but the next fetch. After every (re)connect the list, the
+ * header and the thread are fetched again: a desk is never stale after a reconnect.
+ */
+(function () {
+  "use strict";
+
+  var $ = function (id) { return document.getElementById(id); };
+  var me = Number(document.body.dataset.agentId);
+  var socket = null, heartbeat = null, active = true, listTimer = null, viewingTimer = null;
+  var typingSentAt = 0, fetching = false, again = false;
+  var typists = new Map(); // conversation id -> {name, until}
+  var viewers = new Map(); // agent id -> {name, conversation, until}
+
+  function thread() { return $("thread"); }
+  function openId() { return thread() ? Number(thread().dataset.conversationId) : null; }
+  function lastSeq() {
+    var seqs = Array.from(document.querySelectorAll("#messages [data-seq]"), function (el) { return Number(el.dataset.seq); });
+    return seqs.length ? Math.max.apply(null, seqs) : 0;
+  }
+  function send(frame) { if (socket) socket.send(JSON.stringify(frame)); }
+
+  // --- fragments ---
+  function refreshList() { // debounced: a burst of events is one fetch
+    clearTimeout(listTimer);
+    listTimer = setTimeout(function () { htmx.trigger("#filters", "refresh"); }, 250);
+  }
+
+  function newer() { // append what the open conversation has after its last shown seq
+    var id = openId();
+    if (!id) return;
+    if (fetching) { again = true; return; }
+    fetching = true;
+    var list = $("messages"), stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    htmx.ajax("GET", "/desk/c/" + id + "/after/?seq=" + lastSeq(), { target: "#messages", swap: "beforeend" }).then(function () {
+      fetching = false;
+      if (openId() !== id) return;
+      dropDuplicates();
+      if (stick) list.scrollTop = list.scrollHeight;
+      markRead();
+      if (again) { again = false; newer(); }
+    }, function () { fetching = false; });
+  }
+
+  function dropDuplicates() {
+    var seen = new Set();
+    document.querySelectorAll("#messages .entry").forEach(function (el) {
+      if (seen.has(el.id)) el.remove(); else seen.add(el.id);
+    });
+  }
+
+  function refreshHeader() {
+    var id = openId();
+    if (id) htmx.ajax("GET", "/desk/c/" + id + "/header/", { target: "#conv-header", swap: "innerHTML" });
+  }
+
+  function markRead() {
+    var id = openId();
+    if (id && !document.hidden) htmx.ajax("POST", "/desk/c/" + id + "/read/", { values: { seq: lastSeq() }, swap: "none" });
+  }
+
+  function highlightRow() {
+    document.querySelectorAll("#list .row").forEach(function (row) {
+      var on = Number(row.dataset.conversationId) === openId();
+      row.classList.toggle("selected", on);
+      if (on) row.setAttribute("aria-current", "true"); else row.removeAttribute("aria-current");
+    });
+  }
+
+  // --- presence of others: typing and viewing ---
+  function renderPresence() {
+    var line = $("presence-line"), id = openId(), now = Date.now(), parts = [];
+    if (!line) return;
+    typists.forEach(function (who, conversation) { if (who.until > now && conversation === id) parts.push(who.name + " is typing…"); });
+    viewers.forEach(function (who) {
+      if (who.until > now && who.conversation === id && !parts.some(function (p) { return p.indexOf(who.name) === 0; })) parts.push(who.name + " is viewing");
+    });
+    line.textContent = parts.join(" · ");
+  }
+  setInterval(renderPresence, 2000);
+
+  function announceViewing() {
+    clearInterval(viewingTimer);
+    var id = openId();
+    if (!id) return;
+    send({ type: "viewing", conversation_id: id, viewing: true });
+    viewingTimer = setInterval(function () { if (openId() === id) send({ type: "viewing", conversation_id: id, viewing: true }); }, 20000);
+  }
+
+  // --- notifications: title count, sound ---
+  function updateTitle() {
+    var total = 0;
+    document.querySelectorAll("#list .unread-count").forEach(function (el) { total += Number(el.textContent) || 0; });
+    document.title = (total ? "(" + total + ") " : "") + "Parley desk";
+  }
+
+  // --- events from the socket ---
+  function onEvent(event) {
+    var id = openId();
+    switch (event.type) {
+      case "hello":
+        setConnection("online", "Online");
+        refreshList();
+        if (id) { refreshHeader(); newer(); announceViewing(); }
+        return;
+      case "pong":
+        return;
+      case "message.created":
+        refreshList();
+        if (event.conversation_id === id && event.seq > lastSeq()) newer();
+        typists.delete(event.conversation_id);
+        renderPresence();
+        return;
+      case "message.updated":
+        if (event.conversation_id === id) replaceEntry(event.message_id);
+        return;
+      case "contact.typing":
+        if (event.typing) typists.set(event.conversation_id, { name: "Customer", until: Date.now() + 6000 });
+        else typists.delete(event.conversation_id);
+        return renderPresence();
+      case "agent.typing":
+        if (event.agent_id === me) return;
+        if (event.typing) typists.set(event.conversation_id, { name: event.name, until: Date.now() + 6000 });
+        else typists.delete(event.conversation_id);
+        return renderPresence();
+      case "agent.viewing":
+        if (event.agent_id !== me) viewers.set(event.agent_id, { name: event.name, conversation: event.conversation_id, until: Date.now() + 45000 });
+        return renderPresence();
+      case "error":
+        if (event.code === "logged_out") location.href = "/desk/login/?next=/desk/";
+        return;
+      default: // status, assignment, priority, labels, sessions: the list and the open header
+        if (event.conversation_id !== undefined) {
+          refreshList();
+          if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
+        }
+    }
+  }
+
+  function replaceEntry(messageId) {
+    var entry = $("m-" + messageId);
+    if (!entry) return;
+    var seq = Number(entry.dataset.seq);
+    htmx.ajax("GET", "/desk/c/" + openId() + "/after/?seq=" + (seq - 1), { target: "#m-" + messageId, swap: "outerHTML", select: "#m-" + messageId });
+  }
+
+  function setConnection(state, text) {
+    var el = $("connection");
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  document.body.addEventListener("htmx:wsOpen", function (e) {
+    socket = e.detail.socketWrapper;
+    clearInterval(heartbeat);
+    heartbeat = setInterval(function () { send({ type: "ping", active: active }); active = false; }, 25000);
+  });
+  document.body.addEventListener("htmx:wsClose", function (e) {
+    socket = null;
+    clearInterval(heartbeat);
+    var code = e.detail.event && e.detail.event.code;
+    if (code === 4001 || code === 4012) { location.href = "/desk/login/?next=/desk/"; return; }
+    setConnection("offline", "Reconnecting…");
+  });
+  document.body.addEventListener("htmx:wsBeforeMessage", function (e) {
+    e.preventDefault(); // JSON events, not HTML to swap
+    var event;
+    try { event = JSON.parse(e.detail.message); } catch (error) { return; }
+    onEvent(event);
+  });
+
+  // --- the page's own swaps ---
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail.target;
+    if (target.id === "conversation") {
+      var list = $("messages");
+      if (list) list.scrollTop = list.scrollHeight;
+      highlightRow();
+      markRead();
+      announceViewing();
+      renderPresence();
+      newClientId();
+    }
+    if (target.id === "list" || target.classList.contains("more")) { highlightRow(); updateTitle(); }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.successful && e.detail.elt.id !== "desk-error" && e.detail.requestConfig && e.detail.requestConfig.verb !== "get") {
+      $("desk-error").textContent = "";
+    }
+  });
+  document.body.addEventListener("parley:sent", function () {
+    var body = $("reply-body");
+    if (body) { body.value = ""; body.focus(); }
+    var file = $("reply-file");
+    if (file) { file.value = ""; $("file-name").textContent = "Attach"; }
+    newClientId();
+    newer();
+  });
+
+  function newClientId() {
+    var field = $("client-message-id");
+    if (field) field.value = "desk-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  }
+
+  // --- composer: Enter sends, Shift+Enter breaks the line, typing is announced ---
+  document.addEventListener("keydown", function (e) {
+    var composer = e.target.id === "reply-body";
+    if (composer && e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (e.target.value.trim() || $("reply-file").files.length) $("composer").requestSubmit();
+      return;
+    }
+    if (composer && e.key === "Escape") { e.target.blur(); return; }
+    if (e.target.closest("input, textarea, select") || e.metaKey || e.ctrlKey || e.altKey) return;
+    shortcut(e);
+  });
+  document.addEventListener("input", function (e) {
+    active = true;
+    if (e.target.id !== "reply-body" || Date.now() - typingSentAt < 3000) return;
+    typingSentAt = Date.now();
+    send({ type: "typing", conversation_id: openId(), typing: true, private: $("private").checked });
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.id === "private") $("composer").classList.toggle("note", e.target.checked);
+    if (e.target.id === "reply-file") $("file-name").textContent = e.target.files.length ? e.target.files[0].name : "Attach";
+  });
+  document.addEventListener("pointerdown", function () { active = true; });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) markRead(); });
+
+  function shortcut(e) {
+    var rows = Array.from(document.querySelectorAll("#list .row a"));
+    var index = rows.findIndex(function (a) { return a.closest(".row").classList.contains("selected"); });
+    var press = function (id) { var el = $(id); if (el) el.click(); };
+    switch (e.key) {
+      case "j": case "k":
+        var next = rows[Math.min(Math.max(index + (e.key === "j" ? 1 : -1), 0), rows.length - 1)];
+        if (next) next.click();
+        break;
+      case "r": if ($("reply-body")) { $("private").checked = false; $("composer").classList.remove("note"); $("reply-body").focus(); } break;
+      case "n": if ($("reply-body")) { $("private").checked = true; $("composer").classList.add("note"); $("reply-body").focus(); } break;
+      case "a": press("assign-me"); break;
+      case "e": press("resolve"); break;
+      case "/": $("search").focus(); break;
+      case "?": $("shortcuts").showModal(); break;
+      default: return;
+    }
+    e.preventDefault();
+  }
+  $("shortcuts-open").addEventListener("click", function () { $("shortcuts").showModal(); });
+
+  updateTitle();
+})();

@@ -1,0 +1,154 @@
+"""The desk's pages and fragments through Django's test client: who may see what, what each
+action does, and the fixed number of queries of every list and history endpoint."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conversations import services
+from conversations.models import Conversation, Message
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def customer_writes(inbox, body="Hello", contact=None) -> Conversation:
+    return services.message_receive(inbox=inbox, contact=contact or ContactFactory(), body=body).conversation
+
+
+def queries(client, url, method="get", **data) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data)
+    assert response.status_code in (200, 204), response.content[:500]
+    return len(captured), response
+
+
+def test_the_desk_asks_for_a_login_and_refuses_non_staff(client, db):
+    assert client.get("/desk/").status_code == 302
+    assert client.get("/desk/")["Location"].startswith("/desk/login/")
+
+
+def test_the_list_shows_each_row_with_preview_wait_and_unread(desk_client, inbox, agent):
+    conversation = customer_writes(inbox, "My parcel never arrived")
+    services.message_receive(inbox=inbox, contact=conversation.contact, body="Order #4821")
+    response = desk_client.get("/desk/list/", {"view": "all"})
+    html = response.content.decode()
+    assert "Order #4821" in html
+    assert 'aria-label="2 unread"' in html
+    assert inbox.name in html
+
+
+def test_views_filter_mine_and_unassigned(desk_client, inbox, agent):
+    mine = customer_writes(inbox, "mine")
+    customer_writes(inbox, "nobody's")
+    services.conversation_assign(conversation=mine, assignee=agent, actor=agent)
+    mine_html = desk_client.get("/desk/list/", {"view": "mine"}).content.decode()
+    unassigned_html = desk_client.get("/desk/list/", {"view": "unassigned"}).content.decode()
+    assert "mine" in mine_html and "nobody&#x27;s" not in mine_html
+    assert "nobody&#x27;s" in unassigned_html and ">mine<" not in unassigned_html
+
+
+def test_search_finds_message_text_and_contact_names(desk_client, inbox):
+    customer_writes(inbox, "The zipper broke", contact=ContactFactory(name="Grace Hopper"))
+    customer_writes(inbox, "Where is my refund", contact=ContactFactory(name="Alan Turing"))
+    by_text = desk_client.get("/desk/list/", {"view": "all", "q": "zipper"}).content.decode()
+    by_name = desk_client.get("/desk/list/", {"view": "all", "q": "turing"}).content.decode()
+    assert "Grace Hopper" in by_text and "Alan Turing" not in by_text
+    assert "Alan Turing" in by_name and "Grace Hopper" not in by_name
+
+
+def test_an_agent_sees_only_the_inboxes_they_work(client, inbox):
+    other_inbox = InboxFactory(name="Other brand")
+    elsewhere = customer_writes(other_inbox, "not for you")
+    outsider = AgentProfileFactory(display_name="Bo").user
+    InboxMembershipFactory(inbox=inbox, agent=outsider)
+    client.force_login(outsider)
+    assert "not for you" not in client.get("/desk/list/", {"view": "all"}).content.decode()
+    assert client.get(f"/desk/c/{elsewhere.pk}/").status_code == 404
+    assert client.post(f"/desk/c/{elsewhere.pk}/reply/", {"body": "hi"}).status_code == 404
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_conversations(desk_client, inbox):
+    for _ in range(3):
+        customer_writes(inbox)
+    few, _ = queries(desk_client, "/desk/list/", view="all")
+    for _ in range(27):
+        customer_writes(inbox)
+    many, response = queries(desk_client, "/desk/list/", view="all")
+    assert response.content.decode().count('class="row') == 30
+    assert few == many
+
+
+def test_the_list_pages_by_keyset(desk_client, inbox):
+    created = [customer_writes(inbox, f"customer {n}") for n in range(55)]
+    first = desk_client.get("/desk/list/", {"view": "all"}).content.decode()
+    after = re.search(r"after=(\d+)", first).group(1)
+    second = desk_client.get("/desk/list/", {"view": "all", "after": after}).content.decode()
+    ids = [int(i) for i in re.findall(r'data-conversation-id="(\d+)"', first + second)]
+    assert sorted(ids) == sorted(c.pk for c in created)  # every row once, none twice
+
+
+def test_a_conversation_and_its_history_cost_the_same_queries_for_any_length(desk_client, inbox, agent):
+    short = customer_writes(inbox, "one")
+    long = customer_writes(inbox, "first")
+    for n in range(120):
+        services.message_post_reply(conversation=long, agent=agent, body=f"reply {n}")
+    short_count, _ = queries(desk_client, f"/desk/c/{short.pk}/")
+    long_count, response = queries(desk_client, f"/desk/c/{long.pk}/")
+    assert short_count == long_count
+    assert response.content.decode().count('class="entry message') == 50
+    older_short, _ = queries(desk_client, f"/desk/c/{long.pk}/history/", before=100)
+    older_long, older = queries(desk_client, f"/desk/c/{long.pk}/history/", before=60)
+    assert older_short == older_long
+    assert re.findall(r'data-seq="(\d+)"', older.content.decode())[-1] == "59"
+
+
+def test_a_reply_and_a_private_note_are_stored_and_the_note_never_reaches_the_customer(
+    desk_client, inbox, agent
+):
+    conversation = customer_writes(inbox)
+    assert desk_client.post(f"/desk/c/{conversation.pk}/reply/", {"body": "Hi there"}).status_code == 204
+    desk_client.post(f"/desk/c/{conversation.pk}/reply/", {"body": "VIP, be nice", "private": "on"})
+    note = Message.objects.get(body="VIP, be nice")
+    assert note.is_private and note.sender_agent == agent
+    html = desk_client.get(f"/desk/c/{conversation.pk}/after/", {"seq": 0}).content.decode()
+    assert "Private note" in html and "Hi there" in html
+
+
+def test_an_empty_reply_is_refused_with_its_reason(desk_client, inbox):
+    conversation = customer_writes(inbox)
+    response = desk_client.post(f"/desk/c/{conversation.pk}/reply/", {"body": "  "})
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#desk-error"
+    assert b"needs text or an attachment" in response.content
+
+
+def test_actions_assign_resolve_reopen_pending_snooze_priority(desk_client, inbox, agent):
+    conversation = customer_writes(inbox)
+    url = f"/desk/c/{conversation.pk}/act/"
+    assert desk_client.post(url + "assign/", {"assignee": "me"}).status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent
+    desk_client.post(url + "priority/", {"priority": 3})
+    desk_client.post(url + "pending/")
+    conversation.refresh_from_db()
+    assert (conversation.priority, conversation.status) == (3, "pending")
+    desk_client.post(url + "resolve/")
+    conversation.refresh_from_db()
+    assert conversation.status == "resolved"
+    header = desk_client.post(url + "reopen/").content.decode()
+    assert 'id="resolve"' in header
+    refused = desk_client.post(url + "snooze/", {"until": "2001-01-01T10:00"})
+    assert refused.status_code == 422
+    desk_client.post(url + "snooze/", {"until": "2099-01-01T10:00"})
+    conversation.refresh_from_db()
+    assert conversation.status == "snoozed"
