@@ -198,6 +198,7 @@ class DeskConsumer(EventSocket):
     agent_presence = message_created
     session_queued = message_created
     session_ended = message_created
+    agent_mentioned = message_created
 
     async def agent_viewing(self, event: dict) -> None:
         if event["agent_id"] != self.agent.pk:

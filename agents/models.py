@@ -18,9 +18,17 @@ class AgentProfile(models.Model):
     display_name = models.CharField(max_length=120, blank=True)
     avatar_url = models.URLField(blank=True)
     availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    accepting = models.BooleanField(
+        default=True,
+        help_text="The agent's own switch: off shows them away (and routes nothing to them) while connected.",
+    )
     live_capacity = models.PositiveSmallIntegerField(default=3, help_text="Concurrent live chat sessions.")
     messaging_capacity = models.PositiveSmallIntegerField(
         default=25, help_text="Concurrent messaging conversations."
+    )
+    notify_sound = models.BooleanField(default=True, help_text="A chime for what needs the agent.")
+    notify_browser = models.BooleanField(
+        default=False, help_text="Browser notifications (the browser asks first)."
     )
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,3 +105,25 @@ class AgentConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} on {self.channel_name}"
+
+
+class SavedFilter(models.Model):
+    """A list view an agent named and keeps: the desk's filter form as a query string."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(
+        max_length=500, help_text="The list's query string, e.g. view=all&status=open&label=3."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "name"], name="saved_filter_agent_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

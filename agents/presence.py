@@ -45,6 +45,12 @@ def agent_desk_disconnected(*, agent_id: int, channel_name: str) -> str:
     return _settle_availability(agent_id)
 
 
+def agent_set_accepting(*, agent: AbstractBaseUser, accepting: bool) -> str:
+    """The agent's availability switch: off, they show away even with the desk open and in use."""
+    AgentProfile.objects.update_or_create(user=agent, defaults={"accepting": accepting})
+    return _settle_availability(agent.pk)
+
+
 def agents_presence_sweep() -> int:
     """Beat job: forget tabs whose heartbeat stopped, and settle those agents' availability."""
     stale = AgentConnection.objects.filter(last_seen_at__lt=timezone.now() - STALE_AFTER)
@@ -67,7 +73,7 @@ def _settle_availability(agent_id: int) -> str:
         tabs = AgentConnection.objects.filter(agent_id=agent_id, last_seen_at__gte=now - STALE_AFTER)
         if not tabs.exists():
             availability = Availability.OFFLINE
-        elif tabs.filter(last_active_at__gte=now - AWAY_AFTER).exists():
+        elif profile.accepting and tabs.filter(last_active_at__gte=now - AWAY_AFTER).exists():
             availability = Availability.ONLINE
         else:
             availability = Availability.AWAY

@@ -12,9 +12,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from conversations.models import Conversation, Message, ReadMarker
+from conversations.models import Conversation, Inbox, LiveSession, Message, ReadMarker
 
-from .models import InboxMembership
+from .models import AgentProfile, InboxMembership
 
 LIST_PAGE_SIZE = 50
 Status = Conversation.Status
@@ -47,8 +47,6 @@ class ListFilters:
 
 def desk_inboxes(agent: AbstractBaseUser) -> QuerySet:
     """The inboxes this agent works (admins: all active ones)."""
-    from conversations.models import Inbox
-
     inboxes = Inbox.objects.filter(is_active=True)
     if not agent.is_superuser:
         inboxes = inboxes.filter(
@@ -145,6 +143,32 @@ def desk_conversation(agent: AbstractBaseUser, conversation_id: int) -> Conversa
         .select_related("contact", "inbox", "assignee__agent_profile", "team")
         .prefetch_related("labels")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    live: int
+    live_capacity: int
+    messaging: int
+    messaging_capacity: int
+
+
+def agent_load(agent: AbstractBaseUser) -> AgentLoad:
+    """The agent's work against their capacity per mode: open live sessions they hold, and the
+    unresolved conversations of messaging inboxes assigned to them. Three queries."""
+    profile = AgentProfile.objects.filter(user=agent).first()
+    messaging = (
+        Conversation.objects.filter(assignee=agent, inbox__mode=Inbox.Mode.MESSAGING)
+        .exclude(status=Status.RESOLVED)
+        .count()
+    )
+    live = LiveSession.objects.filter(agent=agent, closed_at__isnull=True).count()
+    return AgentLoad(
+        live=live,
+        live_capacity=profile.live_capacity if profile else 3,
+        messaging=messaging,
+        messaging_capacity=profile.messaging_capacity if profile else 25,
     )
 
 

@@ -1,17 +1,25 @@
 """Agents: creating them with their inboxes and teams, and assignment that respects membership."""
 
+import re
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from conversations.models import Conversation, Inbox
+from conversations import events
+from conversations.models import Conversation, Inbox, Message
 from conversations.services import KEEP, conversation_assign
 from conversations.services.conversations import Keep
 
 from .models import AgentProfile, InboxMembership, Team
+from .presence import agent_group
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]{2,150})")
 
 
 def agent_create(
@@ -59,3 +67,30 @@ def conversation_assign_to_agent(
         actor=actor,
         team_id=team if team is KEEP or team is None else team.pk,
     )
+
+
+def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]:
+    """The agents a private note names as @username (who work its inbox, not the author): each is
+    told by an agent.mentioned event after commit. Returns their ids."""
+    names = set(MENTION.findall(note.body)) if note.is_private else set()
+    if not names:
+        return []
+    named = (
+        get_user_model()
+        .objects.filter(reduce(or_, (Q(username__iexact=name) for name in names)), is_active=True)
+        .exclude(pk=author.pk)
+    )
+    mentioned = [user for user in named if agent_can_work_inbox(agent=user, inbox_id=note.inbox_id)]
+    profile = getattr(author, "agent_profile", None)
+    for user in mentioned:
+        events.publish_on_commit(
+            {
+                "type": events.AGENT_MENTIONED,
+                "conversation_id": note.conversation_id,
+                "message_id": note.pk,
+                "by": getattr(profile, "name", "") or author.get_username(),
+                "excerpt": note.body[:140],
+            },
+            groups=[agent_group(user.pk)],
+        )
+    return [user.pk for user in mentioned]

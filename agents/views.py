@@ -5,7 +5,7 @@ take. Each view reads through agents.selectors or changes through a service; the
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from django.contrib.auth import get_user_model
@@ -23,12 +23,18 @@ from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
 from conversations.models import Conversation, Label, Message
 from conversations.payloads import SENDER_RELATED
 
-from . import selectors
-from .models import AgentProfile, Team
+from . import presence, selectors
+from .models import AgentProfile, CannedResponse, SavedFilter, Team
 from .selectors import ListFilters, Sort, View
-from .services import conversation_assign_to_agent
+from .services import conversation_assign_to_agent, note_mention_agents
 
 HISTORY_PAGE = 50
+SNOOZE_PRESETS = (
+    ("For an hour", timedelta(hours=1)),
+    ("For 4 hours", timedelta(hours=4)),
+    ("Until tomorrow", timedelta(days=1)),
+    ("For a week", timedelta(weeks=1)),
+)
 Status = Conversation.Status
 
 
@@ -56,6 +62,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = {
         **_list_context(request, filters),
         **_choices(request.user),
+        **_me_context(request.user),
+        **_saved_context(request.user),
         "opened_id": int(opened) if opened and opened.isdigit() else None,
     }
     return render(request, "desk/desk.html", context)
@@ -136,6 +144,84 @@ def header(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _render_header(request, conversation_id)
 
 
+@require_GET
+@desk_view
+def canned_responses(request: HttpRequest) -> HttpResponse:
+    """Saved replies whose short code starts with what follows the "/" in the composer."""
+    prefix = request.GET.get("q", "").lstrip("/").strip()[:50]
+    responses = CannedResponse.objects.filter(short_code__startswith=prefix).order_by("short_code")[:8]
+    return render(request, "desk/_canned.html", {"responses": responses})
+
+
+@require_POST
+@desk_view
+def availability(request: HttpRequest) -> HttpResponse:
+    """The agent's switch: available, or away while the desk stays open."""
+    presence.agent_set_accepting(agent=request.user, accepting=request.POST.get("accepting") == "on")
+    return render(request, "desk/_me.html", _me_context(request.user))
+
+
+@require_POST
+@desk_view
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """How the desk gets the agent's attention: a chime, browser notifications."""
+    AgentProfile.objects.update_or_create(
+        user=request.user,
+        defaults={
+            "notify_sound": request.POST.get("notify_sound") == "on",
+            "notify_browser": request.POST.get("notify_browser") == "on",
+        },
+    )
+    return render(request, "desk/_me.html", _me_context(request.user))
+
+
+@require_GET
+@desk_view
+def me(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/_me.html", _me_context(request.user))
+
+
+@require_POST
+@desk_view
+def save_filter(request: HttpRequest) -> HttpResponse:
+    """Keep the list's current filters under a name (the same name replaces the old one)."""
+    name = request.POST.get("name", "").strip()[:60]
+    if not name:
+        return _refused(ValidationError("Name the view to save it."))
+    query = _without(request.POST, "name", "csrfmiddlewaretoken", "after")
+    SavedFilter.objects.update_or_create(agent=request.user, name=name, defaults={"query": query[:500]})
+    return render(request, "desk/_saved.html", _saved_context(request.user))
+
+
+@require_POST
+@desk_view
+def delete_filter(request: HttpRequest, filter_id: int) -> HttpResponse:
+    SavedFilter.objects.filter(agent=request.user, pk=filter_id).delete()
+    return render(request, "desk/_saved.html", _saved_context(request.user))
+
+
+@require_POST
+@desk_view
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the conversations ticked in the list, each through its service; the list then
+    refreshes (HX-Trigger). Conversations outside the agent's inboxes are skipped."""
+    ids = [_int(value, default=0) for value in request.POST.getlist("ids")][: selectors.LIST_PAGE_SIZE]
+    handler = BULK_ACTIONS.get(request.POST.get("action", ""))
+    if handler is None or not ids:
+        return _refused(ValidationError("Tick conversations and pick an action."))
+    chosen = selectors.desk_conversations(request.user, ListFilters(view=View.ALL, status="all")).filter(
+        pk__in=ids
+    )
+    try:
+        for conversation in chosen:
+            handler(request, conversation)
+    except ValidationError as error:
+        return _refused(error)
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = "parley:bulk"
+    return response
+
+
 # --- actions ---
 
 
@@ -155,6 +241,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _refused(error)
+    note_mention_agents(note=message, author=request.user)
     # The page appends it with everything else new (one path, so never twice): see desk.js.
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
@@ -219,7 +306,7 @@ def _assign(request: HttpRequest, conversation: Conversation) -> None:
 
 
 def _snooze(request: HttpRequest, conversation: Conversation) -> None:
-    until = _until(request.POST.get("until", ""))
+    until = _until(request.POST.get("until", ""), request.POST.get("offset", ""))
     services.conversation_snooze(conversation=conversation, until=until, actor=request.user)
 
 
@@ -245,6 +332,22 @@ ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
     "snooze": _snooze,
     "priority": _priority,
     "labels": _labels,
+}
+
+
+def _add_label(request: HttpRequest, conversation: Conversation) -> None:
+    label = Label.objects.filter(pk=_int(request.POST.get("label"), default=0)).first()
+    if label is None:
+        raise ValidationError("Pick a label.")
+    services.conversation_update(
+        conversation=conversation, actor=request.user, labels=[*conversation.labels.all(), label]
+    )
+
+
+BULK_ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
+    "assign": _assign,
+    "resolve": ACTIONS["resolve"],
+    "label": _add_label,
 }
 
 
@@ -299,15 +402,21 @@ def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
     }
 
 
-def _without(query, name: str) -> str:
+def _without(query, *names: str) -> str:
     kept = query.copy()
-    kept.pop(name, None)
+    for name in names:
+        kept.pop(name, None)
     return kept.urlencode()
+
+
+def _saved_context(agent) -> dict:
+    return {"saved_filters": list(SavedFilter.objects.filter(agent=agent))}
 
 
 def _choices(agent) -> dict:
     """What the filters and actions offer: inboxes, teams, labels, agents; one query each."""
     inboxes = list(selectors.desk_inboxes(agent))
+    now = timezone.now()
     return {
         "inboxes": inboxes,
         "teams": list(Team.objects.order_by("name")),
@@ -315,6 +424,7 @@ def _choices(agent) -> dict:
         "agents": list(
             AgentProfile.objects.filter(user__is_active=True).select_related("user").order_by("display_name")
         ),
+        "snooze_presets": [(label, now + delta) for label, delta in SNOOZE_PRESETS],
         "statuses": Status.choices,
         "priorities": Conversation.Priority.choices,
         "views": ((View.MINE, "Mine"), (View.UNASSIGNED, "Unassigned"), (View.ALL, "All")),
@@ -324,6 +434,11 @@ def _choices(agent) -> dict:
             (Sort.PRIORITY, "Priority"),
         ),
     }
+
+
+def _me_context(agent) -> dict:
+    profile, _ = AgentProfile.objects.get_or_create(user=agent)
+    return {"profile": profile, "load": selectors.agent_load(agent)}
 
 
 def _customer_context(conversation: Conversation) -> dict:
@@ -372,10 +487,12 @@ def _int(value: str | None, *, default):
         return default
 
 
-def _until(value: str) -> datetime:
-    """A datetime-local field's value (the agent's browser sends its own local time with an offset
-    added by the page), or a refusal."""
+def _until(value: str, offset_minutes: str) -> datetime:
+    """When a snooze ends: an ISO moment (the presets), or a datetime-local field's wall-clock
+    time with the agent's browser offset (getTimezoneOffset(): minutes to add to reach UTC)."""
     moment = parse_datetime(value)
     if moment is None:
         raise ValidationError("Pick when the snooze ends.")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    if timezone.is_aware(moment):
+        return moment
+    return (moment + timedelta(minutes=_int(offset_minutes, default=0))).replace(tzinfo=UTC)

@@ -33,6 +33,7 @@ CONVERSATION_UPDATED = "conversation.updated"  # priority or labels
 CONVERSATION_READ = "conversation.read"
 SESSION_QUEUED = "session.queued"  # a live session waits: its position in the queue and the estimated wait
 SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
+AGENT_MENTIONED = "agent.mentioned"  # to the mentioned agent's own group: a note names them
 CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
 
 Event = dict[str, Any]
@@ -65,12 +66,14 @@ def conversation_groups(conversation: Any, *, agents_only: bool = False) -> tupl
 
 
 def conversation_event(event_type: str, conversation: Any, **fields: Any) -> Event:
-    """An event about one conversation, stamped with its latest seq."""
+    """An event about one conversation, stamped with its latest seq and its assignee (so a desk
+    knows whose it is without asking; client sockets pass on only named fields)."""
     return {
         "type": event_type,
         "conversation_id": conversation.pk,
         "inbox_id": conversation.inbox_id,
         "seq": conversation.last_seq,
+        "assignee_id": conversation.assignee_id,
         **fields,
     }
 

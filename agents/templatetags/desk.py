@@ -1,6 +1,7 @@
 """Small filters of the desk's templates: names, and durations people read at a glance."""
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -30,3 +31,16 @@ def short_wait(minutes: int | None) -> str:
 def initials(name: str) -> str:
     parts = [part for part in str(name).split() if part]
     return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago, the way a list says it: "now", "5m", "3h", "2d", then the date."""
+    if moment is None:
+        return ""
+    minutes = int((timezone.now() - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "now"
+    if minutes < 7 * 24 * 60:
+        return short_wait(minutes)
+    return f"{moment:%b} {moment.day}"

@@ -59,6 +59,8 @@
     if (id) htmx.ajax("GET", "/desk/c/" + id + "/header/", { target: "#conv-header", swap: "innerHTML" });
   }
 
+  function refreshMe() { htmx.ajax("GET", "/desk/me/", { target: "#me", swap: "outerHTML" }); }
+
   function markRead() {
     var id = openId();
     if (id && !document.hidden) htmx.ajax("POST", "/desk/c/" + id + "/read/", { values: { seq: lastSeq() }, swap: "none" });
@@ -99,6 +101,35 @@
     document.title = (total ? "(" + total + ") " : "") + "Parley desk";
   }
 
+  // --- getting the agent's attention: a chime and a browser notification, as they chose ---
+  var audio = null;
+  function chime() {
+    try {
+      audio = audio || new AudioContext();
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (error) { /* no audio: the title still counts */ }
+  }
+  function notify(title, body, conversationId) {
+    var prefs = $("me") ? $("me").dataset : {};
+    if (conversationId === openId() && !document.hidden) return; // already in front of them
+    if (prefs.notifySound === "on") chime();
+    if (prefs.notifyBrowser === "on" && window.Notification && Notification.permission === "granted") {
+      var shown = new Notification(title, { body: body, tag: "parley-" + conversationId });
+      shown.onclick = function () { window.focus(); htmx.ajax("GET", "/desk/c/" + conversationId + "/", { target: "#conversation" }); };
+    }
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.id === "notify-browser" && e.target.checked && window.Notification && Notification.permission === "default") {
+      Notification.requestPermission();
+    }
+  });
+
   // --- events from the socket ---
   function onEvent(event) {
     var id = openId();
@@ -106,12 +137,16 @@
       case "hello":
         setConnection("online", "Online");
         refreshList();
+        refreshMe();
         if (id) { refreshHeader(); newer(); announceViewing(); }
         return;
       case "pong":
         return;
       case "message.created":
         refreshList();
+        if (event.sender_kind === "contact" && event.assignee_id === me) {
+          notify("New message", (event.message && event.message.body || "").slice(0, 140), event.conversation_id);
+        }
         if (event.conversation_id === id && event.seq > lastSeq()) newer();
         typists.delete(event.conversation_id);
         renderPresence();
@@ -134,7 +169,18 @@
       case "error":
         if (event.code === "logged_out") location.href = "/desk/login/?next=/desk/";
         return;
+      case "conversation.created":
+        refreshList();
+        if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
+        return;
+      case "agent.mentioned":
+        notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
+        return;
+      case "agent.presence":
+        if (event.agent_id === me) refreshMe();
+        return;
       default: // status, assignment, priority, labels, sessions: the list and the open header
+        if (event.assignee_id === me || event.type === "session.ended") refreshMe();
         if (event.conversation_id !== undefined) {
           refreshList();
           if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
@@ -186,7 +232,7 @@
       renderPresence();
       newClientId();
     }
-    if (target.id === "list" || target.classList.contains("more")) { highlightRow(); updateTitle(); }
+    if (target.id === "list" || target.classList.contains("more")) { highlightRow(); updateTitle(); updateBulk(); }
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (e.detail.successful && e.detail.elt.id !== "desk-error" && e.detail.requestConfig && e.detail.requestConfig.verb !== "get") {
@@ -207,9 +253,43 @@
     if (field) field.value = "desk-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
   }
 
+  // --- saved replies: "/code" in an empty composer offers them; Enter or Tab inserts one ---
+  function cannedMenu() { var menu = $("canned-menu"); return menu && !menu.hidden ? menu : null; }
+  function offerCanned(text) {
+    var menu = $("canned-menu");
+    if (!menu) return;
+    if (!/^\/[\w-]*$/.test(text)) { menu.hidden = true; return; }
+    htmx.ajax("GET", "/desk/canned/?q=" + encodeURIComponent(text), { target: "#canned-menu", swap: "innerHTML" }).then(function () {
+      menu.hidden = !menu.querySelector("[data-content]");
+    });
+  }
+  function moveCanned(step) {
+    var items = Array.from(cannedMenu().querySelectorAll("[data-content]"));
+    var at = items.findIndex(function (item) { return item.getAttribute("aria-selected") === "true"; });
+    items.forEach(function (item) { item.removeAttribute("aria-selected"); });
+    var next = items[(at + step + items.length) % items.length];
+    if (next) next.setAttribute("aria-selected", "true");
+  }
+  function insertCanned(item) {
+    $("reply-body").value = item.dataset.content;
+    cannedMenu().hidden = true;
+    $("reply-body").focus();
+  }
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest("#canned-menu [data-content]");
+    if (item) insertCanned(item);
+  });
+
   // --- composer: Enter sends, Shift+Enter breaks the line, typing is announced ---
   document.addEventListener("keydown", function (e) {
     var composer = e.target.id === "reply-body";
+    var menu = composer && cannedMenu();
+    if (menu && (e.key === "ArrowDown" || e.key === "ArrowUp")) { e.preventDefault(); moveCanned(e.key === "ArrowDown" ? 1 : -1); return; }
+    if (menu && (e.key === "Enter" || e.key === "Tab")) {
+      var chosen = menu.querySelector("[aria-selected=true]");
+      if (chosen) { e.preventDefault(); insertCanned(chosen); return; }
+    }
+    if (menu && e.key === "Escape") { menu.hidden = true; return; }
     if (composer && e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       if (e.target.value.trim() || $("reply-file").files.length) $("composer").requestSubmit();
@@ -221,6 +301,7 @@
   });
   document.addEventListener("input", function (e) {
     active = true;
+    if (e.target.id === "reply-body") offerCanned(e.target.value);
     if (e.target.id !== "reply-body" || Date.now() - typingSentAt < 3000) return;
     typingSentAt = Date.now();
     send({ type: "typing", conversation_id: openId(), typing: true, private: $("private").checked });
@@ -230,6 +311,11 @@
     if (e.target.id === "reply-file") $("file-name").textContent = e.target.files.length ? e.target.files[0].name : "Attach";
   });
   document.addEventListener("pointerdown", function () { active = true; });
+  document.body.addEventListener("htmx:configRequest", function (e) { // datetime-local is wall-clock time
+    if (e.detail.parameters.until !== undefined && e.detail.elt.closest(".snooze")) {
+      e.detail.parameters.offset = new Date(e.detail.parameters.until || Date.now()).getTimezoneOffset();
+    }
+  });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) markRead(); });
 
   function shortcut(e) {
@@ -252,6 +338,44 @@
     e.preventDefault();
   }
   $("shortcuts-open").addEventListener("click", function () { $("shortcuts").showModal(); });
+
+  // --- bulk actions on ticked rows ---
+  function updateBulk() {
+    var ticked = document.querySelectorAll("#list .pick:checked").length;
+    $("bulk").hidden = ticked === 0;
+    $("bulk-count").textContent = ticked + " selected";
+  }
+  document.addEventListener("change", function (e) { if (e.target.classList.contains("pick")) updateBulk(); });
+  document.body.addEventListener("parley:bulk", function () { htmx.trigger("#filters", "refresh"); });
+
+  // --- saved views: a named query string of the filters form ---
+  function applyQuery(query) {
+    var params = new URLSearchParams(query), form = $("filters");
+    Array.from(form.elements).forEach(function (field) {
+      if (!field.name) return;
+      var value = params.get(field.name);
+      if (field.type === "radio") field.checked = field.value === (value || "mine");
+      else field.value = value || (field.tagName === "SELECT" ? field.options[0].value : "");
+    });
+    htmx.trigger(form, "refresh");
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.id !== "saved-view") return;
+    $("delete-view").hidden = !e.target.value;
+    if (e.target.value) applyQuery(e.target.value);
+  });
+  document.addEventListener("click", function (e) {
+    if (e.target.id === "save-view") {
+      var name = prompt("Name this view");
+      if (!name) return;
+      var values = Object.fromEntries(new FormData($("filters")));
+      values.name = name;
+      htmx.ajax("POST", "/desk/filters/", { values: values, target: "#saved", swap: "outerHTML" });
+    } else if (e.target.id === "delete-view") {
+      var chosen = $("saved-view").selectedOptions[0];
+      if (chosen && chosen.dataset.id) htmx.ajax("POST", "/desk/filters/" + chosen.dataset.id + "/delete/", { target: "#saved", swap: "outerHTML" });
+    }
+  });
 
   updateTitle();
 })();

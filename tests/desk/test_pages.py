@@ -6,9 +6,12 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from agents.models import AgentConnection, AgentProfile, CannedResponse, SavedFilter
+from agents.presence import agent_group
 from conversations import services
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Label, Message
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -152,3 +155,87 @@ def test_actions_assign_resolve_reopen_pending_snooze_priority(desk_client, inbo
     desk_client.post(url + "snooze/", {"until": "2099-01-01T10:00"})
     conversation.refresh_from_db()
     assert conversation.status == "snoozed"
+
+
+def test_saved_replies_are_offered_by_their_short_code(desk_client):
+    CannedResponse.objects.create(short_code="shipping", content="We ship within 2 days.")
+    CannedResponse.objects.create(short_code="refund", content="Refunds take 5 days.")
+    html = desk_client.get("/desk/canned/", {"q": "/sh"}).content.decode()
+    assert 'data-content="We ship within 2 days."' in html
+    assert "Refunds" not in html
+
+
+def test_the_availability_switch_shows_a_connected_agent_away_and_back(desk_client, agent):
+    AgentConnection.objects.create(
+        agent=agent, channel_name="test.desk", last_seen_at=timezone.now(), last_active_at=timezone.now()
+    )
+    html = desk_client.post("/desk/me/availability/", {}).content.decode()
+    assert AgentProfile.objects.get(user=agent).availability == "away"
+    assert 'data-availability="away"' in html
+    desk_client.post("/desk/me/availability/", {"accepting": "on"})
+    assert AgentProfile.objects.get(user=agent).availability == "online"
+
+
+def test_the_agent_sees_their_work_against_their_capacity(desk_client, inbox, agent):
+    live_inbox = InboxFactory(name="Live", mode="live")
+    InboxMembershipFactory(inbox=live_inbox, agent=agent)
+    for _ in range(2):
+        services.conversation_assign(conversation=customer_writes(inbox), assignee=agent, actor=agent)
+    services.conversation_assign(conversation=customer_writes(live_inbox), assignee=agent, actor=agent)
+    html = desk_client.get("/desk/me/").content.decode()
+    assert "Live 1/3 · Messaging 2/25" in html
+
+
+def test_a_note_mentioning_an_agent_tells_them_and_no_one_else(
+    desk_client, inbox, agent, listen, django_capture_on_commit_callbacks
+):
+    ben = AgentProfileFactory(display_name="Ben", user__username="ben").user
+    InboxMembershipFactory(inbox=inbox, agent=ben)
+    outsider = AgentProfileFactory(display_name="Cy", user__username="cy").user  # not in this inbox
+    conversation = customer_writes(inbox)
+    to_ben, to_cy = listen(agent_group(ben.pk)), listen(agent_group(outsider.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_client.post(
+            f"/desk/c/{conversation.pk}/reply/",
+            {"body": "@Ben @cy can you check the refund?", "private": "on"},
+        )
+    [mention] = to_ben.receive_all()
+    assert mention["type"] == "agent.mentioned" and mention["by"] == "Ana"
+    assert mention["conversation_id"] == conversation.pk
+    assert to_cy.receive_all() == []
+
+
+def test_notification_preferences_are_kept_per_agent(desk_client, agent):
+    html = desk_client.post("/desk/me/notifications/", {"notify_browser": "on"}).content.decode()
+    profile = AgentProfile.objects.get(user=agent)
+    assert (profile.notify_sound, profile.notify_browser) == (False, True)
+    assert 'data-notify-browser="on"' in html
+
+
+def test_bulk_actions_assign_label_and_resolve_the_ticked_conversations(desk_client, inbox, agent):
+    ticked = [customer_writes(inbox) for _ in range(3)]
+    untouched = customer_writes(inbox)
+    ids = [c.pk for c in ticked]
+    label = Label.objects.create(name="refund")
+    assert (
+        desk_client.post("/desk/bulk/", {"ids": ids, "action": "assign", "assignee": "me"}).status_code == 204
+    )
+    desk_client.post("/desk/bulk/", {"ids": ids, "action": "label", "label": label.pk})
+    response = desk_client.post("/desk/bulk/", {"ids": ids, "action": "resolve"})
+    assert response["HX-Trigger"] == "parley:bulk"
+    for conversation in Conversation.objects.filter(pk__in=ids):
+        assert (conversation.assignee, conversation.status) == (agent, "resolved")
+        assert list(conversation.labels.all()) == [label]
+    untouched.refresh_from_db()
+    assert (untouched.assignee, untouched.status) == (None, "open")
+
+
+def test_a_saved_view_keeps_the_filters_under_a_name(desk_client, agent):
+    html = desk_client.post(
+        "/desk/filters/", {"name": "Urgent waiting", "view": "all", "sort": "waiting", "status": "open"}
+    ).content.decode()
+    saved = SavedFilter.objects.get(agent=agent)
+    assert saved.query == "view=all&sort=waiting&status=open"
+    assert "Urgent waiting" in html
+    desk_client.post(f"/desk/filters/{saved.pk}/delete/")
+    assert not SavedFilter.objects.exists()
