@@ -12,7 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from conversations.models import Conversation, Inbox, LiveSession, Message, ReadMarker
+from conversations.models import Contact, Conversation, Inbox, LiveSession, Message, ReadMarker
 
 from .models import AgentProfile, InboxMembership
 
@@ -134,6 +134,19 @@ def _with_row_details(conversations: QuerySet[Conversation], agent: AbstractBase
         preview_has_files=Subquery(latest.values("attachments__pk")[:1]),
         unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
     )
+
+
+def desk_contacts(agent: AbstractBaseUser, query: str = "") -> QuerySet[Contact]:
+    """Contacts the agent can see (one of their conversations is in the agent's inboxes),
+    matching `query` by name, email or phone."""
+    contacts = Contact.objects.filter(
+        pk__in=Conversation.objects.filter(inbox__in=desk_inboxes(agent)).values("contact_id")
+    )
+    if query:
+        contacts = contacts.filter(
+            Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
+        )
+    return contacts.order_by("name", "pk")
 
 
 def desk_conversation(agent: AbstractBaseUser, conversation_id: int) -> Conversation | None:

@@ -24,4 +24,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/read/", views.mark_read, name="read"),
     path("c/<int:conversation_id>/act/<slug:action>/", views.act, name="act"),
     path("c/<int:conversation_id>/m/<int:message_id>/retry/", views.retry, name="retry"),
+    path("c/<int:conversation_id>/contact/", views.contact_edit, name="contact-edit"),
+    path("c/<int:conversation_id>/contact/search/", views.contact_search, name="contact-search"),
+    path("c/<int:conversation_id>/contact/merge/", views.contact_merge, name="contact-merge"),
 ]

@@ -222,6 +222,51 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_GET
+@desk_view
+def contact_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Contacts to merge into this conversation's contact: by name, email or phone."""
+    conversation = _conversation(request, conversation_id)
+    query = request.GET.get("q", "").strip()[:100]
+    found = (
+        selectors.desk_contacts(request.user, query).exclude(pk=conversation.contact_id)[:8] if query else []
+    )
+    return render(request, "desk/_merge_candidates.html", {"conversation": conversation, "candidates": found})
+
+
+@require_POST
+@desk_view
+def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    try:
+        services.contact_edit(
+            contact=conversation.contact,
+            name=request.POST.get("name", ""),
+            email=request.POST.get("email", ""),
+            phone=request.POST.get("phone", ""),
+        )
+    except ValidationError as error:
+        return _refused(error)
+    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
+
+
+@require_POST
+@desk_view
+def contact_merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Fold another contact (one the agent can see) into this conversation's contact."""
+    conversation = _conversation(request, conversation_id)
+    other = (
+        selectors.desk_contacts(request.user).filter(pk=_int(request.POST.get("contact"), default=0)).first()
+    )
+    if other is None:
+        raise Http404("No such contact in your inboxes.")
+    try:
+        services.contact_merge(keep=conversation.contact, merge=other)
+    except ValidationError as error:
+        return _refused(error)
+    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
+
+
 # --- actions ---
 
 
@@ -444,7 +489,9 @@ def _me_context(agent) -> dict:
 def _customer_context(conversation: Conversation) -> dict:
     contact = conversation.contact
     return {
+        "conversation": conversation,
         "contact": contact,
+        "merge_suggestions": services.contact_merge_suggestions(contact),
         "identities": list(contact.identities.select_related("inbox").order_by("inbox__name")),
         "past_conversations": list(
             contact.conversations.exclude(pk=conversation.pk)

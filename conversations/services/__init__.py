@@ -4,7 +4,10 @@ Lock order, everywhere: contact, then conversation, then outbound delivery rows.
 """
 
 from .contacts import (
+    contact_edit,
     contact_identify,
+    contact_merge,
+    contact_merge_suggestions,
     contact_set_attributes,
     contact_update_details,
     contact_verify_external_id,
@@ -43,7 +46,10 @@ __all__ = [
     "KEEP",
     "AttachmentInput",
     "SessionState",
+    "contact_edit",
     "contact_identify",
+    "contact_merge",
+    "contact_merge_suggestions",
     "contact_notify_of_replies",
     "contact_set_attributes",
     "contact_update_details",

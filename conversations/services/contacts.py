@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import events
@@ -193,3 +194,72 @@ def _contact_for_external_id(external_id: str, *, name: str, email: str) -> Cont
             return Contact.objects.create(external_id=external_id, name=name, email=email)
     except IntegrityError:
         return Contact.objects.get(external_id=external_id)
+
+
+def contact_edit(*, contact: Contact, name: str, email: str, phone: str) -> Contact:
+    """An agent corrects a contact's details: what they type replaces what is stored (blank
+    clears), checked like the customer's own. Raises ValidationError and changes nothing on a bad
+    value."""
+    given = {
+        "name": name.strip()[:200],
+        "email": _details_given(email=email)["email"],
+        "phone": _details_given(phone=phone)["phone"],
+    }
+    changed = [field for field, value in given.items() if getattr(contact, field) != value]
+    for field in changed:
+        setattr(contact, field, given[field])
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])
+    return contact
+
+
+def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
+    """Fold `merge` into `keep`: its identities on every channel, its conversations and their
+    history, and what `keep` does not know of it (blank fields, custom attributes) move to `keep`,
+    then `merge` is deleted. Nothing is lost. Two verified users (different external ids) are two
+    people and are refused. The customer's open sockets of `merge` re-open as `keep`.
+    """
+    if keep.pk == merge.pk:
+        raise ValidationError("A contact cannot be merged with itself.")
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Contact.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk]).order_by("pk")
+        }
+        keep, merge = locked[keep.pk], locked[merge.pk]
+        if keep.external_id and merge.external_id and keep.external_id != merge.external_id:
+            raise ValidationError("Both contacts are verified users of your app: they are two people.")
+        moved_identities = list(merge.identities.values_list("pk", "inbox_id"))
+        merge.identities.update(contact=keep)
+        merge.conversations.update(contact=keep)
+        filled = [
+            field
+            for field in ("name", "email", "phone", "avatar_url")
+            if not getattr(keep, field) and getattr(merge, field)
+        ]
+        for field in filled:
+            setattr(keep, field, getattr(merge, field))
+        keep.custom_attributes = {**(merge.custom_attributes or {}), **(keep.custom_attributes or {})}
+        external_id = keep.external_id or merge.external_id
+        merged_id = merge.pk
+        merge.delete()  # frees its external_id for `keep`
+        keep.external_id = external_id
+        keep.save()
+        for identity_id, inbox_id in moved_identities:
+            events.publish_on_commit(
+                {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity_id},
+                groups=[events.contact_group(merged_id, inbox_id)],
+            )
+        return keep
+
+
+def contact_merge_suggestions(contact: Contact, limit: int = 5) -> list[Contact]:
+    """Other contacts with the same email or phone: likely the same person on another channel."""
+    same = Q()
+    if contact.email:
+        same |= Q(email__iexact=contact.email)
+    if contact.phone:
+        same |= Q(phone=contact.phone)
+    if not same:
+        return []
+    return list(Contact.objects.filter(same).exclude(pk=contact.pk).order_by("-created_at")[:limit])

@@ -239,3 +239,34 @@ def test_a_saved_view_keeps_the_filters_under_a_name(desk_client, agent):
     assert "Urgent waiting" in html
     desk_client.post(f"/desk/filters/{saved.pk}/delete/")
     assert not SavedFilter.objects.exists()
+
+
+def test_the_customer_panel_edits_details_and_merges_the_same_person(desk_client, inbox):
+    conversation = customer_writes(inbox, contact=ContactFactory(name="Kim", email="kim@example.com"))
+    same = customer_writes(inbox, "from my phone", contact=ContactFactory(name="", email="kim@example.com"))
+    panel = desk_client.get(f"/desk/c/{conversation.pk}/").content.decode()
+    assert "Same email or phone" in panel
+
+    edited = desk_client.post(
+        f"/desk/c/{conversation.pk}/contact/", {"name": "Kim Lee", "email": "kim@example.com"}
+    )
+    assert "Kim Lee" in edited.content.decode()
+    refused = desk_client.post(f"/desk/c/{conversation.pk}/contact/", {"name": "Kim", "email": "nope"})
+    assert refused.status_code == 422
+
+    found = desk_client.get(f"/desk/c/{conversation.pk}/contact/search/", {"q": "kim@"}).content.decode()
+    assert f'"contact": "{same.contact_id}"' in found
+    desk_client.post(f"/desk/c/{conversation.pk}/contact/merge/", {"contact": same.contact_id})
+    same.refresh_from_db()
+    assert same.contact_id == conversation.contact_id
+
+
+def test_a_contact_outside_the_agents_inboxes_cannot_be_merged_in(desk_client, inbox):
+    conversation = customer_writes(inbox)
+    elsewhere = customer_writes(InboxFactory(name="Another brand"))
+    response = desk_client.post(
+        f"/desk/c/{conversation.pk}/contact/merge/", {"contact": elsewhere.contact_id}
+    )
+    assert response.status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.contact_id != conversation.contact_id
