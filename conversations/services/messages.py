@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events, registry
+from ..capabilities import capabilities_of, reply_window_closes_at
 from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
 from .live import session_note_agent_reply, session_note_customer_message
 from .thread import (
@@ -105,6 +106,8 @@ def message_post_reply(
     Idempotent by `client_message_id`, like message_receive.
     """
     _validate_content(body, attachments)
+    if not is_private:
+        _check_channel_allows(conversation, body)
     client_message_id = client_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
@@ -158,6 +161,20 @@ def _notify_later(conversation_id: int) -> None:
         ),
         robust=True,
     )
+
+
+def _check_channel_allows(conversation: Conversation, body: str) -> None:
+    """A public reply the channel would refuse is refused here, before anything is stored."""
+    allowed = capabilities_of(conversation.inbox.channel_type)
+    if len(body) > allowed.max_text_length:
+        raise ValidationError(f"This channel takes at most {allowed.max_text_length} characters a message.")
+    closes_at = reply_window_closes_at(conversation)
+    if closes_at is not None and closes_at <= timezone.now():
+        hours = int(allowed.reply_window.total_seconds() // 3600)
+        raise ValidationError(
+            f"The customer last wrote more than {hours} hours ago: this channel only lets you send an "
+            "approved template until they write again."
+        )
 
 
 def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:

@@ -31,13 +31,17 @@
     listTimer = setTimeout(function () { htmx.trigger("#filters", "refresh"); }, 250);
   }
 
+  // Each fetch below names its own `source`: htmx.ajax without one issues from <body>, and htmx
+  // lets one element have one request in flight, queueing the next ("last": a later one replaces
+  // it) and resolving its promise at once, so a header refresh or a read marker silently dropped
+  // newer()'s fetch and the message never showed.
   function newer() { // append what the open conversation has after its last shown seq
     var id = openId();
     if (!id) return;
     if (fetching) { again = true; return; }
     fetching = true;
     var list = $("messages"), stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    htmx.ajax("GET", "/desk/c/" + id + "/after/?seq=" + lastSeq(), { target: "#messages", swap: "beforeend" }).then(function () {
+    htmx.ajax("GET", "/desk/c/" + id + "/after/?seq=" + lastSeq(), { source: "#messages", target: "#messages", swap: "beforeend" }).then(function () {
       fetching = false;
       if (openId() !== id) return;
       dropDuplicates();
@@ -56,14 +60,14 @@
 
   function refreshHeader() {
     var id = openId();
-    if (id) htmx.ajax("GET", "/desk/c/" + id + "/header/", { target: "#conv-header", swap: "innerHTML" });
+    if (id) htmx.ajax("GET", "/desk/c/" + id + "/header/", { source: "#conv-header", target: "#conv-header", swap: "innerHTML" });
   }
 
-  function refreshMe() { htmx.ajax("GET", "/desk/me/", { target: "#me", swap: "outerHTML" }); }
+  function refreshMe() { htmx.ajax("GET", "/desk/me/", { source: ".topbar", target: "#me", swap: "outerHTML" }); }
 
   function markRead() {
     var id = openId();
-    if (id && !document.hidden) htmx.ajax("POST", "/desk/c/" + id + "/read/", { values: { seq: lastSeq() }, swap: "none" });
+    if (id && !document.hidden) htmx.ajax("POST", "/desk/c/" + id + "/read/", { source: "#thread", values: { seq: lastSeq() }, swap: "none" });
   }
 
   function highlightRow() {
@@ -192,7 +196,7 @@
     var entry = $("m-" + messageId);
     if (!entry) return;
     var seq = Number(entry.dataset.seq);
-    htmx.ajax("GET", "/desk/c/" + openId() + "/after/?seq=" + (seq - 1), { target: "#m-" + messageId, swap: "outerHTML", select: "#m-" + messageId });
+    htmx.ajax("GET", "/desk/c/" + openId() + "/after/?seq=" + (seq - 1), { source: entry, target: entry, swap: "outerHTML", select: "#m-" + messageId });
   }
 
   function setConnection(state, text) {
@@ -231,6 +235,7 @@
       announceViewing();
       renderPresence();
       newClientId();
+      updateLimits();
     }
     if (target.id === "list" || target.classList.contains("more")) { highlightRow(); updateTitle(); updateBulk(); }
   });
@@ -292,7 +297,7 @@
     if (menu && e.key === "Escape") { menu.hidden = true; return; }
     if (composer && e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      if (e.target.value.trim() || $("reply-file").files.length) $("composer").requestSubmit();
+      if (!$("send").disabled && (e.target.value.trim() || $("reply-file").files.length)) $("composer").requestSubmit();
       return;
     }
     if (composer && e.key === "Escape") { e.target.blur(); return; }
@@ -306,8 +311,34 @@
     typingSentAt = Date.now();
     send({ type: "typing", conversation_id: openId(), typing: true, private: $("private").checked });
   });
+  // --- what the channel allows, shown before the agent types: length, SMS segments, the window ---
+  var GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-.\/0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\\[~\]|€]*$/;
+  function smsSegments(text) {
+    var gsm = GSM7.test(text);
+    var length = text.length + (gsm ? (text.match(/[\^{}\\\[~\]|€]/g) || []).length : 0); // UCS-2 counts UTF-16 units
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+    return { length: length, segments: length <= single ? 1 : Math.ceil(length / multi), unicode: !gsm };
+  }
+  function updateLimits() {
+    var form = $("composer"), body = $("reply-body"), hint = $("length-hint");
+    if (!form || !body || !hint) return;
+    var note = $("private").checked, text = body.value, max = Number(form.dataset.maxLength);
+    var closed = form.dataset.window === "closed" && !note;
+    $("send").disabled = closed;
+    body.placeholder = closed ? "Only a private note can be written now" : "Reply… (Enter sends, Shift+Enter for a new line, / for saved replies)";
+    if (note || !text) { hint.textContent = ""; return; }
+    if (form.dataset.sms === "on") {
+      var sms = smsSegments(text);
+      hint.textContent = sms.length + " characters · " + sms.segments + " SMS" + (sms.unicode ? " (Unicode: 70 a segment)" : "");
+    } else {
+      hint.textContent = text.length > max * 0.8 ? text.length + " / " + max : "";
+    }
+    hint.classList.toggle("over", text.length > max);
+  }
+  document.addEventListener("input", function (e) { if (e.target.id === "reply-body") updateLimits(); });
+
   document.addEventListener("change", function (e) {
-    if (e.target.id === "private") $("composer").classList.toggle("note", e.target.checked);
+    if (e.target.id === "private") { $("composer").classList.toggle("note", e.target.checked); updateLimits(); }
     if (e.target.id === "reply-file") $("file-name").textContent = e.target.files.length ? e.target.files[0].name : "Attach";
   });
   document.addEventListener("pointerdown", function () { active = true; });
@@ -327,8 +358,13 @@
         var next = rows[Math.min(Math.max(index + (e.key === "j" ? 1 : -1), 0), rows.length - 1)];
         if (next) next.click();
         break;
-      case "r": if ($("reply-body")) { $("private").checked = false; $("composer").classList.remove("note"); $("reply-body").focus(); } break;
-      case "n": if ($("reply-body")) { $("private").checked = true; $("composer").classList.add("note"); $("reply-body").focus(); } break;
+      case "r": case "n":
+        if (!$("reply-body")) break;
+        $("private").checked = e.key === "n";
+        $("composer").classList.toggle("note", e.key === "n");
+        updateLimits();
+        $("reply-body").focus();
+        break;
       case "a": press("assign-me"); break;
       case "e": press("resolve"); break;
       case "/": $("search").focus(); break;

@@ -2,6 +2,7 @@
 action does, and the fixed number of queries of every list and history endpoint."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -270,3 +271,18 @@ def test_a_contact_outside_the_agents_inboxes_cannot_be_merged_in(desk_client, i
     assert response.status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.contact_id != conversation.contact_id
+
+
+def test_the_composer_shows_the_channels_limits_before_the_agent_types(desk_client, agent, sms_inbox):
+    InboxMembershipFactory(inbox=sms_inbox, agent=agent)
+    whatsapp = InboxFactory(name="WhatsApp", channel_type="whatsapp")
+    InboxMembershipFactory(inbox=whatsapp, agent=agent)
+    sms = customer_writes(sms_inbox)
+    late = customer_writes(whatsapp)
+    Message.objects.filter(conversation=late).update(created_at=timezone.now() - timedelta(days=2))
+
+    sms_pane = desk_client.get(f"/desk/c/{sms.pk}/").content.decode()
+    assert 'data-max-length="1600" data-sms="on"' in sms_pane
+    late_pane = desk_client.get(f"/desk/c/{late.pk}/").content.decode()
+    assert 'data-window="closed"' in late_pane
+    assert "only an approved template can be sent" in late_pane
