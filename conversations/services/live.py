@@ -32,6 +32,7 @@ from .thread import (
     lock_conversation,
     publish_assigned,
     publish_status_changed,
+    record_activity,
     remember_attachments,
 )
 
@@ -78,6 +79,7 @@ def session_note_customer_message(conversation: Conversation, at: datetime) -> N
     if touched:
         return
     LiveSession.objects.create(conversation=conversation, opened_at=at, last_activity_at=at)
+    record_activity(conversation, "Live chat started: waiting in the queue for an agent")
     transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
 
 

@@ -61,6 +61,8 @@ def message_receive(
                 raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
             now = timezone.now()
             previous_status = target.status
+            if inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" reads first
+                session_note_customer_message(target, now)
             message = append_message(
                 target,
                 also_save=_open_for_customer(target, now),
@@ -75,8 +77,6 @@ def message_receive(
                 written_files=written,
             )
             _touch_last_seen(contact, now)
-            if inbox.mode == Inbox.Mode.LIVE:
-                session_note_customer_message(target, now)
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
