@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import BooleanField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Conversation, Inbox, LiveSession, Message, ReadMarker
@@ -99,11 +101,22 @@ def after_row(conversations: QuerySet[Conversation], sort: str, row: Conversatio
 
 
 def _search(query: str) -> Q:
-    """Contacts by name, email or phone, and conversations by the text of their messages."""
+    """Contacts by name, email or phone, and conversations by the text of their messages: on
+    Postgres by full-text search (the GIN index of migration 0005 answers it; words in any order,
+    "quoted phrases", -excluded), elsewhere by substring."""
     words = query.strip()[:200]
-    matching_messages = Message.objects.filter(body__icontains=words, is_private=False).values(
-        "conversation_id"
-    )
+    public = Message.objects.filter(is_private=False)
+    if connection.vendor == "postgresql":
+        matching = public.filter(
+            RawSQL(
+                "to_tsvector('simple', body) @@ websearch_to_tsquery('simple', %s)",
+                (words,),
+                output_field=BooleanField(),
+            )
+        )
+    else:
+        matching = public.filter(body__icontains=words)
+    matching_messages = matching.values("conversation_id")
     return (
         Q(contact__name__icontains=words)
         | Q(contact__email__icontains=words)

@@ -13,6 +13,7 @@ from agents.models import AgentConnection, AgentProfile, CannedResponse, SavedFi
 from agents.presence import agent_group
 from conversations import services
 from conversations.models import Conversation, Label, Message
+from tests.backends import ON_POSTGRES
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -286,3 +287,16 @@ def test_the_composer_shows_the_channels_limits_before_the_agent_types(desk_clie
     late_pane = desk_client.get(f"/desk/c/{late.pk}/").content.decode()
     assert 'data-window="closed"' in late_pane
     assert "only an approved template can be sent" in late_pane
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="full-text search is Postgres's; SQLite matches substrings")
+def test_on_postgres_search_is_full_text_words_in_any_order_and_never_private_notes(
+    desk_client, inbox, agent
+):
+    found = customer_writes(
+        inbox, "The zipper on my jacket broke", contact=ContactFactory(name="Grace Hopper")
+    )
+    hidden = customer_writes(inbox, "Hello", contact=ContactFactory(name="Alan Turing"))
+    services.message_post_reply(conversation=hidden, agent=agent, body="zipper jacket note", is_private=True)
+    html = desk_client.get("/desk/list/", {"view": "all", "q": "jacket zipper"}).content.decode()
+    assert f'data-conversation-id="{found.pk}"' in html and "Alan Turing" not in html
