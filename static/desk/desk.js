@@ -311,6 +311,49 @@
     typingSentAt = Date.now();
     send({ type: "typing", conversation_id: openId(), typing: true, private: $("private").checked });
   });
+  // --- attachments by drop or paste, and emoji ---
+  function attach(files) {
+    var input = $("reply-file");
+    if (!input || !files || !files.length) return;
+    var all = new DataTransfer();
+    Array.from(input.files).concat(Array.from(files)).forEach(function (file) { all.items.add(file); });
+    input.files = all.files;
+    $("file-name").textContent = all.files.length === 1 ? all.files[0].name : all.files.length + " files";
+  }
+  document.addEventListener("dragover", function (e) { if (e.target.closest && e.target.closest("#thread")) e.preventDefault(); });
+  document.addEventListener("drop", function (e) {
+    if (!e.target.closest || !e.target.closest("#thread")) return; // dropped anywhere on the thread: attached, never opened
+    e.preventDefault();
+    attach(e.dataTransfer.files);
+  });
+  document.addEventListener("paste", function (e) {
+    if (e.target.id === "reply-body" && e.clipboardData && e.clipboardData.files.length) {
+      e.preventDefault();
+      attach(e.clipboardData.files);
+    }
+  });
+  var EMOJI = "😀 😄 😁 😂 🙂 😉 😊 😍 🤔 😅 😢 🙏 👍 👎 👌 👏 🙌 👋 ✌️ 🤝 ❤️ 🔥 ✨ 🎉 ✅ ❌ ⚠️ ❓ 💡 📦 🚚 💳 📎 ⏰".split(" ");
+  document.addEventListener("click", function (e) {
+    var palette = $("emoji-palette");
+    if (!palette) return;
+    if (e.target.id === "emoji-open") {
+      if (!palette.firstChild) EMOJI.forEach(function (emoji) {
+        var button = document.createElement("button");
+        button.type = "button"; button.textContent = emoji; button.setAttribute("role", "menuitem");
+        palette.appendChild(button);
+      });
+      palette.hidden = !palette.hidden;
+      e.target.setAttribute("aria-expanded", String(!palette.hidden));
+    } else if (e.target.parentNode === palette) {
+      var body = $("reply-body"), at = body.selectionStart;
+      body.setRangeText(e.target.textContent, at, body.selectionEnd, "end");
+      palette.hidden = true;
+      $("emoji-open").setAttribute("aria-expanded", "false");
+      body.focus();
+      updateLimits();
+    }
+  });
+
   // --- what the channel allows, shown before the agent types: length, SMS segments, the window ---
   var GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-.\/0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\\[~\]|€]*$/;
   function smsSegments(text) {
@@ -339,7 +382,10 @@
 
   document.addEventListener("change", function (e) {
     if (e.target.id === "private") { $("composer").classList.toggle("note", e.target.checked); updateLimits(); }
-    if (e.target.id === "reply-file") $("file-name").textContent = e.target.files.length ? e.target.files[0].name : "Attach";
+    if (e.target.id === "reply-file") {
+      var count = e.target.files.length;
+      $("file-name").textContent = count === 0 ? "Attach" : count === 1 ? e.target.files[0].name : count + " files";
+    }
   });
   document.addEventListener("pointerdown", function () { active = true; });
   document.body.addEventListener("htmx:configRequest", function (e) { // datetime-local is wall-clock time
