@@ -342,6 +342,7 @@ def retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpRe
 
 
 def _assign(request: HttpRequest, conversation: Conversation) -> None:
+    """To me, to another agent (who must work the inbox), or to nobody."""
     value = request.POST.get("assignee", "")
     if value == "me":
         assignee = request.user
@@ -351,10 +352,15 @@ def _assign(request: HttpRequest, conversation: Conversation) -> None:
             raise ValidationError("No such agent.")
     else:
         assignee = None
-    team = services.KEEP
-    if "team" in request.POST:
-        team = Team.objects.filter(pk=_int(request.POST["team"], default=0)).first()
-    conversation_assign_to_agent(conversation=conversation, assignee=assignee, actor=request.user, team=team)
+    conversation_assign_to_agent(conversation=conversation, assignee=assignee, actor=request.user)
+
+
+def _team(request: HttpRequest, conversation: Conversation) -> None:
+    """Move the conversation to a team (or none), keeping its assignee."""
+    team = Team.objects.filter(pk=_int(request.POST.get("team"), default=0)).first()
+    conversation_assign_to_agent(
+        conversation=conversation, assignee=conversation.assignee, actor=request.user, team=team
+    )
 
 
 def _snooze(request: HttpRequest, conversation: Conversation) -> None:
@@ -378,6 +384,7 @@ def _labels(request: HttpRequest, conversation: Conversation) -> None:
 
 ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
     "assign": _assign,
+    "team": _team,
     "resolve": lambda request, c: services.conversation_resolve(conversation=c, actor=request.user),
     "reopen": lambda request, c: services.conversation_reopen(conversation=c, actor=request.user),
     "pending": lambda request, c: services.conversation_mark_pending(conversation=c, actor=request.user),

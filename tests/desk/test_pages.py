@@ -14,7 +14,7 @@ from agents.presence import agent_group
 from conversations import services
 from conversations.models import Conversation, Label, Message
 from tests.backends import ON_POSTGRES
-from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +300,17 @@ def test_on_postgres_search_is_full_text_words_in_any_order_and_never_private_no
     services.message_post_reply(conversation=hidden, agent=agent, body="zipper jacket note", is_private=True)
     html = desk_client.get("/desk/list/", {"view": "all", "q": "jacket zipper"}).content.decode()
     assert f'data-conversation-id="{found.pk}"' in html and "Alan Turing" not in html
+
+
+def test_the_header_moves_a_conversation_to_a_team_and_sets_its_labels(desk_client, inbox, agent):
+    conversation = customer_writes(inbox)
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    team = TeamFactory(name="Billing")
+    refund, vip = Label.objects.create(name="refund"), Label.objects.create(name="vip")
+    url = f"/desk/c/{conversation.pk}/act/"
+    desk_client.post(url + "team/", {"team": team.pk})
+    header = desk_client.post(url + "labels/", {"labels": [refund.pk, vip.pk]}).content.decode()
+    conversation.refresh_from_db()
+    assert (conversation.team, conversation.assignee) == (team, agent)  # the assignee stays
+    assert set(conversation.labels.all()) == {refund, vip}
+    assert '<span class="label">refund</span>' in header
