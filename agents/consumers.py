@@ -195,6 +195,7 @@ class DeskConsumer(EventSocket):
     conversation_updated = message_created
     conversation_read = message_created
     contact_typing = message_created
+    contact_presence = message_created
     agent_presence = message_created
     session_queued = message_created
     session_ended = message_created

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from conversations import events
+from conversations import events, services
 from conversations.models import ContactIdentity, Inbox
 from conversations.payloads import message_payload_for_clients
 from conversations.sockets import EventSocket, database_sync_to_async
@@ -32,6 +32,7 @@ VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
 # re-link closes the socket at once through contact.identity_changed; this bounds the case where
 # that event is lost, or the inbox is switched off.
 IDENTITY_RECHECK_SECONDS = 60.0
+LAST_SEEN_EVERY_SECONDS = 60.0
 
 
 class ClientConsumer(EventSocket):
@@ -59,6 +60,7 @@ class ClientConsumer(EventSocket):
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.here = True  # until the client says its widget is closed (`presence`)
         await self.mark_present(self.identity, True)
+        await self.announce_presence(online=True)
         conversations = await database_sync_to_async(client_actions.conversations_list)(self.identity)
         await self.send_event(
             {
@@ -77,6 +79,7 @@ class ClientConsumer(EventSocket):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             # Another tab that is still here says so again with its next ping, well within the grace.
             await self.mark_present(self.identity, False)
+            await self.announce_presence(online=False)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.visitor is None:
@@ -195,6 +198,7 @@ class ClientConsumer(EventSocket):
         identity = await self.checked_identity()
         if self.here:
             await self.mark_present(identity, True)
+            await self.touch_last_seen()
         conversations = await database_sync_to_async(client_actions.conversations_list)(identity)
         await self.send_event(
             {
@@ -276,6 +280,28 @@ class ClientConsumer(EventSocket):
         await self.send_event(payload)
 
     # --- plumbing ---
+
+    async def announce_presence(self, *, online: bool) -> None:
+        """Agents see whether the customer has the chat open (last seen, and contact.presence).
+        With several tabs a closing one says offline while another is still open; that one's
+        next ping (25 s) says online again."""
+        if online:
+            await self.touch_last_seen(force=True)
+        await self.channel_layer.group_send(
+            events.inbox_group(self.visitor.inbox_id),
+            {
+                "type": "contact.presence",
+                "contact_id": self.visitor.contact_id,
+                "inbox_id": self.visitor.inbox_id,
+                "online": online,
+            },
+        )
+
+    async def touch_last_seen(self, *, force: bool = False) -> None:
+        """Last seen moves at most once a minute; between, no thread hop at all."""
+        seen = self.identity.contact.last_seen_at
+        if force or seen is None or time.time() - seen.timestamp() >= LAST_SEEN_EVERY_SECONDS:
+            await database_sync_to_async(services.contact_touch_last_seen)(self.identity.contact)
 
     async def mark_present(self, identity: ContactIdentity, present: bool) -> None:
         """Only a live inbox's sessions care whether the customer is here: no hop otherwise."""

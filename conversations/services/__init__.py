@@ -9,6 +9,7 @@ from .contacts import (
     contact_merge,
     contact_merge_suggestions,
     contact_set_attributes,
+    contact_touch_last_seen,
     contact_update_details,
     contact_verify_external_id,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "contact_merge_suggestions",
     "contact_notify_of_replies",
     "contact_set_attributes",
+    "contact_touch_last_seen",
     "contact_update_details",
     "contact_verify_external_id",
     "conversation_assign",

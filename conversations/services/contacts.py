@@ -1,6 +1,7 @@
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -12,6 +13,7 @@ from .. import events
 from ..models import Contact, ContactIdentity, Inbox
 
 DETAIL_FIELDS = ("name", "email", "phone")
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 MAX_CUSTOM_ATTRIBUTES = 50
 MAX_ATTRIBUTE_TEXT = 255
 CUSTOM_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -263,3 +265,15 @@ def contact_merge_suggestions(contact: Contact, limit: int = 5) -> list[Contact]
     if not same:
         return []
     return list(Contact.objects.filter(same).exclude(pk=contact.pk).order_by("-created_at")[:limit])
+
+
+def contact_touch_last_seen(contact: Contact, now: datetime | None = None) -> None:
+    """The customer is here now (wrote, or a client of theirs connected or pinged). At most one
+    write a minute per contact: last seen is for people, not for ordering."""
+    now = now or timezone.now()
+    if contact.last_seen_at is not None and contact.last_seen_at >= now - LAST_SEEN_PRECISION:
+        return  # as of when the caller read the contact; the filter below decides races
+    Contact.objects.filter(pk=contact.pk).filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_PRECISION)
+    ).update(last_seen_at=now)
+    contact.last_seen_at = now

@@ -1,7 +1,7 @@
 """Messages in: from a contact on any channel. Messages out: an agent's reply or private note."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.utils import timezone
 from .. import events, registry
 from ..capabilities import capabilities_of, reply_window_closes_at
 from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
+from .contacts import contact_touch_last_seen
 from .live import session_note_agent_reply, session_note_customer_message
 from .thread import (
     AttachmentInput,
@@ -22,7 +23,6 @@ from .thread import (
 )
 
 MAX_BODY_LENGTH = 20_000
-LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
 def message_receive(
@@ -76,7 +76,7 @@ def message_receive(
                 attachments=attachments,
                 written_files=written,
             )
-            _touch_last_seen(contact, now)
+            contact_touch_last_seen(contact, now)
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
@@ -237,16 +237,6 @@ def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
     conversation.snoozed_until = None
     conversation.resolved_at = None
     return ["waiting_since", "status", "snoozed_until", "resolved_at"]
-
-
-def _touch_last_seen(contact: Contact, now: datetime) -> None:
-    """At most one write a minute per contact: last seen is for people, not for ordering."""
-    if contact.last_seen_at is not None and contact.last_seen_at >= now - LAST_SEEN_PRECISION:
-        return  # as of when the caller read the contact; the filter below decides races
-    Contact.objects.filter(pk=contact.pk).filter(
-        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_PRECISION)
-    ).update(last_seen_at=now)
-    contact.last_seen_at = now
 
 
 def _record_reply(conversation: Conversation, at: datetime) -> None:

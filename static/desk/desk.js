@@ -16,6 +16,7 @@
   var typingSentAt = 0, fetching = false, again = false;
   var typists = new Map(); // conversation id -> {name, until}
   var viewers = new Map(); // agent id -> {name, conversation, until}
+  var customersOnline = new Map(); // contact id -> true/false, as the last contact.presence said
 
   function thread() { return $("thread"); }
   function openId() { return thread() ? Number(thread().dataset.conversationId) : null; }
@@ -86,6 +87,9 @@
     viewers.forEach(function (who) {
       if (who.until > now && who.conversation === id && !parts.some(function (p) { return p.indexOf(who.name) === 0; })) parts.push(who.name + " is viewing");
     });
+    var contact = thread() ? Number(thread().dataset.contactId) : null;
+    if (customersOnline.get(contact) === true) parts.unshift("Customer is online");
+    else if (customersOnline.get(contact) === false) parts.unshift("Customer left the chat");
     line.textContent = parts.join(" · ");
   }
   setInterval(renderPresence, 2000);
@@ -161,6 +165,9 @@
       case "contact.typing":
         if (event.typing) typists.set(event.conversation_id, { name: "Customer", until: Date.now() + 6000 });
         else typists.delete(event.conversation_id);
+        return renderPresence();
+      case "contact.presence":
+        customersOnline.set(event.contact_id, event.online);
         return renderPresence();
       case "agent.typing":
         if (event.agent_id === me) return;
@@ -398,7 +405,9 @@
   function shortcut(e) {
     var rows = Array.from(document.querySelectorAll("#list .row a"));
     var index = rows.findIndex(function (a) { return a.closest(".row").classList.contains("selected"); });
-    var press = function (id) { var el = $(id); if (el) el.click(); };
+    // htmx wires swapped-in buttons when the swap settles (20 ms later): a key pressed just after
+    // an event refreshed the header would click a button that does nothing yet.
+    var press = function (id) { var el = $(id); if (el) { htmx.process(el); el.click(); } };
     switch (e.key) {
       case "j": case "k":
         var next = rows[Math.min(Math.max(index + (e.key === "j" ? 1 : -1), 0), rows.length - 1)];

@@ -13,6 +13,7 @@ from django.test import Client as DjangoClient
 
 from agents.models import AgentProfile
 from conversations import services
+from conversations.models import Contact
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ConversationFactory, InboxFactory
 
@@ -199,3 +200,29 @@ def test_the_desk_closes_within_seconds_of_logout_and_of_deactivation(daphne, tw
     ana_code, ben_code, seconds = asyncio.run(journey())
     assert (ana_code, ben_code) == (4012, 4012)
     assert seconds < 8
+
+
+def test_agents_see_the_customer_come_and_go(daphne, two_inboxes):
+    web, _ = two_inboxes
+    ana = agent_in(web, name="Ana")
+    web.allowed_origins = ""
+    web.save()
+    status, session = daphne.open_session(web.public_key)
+    assert status == 200
+
+    async def journey():
+        desk = await Desk.open(daphne, await database_sync_to_async(login)(ana))
+        await desk.next_event()
+        customer = await Client.connect(daphne, session["connect_token"])
+        await customer.next_event()
+        arrived = await desk.wait_for(lambda event: event["type"] == "contact.presence")
+        await customer.close()
+        left = await desk.wait_for(lambda event: event["type"] == "contact.presence")
+        await desk.close()
+        return arrived, left
+
+    arrived, left = asyncio.run(journey())
+    assert (arrived["contact_id"], arrived["online"]) == (session["contact_id"], True)
+    assert (left["contact_id"], left["online"]) == (session["contact_id"], False)
+    contact = Contact.objects.get(pk=session["contact_id"])
+    assert contact.last_seen_at is not None  # the panel's "last seen"
