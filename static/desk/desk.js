@@ -6,6 +6,9 @@
  * (newer()), used for socket events, the agent's own sends and resyncs alike, so nothing is shown
  * twice and a missed event costs nothing but the next fetch. After every (re)connect the list, the
  * header and the thread are fetched again: a desk is never stale after a reconnect.
+ *
+ * htmx keeps one request per element and drops the others: every htmx.ajax here names its own
+ * `source`, so a read marker never cancels the fetch of new messages.
  */
 (function () {
   "use strict";
@@ -129,7 +132,7 @@
     if (prefs.notifySound === "on") chime();
     if (prefs.notifyBrowser === "on" && window.Notification && Notification.permission === "granted") {
       var shown = new Notification(title, { body: body, tag: "parley-" + conversationId });
-      shown.onclick = function () { window.focus(); htmx.ajax("GET", "/desk/c/" + conversationId + "/", { target: "#conversation" }); };
+      shown.onclick = function () { window.focus(); htmx.ajax("GET", "/desk/c/" + conversationId + "/", { source: "#conversation", target: "#conversation" }); };
     }
   }
   document.addEventListener("change", function (e) {
@@ -199,11 +202,24 @@
     }
   }
 
+  // A message's delivery changed: fetch it again. With fetch, not htmx.ajax: htmx keeps one request
+  // per element and drops queued ones (see newer()), and a provider's sent and delivered reports
+  // come a few milliseconds apart. Answers can cross, so only the latest one asked is shown.
+  var entryAsks = {}; // message id -> number of the latest refresh asked
   function replaceEntry(messageId) {
     var entry = $("m-" + messageId);
     if (!entry) return;
-    var seq = Number(entry.dataset.seq);
-    htmx.ajax("GET", "/desk/c/" + openId() + "/after/?seq=" + (seq - 1), { source: entry, target: entry, swap: "outerHTML", select: "#m-" + messageId });
+    var ask = entryAsks[messageId] = (entryAsks[messageId] || 0) + 1;
+    fetch("/desk/c/" + openId() + "/after/?seq=" + (Number(entry.dataset.seq) - 1), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var parsed = document.createElement("template"), current = $("m-" + messageId);
+        parsed.innerHTML = html;
+        var fresh = parsed.content.getElementById("m-" + messageId);
+        if (ask !== entryAsks[messageId] || !fresh || !current) return;
+        current.replaceWith(fresh);
+        htmx.process(fresh); // its Retry button
+      });
   }
 
   function setConnection(state, text) {
@@ -271,7 +287,7 @@
     var menu = $("canned-menu");
     if (!menu) return;
     if (!/^\/[\w-]*$/.test(text)) { menu.hidden = true; return; }
-    htmx.ajax("GET", "/desk/canned/?q=" + encodeURIComponent(text), { target: "#canned-menu", swap: "innerHTML" }).then(function () {
+    htmx.ajax("GET", "/desk/canned/?q=" + encodeURIComponent(text), { source: "#canned-menu", target: "#canned-menu", swap: "innerHTML" }).then(function () {
       menu.hidden = !menu.querySelector("[data-content]");
     });
   }
@@ -429,6 +445,12 @@
     e.preventDefault();
   }
   $("shortcuts-open").addEventListener("click", function () { $("shortcuts").showModal(); });
+  document.addEventListener("click", function (e) { // narrow screens: the customer panel slides in
+    if (e.target.id === "customer-toggle") {
+      var shown = document.body.classList.toggle("show-customer");
+      e.target.setAttribute("aria-expanded", String(shown));
+    }
+  });
 
   // --- bulk actions on ticked rows ---
   function updateBulk() {
@@ -461,10 +483,10 @@
       if (!name) return;
       var values = Object.fromEntries(new FormData($("filters")));
       values.name = name;
-      htmx.ajax("POST", "/desk/filters/", { values: values, target: "#saved", swap: "outerHTML" });
+      htmx.ajax("POST", "/desk/filters/", { source: "#saved", values: values, target: "#saved", swap: "outerHTML" });
     } else if (e.target.id === "delete-view") {
       var chosen = $("saved-view").selectedOptions[0];
-      if (chosen && chosen.dataset.id) htmx.ajax("POST", "/desk/filters/" + chosen.dataset.id + "/delete/", { target: "#saved", swap: "outerHTML" });
+      if (chosen && chosen.dataset.id) htmx.ajax("POST", "/desk/filters/" + chosen.dataset.id + "/delete/", { source: "#saved", target: "#saved", swap: "outerHTML" });
     }
   });
 
