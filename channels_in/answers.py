@@ -1,6 +1,8 @@
 """What the widget's HTTP endpoints answer: JSON readable by the page that asked (CORS), no cookies."""
 
-from django.http import HttpResponse, JsonResponse
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
 def cors(response: HttpResponse, origin: str | None) -> HttpResponse:
@@ -16,3 +18,31 @@ def cors(response: HttpResponse, origin: str | None) -> HttpResponse:
 
 def refusal(code: str, detail: str, status: int, origin: str | None) -> HttpResponse:
     return cors(JsonResponse({"error": code, "detail": detail}, status=status), origin)
+
+
+class Answered(Exception):
+    """The request is answered already (a preflight, or a refusal): return `response`."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def json_post(request: HttpRequest, *, max_bytes: int) -> dict:
+    """The JSON object a page POSTed, or Answered with what ends the request: 204 to the CORS
+    preflight, 405 to another method, 413 to a body over `max_bytes`, 400 to what is not a JSON
+    object."""
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS":
+        raise Answered(cors(HttpResponse(status=204), origin))
+    if request.method != "POST":
+        raise Answered(refusal("method_not_allowed", "Use POST.", 405, origin))
+    if len(request.body) > max_bytes:
+        raise Answered(refusal("too_big", "The request body is too large.", 413, origin))
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise Answered(refusal("bad_request", "Send a JSON object.", 400, origin))
+    return payload

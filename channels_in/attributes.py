@@ -8,15 +8,13 @@ business's own may be among them). A separate call from the session: a page's ba
 refused here, and the visitor's chat goes on.
 """
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations import services
 
-from .answers import cors, refusal
+from .answers import Answered, cors, json_post, refusal
 from .visitors import VisitorRefused, identity_from_resume_token
 from .widget import inbox_refusal, widget_inbox
 
@@ -26,14 +24,11 @@ MAX_ATTRIBUTES_BODY = 32 * 1024  # 50 values of 255 characters, with room for th
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
 def set_attributes(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
-    if request.method == "OPTIONS":
-        return cors(HttpResponse(status=204), origin)
-    if request.method != "POST":
-        return refusal("method_not_allowed", "Use POST.", 405, origin)
-    if len(request.body) > MAX_ATTRIBUTES_BODY:
-        return refusal("too_big", "The request body is too large.", 413, origin)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_post(request, max_bytes=MAX_ATTRIBUTES_BODY)
+    except Answered as answered:
+        return answered.response
+    try:
         inbox = widget_inbox(str(payload["public_key"]))
         resume_token = str(payload.get("resume_token") or "")
         attributes = payload.get("attributes")

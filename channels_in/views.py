@@ -1,12 +1,10 @@
 """HTTP endpoints of the widget and app clients. The socket protocol is in consumers.py."""
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .answers import cors, refusal
+from .answers import Answered, cors, json_post, refusal
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
 from .widget import availability, inbox_refusal, widget_inbox
 
@@ -18,14 +16,11 @@ MAX_SESSION_BODY = 8 * 1024
 def session(request: HttpRequest) -> HttpResponse:
     """POST /widget/api/v1/session: open or resume a visitor session; returns the tokens."""
     origin = request.headers.get("Origin")
-    if request.method == "OPTIONS":
-        return cors(HttpResponse(status=204), origin)
-    if request.method != "POST":
-        return refusal("method_not_allowed", "Use POST.", 405, origin)
-    if len(request.body) > MAX_SESSION_BODY:
-        return refusal("too_big", "The request body is too large.", 413, origin)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_post(request, max_bytes=MAX_SESSION_BODY)
+    except Answered as answered:
+        return answered.response
+    try:
         fields = {name: str(payload.get(name) or "")[:255] for name in SESSION_FIELDS}
         inbox = widget_inbox(str(payload["public_key"]))
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from .. import events
 from ..models import Conversation, LiveSession, Message
-from ..payloads import message_payload
 from .thread import (
     actor_name,
     lock_conversation,
     publish_assigned,
+    publish_message_created,
     publish_status_changed,
     record_activity,
     remember_attachments,
@@ -240,18 +240,7 @@ def _end_sessions(
         conversation = ended[session.conversation_id]
         previous = before[session.conversation_id]
         remember_attachments(line, [])
-        events.publish_on_commit(
-            events.conversation_event(
-                events.MESSAGE_CREATED,
-                conversation,
-                message_id=line.pk,
-                message_seq=line.seq,
-                sender_kind=line.sender_kind,
-                is_private=True,
-                message=message_payload(line, for_agents=True),
-            ),
-            groups=events.conversation_groups(conversation, agents_only=True),
-        )
+        publish_message_created(conversation, line)
         events.publish_on_commit(
             events.conversation_event(
                 events.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reasons[session.pk]

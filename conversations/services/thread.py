@@ -71,6 +71,13 @@ def append_message(
         **fields,
     )
     remember_attachments(message, [_store_attachment(message, item, written_files) for item in attachments])
+    publish_message_created(conversation, message)
+    return message
+
+
+def publish_message_created(conversation: Conversation, message: Message) -> None:
+    """Announce a stored message after commit, rendered as agents see it (its attachments already
+    remembered on it, so rendering costs no query); private ones to agents only."""
     events.publish_on_commit(
         events.conversation_event(
             events.MESSAGE_CREATED,
@@ -83,7 +90,6 @@ def append_message(
         ),
         groups=events.conversation_groups(conversation, agents_only=message.is_private),
     )
-    return message
 
 
 @contextmanager
