@@ -9,6 +9,7 @@ the same Redis. Switch times (click or j/k to the conversation's last message sh
 screenshots go to test-artifacts/.
 """
 
+import contextlib
 import json
 import math
 import re
@@ -524,3 +525,56 @@ def test_the_keyboard_opens_the_shortcuts_assigns_and_resolves(open_desk, inbox)
     expect(desk.composer).to_have_value("e")
     page.wait_for_timeout(300)
     assert Conversation.objects.get(pk=conversation.pk).status == "open"
+
+
+# --- 6. a reconnect resyncs: nothing missed while the desk was cut off, nothing twice ---
+
+
+class DeskNetwork(widget_journeys.Network):
+    """Cuts and restores the desk socket alone (the page's HTTP keeps working)."""
+
+    SOCKETS = re.compile(r"/ws/v1/desk/")
+
+    def cut(self) -> None:
+        self.down = True
+        for page_side, server_side in self.links:
+            with contextlib.suppress(Exception):
+                server_side.close()
+            with contextlib.suppress(Exception):
+                page_side.close(code=1006, reason="network down")
+        self.links.clear()
+
+    def restore(self) -> None:
+        self.down = False
+
+
+def test_after_a_reconnect_the_desk_shows_what_happened_while_it_was_cut_off(new_context, parley, inbox):
+    ana = new_agent("Ana", inbox)
+    kim = ContactFactory(name="Kim Park")
+    open_conversation = customer_writes(inbox, kim, "Is the stove in stock?").conversation
+    context = new_context()
+    network = DeskNetwork(context)
+    page = context.new_page()
+    page.goto(f"{parley.http}/desk/login/")
+    page.get_by_label("Username").fill(ana.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{parley.http}/desk/?view=all")
+    desk = Desk(page)
+    desk.expect_online()
+    desk.open(open_conversation)
+    page.wait_for_timeout(1000)  # the list refresh that followed the hello (debounced) is done
+
+    network.cut()
+    expect(desk.connection).to_have_attribute("data-state", "offline")
+    customer_writes(inbox, kim, "Hello? Still there?")
+    newcomer = customer_writes(inbox, ContactFactory(name="Lee Chen"), "Do you ship to Canada?").conversation
+    page.wait_for_timeout(500)
+    expect(desk.row(newcomer)).to_have_count(0)  # nothing tells the page while it is cut off
+    expect(desk.message("Hello? Still there?")).to_have_count(0)
+
+    network.restore()
+    desk.expect_online()
+    expect(desk.row(newcomer)).to_have_count(1)
+    expect(desk.message("Hello? Still there?")).to_have_count(1)
+    expect(desk.message("Is the stove in stock?")).to_have_count(1)
