@@ -22,7 +22,7 @@ from conversations.admin import (
 from conversations.models import Conversation, Inbox, ReadMarker
 
 from .forms import AgentChangeForm, AgentCreationForm, ConversationRoutingForm
-from .models import AgentConnection, AgentProfile, CannedResponse, InboxMembership, Team
+from .models import AgentConnection, AgentProfile, CannedResponse, InboxMembership, SavedFilter, Team
 from .services import conversation_assign_to_agent
 
 User = get_user_model()
@@ -260,3 +260,13 @@ class AgentConnectionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: AgentConnection | None = None) -> bool:
         return False
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    """Agents' named list views (made in the desk); here to look at or remove."""
+
+    list_display = ("name", "agent", "query", "created_at")
+    list_select_related = ("agent",)
+    search_fields = ("name", "agent__username")
+    readonly_fields = ("created_at",)

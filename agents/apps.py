@@ -8,6 +8,7 @@ class AgentsConfig(AppConfig):
     def ready(self) -> None:
         from conversations import registry
 
-        from . import presence
+        from . import presence, routing
 
         registry.register_presence(presence.inbox_has_someone_online)
+        registry.register_router(route_inbox=routing.route_inbox, route_for_agent=routing.route_for_agent)

@@ -31,6 +31,9 @@ class AgentProfile(models.Model):
         default=False, help_text="Browser notifications (the browser asks first)."
     )
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_routed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When routing last gave this agent a conversation (round robin)."
+    )
 
     class Meta:
         ordering = ["display_name"]

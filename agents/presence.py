@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conversations import events
+from conversations import events, registry
 
 from .models import AgentConnection, AgentProfile
 
@@ -81,6 +81,8 @@ def _settle_availability(agent_id: int) -> str:
         changed = availability != profile.availability
         profile.availability = availability
         profile.save(update_fields=["availability", "last_seen_at"])
+        if changed and availability == Availability.ONLINE:
+            registry.routing_due(agent_id=agent_id)  # waiting work can come to them now
         if changed:
             events.publish_on_commit(
                 {"type": "agent.presence", "agent_id": agent_id, "availability": availability},

@@ -305,4 +305,7 @@ PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
 # Messaging: a reply the customer has not read this long after it was sent is emailed to them
 # (when they left an address). Keep it under CELERY_VISIBILITY_TIMEOUT: it is a task's countdown.
 PARLEY_REPLY_NOTICE_DELAY = timedelta(seconds=int(os.environ.get("PARLEY_REPLY_NOTICE_DELAY_SECONDS", "120")))
+# Routing: how much an assigned messaging conversation weighs against an agent's capacity, by what
+# it waits for. A live session always weighs 1.
+PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0.25}
 PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))

@@ -209,7 +209,7 @@ class InboxAdmin(admin.ModelAdmin):
     readonly_fields = ("public_key", "identity_secret", "created_at")
     fieldsets = (
         (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
-        ("Behaviour", {"fields": ("reopen_policy", "session_timeout", "greeting")}),
+        ("Behaviour", {"fields": ("routing", "reopen_policy", "session_timeout", "greeting")}),
         (
             "Business hours",
             {

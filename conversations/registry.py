@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.db import transaction
+
 from .models import ChannelType, Message
 
 
@@ -79,3 +81,26 @@ def register_presence(someone_online: Callable[[int], bool]) -> None:
 def inbox_has_someone_online(inbox_id: int) -> bool:
     """Is an agent who works this inbox (or an admin) online right now?"""
     return _someone_online(inbox_id)
+
+
+# Routing lives in the agents app (who is online, capacity); the core only says when it is due:
+# a conversation started waiting in an inbox, or an agent's load went down. Both run after the
+# transaction commits, so routing reads committed state and takes its own locks.
+_route_inbox: Callable[[int], object] = lambda inbox_id: None  # noqa: E731 (until agents registers)
+_route_for_agent: Callable[[int], object] = lambda agent_id: None  # noqa: E731
+
+
+def register_router(
+    *, route_inbox: Callable[[int], object], route_for_agent: Callable[[int], object]
+) -> None:
+    global _route_inbox, _route_for_agent
+    _route_inbox, _route_for_agent = route_inbox, route_for_agent
+
+
+def routing_due(*, inbox_id: int | None = None, agent_id: int | None = None) -> None:
+    """Route after commit: the waiting conversations of `inbox_id`, and/or those of the inboxes
+    `agent_id` works (they have room now)."""
+    if inbox_id is not None:
+        transaction.on_commit(lambda: _route_inbox(inbox_id), robust=True)
+    if agent_id is not None:
+        transaction.on_commit(lambda: _route_for_agent(agent_id), robust=True)

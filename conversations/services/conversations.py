@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import events
+from .. import events, registry
 from ..models import Conversation, Label, Message, ReadMarker
 from .live import session_note_assigned, session_note_resolved
 from .thread import actor_name, lock_conversation, publish_assigned, publish_status_changed, record_activity
@@ -70,6 +70,10 @@ def _change_status(
         if status == Status.RESOLVED:  # after the activity line: the event carries its seq
             session_note_resolved(locked, locked.resolved_at)
         publish_status_changed(locked, previous_status)
+        if locked.assignee_id is not None:  # its weight against the agent's capacity changed
+            registry.routing_due(agent_id=locked.assignee_id)
+        elif status == Status.OPEN:
+            registry.routing_due(inbox_id=locked.inbox_id)
         return locked
 
 
@@ -108,8 +112,13 @@ def conversation_assign(
             locked.team_id = new_team_id
             team = f"team {locked.team}" if new_team_id is not None else "no team"
             record_activity(locked, f"{actor_name(actor)} moved the conversation to {team}")
+        previous_assignee_id = locked.assignee_id
         locked.assignee_id = assignee_id
         locked.save(update_fields=["assignee", "team"])
+        if previous_assignee_id not in (None, assignee_id):
+            registry.routing_due(agent_id=previous_assignee_id)  # they have room now
+        if assignee_id is None and locked.status == Status.OPEN:
+            registry.routing_due(inbox_id=locked.inbox_id)  # it waits again
         session_note_assigned(locked, assignee_id, timezone.now())
         publish_assigned(locked, assignee_id, actor_name(assignee) if assignee is not None else None)
         return locked

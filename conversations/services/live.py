@@ -24,7 +24,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .. import events
+from .. import events, registry
 from ..models import Conversation, LiveSession, Message
 from .thread import (
     actor_name,
@@ -251,6 +251,8 @@ def _end_sessions(
             publish_status_changed(conversation, previous.status)
         if previous.assignee_id is not None:
             publish_assigned(conversation, None, None)
+    for agent_id in {session.agent_id for session in sessions if session.agent_id is not None}:
+        registry.routing_due(agent_id=agent_id)  # a live slot is free
     waiting_inboxes = {session.conversation.inbox_id for session in sessions if session.agent_id is None}
     transaction.on_commit(lambda: [publish_queue(inbox_id) for inbox_id in waiting_inboxes], robust=True)
 

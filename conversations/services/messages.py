@@ -80,6 +80,8 @@ def message_receive(
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
+            if target.assignee_id is None:
+                registry.routing_due(inbox_id=inbox.pk)
             return message
     except IntegrityError:
         replay = _stored_message(inbox, client_message_id, provider_message_id)

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from agents.models import CannedResponse
+from agents.models import CannedResponse, SavedFilter
 from agents.presence import agent_desk_connected
 from conversations import registry, services
 from conversations.models import Conversation, Inbox, LiveSession
@@ -80,5 +80,8 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     sms_sender.failures.append(registry.PermanentDeliveryError("Unreachable handset", code="30003"))
     services.message_deliver(message_id=reply.pk)
     CannedResponse.objects.create(short_code="thanks", content="Thanks for writing to us!")
+    SavedFilter.objects.create(
+        agent=business.conversations[0].assignee, name="Waiting longest", query="view=all&sort=waiting"
+    )
     Group.objects.create(name="Supervisors")
     return business

@@ -27,12 +27,19 @@ from conversations import registry, services
 from conversations.models import Contact, Conversation, Inbox, Message, OutboundDelivery
 from tests.browser import test_widget as widget_journeys
 from tests.browser.test_widget import WAIT_MS, wait_until
-from tests.factories.conversations import ContactFactory, LabelFactory
+from tests.factories.conversations import ContactFactory, InboxFactory, LabelFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 visit = widget_journeys.visit  # the customer's side: the host page with the widget
 
 PASSWORD = "tent-stove-lantern-42"
+
+
+@pytest.fixture
+def inbox(host_site):
+    """The widget inbox, routed by hand: these journeys are about agents taking conversations
+    themselves (routing has its own tests, tests/agents/test_routing.py)."""
+    return InboxFactory(name="Acme Support", allowed_origins=host_site.origin, routing="manual")
 
 
 class Desk:

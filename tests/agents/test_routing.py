@@ -1,0 +1,154 @@
+"""Routing through the real services and real commits: who gets a waiting conversation, capacity
+per mode with its weights, the backlog draining the moment an agent has room, and exactly
+`capacity` assignments when many conversations arrive at once (real Postgres, real threads)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import close_old_connections
+from django.utils import timezone
+
+from agents import routing
+from agents.models import AgentProfile
+from agents.presence import agent_desk_connected, agent_desk_disconnected, agent_set_accepting
+from conversations import services
+from conversations.models import Conversation, LiveSession
+from tests.backends import ON_POSTGRES
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def online_agent(inbox, name, **capacity):
+    agent = AgentProfileFactory(display_name=name, **capacity).user
+    InboxMembershipFactory(inbox=inbox, agent=agent)
+    agent_desk_connected(agent=agent, channel_name=f"desk.{name}")
+    return agent
+
+
+def write(inbox, body="Hello?") -> Conversation:
+    return Conversation.objects.get(
+        pk=services.message_receive(inbox=inbox, contact=ContactFactory(), body=body).conversation_id
+    )
+
+
+def assignee_of(conversation) -> str | None:
+    conversation.refresh_from_db()
+    return conversation.assignee.agent_profile.display_name if conversation.assignee else None
+
+
+@pytest.fixture
+def inbox():
+    return InboxFactory(name="Support")
+
+
+def test_a_new_conversation_goes_to_the_least_loaded_online_agent(inbox):
+    ana, ben = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    for _ in range(2):
+        services.conversation_assign(conversation=write(inbox), assignee=ana, actor=None)
+    assert assignee_of(write(inbox)) == "Ben"
+    assert AgentProfile.objects.get(user=ben).last_routed_at is not None
+
+
+def test_nobody_online_means_it_waits_and_the_backlog_drains_when_an_agent_arrives(inbox):
+    ana = AgentProfileFactory(display_name="Ana", messaging_capacity=2).user
+    InboxMembershipFactory(inbox=inbox, agent=ana)
+    first, second, third = write(inbox, "1"), write(inbox, "2"), write(inbox, "3")
+    assert [assignee_of(c) for c in (first, second, third)] == [None, None, None]
+
+    agent_desk_connected(agent=ana, channel_name="desk.ana")  # online: the oldest waits go first
+    assert [assignee_of(c) for c in (first, second, third)] == ["Ana", "Ana", None]
+
+    services.conversation_resolve(conversation=first, actor=ana)  # room again: the next one comes
+    assert assignee_of(third) == "Ana"
+
+
+def test_an_agent_who_switches_to_away_or_goes_offline_gets_nothing(inbox):
+    ana = online_agent(inbox, "Ana")
+    agent_set_accepting(agent=ana, accepting=False)
+    assert assignee_of(write(inbox)) is None
+    agent_set_accepting(agent=ana, accepting=True)  # back: what waited is theirs
+    assert Conversation.objects.filter(assignee=ana).count() == 1
+    agent_desk_disconnected(agent_id=ana.pk, channel_name="desk.Ana")
+    assert assignee_of(write(inbox)) is None
+
+
+def test_conversations_waiting_on_the_customer_or_snoozed_weigh_less(inbox, settings):
+    settings.PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0.25}
+    ana = online_agent(inbox, "Ana", messaging_capacity=2)
+    first, second = write(inbox), write(inbox)
+    assert {assignee_of(first), assignee_of(second)} == {"Ana"}
+    third = write(inbox)
+    assert assignee_of(third) is None  # full: two customers wait for her
+
+    services.conversation_mark_pending(conversation=first, actor=ana)
+    assert routing.agent_loads([ana.pk], live=False) == {ana.pk: 1.5}
+    assert assignee_of(third) is None  # 1.5 + 1 does not fit in 2
+    services.conversation_snooze(conversation=second, until=timezone.now() + timedelta(hours=1), actor=ana)
+    assert assignee_of(third) == "Ana"  # 0.5 + 0.25 + 1 fits: it came at once
+    assert routing.agent_loads([ana.pk], live=False) == {ana.pk: 1.75}
+
+
+def test_round_robin_takes_turns(inbox):
+    inbox.routing = "round_robin"
+    inbox.save()
+    online_agent(inbox, "Ana")
+    online_agent(inbox, "Ben")
+    assert [assignee_of(write(inbox)) for _ in range(4)] == ["Ana", "Ben", "Ana", "Ben"]
+
+
+def test_a_manual_inbox_is_never_routed(inbox):
+    inbox.routing = "manual"
+    inbox.save()
+    online_agent(inbox, "Ana")
+    assert assignee_of(write(inbox)) is None
+
+
+def test_live_capacity_counts_open_sessions_and_an_ended_chat_frees_a_slot():
+    live = InboxFactory(name="Live", mode="live")
+    ana = online_agent(live, "Ana", live_capacity=1)
+    first, second = write(live), write(live)
+    assert (assignee_of(first), assignee_of(second)) == ("Ana", None)
+    assert LiveSession.objects.get(conversation=first).agent == ana
+
+    services.live_session_end(conversation=first, reason=LiveSession.CloseReason.AGENT_ENDED, actor=ana)
+    assert assignee_of(second) == "Ana"
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks and SKIP LOCKED are Postgres's")
+def test_fifty_conversations_at_once_for_twenty_five_slots_assign_exactly_twenty_five(inbox):
+    agents = [online_agent(inbox, f"Agent{n}", messaging_capacity=5) for n in range(5)]
+    contacts = [ContactFactory() for _ in range(50)]
+    start = threading.Barrier(10)
+    errors = []
+
+    def customers(batch):
+        try:
+            start.wait()
+            for contact in batch:
+                services.message_receive(inbox=inbox, contact=contact, body="Hi, anyone?")
+        except Exception as error:
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=customers, args=(contacts[n::10],)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Conversation.objects.filter(inbox=inbox).count() == 50
+    per_agent = [Conversation.objects.filter(assignee=agent).count() for agent in agents]
+    assert per_agent == [5, 5, 5, 5, 5]
+    waiting = Conversation.objects.filter(inbox=inbox, assignee__isnull=True)
+    assert waiting.count() == 25
+
+    oldest_waiting = waiting.order_by("waiting_since", "pk").first()
+    services.conversation_resolve(
+        conversation=Conversation.objects.filter(assignee=agents[0]).first(), actor=None
+    )
+    assert assignee_of(oldest_waiting) == "Agent0"  # the first to have waited, the moment there is room
