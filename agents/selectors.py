@@ -127,7 +127,8 @@ def _search(query: str) -> Q:
 
 def _with_row_details(conversations: QuerySet[Conversation], agent: AbstractBaseUser) -> QuerySet:
     latest = Message.objects.filter(conversation=OuterRef("pk"), is_private=False).order_by("-seq")
-    read_up_to = ReadMarker.objects.filter(conversation=OuterRef("conversation_id"), agent=agent).values(
+    # OuterRef(OuterRef): the marker of the list's row, looked up once per conversation, not per message.
+    read_up_to = ReadMarker.objects.filter(conversation=OuterRef(OuterRef("pk")), agent=agent).values(
         "last_read_seq"
     )[:1]
     unread = (

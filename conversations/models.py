@@ -70,6 +70,11 @@ class Inbox(models.Model):
         REOPEN_LAST = "reopen_last", "Reopen the last conversation"
         START_NEW = "start_new", "Start a new conversation"
 
+    class Routing(models.TextChoices):
+        MANUAL = "manual", "Manual: agents take conversations themselves"
+        LEAST_LOADED = "least_loaded", "Least loaded online agent with room"
+        ROUND_ROBIN = "round_robin", "Round robin among online agents with room"
+
     class ReplyTime(models.TextChoices):
         MINUTES = "minutes", "In a few minutes"
         HOURS = "hours", "In a few hours"
@@ -92,6 +97,13 @@ class Inbox(models.Model):
         default=settings.PARLEY_DEFAULT_SESSION_TIMEOUT, help_text="Live mode: idle time that ends a session."
     )
     greeting = models.TextField(blank=True)
+    routing = models.CharField(
+        max_length=12,
+        choices=Routing.choices,
+        default=Routing.LEAST_LOADED,
+        help_text="Who gets a waiting conversation: only members who are online, available and under "
+        "their capacity for this inbox's mode are considered.",
+    )
     reopen_policy = models.CharField(
         max_length=12, choices=ReopenPolicy.choices, default=ReopenPolicy.REOPEN_LAST
     )
@@ -237,6 +249,14 @@ class Conversation(models.Model):
                 fields=["contact", "inbox", "-last_activity_at"], name="conv_contact_inbox_activity"
             ),
             models.Index(fields=["snoozed_until"], condition=Q(status="snoozed"), name="conv_snoozed_until"),
+            # The desk's lists across several inboxes, in their keyset order (bench/desk.py).
+            models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_keyset"),
+            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_priority_keyset"),
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=Q(waiting_since__isnull=False),
+                name="conv_waiting_keyset",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
