@@ -27,10 +27,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import fanout, ingest, realtime  # noqa: E402
+from bench import desk, fanout, ingest, realtime  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = {"ingest": ingest.run, "fanout": fanout.run, "realtime": realtime.run}
+BENCHMARKS = {"ingest": ingest.run, "fanout": fanout.run, "realtime": realtime.run, "desk": desk.run}
 
 
 def main(names: list[str]) -> None:
