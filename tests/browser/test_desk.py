@@ -9,7 +9,6 @@ the same Redis. Switch times (click or j/k to the conversation's last message sh
 screenshots go to test-artifacts/.
 """
 
-import contextlib
 import json
 import math
 import re
@@ -541,18 +540,7 @@ class DeskNetwork(widget_journeys.Network):
     """Cuts and restores the desk socket alone (the page's HTTP keeps working)."""
 
     SOCKETS = re.compile(r"/ws/v1/desk/")
-
-    def cut(self) -> None:
-        self.down = True
-        for page_side, server_side in self.links:
-            with contextlib.suppress(Exception):
-                server_side.close()
-            with contextlib.suppress(Exception):
-                page_side.close(code=1006, reason="network down")
-        self.links.clear()
-
-    def restore(self) -> None:
-        self.down = False
+    CUTS_HTTP = False
 
 
 def test_after_a_reconnect_the_desk_shows_what_happened_while_it_was_cut_off(new_context, parley, inbox):

@@ -133,6 +133,7 @@ class Network:
     test is inside a Playwright call, as it is while an expect() polls."""
 
     SOCKETS = re.compile(r"/ws/v1/client/")
+    CUTS_HTTP = True  # False: only the sockets drop, the page's HTTP keeps working
 
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
@@ -148,7 +149,8 @@ class Network:
 
     def cut(self) -> None:
         self.down = True
-        self.context.set_offline(True)
+        if self.CUTS_HTTP:
+            self.context.set_offline(True)
         for page_side, server_side in self.links:
             # Either side may have closed already.
             with contextlib.suppress(Exception):
@@ -159,7 +161,8 @@ class Network:
 
     def restore(self) -> None:
         self.down = False
-        self.context.set_offline(False)
+        if self.CUTS_HTTP:
+            self.context.set_offline(False)
 
 
 def wait_until(condition: Callable[[], bool], *, page: Page, seconds: float = WAIT_MS / 1000) -> None:
