@@ -12,3 +12,4 @@ class AgentsConfig(AppConfig):
 
         registry.register_presence(presence.inbox_has_someone_online)
         registry.register_router(route_inbox=routing.route_inbox, route_for_agent=routing.route_for_agent)
+        registry.register_stickiness(routing.keeps_assignee)

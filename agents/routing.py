@@ -84,6 +84,19 @@ def route_for_agent(agent_id: int) -> list[tuple[int, int]]:
     return routed
 
 
+def keeps_assignee(inbox_id: int, agent_id: int, resolved_at) -> bool:
+    """Sticky assignment: a customer who comes back within PARLEY_STICKY_FOR goes back to the agent
+    who had them, if that agent is online, available, still works the inbox and has room."""
+    if resolved_at is None or timezone.now() - resolved_at > settings.PARLEY_STICKY_FOR:
+        return False
+    profile = _eligible(inbox_id).filter(user_id=agent_id).select_related("user").first()
+    if profile is None:
+        return False
+    live = Inbox.objects.filter(pk=inbox_id, mode=Inbox.Mode.LIVE).exists()
+    load = agent_loads([agent_id], live=live).get(agent_id, 0.0)
+    return load + 1 <= (profile.live_capacity if live else profile.messaging_capacity)
+
+
 def _eligible(inbox_id: int):
     """Profiles of members who are online, available and active."""
     return AgentProfile.objects.filter(

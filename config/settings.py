@@ -308,4 +308,7 @@ PARLEY_REPLY_NOTICE_DELAY = timedelta(seconds=int(os.environ.get("PARLEY_REPLY_N
 # Routing: how much an assigned messaging conversation weighs against an agent's capacity, by what
 # it waits for. A live session always weighs 1.
 PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0.25}
+# Messaging: a customer who writes again within this long after their conversation was resolved
+# goes back to the agent who had it (if online and under capacity), else to routing.
+PARLEY_STICKY_FOR = timedelta(days=int(os.environ.get("PARLEY_STICKY_DAYS", "7")))
 PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))

@@ -97,6 +97,20 @@ def register_router(
     _route_inbox, _route_for_agent = route_inbox, route_for_agent
 
 
+_keeps_assignee: Callable[[int, int, object], bool] = lambda inbox_id, agent_id, resolved_at: True  # noqa: E731
+
+
+def register_stickiness(keeps_assignee: Callable[[int, int, object], bool]) -> None:
+    global _keeps_assignee
+    _keeps_assignee = keeps_assignee
+
+
+def keeps_assignee(*, inbox_id: int, agent_id: int, resolved_at) -> bool:
+    """A customer came back to a resolved conversation: does it stay with (or go back to) the
+    agent who had it? The agents app decides (online, under capacity, not too long ago)."""
+    return _keeps_assignee(inbox_id, agent_id, resolved_at)
+
+
 def routing_due(*, inbox_id: int | None = None, agent_id: int | None = None) -> None:
     """Route after commit: the waiting conversations of `inbox_id`, and/or those of the inboxes
     `agent_id` works (they have room now)."""

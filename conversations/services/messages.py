@@ -13,6 +13,7 @@ from .. import events, registry
 from ..capabilities import capabilities_of, reply_window_closes_at
 from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
 from .contacts import contact_touch_last_seen
+from .conversations import conversation_assign
 from .live import session_note_agent_reply, session_note_customer_message
 from .thread import (
     AttachmentInput,
@@ -60,7 +61,7 @@ def message_receive(
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
                 raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
             now = timezone.now()
-            previous_status = target.status
+            previous_status, resolved_at = target.status, target.resolved_at
             if inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" reads first
                 session_note_customer_message(target, now)
             message = append_message(
@@ -80,6 +81,8 @@ def message_receive(
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
+            if previous_status == Conversation.Status.RESOLVED:
+                _keep_or_release_assignee(target, resolved_at)
             if target.assignee_id is None:
                 registry.routing_due(inbox_id=inbox.pk)
             return message
@@ -154,6 +157,17 @@ def message_post_reply(
         return _own_replay(replay, conversation_id=conversation.pk)
 
 
+def _keep_or_release_assignee(conversation: Conversation, resolved_at: datetime | None) -> None:
+    """A resolved conversation reopened by its customer stays with its agent while that is
+    sticky (registry.keeps_assignee); otherwise it is released to routing."""
+    if conversation.assignee_id is None or registry.keeps_assignee(
+        inbox_id=conversation.inbox_id, agent_id=conversation.assignee_id, resolved_at=resolved_at
+    ):
+        return
+    conversation_assign(conversation=conversation, assignee=None, actor=None)
+    conversation.assignee_id = None
+
+
 def _notify_later(conversation_id: int) -> None:
     from ..tasks import notify_contact_of_replies
 
@@ -219,8 +233,21 @@ def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
         latest.status != Conversation.Status.RESOLVED or inbox.reopen_policy == Inbox.ReopenPolicy.REOPEN_LAST
     ):
         return latest
+    sticky = (
+        latest.assignee_id
+        if latest is not None
+        and latest.assignee_id is not None
+        and registry.keeps_assignee(
+            inbox_id=inbox.pk, agent_id=latest.assignee_id, resolved_at=latest.resolved_at
+        )
+        else None
+    )
     conversation = Conversation.objects.create(
-        inbox=inbox, contact=contact, status=Conversation.Status.OPEN, last_activity_at=timezone.now()
+        inbox=inbox,
+        contact=contact,
+        status=Conversation.Status.OPEN,
+        assignee_id=sticky,  # the agent who had the last one, while they can take it
+        last_activity_at=timezone.now(),
     )
     events.publish_on_commit(
         events.conversation_event(events.CONVERSATION_CREATED, conversation),

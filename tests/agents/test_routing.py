@@ -152,3 +152,52 @@ def test_fifty_conversations_at_once_for_twenty_five_slots_assign_exactly_twenty
         conversation=Conversation.objects.filter(assignee=agents[0]).first(), actor=None
     )
     assert assignee_of(oldest_waiting) == "Agent0"  # the first to have waited, the moment there is room
+
+
+def test_a_customer_back_two_days_later_goes_to_the_same_agent_if_they_can_take_it(inbox):
+    ana, ben = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    contact = ContactFactory()
+    conversation = services.message_receive(inbox=inbox, contact=contact, body="Hi").conversation
+    services.conversation_assign(conversation=conversation, assignee=ana, actor=ana)
+    services.conversation_resolve(conversation=conversation, actor=ana)
+    Conversation.objects.filter(pk=conversation.pk).update(resolved_at=timezone.now() - timedelta(days=2))
+    for _ in range(3):  # Ana is now the busier one: least-loaded routing alone would pick Ben
+        services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)
+
+    services.message_receive(inbox=inbox, contact=contact, body="It broke again")
+    assert assignee_of(conversation) == "Ana"
+    assert not Conversation.objects.filter(assignee=ben).exists()
+
+
+def test_a_returning_customer_is_routed_anew_when_their_agent_is_away_or_it_was_long_ago(inbox, settings):
+    settings.PARLEY_STICKY_FOR = timedelta(days=7)
+    ana, _ = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    away, old = ContactFactory(), ContactFactory()
+    first = services.message_receive(inbox=inbox, contact=away, body="Hi").conversation
+    second = services.message_receive(inbox=inbox, contact=old, body="Hi").conversation
+    for conversation in (first, second):
+        services.conversation_assign(conversation=conversation, assignee=ana, actor=ana)
+        services.conversation_resolve(conversation=conversation, actor=ana)
+    Conversation.objects.filter(pk=second.pk).update(resolved_at=timezone.now() - timedelta(days=8))
+    services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)  # Ana busier
+
+    services.message_receive(inbox=inbox, contact=old, body="Me again, weeks later")
+    assert assignee_of(second) == "Ben"  # too long ago: routing picks the least loaded
+    agent_set_accepting(agent=ana, accepting=False)
+    services.message_receive(inbox=inbox, contact=away, body="Hello again")
+    assert assignee_of(first) == "Ben"
+
+
+def test_a_new_conversation_of_a_start_new_inbox_goes_to_the_last_agent_too(inbox):
+    inbox.reopen_policy = "start_new"
+    inbox.save()
+    ana, _ = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    contact = ContactFactory()
+    first = services.message_receive(inbox=inbox, contact=contact, body="Hi").conversation
+    services.conversation_assign(conversation=first, assignee=ana, actor=ana)
+    services.conversation_resolve(conversation=first, actor=ana)
+    services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)  # Ana busier
+
+    again = services.message_receive(inbox=inbox, contact=contact, body="New question").conversation
+    assert again.pk != first.pk
+    assert assignee_of(again) == "Ana"
