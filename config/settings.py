@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.expire_live_sessions",
         "schedule": timedelta(seconds=15),
     },
+    "auto-resolve-pending-conversations": {
+        "task": "conversations.tasks.auto_resolve_pending_conversations",
+        "schedule": timedelta(minutes=5),
+    },
     "requeue-stalled-outbound": {
         "task": "conversations.tasks.requeue_stalled_outbound",
         "schedule": timedelta(seconds=60),

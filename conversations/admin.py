@@ -209,7 +209,19 @@ class InboxAdmin(admin.ModelAdmin):
     readonly_fields = ("public_key", "identity_secret", "created_at")
     fieldsets = (
         (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
-        ("Behaviour", {"fields": ("routing", "reopen_policy", "session_timeout", "greeting")}),
+        (
+            "Behaviour",
+            {
+                "fields": (
+                    "routing",
+                    "reopen_policy",
+                    "session_timeout",
+                    "greeting",
+                    "auto_resolve_after",
+                    "auto_resolve_message",
+                )
+            },
+        ),
         (
             "Business hours",
             {

@@ -97,6 +97,18 @@ class Inbox(models.Model):
         default=settings.PARLEY_DEFAULT_SESSION_TIMEOUT, help_text="Live mode: idle time that ends a session."
     )
     greeting = models.TextField(blank=True)
+    auto_resolve_after = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="Resolve conversations pending on the customer this long after their last message "
+        "(e.g. 3 days: '3 00:00:00'). Empty: never.",
+    )
+    auto_resolve_message = models.TextField(
+        blank=True,
+        default="We haven't heard back, so we're closing this conversation. Write any time and we'll "
+        "pick it up again.",
+        help_text="Sent to the customer when a pending conversation is resolved for them (empty: none).",
+    )
     routing = models.CharField(
         max_length=12,
         choices=Routing.choices,

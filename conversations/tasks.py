@@ -20,6 +20,14 @@ def wake_snoozed_conversations() -> int:
 
 
 @shared_task(ignore_result=True)
+def auto_resolve_pending_conversations() -> int:
+    resolved = services.conversations_auto_resolve_pending()
+    if resolved >= services.WAKE_BATCH_SIZE:  # more are due: the next batch at once
+        auto_resolve_pending_conversations.delay()
+    return resolved
+
+
+@shared_task(ignore_result=True)
 def requeue_stalled_outbound() -> int:
     return services.outbound_requeue_due()
 

@@ -15,6 +15,7 @@ from .contacts import (
 )
 from .conversations import (
     KEEP,
+    WAKE_BATCH_SIZE,
     conversation_assign,
     conversation_mark_pending,
     conversation_mark_read_by_agent,
@@ -23,6 +24,7 @@ from .conversations import (
     conversation_resolve,
     conversation_snooze,
     conversation_update,
+    conversations_auto_resolve_pending,
     conversations_wake_snoozed,
 )
 from .delivery import (
@@ -45,6 +47,7 @@ from .notices import contact_notify_of_replies, transcript_send
 __all__ = [
     "EXPIRY_BATCH_SIZE",
     "KEEP",
+    "WAKE_BATCH_SIZE",
     "AttachmentInput",
     "SessionState",
     "contact_edit",
@@ -64,6 +67,7 @@ __all__ = [
     "conversation_resolve",
     "conversation_snooze",
     "conversation_update",
+    "conversations_auto_resolve_pending",
     "conversations_wake_snoozed",
     "live_session_end",
     "live_sessions_expire",

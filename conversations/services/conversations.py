@@ -7,12 +7,23 @@ from datetime import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .. import events, registry
-from ..models import Conversation, Label, Message, ReadMarker
+from ..capabilities import capabilities_of
+from ..models import Conversation, Label, Message, OutboundDelivery, ReadMarker
 from .live import session_note_assigned, session_note_resolved
-from .thread import actor_name, lock_conversation, publish_assigned, publish_status_changed, record_activity
+from .thread import (
+    actor_name,
+    lock_conversation,
+    publish_assigned,
+    publish_message_created,
+    publish_status_changed,
+    record_activity,
+    remember_attachments,
+)
 
 Status = Conversation.Status
 WAKE_BATCH_SIZE = 500
@@ -238,3 +249,68 @@ def conversations_wake_snoozed(*, now: datetime | None = None, batch_size: int =
             publish_status_changed(locked, Status.SNOOZED)
             woken += 1
     return woken
+
+
+def conversations_auto_resolve_pending(
+    *, now: datetime | None = None, batch_size: int = WAKE_BATCH_SIZE
+) -> int:
+    """Resolve, in one bounded batch, the conversations pending on the customer whose last message
+    is older than their inbox's auto_resolve_after, each with the inbox's closing message to the
+    customer (not on channels with a reply window: it could be refused). Returns how many; a
+    re-run changes nothing. Set-based: a fixed number of statements whatever the batch size."""
+    now = now or timezone.now()
+    deadline = ExpressionWrapper(Value(now) - F("inbox__auto_resolve_after"), output_field=DateTimeField())
+    pending = Conversation.objects.filter(status=Status.PENDING)
+    with transaction.atomic():
+        due = pending.filter(inbox__auto_resolve_after__isnull=False, last_activity_at__lt=deadline)
+        locked = list(
+            pending.select_for_update(skip_locked=True, of=("self",))  # status re-checked under the lock
+            .filter(pk__in=due.values("pk"))
+            .select_related("inbox")
+            .order_by("pk")[:batch_size]
+        )
+        if not locked:
+            return 0
+        speaks = [c for c in locked if c.inbox.auto_resolve_message and _may_speak_unprompted(c.inbox)]
+        Conversation.objects.filter(pk__in=[c.pk for c in locked]).update(
+            status=Status.RESOLVED, resolved_at=now, waiting_since=None, snoozed_until=None
+        )
+        Conversation.objects.filter(pk__in=[c.pk for c in speaks]).update(
+            last_seq=F("last_seq") + 1, last_activity_at=Greatest(F("last_activity_at"), Value(now))
+        )
+        resolved = {c.pk: c for c in Conversation.objects.filter(pk__in=[c.pk for c in locked])}
+        notices = Message.objects.bulk_create(
+            Message(
+                conversation_id=c.pk,
+                inbox_id=c.inbox_id,
+                seq=resolved[c.pk].last_seq,
+                sender_kind=Message.SenderKind.BOT,
+                body=c.inbox.auto_resolve_message,
+                delivery_status=Message.DeliveryStatus.PENDING
+                if registry.needs_provider_delivery(c.inbox.channel_type)
+                else Message.DeliveryStatus.SENT,
+                created_at=now,
+            )
+            for c in speaks
+        )
+        outgoing = [m for m in notices if m.delivery_status == Message.DeliveryStatus.PENDING]
+        OutboundDelivery.objects.bulk_create(
+            OutboundDelivery(message=m, next_attempt_at=now) for m in outgoing
+        )
+        for notice in notices:
+            remember_attachments(notice, [])
+            publish_message_created(resolved[notice.conversation_id], notice)
+        for conversation in resolved.values():
+            publish_status_changed(conversation, Status.PENDING)
+            if conversation.assignee_id is not None:
+                registry.routing_due(agent_id=conversation.assignee_id)
+        if outgoing:
+            from ..tasks import deliver_message  # tasks import services
+
+            transaction.on_commit(lambda: [deliver_message.delay(m.pk) for m in outgoing], robust=True)
+        return len(locked)
+
+
+def _may_speak_unprompted(inbox) -> bool:
+    """Channels with a reply window may refuse a message the customer did not prompt lately."""
+    return capabilities_of(inbox.channel_type).reply_window is None
