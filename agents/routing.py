@@ -84,6 +84,28 @@ def route_for_agent(agent_id: int) -> list[tuple[int, int]]:
     return routed
 
 
+def live_chats_of_agents_gone(*, now=None, batch_size: int = ROUTE_BATCH) -> int:
+    """Beat job: live chats whose agent has been offline longer than PARLEY_LIVE_AGENT_GRACE go
+    back to the queue (and so to routing, at once): a customer in a live chat never waits on an
+    agent who left. Bounded; re-checked under each conversation's lock by the assignment service.
+    Returns how many were released."""
+    now = now or timezone.now()
+    gone = AgentProfile.objects.filter(
+        availability=AgentProfile.Availability.OFFLINE,
+        last_seen_at__lt=now - settings.PARLEY_LIVE_AGENT_GRACE,
+    ).values("user_id")
+    stranded = list(
+        Conversation.objects.filter(
+            assignee__in=gone, live_sessions__closed_at__isnull=True, live_sessions__agent_id=F("assignee_id")
+        )
+        .order_by("pk")
+        .distinct()[:batch_size]
+    )
+    for conversation in stranded:
+        conversation_assign(conversation=conversation, assignee=None, actor=None)
+    return len(stranded)
+
+
 def keeps_assignee(inbox_id: int, agent_id: int, resolved_at) -> bool:
     """Sticky assignment: a customer who comes back within PARLEY_STICKY_FOR goes back to the agent
     who had them, if that agent is online, available, still works the inbox and has room."""

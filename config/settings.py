@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.wake_snoozed_conversations",
         "schedule": timedelta(seconds=30),
     },
+    "reroute-live-chats-of-agents-gone": {
+        "task": "agents.tasks.reroute_live_chats_of_agents_gone",
+        "schedule": timedelta(seconds=30),
+    },
     "sweep-agent-presence": {
         "task": "agents.tasks.sweep_agent_presence",
         "schedule": timedelta(seconds=60),
@@ -315,4 +319,7 @@ PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0
 # Messaging: a customer who writes again within this long after their conversation was resolved
 # goes back to the agent who had it (if online and under capacity), else to routing.
 PARLEY_STICKY_FOR = timedelta(days=int(os.environ.get("PARLEY_STICKY_DAYS", "7")))
+# Live chat: how long an agent may be offline (tab closed, network lost) before their live chats
+# go back to the queue and to another agent.
+PARLEY_LIVE_AGENT_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_AGENT_GRACE_SECONDS", "120")))
 PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))

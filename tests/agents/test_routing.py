@@ -201,3 +201,20 @@ def test_a_new_conversation_of_a_start_new_inbox_goes_to_the_last_agent_too(inbo
     again = services.message_receive(inbox=inbox, contact=contact, body="New question").conversation
     assert again.pk != first.pk
     assert assignee_of(again) == "Ana"
+
+
+def test_live_chats_of_an_agent_gone_offline_go_to_another_after_the_grace_period(settings):
+    settings.PARLEY_LIVE_AGENT_GRACE = timedelta(minutes=2)
+    live = InboxFactory(name="Live", mode="live")
+    ana = online_agent(live, "Ana", live_capacity=1)
+    chat = write(live)
+    assert assignee_of(chat) == "Ana"
+    agent_desk_disconnected(agent_id=ana.pk, channel_name="desk.Ana")
+    ben = online_agent(live, "Ben", live_capacity=1)
+
+    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert assignee_of(chat) == "Ana"  # within the grace: a reconnect keeps it
+    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=3)) == 1
+    assert assignee_of(chat) == "Ben"
+    assert LiveSession.objects.get(conversation=chat, closed_at__isnull=True).agent == ben
+    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=3)) == 0
