@@ -250,6 +250,14 @@ class Conversation(models.Model):
     )
     first_reply_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Facts for reports, kept as things happen (docs/architecture.md, "Metrics").
+    reopen_count = models.PositiveIntegerField(default=0)
+    sync_replies = models.PositiveIntegerField(
+        default=0, help_text="Public replies sent while the customer was there (live)."
+    )
+    async_replies = models.PositiveIntegerField(
+        default=0, help_text="Public replies sent while the customer was away (messaging)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -390,6 +398,9 @@ class LiveSession(models.Model):
     opened_at = models.DateTimeField()
     assigned_at = models.DateTimeField(
         null=True, blank=True, help_text="When an agent took it (queue wait ends)."
+    )
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, help_text="The agent's first reply in it."
     )
     last_activity_at = models.DateTimeField()
     customer_left_at = models.DateTimeField(

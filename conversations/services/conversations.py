@@ -71,12 +71,13 @@ def _change_status(
         previous_status = locked.status
         if previous_status == status and locked.snoozed_until == until:
             return locked
+        locked.reopen_count += int(previous_status == Status.RESOLVED and status == Status.OPEN)
         locked.status = status
         locked.snoozed_until = until
         locked.resolved_at = timezone.now() if status == Status.RESOLVED else None
         if status == Status.RESOLVED:
             locked.waiting_since = None
-        locked.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since"])
+        locked.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since", "reopen_count"])
         record_activity(locked, f"{actor_name(actor)} {verb}")
         if status == Status.RESOLVED:  # after the activity line: the event carries its seq
             session_note_resolved(locked, locked.resolved_at)

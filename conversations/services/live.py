@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .. import events, registry
@@ -85,7 +85,8 @@ def session_note_customer_message(conversation: Conversation, at: datetime) -> N
 
 def session_note_agent_reply(conversation: Conversation, at: datetime) -> None:
     LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
-        last_activity_at=Greatest(F("last_activity_at"), Value(at))
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)),
+        first_response_at=Coalesce(F("first_response_at"), Value(at)),
     )
 
 

@@ -1,7 +1,7 @@
 """Messages in: from a contact on any channel. Messages out: an agent's reply or private note."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import events, registry
 from ..capabilities import capabilities_of, reply_window_closes_at
-from ..models import Contact, Conversation, Inbox, Message, OutboundDelivery, ReadMarker
+from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
 from .contacts import contact_touch_last_seen
 from .conversations import conversation_assign
 from .live import session_note_agent_reply, session_note_customer_message
@@ -24,6 +24,7 @@ from .thread import (
 )
 
 MAX_BODY_LENGTH = 20_000
+PRESENT_WITHIN = timedelta(minutes=2)  # a customer seen this recently is there (clients ping every 25 s)
 
 
 def message_receive(
@@ -262,13 +263,31 @@ def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
     conversation.waiting_since = conversation.waiting_since or now
     if conversation.status == Conversation.Status.OPEN:
         return ["waiting_since"]
+    reopened = conversation.status == Conversation.Status.RESOLVED
+    conversation.reopen_count += int(reopened)
     conversation.status = Conversation.Status.OPEN
     conversation.snoozed_until = None
     conversation.resolved_at = None
-    return ["waiting_since", "status", "snoozed_until", "resolved_at"]
+    return ["waiting_since", "status", "snoozed_until", "resolved_at", "reopen_count"]
 
 
 def _record_reply(conversation: Conversation, at: datetime) -> None:
+    """A public reply: the customer no longer waits, and the reply counts as synchronous when
+    they were there (customer_was_there), asynchronous otherwise."""
     conversation.waiting_since = None
     conversation.first_reply_at = conversation.first_reply_at or at
-    conversation.save(update_fields=["waiting_since", "first_reply_at"])
+    if customer_was_there(conversation, at):
+        conversation.sync_replies += 1
+    else:
+        conversation.async_replies += 1
+    conversation.save(update_fields=["waiting_since", "first_reply_at", "sync_replies", "async_replies"])
+
+
+def customer_was_there(conversation: Conversation, at: datetime) -> bool:
+    """In a live chat they had not left; elsewhere they were seen (connected, or wrote) within
+    PRESENT_WITHIN. One query."""
+    if Inbox.objects.filter(pk=conversation.inbox_id, mode=Inbox.Mode.LIVE).exists():
+        return LiveSession.objects.filter(
+            conversation=conversation, closed_at__isnull=True, customer_left_at__isnull=True
+        ).exists()
+    return Contact.objects.filter(pk=conversation.contact_id, last_seen_at__gte=at - PRESENT_WITHIN).exists()
