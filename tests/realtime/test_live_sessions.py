@@ -15,6 +15,7 @@ from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import InboxFactory
 
 from .harness import Client
+from .test_desk_socket import Desk, agent_in, login
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 ORIGIN = "https://shop.example.com"
@@ -138,3 +139,46 @@ def test_a_closed_socket_marks_the_customer_gone_and_reconnecting_brings_them_ba
         await back.close()
 
     asyncio.run(journey())
+
+
+def test_routing_end_to_end_a_live_chat_picked_up_and_a_messaging_customer_back_two_days_later(daphne):
+    """Issue 6's two journeys through the widget protocol, with an agent online on the desk socket:
+    routing gives the live chat to her at once, the customer leaves and the session ends; a
+    messaging customer resolved two days ago writes again and goes back to the same agent."""
+    live_inbox = InboxFactory(name="Live", mode="live", allowed_origins=ORIGIN)
+    messaging = InboxFactory(name="Web", allowed_origins=ORIGIN)
+    ana = agent_in(live_inbox, messaging, name="Ana")
+    agent_in(messaging, name="Ben")  # a member, offline: stickiness must not depend on him
+
+    async def journey():
+        desk = await Desk.open(daphne, await sync_to_async(login)(ana))
+        assert (await desk.next_event())["availability"] == "online"
+
+        chatter = await visitor(daphne, live_inbox)
+        sent = await chatter.send_message("Can I change my delivery address?")
+        joined = await chatter.wait_for(of_type("conversation.assigned"))
+        assert joined["assignee_name"] == "Ana"  # routed the moment it arrived
+        await chatter.socket.send('{"type": "presence", "state": "away"}')
+        gone_at = await left_at(sent["conversation_id"], gone=True)
+        later = gone_at + settings.PARLEY_LIVE_LEAVE_GRACE + timedelta(seconds=1)
+        assert await sync_to_async(services.live_sessions_expire)(now=later) == 1
+        ended = await chatter.wait_for(of_type("session.ended"))
+        assert ended["close_reason"] == "customer_left"
+
+        writer = await visitor(daphne, messaging)
+        first = await writer.send_message("My order is late")
+        conversation = await sync_to_async(Conversation.objects.get)(pk=first["conversation_id"])
+        assert conversation.assignee_id == ana.pk  # Ana has the lighter load of the online members
+        await sync_to_async(services.conversation_resolve)(conversation=conversation, actor=ana)
+        await sync_to_async(Conversation.objects.filter(pk=conversation.pk).update)(
+            resolved_at=conversation.last_activity_at - timedelta(days=2)
+        )
+        again = await writer.send_message("It came, but the box was damaged")
+        assert again["conversation_id"] == conversation.pk
+        for client in (chatter, writer, desk):
+            await client.close()
+        return conversation.pk
+
+    conversation_id = asyncio.run(journey())
+    conversation = Conversation.objects.get(pk=conversation_id)
+    assert (conversation.status, conversation.assignee_id, conversation.reopen_count) == ("open", ana.pk, 1)
