@@ -1,6 +1,7 @@
 """Routing: waiting conversations go to online agents with room, the moment one has room.
 
-Event-driven (conversations.registry.routing_due): a conversation starts waiting unassigned, or an
+A conversation moved to a team goes to that team's members only. Event-driven
+(conversations.registry.routing_due): a conversation starts waiting unassigned, or an
 agent's load goes down (a resolve, an unassignment, a chat that ended), or an agent comes online.
 Never a sweep.
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Inbox, LiveSession
 from conversations.services import conversation_assign
 
-from .models import AgentProfile, InboxMembership
+from .models import AgentProfile, InboxMembership, Team
 
 Status = Conversation.Status
 ROUTE_BATCH = 50
@@ -62,11 +63,16 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
         if not conversations:
             return []
         candidates = _candidates(inbox.pk, live)
+        teams = _team_members({c.team_id for c in conversations if c.team_id is not None})
         routed = []
         for conversation in conversations:
-            chosen = _pick(inbox.routing, [c for c in candidates if c.room])
+            team = teams.get(conversation.team_id)  # a team's conversation goes to its members only
+            chosen = _pick(
+                inbox.routing,
+                [c for c in candidates if c.room and (team is None or c.profile.user_id in team)],
+            )
             if chosen is None:
-                break
+                continue  # another conversation (another team's) may still find someone
             conversation_assign(conversation=conversation, assignee=chosen.profile.user, actor=None)
             chosen.load += 1
             chosen.profile.last_routed_at = timezone.now()
@@ -117,6 +123,15 @@ def keeps_assignee(inbox_id: int, agent_id: int, resolved_at) -> bool:
     live = Inbox.objects.filter(pk=inbox_id, mode=Inbox.Mode.LIVE).exists()
     load = agent_loads([agent_id], live=live).get(agent_id, 0.0)
     return load + 1 <= (profile.live_capacity if live else profile.messaging_capacity)
+
+
+def _team_members(team_ids: set[int]) -> dict[int, set[int]]:
+    members: dict[int, set[int]] = {team_id: set() for team_id in team_ids}
+    for team_id, user_id in Team.members.through.objects.filter(team_id__in=team_ids).values_list(
+        "team_id", "user_id"
+    ):
+        members[team_id].add(user_id)
+    return members
 
 
 def _eligible(inbox_id: int):

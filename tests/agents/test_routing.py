@@ -15,7 +15,7 @@ from agents.presence import agent_desk_connected, agent_desk_disconnected, agent
 from conversations import services
 from conversations.models import Conversation, LiveSession
 from tests.backends import ON_POSTGRES
-from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -218,3 +218,19 @@ def test_live_chats_of_an_agent_gone_offline_go_to_another_after_the_grace_perio
     assert assignee_of(chat) == "Ben"
     assert LiveSession.objects.get(conversation=chat, closed_at__isnull=True).agent == ben
     assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=3)) == 0
+
+
+def test_a_teams_conversation_goes_to_a_member_of_that_team(inbox):
+    ana, ben = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    billing = TeamFactory(name="Billing")
+    billing.members.add(ben)
+    for _ in range(2):  # Ben is the busier one: without the team, Ana would get it
+        services.conversation_assign(conversation=write(inbox), assignee=ben, actor=ben)
+    inbox.routing = "manual"
+    inbox.save()
+    waiting = write(inbox)
+    inbox.routing = "least_loaded"
+    inbox.save()
+
+    services.conversation_assign(conversation=waiting, assignee=None, actor=ana, team_id=billing.pk)
+    assert assignee_of(waiting) == "Ben"
