@@ -163,14 +163,15 @@ def desk_contacts(agent: AbstractBaseUser, query: str = "") -> QuerySet[Contact]
     return contacts.order_by("name", "pk")
 
 
-def desk_conversation(agent: AbstractBaseUser, conversation_id: int) -> Conversation | None:
-    """One conversation the agent may open, with what its header and customer panel show."""
-    return (
-        Conversation.objects.filter(pk=conversation_id, inbox__in=desk_inboxes(agent))
-        .select_related("contact", "inbox", "assignee__agent_profile", "team")
-        .prefetch_related("labels")
-        .first()
-    )
+def desk_conversation(
+    agent: AbstractBaseUser, conversation_id: int, *, with_labels: bool = True
+) -> Conversation | None:
+    """One conversation the agent may open, with what its header and customer panel show (the
+    history pages need no labels: one query fewer)."""
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, inbox__in=desk_inboxes(agent)
+    ).select_related("contact", "inbox", "assignee__agent_profile", "team")
+    return (conversation.prefetch_related("labels") if with_labels else conversation).first()
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
 @desk_view
 def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Older messages, for scrolling back: keyset on (conversation, seq)."""
-    conversation = _conversation(request, conversation_id)
+    conversation = _conversation(request, conversation_id, with_labels=False)
     messages = thread_selectors.message_history_before(
         conversation_id=conversation.pk,
         before_seq=_int(request.GET.get("before"), default=conversation.last_seq + 1),
@@ -133,7 +133,7 @@ def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `seq`: what the open conversation appends when the socket says there is more."""
-    conversation = _conversation(request, conversation_id)
+    conversation = _conversation(request, conversation_id, with_labels=False)
     messages = thread_selectors.message_history_after(
         conversation_id=conversation.pk,
         after_seq=_int(request.GET.get("seq"), default=0),
@@ -413,8 +413,8 @@ BULK_ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
 # --- helpers ---
 
 
-def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
-    conversation = selectors.desk_conversation(request.user, conversation_id)
+def _conversation(request: HttpRequest, conversation_id: int, *, with_labels: bool = True) -> Conversation:
+    conversation = selectors.desk_conversation(request.user, conversation_id, with_labels=with_labels)
     if conversation is None:
         raise Http404("No such conversation in your inboxes.")
     return conversation
