@@ -16,7 +16,10 @@ def deliver_message(message_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def wake_snoozed_conversations() -> int:
-    return services.conversations_wake_snoozed()
+    woken = services.conversations_wake_snoozed()
+    if woken >= services.WAKE_BATCH_SIZE:  # more are due: the next batch at once
+        wake_snoozed_conversations.delay()
+    return woken
 
 
 @shared_task(ignore_result=True)

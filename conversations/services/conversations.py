@@ -8,7 +8,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .. import events, registry
@@ -16,13 +15,13 @@ from ..capabilities import capabilities_of
 from ..models import Conversation, Label, Message, OutboundDelivery, ReadMarker
 from .live import session_note_assigned, session_note_resolved
 from .thread import (
+    activity_line,
     actor_name,
+    append_in_bulk,
     lock_conversation,
     publish_assigned,
-    publish_message_created,
     publish_status_changed,
     record_activity,
-    remember_attachments,
 )
 
 Status = Conversation.Status
@@ -226,30 +225,30 @@ def conversation_mark_read_by_contact(*, conversation: Conversation, up_to_seq: 
 
 
 def conversations_wake_snoozed(*, now: datetime | None = None, batch_size: int = WAKE_BATCH_SIZE) -> int:
-    """Open every conversation whose snooze has run out; returns how many woke. Runs on beat.
-
-    Picks one bounded batch by index; each wake takes the row lock and re-checks, so a customer who
-    wrote in the meantime (and already woke it) or a second beat run changes nothing.
-    """
+    """Open, in one bounded batch, the conversations whose snooze has run out; returns how many
+    woke (beat runs it; a full batch queues the next run). Set-based like every expiry: the batch
+    is locked with SKIP LOCKED (status re-checked under the lock: a customer who wrote meanwhile
+    already woke it), then woken with one activity line each in a fixed number of statements."""
     now = now or timezone.now()
-    due_ids = list(
-        Conversation.objects.filter(status=Status.SNOOZED, snoozed_until__lte=now)
-        .order_by("snoozed_until")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    woken = 0
-    for conversation_id in due_ids:
-        with transaction.atomic():
-            locked = lock_conversation(conversation_id)
-            if locked.status != Status.SNOOZED or locked.snoozed_until > now:
-                continue
-            locked.status = Status.OPEN
-            locked.snoozed_until = None
-            locked.save(update_fields=["status", "snoozed_until"])
-            record_activity(locked, "Snooze ended: the conversation is open again")
-            publish_status_changed(locked, Status.SNOOZED)
-            woken += 1
-    return woken
+    snoozed = Conversation.objects.filter(status=Status.SNOOZED)
+    with transaction.atomic():
+        due_ids = list(
+            snoozed.select_for_update(skip_locked=True)
+            .filter(snoozed_until__lte=now)
+            .order_by("snoozed_until", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not due_ids:
+            return 0
+        Conversation.objects.filter(pk__in=due_ids).update(status=Status.OPEN, snoozed_until=None)
+        woken = append_in_bulk(
+            {pk: activity_line("Snooze ended: the conversation is open again") for pk in due_ids}, at=now
+        )
+        for conversation, _ in woken.values():
+            publish_status_changed(conversation, Status.SNOOZED)
+            if conversation.assignee_id is None:
+                registry.routing_due(inbox_id=conversation.inbox_id)
+        return len(due_ids)
 
 
 def conversations_auto_resolve_pending(
@@ -272,36 +271,28 @@ def conversations_auto_resolve_pending(
         )
         if not locked:
             return 0
-        speaks = [c for c in locked if c.inbox.auto_resolve_message and _may_speak_unprompted(c.inbox)]
         Conversation.objects.filter(pk__in=[c.pk for c in locked]).update(
             status=Status.RESOLVED, resolved_at=now, waiting_since=None, snoozed_until=None
         )
-        Conversation.objects.filter(pk__in=[c.pk for c in speaks]).update(
-            last_seq=F("last_seq") + 1, last_activity_at=Greatest(F("last_activity_at"), Value(now))
+        said = append_in_bulk(
+            {
+                c.pk: {
+                    "sender_kind": Message.SenderKind.BOT,
+                    "body": c.inbox.auto_resolve_message,
+                    "delivery_status": Message.DeliveryStatus.PENDING
+                    if registry.needs_provider_delivery(c.inbox.channel_type)
+                    else Message.DeliveryStatus.SENT,
+                }
+                for c in locked
+                if c.inbox.auto_resolve_message and _may_speak_unprompted(c.inbox)
+            },
+            at=now,
         )
-        resolved = {c.pk: c for c in Conversation.objects.filter(pk__in=[c.pk for c in locked])}
-        notices = Message.objects.bulk_create(
-            Message(
-                conversation_id=c.pk,
-                inbox_id=c.inbox_id,
-                seq=resolved[c.pk].last_seq,
-                sender_kind=Message.SenderKind.BOT,
-                body=c.inbox.auto_resolve_message,
-                delivery_status=Message.DeliveryStatus.PENDING
-                if registry.needs_provider_delivery(c.inbox.channel_type)
-                else Message.DeliveryStatus.SENT,
-                created_at=now,
-            )
-            for c in speaks
-        )
-        outgoing = [m for m in notices if m.delivery_status == Message.DeliveryStatus.PENDING]
+        outgoing = [m for _, m in said.values() if m.delivery_status == Message.DeliveryStatus.PENDING]
         OutboundDelivery.objects.bulk_create(
             OutboundDelivery(message=m, next_attempt_at=now) for m in outgoing
         )
-        for notice in notices:
-            remember_attachments(notice, [])
-            publish_message_created(resolved[notice.conversation_id], notice)
-        for conversation in resolved.values():
+        for conversation in Conversation.objects.filter(pk__in=[c.pk for c in locked]):
             publish_status_changed(conversation, Status.PENDING)
             if conversation.assignee_id is not None:
                 registry.routing_due(agent_id=conversation.assignee_id)

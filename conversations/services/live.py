@@ -25,15 +25,15 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .. import events, registry
-from ..models import Conversation, LiveSession, Message
+from ..models import Conversation, LiveSession
 from .thread import (
+    activity_line,
     actor_name,
+    append_in_bulk,
     lock_conversation,
     publish_assigned,
-    publish_message_created,
     publish_status_changed,
     record_activity,
-    remember_attachments,
 )
 
 Reason = LiveSession.CloseReason
@@ -219,29 +219,20 @@ def _end_sessions(
         waiting_since=None,
         snoozed_until=None,
         assignee=None,
-        last_seq=F("last_seq") + 1,
-        last_activity_at=Greatest(F("last_activity_at"), Value(now)),
     )
-    ended = {conversation.pk: conversation for conversation in Conversation.objects.filter(pk__in=before)}
     actor_label = actor_name(actor)
-    lines = Message.objects.bulk_create(
-        Message(
-            conversation_id=session.conversation_id,
-            inbox_id=session.conversation.inbox_id,
-            seq=ended[session.conversation_id].last_seq,
-            sender_kind=Message.SenderKind.SYSTEM,
-            content_type=Message.ContentType.SYSTEM,
-            body=ACTIVITY_LINES[reasons[session.pk]].format(actor=actor_label),
-            is_private=True,
-            created_at=now,
-        )
-        for session in sessions
+    ended = append_in_bulk(
+        {
+            session.conversation_id: activity_line(
+                ACTIVITY_LINES[reasons[session.pk]].format(actor=actor_label)
+            )
+            for session in sessions
+        },
+        at=now,
     )
-    for session, line in zip(sessions, lines, strict=True):
-        conversation = ended[session.conversation_id]
+    for session in sessions:
+        conversation, _ = ended[session.conversation_id]
         previous = before[session.conversation_id]
-        remember_attachments(line, [])
-        publish_message_created(conversation, line)
         events.publish_on_commit(
             events.conversation_event(
                 events.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reasons[session.pk]

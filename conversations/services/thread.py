@@ -12,7 +12,9 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Value
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .. import events
@@ -135,13 +137,7 @@ def remember_attachments(message: Message, attachments: list[Attachment]) -> Non
 
 def record_activity(conversation: Conversation, text: str) -> Message:
     """An agent-only line in the history ("Ana resolved the conversation"); caller holds the lock."""
-    return append_message(
-        conversation,
-        sender_kind=Message.SenderKind.SYSTEM,
-        content_type=Message.ContentType.SYSTEM,
-        body=text,
-        is_private=True,
-    )
+    return append_message(conversation, **activity_line(text))
 
 
 def publish_status_changed(conversation: Conversation, previous_status: str) -> None:
@@ -176,3 +172,47 @@ def actor_name(actor: AbstractBaseUser | None) -> str:
         return "Parley"
     profile = getattr(actor, "agent_profile", None)
     return getattr(profile, "name", "") or actor.get_full_name() or actor.get_username()
+
+
+def append_in_bulk(
+    lines: dict[int, dict[str, Any]], *, at: datetime
+) -> dict[int, tuple[Conversation, Message]]:
+    """Append one message to each of many conversations (locked by the caller) in a fixed number
+    of statements: `lines` maps a conversation id to the new message's fields. Bumps each
+    conversation's seq, inserts the messages, and announces them after commit. Returns, per
+    conversation id, the conversation as it now is and its new message."""
+    if not lines:
+        return {}
+    Conversation.objects.filter(pk__in=lines).update(
+        last_seq=F("last_seq") + 1, last_activity_at=Greatest(F("last_activity_at"), Value(at))
+    )
+    conversations = {
+        conversation.pk: conversation for conversation in Conversation.objects.filter(pk__in=lines)
+    }
+    messages = Message.objects.bulk_create(
+        Message(
+            conversation_id=conversation_id,
+            inbox_id=conversations[conversation_id].inbox_id,
+            seq=conversations[conversation_id].last_seq,
+            created_at=at,
+            **fields,
+        )
+        for conversation_id, fields in lines.items()
+    )
+    appended = {}
+    for message in messages:
+        conversation = conversations[message.conversation_id]
+        remember_attachments(message, [])
+        publish_message_created(conversation, message)
+        appended[conversation.pk] = (conversation, message)
+    return appended
+
+
+def activity_line(text: str) -> dict[str, Any]:
+    """The fields of an agent-only activity line, for append_in_bulk."""
+    return {
+        "sender_kind": Message.SenderKind.SYSTEM,
+        "content_type": Message.ContentType.SYSTEM,
+        "body": text,
+        "is_private": True,
+    }

@@ -11,7 +11,7 @@ from agents.services import conversation_assign_to_agent
 from conversations import events, services
 from conversations.models import Conversation, Inbox, LiveSession, Message
 from tests.factories.agents import AgentProfileFactory, TeamFactory
-from tests.factories.conversations import ConversationFactory, InboxFactory, LabelFactory
+from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory, LabelFactory
 
 Status = Conversation.Status
 
@@ -178,3 +178,15 @@ def test_priority_and_labels_change_through_one_service_and_are_announced_to_age
         (events.CONVERSATION_UPDATED, 3, sorted([vip.pk, bug.pk]))
     ]
     assert customer.receive_all() == []
+
+
+def test_snoozes_wake_in_bounded_set_based_batches(inbox, agent, django_assert_max_num_queries):
+    soon = timezone.now() + timedelta(minutes=5)
+    for _ in range(5):
+        conversation = receive(inbox, ContactFactory()).conversation
+        services.conversation_snooze(conversation=conversation, until=soon, actor=agent)
+    later = soon + timedelta(minutes=1)
+    with django_assert_max_num_queries(12):
+        assert services.conversations_wake_snoozed(now=later, batch_size=2) == 2
+    assert [services.conversations_wake_snoozed(now=later, batch_size=2) for _ in range(3)] == [2, 1, 0]
+    assert not Conversation.objects.filter(status=Status.SNOOZED).exists()
