@@ -132,7 +132,7 @@
     if (prefs.notifySound === "on") chime();
     if (prefs.notifyBrowser === "on" && window.Notification && Notification.permission === "granted") {
       var shown = new Notification(title, { body: body, tag: "parley-" + conversationId });
-      shown.onclick = function () { window.focus(); htmx.ajax("GET", "/desk/c/" + conversationId + "/", { source: "#conversation", target: "#conversation" }); };
+      shown.onclick = function () { window.focus(); openConversation("/desk/c/" + conversationId + "/", "/desk/?c=" + conversationId); };
     }
   }
   document.addEventListener("change", function (e) {
@@ -247,20 +247,46 @@
     onEvent(event);
   });
 
+  // --- opening a conversation: the last one asked for wins, and a link never reloads the page ---
+  var opening = 0;
+  function openConversation(url, address) {
+    var ask = ++opening;
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        if (ask !== opening) return; // a later click won
+        htmx.swap("#conversation", html, { swapStyle: "innerHTML" });
+        if (address && location.pathname + location.search !== address) history.pushState({}, "", address);
+        conversationShown();
+      })
+      .catch(function () { $("desk-error").textContent = "That conversation could not be opened."; });
+  }
+  function conversationShown() {
+    var list = $("messages");
+    if (list) list.scrollTop = list.scrollHeight;
+    highlightRow();
+    markRead();
+    announceViewing();
+    renderPresence();
+    newClientId();
+    updateLimits();
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-open]");
+    if (!link || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // new tab: a real link
+    e.preventDefault();
+    openConversation(link.dataset.open, link.getAttribute("href"));
+  });
+  window.addEventListener("popstate", function () {
+    var id = new URLSearchParams(location.search).get("c");
+    if (id) openConversation("/desk/c/" + id + "/");
+  });
+  if ($("conversation").dataset.open) openConversation($("conversation").dataset.open);
+
   // --- the page's own swaps ---
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    var target = e.detail.target;
-    if (target.id === "conversation") {
-      var list = $("messages");
-      if (list) list.scrollTop = list.scrollHeight;
-      highlightRow();
-      markRead();
-      announceViewing();
-      renderPresence();
-      newClientId();
-      updateLimits();
-    }
-    if (target.id === "list" || target.classList.contains("more")) { highlightRow(); updateTitle(); updateBulk(); }
+    var target = e.detail && e.detail.target;
+    if (target && (target.id === "list" || target.classList.contains("more"))) { highlightRow(); updateTitle(); updateBulk(); }
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (e.detail.successful && e.detail.elt.id !== "desk-error" && e.detail.requestConfig && e.detail.requestConfig.verb !== "get") {
