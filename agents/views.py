@@ -254,7 +254,7 @@ def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _refused(error)
-    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
+    return _render_customer_panel(request, conversation_id)
 
 
 @require_POST
@@ -271,7 +271,7 @@ def contact_merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
         services.contact_merge(keep=conversation.contact, merge=other)
     except ValidationError as error:
         return _refused(error)
-    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
+    return _render_customer_panel(request, conversation_id)
 
 
 # --- actions ---
@@ -423,6 +423,11 @@ def _conversation(request: HttpRequest, conversation_id: int, *, with_labels: bo
 def _render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     return render(request, "desk/_header.html", {"conversation": conversation, **_choices(request.user)})
+
+
+def _render_customer_panel(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The customer panel again, as the contact now is (after an edit or a merge)."""
+    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
 
 
 def _filters(request: HttpRequest) -> ListFilters:
