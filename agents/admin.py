@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from conversations import services
 from conversations.admin import (
     HTTPS_URL_FIELDS,
     OPEN_STATUSES,
@@ -22,7 +23,16 @@ from conversations.admin import (
 from conversations.models import Conversation, Inbox, ReadMarker
 
 from .forms import AgentChangeForm, AgentCreationForm, ConversationRoutingForm
-from .models import AgentConnection, AgentProfile, CannedResponse, InboxMembership, SavedFilter, Team
+from .models import (
+    AgentConnection,
+    AgentProfile,
+    CannedResponse,
+    InboxMembership,
+    RoutingDecision,
+    SavedFilter,
+    Skill,
+    Team,
+)
 from .services import conversation_assign_to_agent
 
 User = get_user_model()
@@ -32,9 +42,9 @@ class AgentConversationAdmin(ConversationAdmin):
     """The core conversation admin plus assignment, always through conversation_assign_to_agent."""
 
     form = ConversationRoutingForm
-    autocomplete_fields = ("assignee", "team", "labels")
+    autocomplete_fields = ("assignee", "team", "skill", "labels")
     readonly_fields = tuple(
-        name for name in ConversationAdmin.readonly_fields if name not in ("assignee", "team")
+        name for name in ConversationAdmin.readonly_fields if name not in ("assignee", "team", "skill")
     )
     list_select_related = (*ConversationAdmin.list_select_related, "assignee__agent_profile")
     list_display = tuple(
@@ -44,6 +54,11 @@ class AgentConversationAdmin(ConversationAdmin):
 
     def save_model(self, request: HttpRequest, obj: Conversation, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        if "skill" in form.changed_data:
+            skill = form.cleaned_data["skill"]
+            services.conversation_set_skill(
+                conversation=obj, skill_id=skill.pk if skill else None, actor=request.user
+            )
         if not {"assignee", "team"} & set(form.changed_data):
             return
         try:
@@ -115,9 +130,12 @@ class AgentProfileInline(admin.StackedInline):
         "availability",
         "live_capacity",
         "messaging_capacity",
+        "skills",
+        "languages",
         "last_seen_at",
     )
     readonly_fields = ("last_seen_at",)
+    filter_horizontal = ("skills",)
     verbose_name_plural = "agent profile"
     formfield_overrides = HTTPS_URL_FIELDS
 
@@ -191,7 +209,16 @@ class AgentProfileAdmin(admin.ModelAdmin):
     search_fields = ("display_name", "user__username", "user__email")
     autocomplete_fields = ("user",)
     readonly_fields = ("last_seen_at",)
+    filter_horizontal = ("skills",)
     formfield_overrides = HTTPS_URL_FIELDS
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    """What conversations may need of whoever answers them; routing matches them to agents' skills."""
+
+    list_display = ("name", "description")
+    search_fields = ("name", "description")
 
 
 @admin.register(Team)
@@ -259,6 +286,23 @@ class AgentConnectionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: AgentConnection | None = None) -> bool:
+        return False
+
+
+@admin.register(RoutingDecision)
+class RoutingDecisionAdmin(admin.ModelAdmin):
+    """What routing gave to whom, and when: the fairness cap counts these. Read-only: routing owns them."""
+
+    list_display = ("routed_at", "conversation", "inbox", "agent")
+    list_filter = ("inbox",)
+    list_select_related = ("inbox", "agent")
+    date_hierarchy = "routed_at"
+    search_fields = ("agent__username", "agent__agent_profile__display_name", "conversation__id__exact")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RoutingDecision | None = None) -> bool:
         return False
 
 

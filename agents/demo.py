@@ -26,7 +26,7 @@ from conversations.services import (
     message_receive,
 )
 
-from .models import CannedResponse, Team
+from .models import AgentProfile, CannedResponse, Skill, Team
 from .services import agent_create, conversation_assign_to_agent
 
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - public on purpose: printed for every demo login
@@ -57,6 +57,8 @@ class DemoAgent:
     inbox_names: tuple[str, ...]
     is_admin: bool = False
     in_support_team: bool = True
+    languages: str = "en"
+    skills: tuple[str, ...] = ()
 
     @property
     def email(self) -> str:
@@ -129,8 +131,8 @@ DEMO_AGENTS = (
     DemoAgent(
         "admin", "Alex Admin", (WEBSITE_CHAT, LIVE_SUPPORT, SMS_LINE), is_admin=True, in_support_team=False
     ),
-    DemoAgent("ana", "Ana Lima", (WEBSITE_CHAT, LIVE_SUPPORT, SMS_LINE)),
-    DemoAgent("ben", "Ben Okafor", (WEBSITE_CHAT, SMS_LINE)),
+    DemoAgent("ana", "Ana Lima", (WEBSITE_CHAT, LIVE_SUPPORT, SMS_LINE), languages="en, pt, es"),
+    DemoAgent("ben", "Ben Okafor", (WEBSITE_CHAT, SMS_LINE), languages="en, fr", skills=("billing",)),
 )
 
 DEMO_LABELS = {
@@ -308,7 +310,7 @@ def _agent_ensure(
     if existing is not None:
         return existing
     report.agents += 1
-    return agent_create(
+    agent = agent_create(
         username=spec.username,
         email=spec.email,
         password=DEMO_PASSWORD,
@@ -317,6 +319,11 @@ def _agent_ensure(
         inboxes=[inboxes[name] for name in spec.inbox_names],
         teams=[team] if spec.in_support_team else [],
     )
+    profile = AgentProfile.objects.get(user=agent)
+    profile.languages = spec.languages
+    profile.save(update_fields=["languages"])
+    profile.skills.set([Skill.objects.get_or_create(name=name)[0] for name in spec.skills])
+    return agent
 
 
 def _canned_responses_ensure(author: AbstractBaseUser, report: SeedReport) -> None:

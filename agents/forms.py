@@ -41,7 +41,7 @@ class ConversationRoutingForm(forms.ModelForm):
 
     class Meta:
         model = Conversation
-        fields = ("assignee", "team", "priority", "labels")
+        fields = ("assignee", "team", "skill", "priority", "labels")
 
     def clean(self) -> dict:
         cleaned = super().clean()

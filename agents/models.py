@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.db import models
 
-from conversations.models import Inbox
+from conversations.languages import language_codes
+from conversations.models import Conversation, Inbox
 
 
 class AgentProfile(models.Model):
@@ -26,6 +27,13 @@ class AgentProfile(models.Model):
     messaging_capacity = models.PositiveSmallIntegerField(
         default=25, help_text="Concurrent messaging conversations."
     )
+    skills = models.ManyToManyField("Skill", blank=True, related_name="agents")
+    languages = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Languages the agent answers in, as codes: en, fr, pt. Inboxes that match languages "
+        "use them.",
+    )
     notify_sound = models.BooleanField(default=True, help_text="A chime for what needs the agent.")
     notify_browser = models.BooleanField(
         default=False, help_text="Browser notifications (the browser asks first)."
@@ -44,6 +52,27 @@ class AgentProfile(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def language_set(self) -> frozenset[str]:
+        return frozenset(language_codes(self.languages, strict=False))
+
+    def clean(self) -> None:
+        self.languages = ", ".join(language_codes(self.languages))
+
+
+class Skill(models.Model):
+    """What a conversation may need of whoever answers it: billing, enterprise, refunds. Routing gives
+    a conversation with a skill only to agents who have it (admins can always assign by hand)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Team(models.Model):
@@ -130,3 +159,19 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoutingDecision(models.Model):
+    """Routing gave this conversation to this agent: what the fairness cap counts, and a fact for
+    reports (assignments by hand are not routing's and are not recorded here)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    routed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["inbox", "agent", "routed_at"], name="routing_decision_window")]
+
+    def __str__(self) -> str:
+        return f"conversation {self.conversation_id} to {self.agent_id} at {self.routed_at:%Y-%m-%d %H:%M}"

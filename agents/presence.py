@@ -42,7 +42,7 @@ def agent_desk_heartbeat(*, agent: AbstractBaseUser, channel_name: str, active: 
 
 def agent_desk_disconnected(*, agent_id: int, channel_name: str) -> str:
     AgentConnection.objects.filter(channel_name=channel_name).delete()
-    return _settle_availability(agent_id)
+    return _settle_availability(agent_id, seen_now=True)  # the grace for their live chats starts now
 
 
 def agent_set_accepting(*, agent: AbstractBaseUser, accepting: bool) -> str:
@@ -65,8 +65,10 @@ def agents_presence_sweep() -> int:
     return len(agent_ids)
 
 
-def _settle_availability(agent_id: int) -> str:
-    """Derive availability from the agent's live tabs and announce a change after commit."""
+def _settle_availability(agent_id: int, *, seen_now: bool = False) -> str:
+    """Derive availability from the agent's live tabs and announce a change after commit. An agent
+    who stays connected, or whose tab just closed (`seen_now`), was seen now; one whose tabs went
+    stale was last seen at their last heartbeat."""
     now = timezone.now()
     with transaction.atomic():
         profile, _ = AgentProfile.objects.select_for_update().get_or_create(user_id=agent_id)
@@ -77,7 +79,8 @@ def _settle_availability(agent_id: int) -> str:
             availability = Availability.ONLINE
         else:
             availability = Availability.AWAY
-        profile.last_seen_at = now if availability != Availability.OFFLINE else profile.last_seen_at
+        if seen_now or availability != Availability.OFFLINE:
+            profile.last_seen_at = now
         changed = availability != profile.availability
         profile.availability = availability
         profile.save(update_fields=["availability", "last_seen_at"])

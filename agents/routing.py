@@ -1,6 +1,9 @@
 """Routing: waiting conversations go to online agents with room, the moment one has room.
 
-A conversation moved to a team goes to that team's members only. Event-driven
+Among them (Rules.choose): a team's conversation goes to that team's members only; one that needs
+a skill, to agents with that skill; in an inbox that matches languages, one whose customer speaks
+a language some member speaks, to its speakers. An inbox's fairness cap lets an agent who got that
+many in the window get more only when nobody else with room is under it. Event-driven
 (conversations.registry.routing_due): a conversation starts waiting unassigned, or an
 agent's load goes down (a resolve, an unassignment, a chat that ended), or an agent comes online.
 Never a sweep.
@@ -15,6 +18,7 @@ are read after those locks, so two routers never fill one agent past capacity. L
 everywhere: conversation, then agent profile.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,10 +26,11 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from conversations.languages import language_codes
 from conversations.models import Conversation, Inbox, LiveSession
 from conversations.services import conversation_assign
 
-from .models import AgentProfile, InboxMembership, Team
+from .models import AgentProfile, InboxMembership, RoutingDecision, Team
 
 Status = Conversation.Status
 ROUTE_BATCH = 50
@@ -36,15 +41,49 @@ class Candidate:
     profile: AgentProfile
     load: float
     capacity: int
+    skill_ids: frozenset[int] = frozenset()
+    routed_in_window: int = 0  # conversations routing gave them in this inbox's fairness window
 
     @property
     def room(self) -> bool:
         return self.load + 1 <= self.capacity
 
 
+@dataclass
+class Rules:
+    """What an inbox's routing matches on, beyond room: read once per routing pass."""
+
+    routing: str
+    teams: dict[int, set[int]]  # team id: its members' user ids
+    languages_spoken: frozenset[str]  # by any member of the inbox, online or not (if it matches them)
+    fairness_cap: int
+
+    def choose(self, conversation: Conversation, candidates: list[Candidate]) -> Candidate | None:
+        """The agent for `conversation`, or None: it waits for one.
+
+        Only agents with room. A team's conversation goes to its members only, and one that needs
+        a skill to agents with it. One whose customer speaks a language a member of the inbox
+        speaks goes to its speakers only (to anyone when nobody in the inbox speaks it). Among
+        those, agents under the fairness cap go first; past it, an agent still gets work rather
+        than a customer waiting."""
+        team = self.teams.get(conversation.team_id)
+        language = conversation.contact.language if self.languages_spoken else ""
+        matching = [
+            candidate
+            for candidate in candidates
+            if candidate.room
+            and (team is None or candidate.profile.user_id in team)
+            and (conversation.skill_id is None or conversation.skill_id in candidate.skill_ids)
+            and (language not in self.languages_spoken or language in candidate.profile.language_set)
+        ]
+        if self.fairness_cap:
+            matching = [c for c in matching if c.routed_in_window < self.fairness_cap] or matching
+        return _pick(self.routing, matching)
+
+
 def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
     """Give the inbox's waiting conversations, oldest wait first, to eligible agents while they
-    have room. Returns (conversation id, agent id) pairs."""
+    have room (Rules.choose). Returns (conversation id, agent id) pairs."""
     inbox = Inbox.objects.filter(pk=inbox_id, is_active=True).exclude(routing=Inbox.Routing.MANUAL).first()
     if inbox is None:
         return []
@@ -56,29 +95,37 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
         if live:
             waiting = waiting.filter(live_sessions__closed_at__isnull=True)
         conversations = list(
-            waiting.select_for_update(skip_locked=True, of=("self",)).order_by(
-                F("waiting_since").asc(nulls_last=True), "pk"
-            )[:ROUTE_BATCH]
+            waiting.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contact")
+            .order_by(F("waiting_since").asc(nulls_last=True), "pk")[:ROUTE_BATCH]
         )
         if not conversations:
             return []
-        candidates = _candidates(inbox.pk, live)
-        teams = _team_members({c.team_id for c in conversations if c.team_id is not None})
-        routed = []
+        now = timezone.now()
+        candidates = _candidates(inbox, live, now, with_skills=any(c.skill_id for c in conversations))
+        rules = Rules(
+            routing=inbox.routing,
+            teams=_team_members({c.team_id for c in conversations if c.team_id is not None}),
+            languages_spoken=_languages_spoken(inbox.pk) if inbox.match_language else frozenset(),
+            fairness_cap=inbox.fairness_cap,
+        )
+        decisions = []
         for conversation in conversations:
-            team = teams.get(conversation.team_id)  # a team's conversation goes to its members only
-            chosen = _pick(
-                inbox.routing,
-                [c for c in candidates if c.room and (team is None or c.profile.user_id in team)],
-            )
+            chosen = rules.choose(conversation, candidates)
             if chosen is None:
-                continue  # another conversation (another team's) may still find someone
+                continue  # another conversation (another team's, skill or language) may still find someone
             conversation_assign(conversation=conversation, assignee=chosen.profile.user, actor=None)
             chosen.load += 1
-            chosen.profile.last_routed_at = timezone.now()
+            chosen.routed_in_window += 1
+            chosen.profile.last_routed_at = now
             chosen.profile.save(update_fields=["last_routed_at"])
-            routed.append((conversation.pk, chosen.profile.user_id))
-        return routed
+            decisions.append(
+                RoutingDecision(
+                    conversation=conversation, inbox=inbox, agent_id=chosen.profile.user_id, routed_at=now
+                )
+            )
+        RoutingDecision.objects.bulk_create(decisions)
+        return [(decision.conversation_id, decision.agent_id) for decision in decisions]
 
 
 def route_for_agent(agent_id: int) -> list[tuple[int, int]]:
@@ -102,7 +149,10 @@ def live_chats_of_agents_gone(*, now=None, batch_size: int = ROUTE_BATCH) -> int
     ).values("user_id")
     stranded = list(
         Conversation.objects.filter(
-            assignee__in=gone, live_sessions__closed_at__isnull=True, live_sessions__agent_id=F("assignee_id")
+            assignee__in=gone,
+            live_sessions__kind=LiveSession.Kind.LIVE,
+            live_sessions__closed_at__isnull=True,
+            live_sessions__agent_id=F("assignee_id"),
         )
         .order_by("pk")
         .distinct()[:batch_size]
@@ -144,18 +194,47 @@ def _eligible(inbox_id: int):
     )
 
 
-def _candidates(inbox_id: int, live: bool) -> list[Candidate]:
-    """The eligible agents, their profiles locked (in id order), with their loads as committed now."""
-    profiles = list(_eligible(inbox_id).select_for_update(of=("self",)).select_related("user").order_by("pk"))
-    loads = agent_loads([profile.user_id for profile in profiles], live=live)
+def _candidates(inbox: Inbox, live: bool, now, *, with_skills: bool) -> list[Candidate]:
+    """The eligible agents, their profiles locked (in id order), with their loads as committed now,
+    their skills (when a conversation needs one) and what routing gave them in the fairness window."""
+    profiles = list(_eligible(inbox.pk).select_for_update(of=("self",)).select_related("user").order_by("pk"))
+    user_ids = [profile.user_id for profile in profiles]
+    loads = agent_loads(user_ids, live=live)
+    skills: dict[int, set[int]] = defaultdict(set)
+    if with_skills:
+        through = AgentProfile.skills.through.objects.filter(agentprofile_id__in=[p.pk for p in profiles])
+        for profile_id, skill_id in through.values_list("agentprofile_id", "skill_id"):
+            skills[profile_id].add(skill_id)
+    routed: dict[int, int] = {}
+    if inbox.fairness_cap:
+        routed = dict(
+            RoutingDecision.objects.filter(
+                inbox=inbox, agent_id__in=user_ids, routed_at__gt=now - inbox.fairness_window
+            )
+            .values("agent_id")
+            .annotate(count=Count("pk"))
+            .values_list("agent_id", "count")
+        )
     return [
         Candidate(
             profile=profile,
             load=loads.get(profile.user_id, 0.0),
             capacity=profile.live_capacity if live else profile.messaging_capacity,
+            skill_ids=frozenset(skills[profile.pk]),
+            routed_in_window=routed.get(profile.user_id, 0),
         )
         for profile in profiles
     ]
+
+
+def _languages_spoken(inbox_id: int) -> frozenset[str]:
+    """Every language some member of the inbox answers in, whether online or not."""
+    spoken: set[str] = set()
+    for languages in AgentProfile.objects.filter(user__inbox_memberships__inbox_id=inbox_id).values_list(
+        "languages", flat=True
+    ):
+        spoken.update(language_codes(languages, strict=False))
+    return frozenset(spoken)
 
 
 def agent_loads(agent_ids: list[int], *, live: bool) -> dict[int, float]:
@@ -165,7 +244,9 @@ def agent_loads(agent_ids: list[int], *, live: bool) -> dict[int, float]:
         return {}
     if live:
         rows = (
-            LiveSession.objects.filter(agent_id__in=agent_ids, closed_at__isnull=True)
+            LiveSession.objects.filter(
+                agent_id__in=agent_ids, closed_at__isnull=True, kind=LiveSession.Kind.LIVE
+            )
             .values("agent_id")
             .annotate(count=Count("pk"))
         )

@@ -191,7 +191,7 @@ def agent_load(agent: AbstractBaseUser) -> AgentLoad:
         .exclude(status=Status.RESOLVED)
         .count()
     )
-    live = LiveSession.objects.filter(agent=agent, closed_at__isnull=True).count()
+    live = LiveSession.objects.filter(agent=agent, closed_at__isnull=True, kind=LiveSession.Kind.LIVE).count()
     return AgentLoad(
         live=live,
         live_capacity=profile.live_capacity if profile else 3,

@@ -25,7 +25,7 @@ from conversations.models import Conversation, Label, Message
 from conversations.payloads import SENDER_RELATED
 
 from . import presence, selectors
-from .models import AgentProfile, CannedResponse, SavedFilter, Team
+from .models import AgentProfile, CannedResponse, SavedFilter, Skill, Team
 from .selectors import ListFilters, Sort, View
 from .services import conversation_assign_to_agent, note_mention_agents
 
@@ -251,6 +251,7 @@ def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
             name=request.POST.get("name", ""),
             email=request.POST.get("email", ""),
             phone=request.POST.get("phone", ""),
+            language=request.POST.get("language", ""),
         )
     except ValidationError as error:
         return _refused(error)
@@ -363,6 +364,14 @@ def _team(request: HttpRequest, conversation: Conversation) -> None:
     )
 
 
+def _skill(request: HttpRequest, conversation: Conversation) -> None:
+    """What the conversation needs of whoever answers it (or nothing in particular)."""
+    skill = Skill.objects.filter(pk=_int(request.POST.get("skill"), default=0)).first()
+    services.conversation_set_skill(
+        conversation=conversation, skill_id=skill.pk if skill else None, actor=request.user
+    )
+
+
 def _snooze(request: HttpRequest, conversation: Conversation) -> None:
     until = _until(request.POST.get("until", ""), request.POST.get("offset", ""))
     services.conversation_snooze(conversation=conversation, until=until, actor=request.user)
@@ -385,6 +394,7 @@ def _labels(request: HttpRequest, conversation: Conversation) -> None:
 ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
     "assign": _assign,
     "team": _team,
+    "skill": _skill,
     "resolve": lambda request, c: services.conversation_resolve(conversation=c, actor=request.user),
     "reopen": lambda request, c: services.conversation_reopen(conversation=c, actor=request.user),
     "pending": lambda request, c: services.conversation_mark_pending(conversation=c, actor=request.user),
@@ -478,12 +488,13 @@ def _saved_context(agent) -> dict:
 
 
 def _choices(agent) -> dict:
-    """What the filters and actions offer: inboxes, teams, labels, agents; one query each."""
+    """What the filters and actions offer: inboxes, teams, skills, labels, agents; one query each."""
     inboxes = list(selectors.desk_inboxes(agent))
     now = timezone.now()
     return {
         "inboxes": inboxes,
         "teams": list(Team.objects.order_by("name")),
+        "skills": list(Skill.objects.order_by("name")),
         "labels": list(Label.objects.order_by("name")),
         "agents": list(
             AgentProfile.objects.filter(user__is_active=True).select_related("user").order_by("display_name")

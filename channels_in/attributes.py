@@ -1,7 +1,7 @@
 """What the business's page says about its visitor, stored on the visitor's contact.
 
 POST /widget/api/v1/attributes, JSON: public_key, resume_token and `attributes`, an object
-(`window.Parley.setAttributes({...})` in the widget). name, email and phone go to the contact's own
+(`window.Parley.setAttributes({...})` in the widget). name, email, phone and language go to the contact's own
 fields, any other key to its custom attributes: conversations.services.contact_set_attributes has
 the rules. The answer is the contact's details as stored; custom attributes are not echoed (the
 business's own may be among them). A separate call from the session: a page's bad attribute is

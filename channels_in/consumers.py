@@ -197,7 +197,7 @@ class ClientConsumer(EventSocket):
         await self.channel_layer.group_add(self.group, self.channel_name)
         identity = await self.checked_identity()
         if self.here:
-            await self.mark_present(identity, True)
+            await self.mark_present(identity, True, ping=True)
             await self.touch_last_seen()
         conversations = await database_sync_to_async(client_actions.conversations_list)(identity)
         await self.send_event(
@@ -303,9 +303,11 @@ class ClientConsumer(EventSocket):
         if force or seen is None or time.time() - seen.timestamp() >= LAST_SEEN_EVERY_SECONDS:
             await database_sync_to_async(services.contact_touch_last_seen)(self.identity.contact)
 
-    async def mark_present(self, identity: ContactIdentity, present: bool) -> None:
-        """Only a live inbox's sessions care whether the customer is here: no hop otherwise."""
-        if identity.inbox.mode == Inbox.Mode.LIVE:
+    async def mark_present(self, identity: ContactIdentity, present: bool, *, ping: bool = False) -> None:
+        """Whether the customer is here ends a live chat, and closes a messaging stretch where both
+        were there. Pings re-assert it for live chats only (another tab may have said "gone"): a
+        messaging stretch is a metric, not worth a database hop every 25 s per customer."""
+        if identity.inbox.mode == Inbox.Mode.LIVE or not ping:
             await database_sync_to_async(client_actions.customer_present)(identity, present=present)
 
     async def checked_identity(self) -> ContactIdentity:

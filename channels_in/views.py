@@ -4,11 +4,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from conversations.languages import language_codes
+
 from .answers import Answered, cors, json_post, refusal
 from .visitors import CONNECT_TOKEN_SECONDS, VisitorRefused, visitor_session_open
 from .widget import availability, inbox_refusal, widget_inbox
 
-SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email", "phone")
+SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email", "phone", "language")
 MAX_SESSION_BODY = 8 * 1024
 
 
@@ -36,6 +38,8 @@ def session(request: HttpRequest) -> HttpResponse:
             name=fields["name"],
             email=fields["email"],
             phone=fields["phone"],
+            # The browser's own setting: one it cannot express is no reason to refuse a chat.
+            language=next(iter(language_codes(fields["language"], strict=False)), ""),
         )
     except VisitorRefused as refused:
         return refusal(refused.code, refused.detail, 401, origin)

@@ -74,9 +74,11 @@ def visitor_session_open(
     name: str = "",
     email: str = "",
     phone: str = "",
+    language: str = "",
 ) -> VisitorSession:
     """Resume the visitor of `resume_token` (or start a new one) and, with a verified user id, link
-    them to that user's contact; apply the name, email and phone they gave (contact_update_details).
+    them to that user's contact; apply the name, email, phone and browser language they gave
+    (contact_update_details).
     Returns fresh tokens; raises VisitorRefused with the reason, ValidationError for a bad email or
     phone number."""
     _check_identity_proof(inbox, external_id, external_id_hash)
@@ -97,7 +99,9 @@ def visitor_session_open(
         visitor=visitor,
         resume_token=signing.dumps(visitor.claims(), salt=_RESUME_SALT),
         connect_token=signing.dumps(visitor.claims(), salt=_CONNECT_SALT),
-        contact=contact_update_details(contact=identity.contact, name=name, email=email, phone=phone),
+        contact=contact_update_details(
+            contact=identity.contact, name=name, email=email, phone=phone, language=language
+        ),
     )
 
 

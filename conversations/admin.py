@@ -214,6 +214,9 @@ class InboxAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "routing",
+                    "match_language",
+                    "fairness_cap",
+                    "fairness_window",
                     "reopen_policy",
                     "session_timeout",
                     "greeting",
@@ -344,6 +347,7 @@ class ConversationAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
         "snoozed_until",
         "assignee",
         "team",
+        "skill",
         "last_seq",
         "contact_last_read_seq",
         "last_activity_at",
@@ -355,7 +359,7 @@ class ConversationAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("contact_link", "inbox_with_channel", "status", "snoozed_until")}),
-        ("Routing", {"fields": ("assignee", "team", "priority", "labels")}),
+        ("Routing", {"fields": ("assignee", "team", "skill", "priority", "labels")}),
         (
             "Timeline (kept by the services)",
             {

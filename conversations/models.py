@@ -6,6 +6,7 @@ lock by conversations.services). Uniqueness that protects ingest lives in databa
 """
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -41,6 +42,11 @@ class Contact(models.Model):
     avatar_url = models.URLField(blank=True)
     external_id = models.CharField(
         max_length=255, blank=True, help_text="The business's own user id, for identified visitors."
+    )
+    language = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="Primary language code (en, fr, pt): from the browser, the business's page or an agent.",
     )
     custom_attributes = models.JSONField(default=dict, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +121,19 @@ class Inbox(models.Model):
         default=Routing.LEAST_LOADED,
         help_text="Who gets a waiting conversation: only members who are online, available and under "
         "their capacity for this inbox's mode are considered.",
+    )
+    match_language = models.BooleanField(
+        default=False,
+        help_text="Route a customer to agents who speak their language, whenever a member of this inbox "
+        "speaks it (otherwise to anyone).",
+    )
+    fairness_cap = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="At most this many conversations routed to one agent per fairness window while another "
+        "agent with room is under it (0: no cap). Spreads work; never leaves a customer waiting.",
+    )
+    fairness_window = models.DurationField(
+        default=timedelta(hours=1), help_text="The window the fairness cap counts over, e.g. '01:00:00'."
     )
     reopen_policy = models.CharField(
         max_length=12, choices=ReopenPolicy.choices, default=ReopenPolicy.REOPEN_LAST
@@ -235,6 +254,14 @@ class Conversation(models.Model):
     # A string reference, not an import: the core never imports the agents app.
     team = models.ForeignKey(
         "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    skill = models.ForeignKey(
+        "agents.Skill",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        help_text="Routing gives it only to agents with this skill.",
     )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
@@ -383,7 +410,17 @@ class Attachment(models.Model):
 
 
 class LiveSession(models.Model):
-    """A synchronous stretch of a conversation: opened when the customer writes, closed for a reason."""
+    """A synchronous stretch of a conversation, closed for a reason.
+
+    In a live inbox it is the live chat itself: the customer's message opens it, it waits in the
+    queue, and its end resolves the conversation. In a messaging inbox it only records, for the
+    metrics, a stretch where both sides were there: it opens when an agent answers a customer who
+    is present, and its end changes nothing else.
+    """
+
+    class Kind(models.TextChoices):
+        LIVE = "live", "Live chat"
+        MESSAGING = "messaging", "Both present in a messaging conversation"
 
     class CloseReason(models.TextChoices):
         CUSTOMER_LEFT = "customer_left", "Customer left"
@@ -392,6 +429,7 @@ class LiveSession(models.Model):
         RESOLVED = "resolved", "Conversation resolved"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="live_sessions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LIVE)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

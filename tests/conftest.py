@@ -1,7 +1,10 @@
 import asyncio
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from conversations import events, registry
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
@@ -44,6 +47,29 @@ def agent(inbox):
     profile = AgentProfileFactory(display_name="Ana")
     InboxMembershipFactory(inbox=inbox, agent=profile.user)
     return profile.user
+
+
+class Clock:
+    """The tests' controllable clock. Every reader of the wall clock sees it (timezone.now, model
+    defaults, datetime.now, time.time; not time.monotonic, so timeouts and event loops still run).
+    It stands still until moved: code under test runs at one instant, like a frozen photograph."""
+
+    def __init__(self, traveller) -> None:
+        self._traveller = traveller
+
+    def now(self) -> datetime:
+        return timezone.now()
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by timedelta(**delta); returns the new now."""
+        self._traveller.shift(timedelta(**delta))
+        return self.now()
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 class GroupListener:

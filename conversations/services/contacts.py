@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events
+from ..languages import language_code
 from ..models import Contact, ContactIdentity, Inbox
 
-DETAIL_FIELDS = ("name", "email", "phone")
+DETAIL_FIELDS = ("name", "email", "phone", "language")
 LAST_SEEN_PRECISION = timedelta(minutes=1)
 MAX_CUSTOM_ATTRIBUTES = 50
 MAX_ATTRIBUTE_TEXT = 255
@@ -44,12 +45,15 @@ def contact_identify(
         return ContactIdentity.objects.select_related("contact").get(inbox=inbox, source_id=source_id).contact
 
 
-def contact_update_details(*, contact: Contact, name: str = "", email: str = "", phone: str = "") -> Contact:
-    """Details a customer gave about themselves (a widget's "notify me by email or text"). They may
-    change an anonymous visitor's, but only fill what is blank on a verified user's: the business's
-    own records win. An empty value changes nothing. Raises ValidationError for an email that is
-    not one, or a phone number that is not international (normalised_phone)."""
-    changed = _apply_details(contact, _details_given(name=name, email=email, phone=phone))
+def contact_update_details(
+    *, contact: Contact, name: str = "", email: str = "", phone: str = "", language: str = ""
+) -> Contact:
+    """Details a customer gave about themselves (a widget's "notify me by email or text", their
+    browser's language). They may change an anonymous visitor's, but only fill what is blank on a
+    verified user's: the business's own records win. An empty value changes nothing. Raises
+    ValidationError for an email that is not one, a phone number that is not international
+    (normalised_phone) or a language that is not a language tag."""
+    changed = _apply_details(contact, _details_given(name=name, email=email, phone=phone, language=language))
     if changed:
         contact.save(update_fields=changed)
     return contact
@@ -58,7 +62,7 @@ def contact_update_details(*, contact: Contact, name: str = "", email: str = "",
 def contact_set_attributes(*, contact: Contact, attributes: Mapping[str, object]) -> Contact:
     """What the business's page says about its visitor (the widget's `Parley.setAttributes`).
 
-    `name`, `email` and `phone` (text, or null for "not given") go to the contact's own fields,
+    `name`, `email`, `phone` and `language` (text, or null for "not given") go to the contact's own fields,
     by contact_update_details's rules: a verified user's are only filled where blank. Any other key
     is a custom attribute, merged into those stored (null removes one); verified or not, the page's
     values are taken. Names: a lowercase letter, then up to 49 lowercase letters, digits or `_`.
@@ -109,8 +113,13 @@ def normalised_phone(raw: str) -> str:
     return number
 
 
-def _details_given(*, name: str = "", email: str = "", phone: str = "") -> dict[str, str]:
-    given = {"name": name.strip()[:200], "email": email.strip()[:254], "phone": normalised_phone(phone)}
+def _details_given(*, name: str = "", email: str = "", phone: str = "", language: str = "") -> dict[str, str]:
+    given = {
+        "name": name.strip()[:200],
+        "email": email.strip()[:254],
+        "phone": normalised_phone(phone),
+        "language": language_code(language),
+    }
     if given["email"]:
         try:
             validate_email(given["email"])
@@ -198,7 +207,7 @@ def _contact_for_external_id(external_id: str, *, name: str, email: str) -> Cont
         return Contact.objects.get(external_id=external_id)
 
 
-def contact_edit(*, contact: Contact, name: str, email: str, phone: str) -> Contact:
+def contact_edit(*, contact: Contact, name: str, email: str, phone: str, language: str = "") -> Contact:
     """An agent corrects a contact's details: what they type replaces what is stored (blank
     clears), checked like the customer's own. Raises ValidationError and changes nothing on a bad
     value."""
@@ -206,6 +215,7 @@ def contact_edit(*, contact: Contact, name: str, email: str, phone: str) -> Cont
         "name": name.strip()[:200],
         "email": _details_given(email=email)["email"],
         "phone": _details_given(phone=phone)["phone"],
+        "language": language_code(language),
     }
     changed = [field for field, value in given.items() if getattr(contact, field) != value]
     for field in changed:
@@ -236,7 +246,7 @@ def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
         merge.conversations.update(contact=keep)
         filled = [
             field
-            for field in ("name", "email", "phone", "avatar_url")
+            for field in ("name", "email", "phone", "language", "avatar_url")
             if not getattr(keep, field) and getattr(merge, field)
         ]
         for field in filled:

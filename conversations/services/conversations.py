@@ -135,6 +135,28 @@ def conversation_assign(
         return locked
 
 
+def conversation_set_skill(
+    *, conversation: Conversation, skill_id: int | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    """Say what skill the conversation needs of whoever answers it (None: any). One that waits
+    unassigned is routed again at once: the agents who may take it changed."""
+    with transaction.atomic():
+        locked = lock_conversation(conversation.pk)
+        if locked.skill_id == skill_id:
+            return locked
+        locked.skill_id = skill_id
+        locked.save(update_fields=["skill"])
+        needs = f"needs {locked.skill}" if skill_id is not None else "needs no particular skill"
+        record_activity(locked, f"{actor_name(actor)}: the conversation {needs}")
+        if locked.assignee_id is None and locked.status == Status.OPEN:
+            registry.routing_due(inbox_id=locked.inbox_id)
+        events.publish_on_commit(
+            events.conversation_event(events.CONVERSATION_UPDATED, locked, skill_id=skill_id),
+            groups=events.conversation_groups(locked, agents_only=True),
+        )
+        return locked
+
+
 def _assignment_line(actor: AbstractBaseUser | None, assignee: AbstractBaseUser | None) -> str:
     if assignee is None:
         return f"{actor_name(actor)} unassigned the conversation"

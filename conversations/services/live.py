@@ -1,5 +1,10 @@
-"""Live sessions: the synchronous stretches of a conversation in a `live` inbox (DESIGN.md, "Live
-chat and messaging").
+"""Live sessions: the synchronous stretches of a conversation (DESIGN.md, "Live chat and messaging").
+
+In a `live` inbox a session is the live chat itself (kind `live`), below. In a `messaging` inbox
+nothing ends when someone leaves: a session (kind `messaging`) only records, for the metrics, a
+stretch where both sides were there. It opens when an agent answers a customer who is present,
+stays open while messages go both ways, and closes when the customer leaves or after the inbox's
+inactivity timeout, at the moment the stretch really ended; closing it changes nothing else.
 
 The customer's message opens a session, which waits in its inbox's queue until an agent takes it
 (queue position and an estimated wait are published to the customer as the queue moves). It ends
@@ -37,6 +42,7 @@ from .thread import (
 )
 
 Reason = LiveSession.CloseReason
+Kind = LiveSession.Kind
 EXPIRY_BATCH_SIZE = 200
 QUEUE_PUBLISH_LIMIT = 500  # positions beyond this many waiting customers are published as they move up
 WAIT_SAMPLE_SIZE = 20
@@ -90,10 +96,41 @@ def session_note_agent_reply(conversation: Conversation, at: datetime) -> None:
     )
 
 
+def stretch_note_customer_message(conversation: Conversation, at: datetime) -> None:
+    """A messaging customer wrote: a stretch where both are there goes on (they are here)."""
+    LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
+    )
+
+
+def stretch_note_agent_reply(
+    conversation: Conversation, agent_id: int, at: datetime, *, customer_here: bool
+) -> None:
+    """A messaging agent replied. To a customer who is here, that is (or goes on) a stretch where
+    both are there; to one who is not, it neither opens nor prolongs one."""
+    if not customer_here:
+        return
+    touched = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
+    )
+    if not touched:
+        LiveSession.objects.create(
+            conversation=conversation,
+            kind=Kind.MESSAGING,
+            agent_id=agent_id,
+            opened_at=at,
+            assigned_at=at,
+            first_response_at=at,
+            last_activity_at=at,
+        )
+
+
 def session_note_assigned(conversation: Conversation, assignee_id: int | None, at: datetime) -> None:
     """An agent took the conversation (or gave it back): its open session leaves (or rejoins) the
     queue. The queue wait ends at the first take."""
-    changed = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+    changed = LiveSession.objects.filter(
+        conversation=conversation, closed_at__isnull=True, kind=Kind.LIVE
+    ).update(
         agent_id=assignee_id,
         assigned_at=Case(When(assigned_at__isnull=True, then=Value(at)), default=F("assigned_at")),
     )
@@ -108,6 +145,8 @@ def session_note_resolved(conversation: Conversation, at: datetime) -> None:
         return
     session.closed_at, session.close_reason, session.customer_left_at = at, Reason.RESOLVED, None
     session.save(update_fields=["closed_at", "close_reason", "customer_left_at"])
+    if session.kind == Kind.MESSAGING:
+        return  # a record for the metrics: the customer's widget has no chat to end
     events.publish_on_commit(
         events.conversation_event(
             events.SESSION_ENDED, conversation, session_id=session.pk, close_reason=Reason.RESOLVED
@@ -145,7 +184,7 @@ def live_session_end(
         session = (
             LiveSession.objects.select_for_update(of=("self",))
             .select_related("conversation__inbox")
-            .filter(conversation_id=conversation.pk, closed_at__isnull=True)
+            .filter(conversation_id=conversation.pk, closed_at__isnull=True, kind=Kind.LIVE)
             .first()
         )
         if session is None:
@@ -156,8 +195,9 @@ def live_session_end(
 
 def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE) -> int:
     """End, in one bounded batch, the open sessions whose customer left more than the grace period
-    ago or that were idle longer than their inbox's timeout. Returns how many ended; beat runs it
-    again while there are more. A re-run (or a second beat) finds nothing left to change."""
+    ago or that were idle longer than their inbox's timeout: live chats end (_end_sessions),
+    messaging stretches close (_close_stretches). Returns how many ended; beat runs it again while
+    there are more. A re-run (or a second beat) finds nothing left to change."""
     now = now or timezone.now()
     left_before = now - settings.PARLEY_LIVE_LEAVE_GRACE
     idle_deadline = ExpressionWrapper(
@@ -188,8 +228,27 @@ def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIR
             else Reason.INACTIVITY
             for session in sessions
         }
-        _end_sessions(sessions, reasons, now=now, actor=None)
+        chats = [session for session in sessions if session.kind == Kind.LIVE]
+        _end_sessions(chats, {session.pk: reasons[session.pk] for session in chats}, now=now, actor=None)
+        _close_stretches(
+            {session.pk: reasons[session.pk] for session in sessions if session.kind == Kind.MESSAGING}
+        )
         return len(sessions)
+
+
+def _close_stretches(reasons: dict[int, str]) -> None:
+    """Close messaging stretches (their conversations locked by the caller) when they really
+    ended: when the customer left, or at the last message. One statement; nothing else changes."""
+    if not reasons:
+        return
+    left = [pk for pk, reason in reasons.items() if reason == Reason.CUSTOMER_LEFT]
+    LiveSession.objects.filter(pk__in=reasons).update(
+        closed_at=Case(When(pk__in=left, then=F("customer_left_at")), default=F("last_activity_at")),
+        close_reason=Case(
+            When(pk__in=left, then=Value(Reason.CUSTOMER_LEFT)), default=Value(Reason.INACTIVITY)
+        ),
+        customer_left_at=None,
+    )
 
 
 def _end_sessions(
@@ -281,7 +340,9 @@ def session_states(conversations: list[Conversation]) -> dict[int, SessionState]
     if not conversations:
         return {}
     newest = Subquery(
-        LiveSession.objects.filter(conversation=OuterRef("pk")).order_by("-opened_at", "-pk").values("pk")[:1]
+        LiveSession.objects.filter(conversation=OuterRef("pk"), kind=Kind.LIVE)
+        .order_by("-opened_at", "-pk")
+        .values("pk")[:1]
     )
     latest = {
         session.conversation_id: session
@@ -326,14 +387,14 @@ def session_states(conversations: list[Conversation]) -> dict[int, SessionState]
 
 def _queue(inbox_id: int):
     return LiveSession.objects.filter(
-        conversation__inbox_id=inbox_id, closed_at__isnull=True, agent__isnull=True
+        conversation__inbox_id=inbox_id, closed_at__isnull=True, agent__isnull=True, kind=Kind.LIVE
     ).order_by("opened_at", "pk")
 
 
 def _typical_wait(inbox_id: int) -> timedelta | None:
     """The mean queue wait of the inbox's recent sessions that an agent took, or None."""
     recent = list(
-        LiveSession.objects.filter(conversation__inbox_id=inbox_id, assigned_at__isnull=False)
+        LiveSession.objects.filter(conversation__inbox_id=inbox_id, assigned_at__isnull=False, kind=Kind.LIVE)
         .order_by("-assigned_at")
         .values_list("opened_at", "assigned_at")[:WAIT_SAMPLE_SIZE]
     )

@@ -14,7 +14,12 @@ from ..capabilities import capabilities_of, reply_window_closes_at
 from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
 from .contacts import contact_touch_last_seen
 from .conversations import conversation_assign
-from .live import session_note_agent_reply, session_note_customer_message
+from .live import (
+    session_note_agent_reply,
+    session_note_customer_message,
+    stretch_note_agent_reply,
+    stretch_note_customer_message,
+)
 from .thread import (
     AttachmentInput,
     append_message,
@@ -65,6 +70,8 @@ def message_receive(
             previous_status, resolved_at = target.status, target.resolved_at
             if inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" reads first
                 session_note_customer_message(target, now)
+            else:
+                stretch_note_customer_message(target, now)
             message = append_message(
                 target,
                 also_save=_open_for_customer(target, now),
@@ -136,8 +143,13 @@ def message_post_reply(
                 written_files=written,
             )
             if not is_private:
-                _record_reply(locked, message.created_at)
-                session_note_agent_reply(locked, message.created_at)
+                customer_here = _record_reply(locked, message.created_at)
+                if conversation.inbox.mode == Inbox.Mode.LIVE:
+                    session_note_agent_reply(locked, message.created_at)
+                else:
+                    stretch_note_agent_reply(
+                        locked, agent.pk, message.created_at, customer_here=customer_here
+                    )
                 if not needs_delivery:  # the widget's or an app's customer: email them if they are away
                     _notify_later(locked.pk)
             ReadMarker.objects.update_or_create(
@@ -271,16 +283,18 @@ def _open_for_customer(conversation: Conversation, now: datetime) -> list[str]:
     return ["waiting_since", "status", "snoozed_until", "resolved_at", "reopen_count"]
 
 
-def _record_reply(conversation: Conversation, at: datetime) -> None:
+def _record_reply(conversation: Conversation, at: datetime) -> bool:
     """A public reply: the customer no longer waits, and the reply counts as synchronous when
-    they were there (customer_was_there), asynchronous otherwise."""
+    they were there (customer_was_there), asynchronous otherwise. Returns whether they were."""
     conversation.waiting_since = None
     conversation.first_reply_at = conversation.first_reply_at or at
-    if customer_was_there(conversation, at):
+    here = customer_was_there(conversation, at)
+    if here:
         conversation.sync_replies += 1
     else:
         conversation.async_replies += 1
     conversation.save(update_fields=["waiting_since", "first_reply_at", "sync_replies", "async_replies"])
+    return here
 
 
 def customer_was_there(conversation: Conversation, at: datetime) -> bool:

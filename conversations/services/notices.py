@@ -24,7 +24,11 @@ def transcript_send(*, conversation_id: int, to: str) -> int:
     """Email the latest live session of the conversation (the whole conversation when it has no
     session) to `to`: what the customer saw, never a private note. Returns the lines sent."""
     conversation = Conversation.objects.select_related("inbox").get(pk=conversation_id)
-    session = LiveSession.objects.filter(conversation=conversation).order_by("-opened_at").first()
+    session = (
+        LiveSession.objects.filter(conversation=conversation, kind=LiveSession.Kind.LIVE)
+        .order_by("-opened_at")
+        .first()
+    )
     since = session.opened_at if session is not None else None
     lines = _public_lines(conversation, since=since)
     _send(

@@ -118,7 +118,8 @@
   }
 
   function openSession() {
-    var body = Object.assign({ public_key: page.publicKey, resume_token: store.get("resume", "") }, user);
+    var body = Object.assign({ public_key: page.publicKey, resume_token: store.get("resume", ""),
+      language: navigator.language || "" }, user);
     return fetch(page.sessionUrl, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit",
     }).then(function (response) {
@@ -688,8 +689,8 @@
     $("transcript-done").textContent = offer && transcriptSentTo ? t.transcriptSent.replace("{email}", transcriptSentTo) : "";
   }
 
-  function sayWhereIAm() { // a live inbox ends the session of a customer who closed the widget
-    if (page.mode === "live") send({ type: "presence", state: isOpen ? "here" : "away" });
+  function sayWhereIAm() { // a live chat ends, and a messaging stretch closes, when the customer closed the widget
+    send({ type: "presence", state: isOpen ? "here" : "away" });
   }
 
   function toggleEmoji(open) {

@@ -5,12 +5,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
-from agents.models import CannedResponse, SavedFilter
+from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
 from conversations import registry, services
-from conversations.models import Conversation, Inbox, LiveSession
+from conversations.models import Conversation, Inbox
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
 
@@ -28,7 +27,8 @@ class Business:
 
 
 def add_conversation(inbox: Inbox, number: int, labels: list, team) -> Conversation:
-    """One customer thread: a message in, a reply out, a private note, an assignee with a team."""
+    """One customer thread: a message in, a reply out (to a customer who is there, so a session
+    records the stretch), a private note, an assignee with a team."""
     identity = ContactIdentityFactory(inbox=inbox, source_id=f"+1415555{number:04d}")
     agent = AgentProfileFactory().user
     InboxMembershipFactory(inbox=inbox, agent=agent)
@@ -46,8 +46,6 @@ def add_conversation(inbox: Inbox, number: int, labels: list, team) -> Conversat
     services.conversation_assign(conversation=conversation, assignee=agent, actor=agent, team_id=team.pk)
     services.message_post_reply(conversation=conversation, agent=agent, body="On it!")
     services.message_post_reply(conversation=conversation, agent=agent, body="VIP", is_private=True)
-    now = timezone.now()
-    LiveSession.objects.create(conversation=conversation, agent=agent, opened_at=now, last_activity_at=now)
     agent_desk_connected(agent=agent, channel_name=f"specific.test!{conversation.pk}")
     conversation.refresh_from_db()
     return conversation
@@ -84,4 +82,10 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
         agent=business.conversations[0].assignee, name="Waiting longest", query="view=all&sort=waiting"
     )
     Group.objects.create(name="Supervisors")
+    billing = Skill.objects.create(name="billing", description="Refunds and invoices")
+    first = business.conversations[0]
+    first.assignee.agent_profile.skills.add(billing)
+    RoutingDecision.objects.create(
+        conversation=first, inbox=first.inbox, agent=first.assignee, routed_at=first.created_at
+    )
     return business

@@ -7,11 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections
-from django.utils import timezone
 
 from agents import routing
 from agents.models import AgentProfile
-from agents.presence import agent_desk_connected, agent_desk_disconnected, agent_set_accepting
+from agents.presence import (
+    agent_desk_connected,
+    agent_desk_disconnected,
+    agent_desk_heartbeat,
+    agent_set_accepting,
+)
 from conversations import services
 from conversations.models import Conversation, LiveSession
 from tests.backends import ON_POSTGRES
@@ -32,6 +36,14 @@ def write(inbox, body="Hello?") -> Conversation:
     return Conversation.objects.get(
         pk=services.message_receive(inbox=inbox, contact=ContactFactory(), body=body).conversation_id
     )
+
+
+def still_at_their_desks(*agents) -> None:
+    """The heartbeat each open desk tab sends: after the clock moves on, they are still online."""
+    for agent in agents:
+        agent_desk_heartbeat(
+            agent=agent, channel_name=f"desk.{agent.agent_profile.display_name}", active=True
+        )
 
 
 def assignee_of(conversation) -> str | None:
@@ -75,7 +87,7 @@ def test_an_agent_who_switches_to_away_or_goes_offline_gets_nothing(inbox):
     assert assignee_of(write(inbox)) is None
 
 
-def test_conversations_waiting_on_the_customer_or_snoozed_weigh_less(inbox, settings):
+def test_conversations_waiting_on_the_customer_or_snoozed_weigh_less(inbox, settings, clock):
     settings.PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0.25}
     ana = online_agent(inbox, "Ana", messaging_capacity=2)
     first, second = write(inbox), write(inbox)
@@ -86,7 +98,7 @@ def test_conversations_waiting_on_the_customer_or_snoozed_weigh_less(inbox, sett
     services.conversation_mark_pending(conversation=first, actor=ana)
     assert routing.agent_loads([ana.pk], live=False) == {ana.pk: 1.5}
     assert assignee_of(third) is None  # 1.5 + 1 does not fit in 2
-    services.conversation_snooze(conversation=second, until=timezone.now() + timedelta(hours=1), actor=ana)
+    services.conversation_snooze(conversation=second, until=clock.now() + timedelta(hours=1), actor=ana)
     assert assignee_of(third) == "Ana"  # 0.5 + 0.25 + 1 fits: it came at once
     assert routing.agent_loads([ana.pk], live=False) == {ana.pk: 1.75}
 
@@ -154,13 +166,15 @@ def test_fifty_conversations_at_once_for_twenty_five_slots_assign_exactly_twenty
     assert assignee_of(oldest_waiting) == "Agent0"  # the first to have waited, the moment there is room
 
 
-def test_a_customer_back_two_days_later_goes_to_the_same_agent_if_they_can_take_it(inbox):
+def test_a_customer_back_two_days_later_goes_to_the_same_agent_if_they_can_take_it(inbox, clock):
     ana, ben = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
     contact = ContactFactory()
     conversation = services.message_receive(inbox=inbox, contact=contact, body="Hi").conversation
     services.conversation_assign(conversation=conversation, assignee=ana, actor=ana)
     services.conversation_resolve(conversation=conversation, actor=ana)
-    Conversation.objects.filter(pk=conversation.pk).update(resolved_at=timezone.now() - timedelta(days=2))
+
+    clock.advance(days=2)
+    still_at_their_desks(ana, ben)
     for _ in range(3):  # Ana is now the busier one: least-loaded routing alone would pick Ben
         services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)
 
@@ -169,23 +183,35 @@ def test_a_customer_back_two_days_later_goes_to_the_same_agent_if_they_can_take_
     assert not Conversation.objects.filter(assignee=ben).exists()
 
 
-def test_a_returning_customer_is_routed_anew_when_their_agent_is_away_or_it_was_long_ago(inbox, settings):
+def test_a_returning_customer_is_routed_anew_when_their_agent_is_away_or_it_was_long_ago(
+    inbox, settings, clock
+):
     settings.PARLEY_STICKY_FOR = timedelta(days=7)
-    ana, _ = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
-    away, old = ContactFactory(), ContactFactory()
-    first = services.message_receive(inbox=inbox, contact=away, body="Hi").conversation
-    second = services.message_receive(inbox=inbox, contact=old, body="Hi").conversation
-    for conversation in (first, second):
+    ana, ben = online_agent(inbox, "Ana"), online_agent(inbox, "Ben")
+    long_ago, just_within, away = ContactFactory(), ContactFactory(), ContactFactory()
+
+    def served_by_ana(contact) -> Conversation:
+        conversation = services.message_receive(inbox=inbox, contact=contact, body="Hi").conversation
         services.conversation_assign(conversation=conversation, assignee=ana, actor=ana)
         services.conversation_resolve(conversation=conversation, actor=ana)
-    Conversation.objects.filter(pk=second.pk).update(resolved_at=timezone.now() - timedelta(days=8))
-    services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)  # Ana busier
+        return conversation
 
-    services.message_receive(inbox=inbox, contact=old, body="Me again, weeks later")
-    assert assignee_of(second) == "Ben"  # too long ago: routing picks the least loaded
+    first = served_by_ana(long_ago)
+    clock.advance(seconds=2)
+    second = served_by_ana(just_within)
+    clock.advance(days=7, seconds=-1)  # the first was resolved 7 days + 1 s ago, the second 7 days - 1 s
+    still_at_their_desks(ana, ben)
+    third = served_by_ana(away)
+    for _ in range(2):  # Ana is the busier one: least-loaded routing alone picks Ben
+        services.conversation_assign(conversation=write(inbox), assignee=ana, actor=ana)
+
+    services.message_receive(inbox=inbox, contact=long_ago, body="Me again, a week later")
+    assert assignee_of(first) == "Ben"  # too long ago: routing picks the least loaded
+    services.message_receive(inbox=inbox, contact=just_within, body="Me again, a week later")
+    assert assignee_of(second) == "Ana"  # one second within PARLEY_STICKY_FOR: still hers
     agent_set_accepting(agent=ana, accepting=False)
     services.message_receive(inbox=inbox, contact=away, body="Hello again")
-    assert assignee_of(first) == "Ben"
+    assert assignee_of(third) == "Ben"
 
 
 def test_a_new_conversation_of_a_start_new_inbox_goes_to_the_last_agent_too(inbox):
@@ -203,21 +229,26 @@ def test_a_new_conversation_of_a_start_new_inbox_goes_to_the_last_agent_too(inbo
     assert assignee_of(again) == "Ana"
 
 
-def test_live_chats_of_an_agent_gone_offline_go_to_another_after_the_grace_period(settings):
+def test_live_chats_of_an_agent_gone_offline_go_to_another_after_the_grace_period(settings, clock):
     settings.PARLEY_LIVE_AGENT_GRACE = timedelta(minutes=2)
     live = InboxFactory(name="Live", mode="live")
     ana = online_agent(live, "Ana", live_capacity=1)
     chat = write(live)
     assert assignee_of(chat) == "Ana"
+    clock.advance(seconds=20)  # no heartbeat since she connected: the grace counts from her leaving
     agent_desk_disconnected(agent_id=ana.pk, channel_name="desk.Ana")
     ben = online_agent(live, "Ben", live_capacity=1)
 
-    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=1)) == 0
+    clock.advance(minutes=1, seconds=59)
+    still_at_their_desks(ben)
+    assert routing.live_chats_of_agents_gone() == 0
     assert assignee_of(chat) == "Ana"  # within the grace: a reconnect keeps it
-    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=3)) == 1
+    clock.advance(seconds=2)
+    assert routing.live_chats_of_agents_gone() == 1
     assert assignee_of(chat) == "Ben"
     assert LiveSession.objects.get(conversation=chat, closed_at__isnull=True).agent == ben
-    assert routing.live_chats_of_agents_gone(now=timezone.now() + timedelta(minutes=3)) == 0
+    clock.advance(minutes=1)
+    assert routing.live_chats_of_agents_gone() == 0
 
 
 def test_a_teams_conversation_goes_to_a_member_of_that_team(inbox):

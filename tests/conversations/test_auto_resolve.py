@@ -4,7 +4,6 @@ the customer where the channel allows one; set-based, and a re-run changes nothi
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from conversations import events, services
 from conversations.models import Conversation, Message, OutboundDelivery
@@ -14,13 +13,11 @@ from tests.factories.conversations import ContactFactory, InboxFactory
 Status = Conversation.Status
 
 
-def pending_since(inbox, agent, days: float) -> Conversation:
+def pending(inbox, agent) -> Conversation:
+    """A customer wrote, the agent answered and set the conversation pending on the customer, now."""
     conversation = services.message_receive(inbox=inbox, contact=ContactFactory(), body="Hi").conversation
     services.message_post_reply(conversation=conversation, agent=agent, body="Does this help?")
     services.conversation_mark_pending(conversation=conversation, actor=agent)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_activity_at=timezone.now() - timedelta(days=days)
-    )
     return conversation
 
 
@@ -30,16 +27,23 @@ def inbox(db):
 
 
 def test_a_conversation_pending_longer_than_the_inbox_allows_resolves_with_a_closing_message(
-    inbox, agent, listen, django_capture_on_commit_callbacks
+    inbox, agent, listen, django_capture_on_commit_callbacks, clock
 ):
-    stale, fresh = pending_since(inbox, agent, 4), pending_since(inbox, agent, 1)
+    stale = pending(inbox, agent)
+    clock.advance(days=2)
+    fresh = pending(inbox, agent)
     customer = listen(events.contact_group(stale.contact_id, inbox.pk))
+
+    clock.advance(days=1, seconds=-1)  # the inbox allows three days: one second to go
+    assert auto_resolve_pending_conversations() == 0
+    resolved_at = clock.advance(seconds=2)
     with django_capture_on_commit_callbacks(execute=True):
         assert auto_resolve_pending_conversations() == 1
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert (stale.status, fresh.status) == (Status.RESOLVED, Status.PENDING)
+    assert stale.resolved_at == resolved_at
     closing = stale.messages.get(seq=stale.last_seq)
     assert (closing.sender_kind, closing.is_private) == (Message.SenderKind.BOT, False)
     assert closing.body == inbox.auto_resolve_message
@@ -51,11 +55,12 @@ def test_a_conversation_pending_longer_than_the_inbox_allows_resolves_with_a_clo
     assert Message.objects.count() == messages_before
 
 
-def test_an_sms_closing_message_goes_through_the_outbox_and_whatsapp_gets_none(db, agent):
-    sms = InboxFactory(name="SMS", channel_type="sms", auto_resolve_after=timedelta(days=1))
-    whatsapp = InboxFactory(name="WA", channel_type="whatsapp", auto_resolve_after=timedelta(days=1))
-    by_sms, by_whatsapp = pending_since(sms, agent, 2), pending_since(whatsapp, agent, 2)
-    Message.objects.filter(conversation=by_whatsapp).update(created_at=timezone.now() - timedelta(hours=1))
+def test_an_sms_closing_message_goes_through_the_outbox_and_whatsapp_gets_none(db, agent, clock):
+    sms = InboxFactory(name="SMS", channel_type="sms", auto_resolve_after=timedelta(hours=1))
+    whatsapp = InboxFactory(name="WA", channel_type="whatsapp", auto_resolve_after=timedelta(hours=1))
+    by_sms, by_whatsapp = pending(sms, agent), pending(whatsapp, agent)
+    # An hour on, WhatsApp's 24-hour reply window is still open, yet nothing unprompted is sent.
+    clock.advance(hours=1, seconds=1)
     assert services.conversations_auto_resolve_pending() == 2
 
     by_sms.refresh_from_db()
@@ -67,15 +72,17 @@ def test_an_sms_closing_message_goes_through_the_outbox_and_whatsapp_gets_none(d
     assert not by_whatsapp.messages.filter(sender_kind=Message.SenderKind.BOT).exists()
 
 
-def test_an_inbox_without_auto_resolve_keeps_its_pending_conversations(db, agent):
+def test_an_inbox_without_auto_resolve_keeps_its_pending_conversations(db, agent, clock):
     never = InboxFactory(name="Never")
-    conversation = pending_since(never, agent, 90)
+    conversation = pending(never, agent)
+    clock.advance(days=90)
     assert services.conversations_auto_resolve_pending() == 0
     conversation.refresh_from_db()
     assert conversation.status == Status.PENDING
 
 
-def test_it_works_in_bounded_batches(inbox, agent):
+def test_it_works_in_bounded_batches(inbox, agent, clock):
     for _ in range(5):
-        pending_since(inbox, agent, 5)
+        pending(inbox, agent)
+    clock.advance(days=3, seconds=1)
     assert [services.conversations_auto_resolve_pending(batch_size=2) for _ in range(4)] == [2, 2, 1, 0]

@@ -1,11 +1,10 @@
-"""Live sessions through the services, with the clock passed in: the queue, taking a chat, the
-ends (customer left, inactivity, ended by someone), the next message's new session, and expiry
-that is bounded, set-based and harmless to re-run."""
+"""Live sessions through the services, on the tests' clock: the queue, taking a chat, the ends
+(customer left, inactivity, ended by someone), the next message's new session, and expiry that
+is bounded, set-based and harmless to re-run. Expiry reads the clock as in production."""
 
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from conversations import events, services
 from conversations.models import Conversation, LiveSession, Message
@@ -71,13 +70,11 @@ def test_an_agent_taking_a_chat_moves_the_queue_up(
     assert (states[second.pk].state, states[second.pk].queue_position) == ("queued", 1)
 
 
-def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, agent):
-    now = timezone.now()
-    for _ in range(2):
+def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, agent, clock):
+    for _ in range(2):  # each chat waits two minutes in the queue before the agent takes it
         taken = write(live_inbox, ContactFactory())
-        LiveSession.objects.filter(conversation=taken).update(opened_at=now - timedelta(minutes=3))
+        clock.advance(minutes=2)
         services.conversation_assign(conversation=taken, assignee=agent, actor=agent)
-        LiveSession.objects.filter(conversation=taken).update(assigned_at=now - timedelta(minutes=1))
     waiting = [write(live_inbox, ContactFactory()) for _ in range(2)]
 
     states = services.session_states(waiting)
@@ -97,24 +94,28 @@ def test_states_of_many_conversations_cost_a_fixed_number_of_queries(
 
 
 def test_inactivity_ends_the_session_resolves_and_unassigns_and_a_rerun_changes_nothing(
-    live_inbox, agent, listen, django_capture_on_commit_callbacks
+    live_inbox, agent, listen, django_capture_on_commit_callbacks, clock
 ):
     contact = ContactFactory()
     conversation = write(live_inbox, contact)
+    clock.advance(seconds=30)
     services.conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    replied_at = clock.advance(seconds=30)
     services.message_post_reply(conversation=conversation, agent=agent, body="Hi, I'm Ana.")
+    assert open_session(conversation).last_activity_at == replied_at
     heard = listen(events.contact_group(contact.pk, live_inbox.pk))
-    replied_at = open_session(conversation).last_activity_at
 
-    assert services.live_sessions_expire(now=replied_at + timedelta(minutes=9)) == 0
+    clock.advance(minutes=9, seconds=59)  # the inbox's timeout is ten minutes
+    assert services.live_sessions_expire() == 0
+    ended_at = clock.advance(seconds=2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.live_sessions_expire(now=replied_at + timedelta(minutes=11)) == 1
+        assert services.live_sessions_expire() == 1
 
     session = LiveSession.objects.get(conversation=conversation)
-    assert session.close_reason == Reason.INACTIVITY
+    assert (session.close_reason, session.closed_at) == (Reason.INACTIVITY, ended_at)
     assert session.agent_id == agent.pk  # who handled it stays on record
     conversation.refresh_from_db()
-    assert conversation.status == Conversation.Status.RESOLVED
+    assert (conversation.status, conversation.resolved_at) == (Conversation.Status.RESOLVED, ended_at)
     assert conversation.assignee_id is None
     line = conversation.messages.get(seq=conversation.last_seq)
     assert (line.body, line.is_private) == ("Chat ended after inactivity", True)
@@ -125,30 +126,37 @@ def test_inactivity_ends_the_session_resolves_and_unassigns_and_a_rerun_changes_
     assert events.MESSAGE_CREATED not in received  # the activity line is for agents only
 
     messages_before = Message.objects.count()
-    assert services.live_sessions_expire(now=replied_at + timedelta(hours=1)) == 0
+    clock.advance(hours=1)
+    assert services.live_sessions_expire() == 0
     assert Message.objects.count() == messages_before
 
 
-def test_a_customer_gone_longer_than_the_grace_period_has_left(live_inbox, settings):
+def test_a_customer_gone_longer_than_the_grace_period_has_left(live_inbox, settings, clock):
+    settings.PARLEY_LIVE_LEAVE_GRACE = timedelta(minutes=2)
+    contact = ContactFactory()
+    conversation = write(live_inbox, contact)
+    left_at = clock.advance(seconds=20)
+    services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=False)
+    assert open_session(conversation).customer_left_at == left_at
+
+    clock.advance(minutes=1, seconds=59)
+    assert services.live_sessions_expire() == 0
+    ended_at = clock.advance(seconds=2)
+    assert services.live_sessions_expire() == 1
+    session = LiveSession.objects.get(conversation=conversation)
+    assert (session.close_reason, session.closed_at) == (Reason.CUSTOMER_LEFT, ended_at)
+
+
+def test_a_customer_back_within_the_grace_period_keeps_the_session(live_inbox, settings, clock):
     settings.PARLEY_LIVE_LEAVE_GRACE = timedelta(minutes=2)
     contact = ContactFactory()
     conversation = write(live_inbox, contact)
     services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=False)
-    left_at = open_session(conversation).customer_left_at
-
-    assert services.live_sessions_expire(now=left_at + timedelta(seconds=90)) == 0
-    assert services.live_sessions_expire(now=left_at + timedelta(seconds=121)) == 1
-    assert LiveSession.objects.get(conversation=conversation).close_reason == Reason.CUSTOMER_LEFT
-
-
-def test_a_customer_back_within_the_grace_period_keeps_the_session(live_inbox, settings):
-    settings.PARLEY_LIVE_LEAVE_GRACE = timedelta(minutes=2)
-    contact = ContactFactory()
-    conversation = write(live_inbox, contact)
-    services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=False)
+    clock.advance(minutes=1, seconds=59)
     services.session_customer_present(contact_id=contact.pk, inbox_id=live_inbox.pk, present=True)
 
-    assert services.live_sessions_expire(now=timezone.now() + timedelta(minutes=5)) == 0
+    clock.advance(minutes=5)  # well past the grace, still within the inbox's inactivity timeout
+    assert services.live_sessions_expire() == 0
     assert open_session(conversation).customer_left_at is None
 
 
@@ -174,10 +182,10 @@ def test_an_agent_ending_the_chat_is_named_in_the_history(live_inbox, agent):
     assert conversation.messages.get(seq=conversation.last_seq).body == "Ana ended the chat"
 
 
-def test_expiry_works_in_bounded_batches(live_inbox):
+def test_expiry_works_in_bounded_batches(live_inbox, clock):
     conversations = [write(live_inbox, ContactFactory()) for _ in range(5)]
-    later = timezone.now() + timedelta(minutes=30)
-    ended = [services.live_sessions_expire(now=later, batch_size=2) for _ in range(4)]
+    clock.advance(minutes=10, seconds=1)  # all idle just past the inbox's timeout
+    ended = [services.live_sessions_expire(batch_size=2) for _ in range(4)]
     assert ended == [2, 2, 1, 0]
     assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
     assert {c.status for c in Conversation.objects.filter(pk__in=[c.pk for c in conversations])} == {
@@ -185,18 +193,22 @@ def test_expiry_works_in_bounded_batches(live_inbox):
     }
 
 
-def test_a_batch_ends_with_a_fixed_number_of_statements(live_inbox, django_assert_max_num_queries):
+def test_a_batch_ends_with_a_fixed_number_of_statements(live_inbox, django_assert_max_num_queries, clock):
     for _ in range(20):
         write(live_inbox, ContactFactory())
+    clock.advance(minutes=30)
     with django_assert_max_num_queries(12):
-        assert services.live_sessions_expire(now=timezone.now() + timedelta(minutes=30)) == 20
+        assert services.live_sessions_expire() == 20
 
 
-def test_a_messaging_inbox_opens_no_session(inbox, contact):
+def test_a_messaging_inbox_opens_no_session(inbox, contact, clock):
     conversation = write(inbox, contact)
     assert not LiveSession.objects.filter(conversation=conversation).exists()
     services.session_customer_present(contact_id=contact.pk, inbox_id=inbox.pk, present=False)
-    assert services.live_sessions_expire(now=timezone.now() + timedelta(days=1)) == 0
+    clock.advance(days=1)
+    assert services.live_sessions_expire() == 0
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.OPEN  # nothing ends when a messaging customer leaves
 
 
 def test_an_agent_resolving_a_live_conversation_ends_its_session_for_the_customer(

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from agents.services import conversation_assign_to_agent
 from conversations import events, services
@@ -45,59 +44,82 @@ def test_the_first_public_reply_ends_the_wait_and_is_recorded(inbox, contact, ag
     ("policy", "same_conversation"),
     [(Inbox.ReopenPolicy.REOPEN_LAST, True), (Inbox.ReopenPolicy.START_NEW, False)],
 )
-def test_writing_after_resolution_follows_the_inbox_reopen_policy(contact, agent, policy, same_conversation):
+def test_writing_after_resolution_follows_the_inbox_reopen_policy(
+    contact, agent, policy, same_conversation, clock
+):
     inbox = InboxFactory(reopen_policy=policy)
     first = receive(inbox, contact).conversation
+    resolved_at = clock.advance(minutes=10)
     services.conversation_resolve(conversation=first, actor=agent)
 
+    wrote_at = clock.advance(days=2)
     second = receive(inbox, contact, body="one more thing").conversation
 
     assert (second.pk == first.pk) is same_conversation
-    assert second.status == Status.OPEN
+    second.refresh_from_db()
+    assert (second.status, second.waiting_since) == (Status.OPEN, wrote_at)
     first.refresh_from_db()
-    assert first.status == (Status.OPEN if same_conversation else Status.RESOLVED)
+    if same_conversation:
+        assert (first.status, first.resolved_at, first.reopen_count) == (Status.OPEN, None, 1)
+    else:
+        assert (first.status, first.resolved_at, first.reopen_count) == (Status.RESOLVED, resolved_at, 0)
 
 
-def test_resolve_records_time_and_an_agent_only_activity_line(conversation, agent):
+def test_resolve_records_time_and_an_agent_only_activity_line(conversation, agent, clock):
+    resolved_at = clock.advance(minutes=3)
     resolved = services.conversation_resolve(conversation=conversation, actor=agent)
     assert resolved.status == Status.RESOLVED
-    assert resolved.resolved_at is not None
+    assert resolved.resolved_at == resolved_at
     activity = resolved.messages.get()
     assert activity.sender_kind == Message.SenderKind.SYSTEM
     assert activity.is_private
     assert activity.body == "Ana resolved the conversation"
     # Resolving twice changes nothing and records nothing.
+    clock.advance(minutes=1)
     services.conversation_resolve(conversation=conversation, actor=agent)
     assert resolved.messages.count() == 1
+    resolved.refresh_from_db()
+    assert resolved.resolved_at == resolved_at
 
 
-def test_snooze_needs_a_future_time(conversation, agent):
-    with pytest.raises(ValidationError):
-        services.conversation_snooze(
-            conversation=conversation, until=timezone.now() - timedelta(minutes=1), actor=agent
-        )
+def test_snooze_needs_a_future_time(conversation, agent, clock):
+    for until in (clock.now() - timedelta(minutes=1), clock.now()):
+        with pytest.raises(ValidationError):
+            services.conversation_snooze(conversation=conversation, until=until, actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.status == Status.OPEN
 
 
-def test_snoozed_conversations_wake_when_due_and_a_rerun_changes_nothing(inbox, contact, agent):
+def test_snoozed_conversations_wake_when_due_and_a_rerun_changes_nothing(inbox, contact, agent, clock):
     due = receive(inbox, contact).conversation
-    services.conversation_snooze(conversation=due, until=timezone.now() + timedelta(minutes=5), actor=agent)
-    later = timezone.now() + timedelta(minutes=6)
+    services.conversation_snooze(conversation=due, until=clock.now() + timedelta(minutes=5), actor=agent)
 
-    assert services.conversations_wake_snoozed(now=later) == 1
+    clock.advance(minutes=4, seconds=59)
+    assert services.conversations_wake_snoozed() == 0
+    due.refresh_from_db()
+    assert due.status == Status.SNOOZED
+    woke_at = clock.advance(seconds=1)  # the snooze runs out on the dot
+    assert services.conversations_wake_snoozed() == 1
     due.refresh_from_db()
     assert (due.status, due.snoozed_until) == (Status.OPEN, None)
-    assert services.conversations_wake_snoozed(now=later) == 0
+    woken = due.messages.get(seq=due.last_seq)
+    assert (woken.body, woken.created_at) == ("Snooze ended: the conversation is open again", woke_at)
+    clock.advance(minutes=1)
+    assert services.conversations_wake_snoozed() == 0
 
 
-def test_a_customer_message_wakes_a_snoozed_conversation(inbox, contact, agent):
+def test_a_customer_message_wakes_a_snoozed_conversation(inbox, contact, agent, clock):
     conversation = receive(inbox, contact).conversation
     services.conversation_snooze(
-        conversation=conversation, until=timezone.now() + timedelta(days=1), actor=agent
+        conversation=conversation, until=clock.now() + timedelta(days=1), actor=agent
     )
+    clock.advance(hours=2)  # long before the snooze runs out
     receive(inbox, contact, body="hello?")
     conversation.refresh_from_db()
     assert conversation.status == Status.OPEN
     assert conversation.snoozed_until is None
+    clock.advance(days=1)
+    assert services.conversations_wake_snoozed() == 0  # nothing left for the sweep to wake
 
 
 def test_assignment_checks_inbox_membership(conversation, agent):
@@ -136,13 +158,14 @@ def test_empty_messages_are_refused_and_nothing_is_stored(inbox, contact):
     assert Message.objects.count() == 0
 
 
-def test_resolving_closes_the_open_live_session(conversation, agent):
+def test_resolving_closes_the_open_live_session(conversation, agent, clock):
     session = LiveSession.objects.create(
-        conversation=conversation, opened_at=timezone.now(), last_activity_at=timezone.now()
+        conversation=conversation, opened_at=clock.now(), last_activity_at=clock.now()
     )
+    resolved_at = clock.advance(minutes=4)
     services.conversation_resolve(conversation=conversation, actor=agent)
     session.refresh_from_db()
-    assert session.closed_at is not None
+    assert session.closed_at == resolved_at
     assert session.close_reason == LiveSession.CloseReason.RESOLVED
 
 
@@ -180,13 +203,13 @@ def test_priority_and_labels_change_through_one_service_and_are_announced_to_age
     assert customer.receive_all() == []
 
 
-def test_snoozes_wake_in_bounded_set_based_batches(inbox, agent, django_assert_max_num_queries):
-    soon = timezone.now() + timedelta(minutes=5)
+def test_snoozes_wake_in_bounded_set_based_batches(inbox, agent, django_assert_max_num_queries, clock):
+    soon = clock.now() + timedelta(minutes=5)
     for _ in range(5):
         conversation = receive(inbox, ContactFactory()).conversation
         services.conversation_snooze(conversation=conversation, until=soon, actor=agent)
-    later = soon + timedelta(minutes=1)
+    clock.advance(minutes=6)
     with django_assert_max_num_queries(12):
-        assert services.conversations_wake_snoozed(now=later, batch_size=2) == 2
-    assert [services.conversations_wake_snoozed(now=later, batch_size=2) for _ in range(3)] == [2, 1, 0]
+        assert services.conversations_wake_snoozed(batch_size=2) == 2
+    assert [services.conversations_wake_snoozed(batch_size=2) for _ in range(3)] == [2, 1, 0]
     assert not Conversation.objects.filter(status=Status.SNOOZED).exists()

@@ -250,11 +250,16 @@ def test_the_customer_panel_edits_details_and_merges_the_same_person(desk_client
     assert "Same email or phone" in panel
 
     edited = desk_client.post(
-        f"/desk/c/{conversation.pk}/contact/", {"name": "Kim Lee", "email": "kim@example.com"}
+        f"/desk/c/{conversation.pk}/contact/",
+        {"name": "Kim Lee", "email": "kim@example.com", "language": "ko-KR"},
     )
-    assert "Kim Lee" in edited.content.decode()
+    assert "Kim Lee" in edited.content.decode() and "<dd>ko</dd>" in edited.content.decode()
     refused = desk_client.post(f"/desk/c/{conversation.pk}/contact/", {"name": "Kim", "email": "nope"})
     assert refused.status_code == 422
+    refused = desk_client.post(f"/desk/c/{conversation.pk}/contact/", {"name": "Kim", "language": "Korean"})
+    assert refused.status_code == 422 and "not a language tag" in refused.content.decode()
+    conversation.contact.refresh_from_db()
+    assert (conversation.contact.name, conversation.contact.language) == ("Kim Lee", "ko")
 
     found = desk_client.get(f"/desk/c/{conversation.pk}/contact/search/", {"q": "kim@"}).content.decode()
     assert f'"contact": "{same.contact_id}"' in found

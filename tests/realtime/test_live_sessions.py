@@ -144,7 +144,8 @@ def test_a_closed_socket_marks_the_customer_gone_and_reconnecting_brings_them_ba
 def test_routing_end_to_end_a_live_chat_picked_up_and_a_messaging_customer_back_two_days_later(daphne):
     """Issue 6's two journeys through the widget protocol, with an agent online on the desk socket:
     routing gives the live chat to her at once, the customer leaves and the session ends; a
-    messaging customer resolved two days ago writes again and goes back to the same agent."""
+    messaging customer answered while there (a stretch recorded, closed as they go) and resolved
+    two days ago writes again and goes back to the same agent."""
     live_inbox = InboxFactory(name="Live", mode="live", allowed_origins=ORIGIN)
     messaging = InboxFactory(name="Web", allowed_origins=ORIGIN)
     ana = agent_in(live_inbox, messaging, name="Ana")
@@ -169,7 +170,17 @@ def test_routing_end_to_end_a_live_chat_picked_up_and_a_messaging_customer_back_
         first = await writer.send_message("My order is late")
         conversation = await sync_to_async(Conversation.objects.get)(pk=first["conversation_id"])
         assert conversation.assignee_id == ana.pk  # Ana has the lighter load of the online members
+        await sync_to_async(services.message_post_reply)(
+            conversation=conversation, agent=ana, body="Checking"
+        )
+        await writer.socket.send('{"type": "presence", "state": "away"}')
+        # Both were there: the stretch is recorded, and closes with the customer gone; nothing ends.
+        assert await left_at(conversation.pk, gone=True) is not None
+        stretch = await sync_to_async(LiveSession.objects.get)(conversation_id=conversation.pk)
+        assert (stretch.kind, stretch.agent_id, stretch.closed_at) == ("messaging", ana.pk, None)
         await sync_to_async(services.conversation_resolve)(conversation=conversation, actor=ana)
+        # Two days on. The server is another process, which the tests' clock cannot move: the
+        # resolve is dated back instead.
         await sync_to_async(Conversation.objects.filter(pk=conversation.pk).update)(
             resolved_at=conversation.last_activity_at - timedelta(days=2)
         )

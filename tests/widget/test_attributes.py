@@ -95,3 +95,20 @@ def test_notify_me_takes_a_phone_number_and_refuses_one_without_its_country_code
     assert Contact.objects.get(pk=visitor["contact_id"]).phone == ""
     session(client, inbox, resume_token=visitor["resume_token"], phone="+44 20 7946 0958")
     assert Contact.objects.get(pk=visitor["contact_id"]).phone == "+442079460958"
+
+
+def test_the_browser_and_the_page_give_the_visitor_a_language_that_routing_can_match(client, inbox):
+    visitor = session(client, inbox, language="fr-CA")
+    assert Contact.objects.get(pk=visitor["contact_id"]).language == "fr"
+    # A browser setting that is no language tag is ignored: it never costs the visitor their chat.
+    other = session(client, inbox, language="<script>")
+    assert Contact.objects.get(pk=other["contact_id"]).language == ""
+
+    assert set_attributes(client, inbox, visitor["resume_token"], {"language": "pt-BR"}).status_code == 200
+    assert Contact.objects.get(pk=visitor["contact_id"]).language == "pt"
+    refused = set_attributes(
+        client, inbox, visitor["resume_token"], {"language": "Portuguese!", "plan": "pro"}
+    )
+    assert refused.status_code == 400 and "is not a language tag" in refused.json()["detail"]
+    contact = Contact.objects.get(pk=visitor["contact_id"])
+    assert (contact.language, contact.custom_attributes) == ("pt", {})
