@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.db import transaction
-
+from .commit import on_commit_once
 from .models import ChannelType, Message
 
 
@@ -112,9 +111,9 @@ def keeps_assignee(*, inbox_id: int, agent_id: int, resolved_at) -> bool:
 
 
 def routing_due(*, inbox_id: int | None = None, agent_id: int | None = None) -> None:
-    """Route after commit: the waiting conversations of `inbox_id`, and/or those of the inboxes
-    `agent_id` works (they have room now)."""
+    """Route after commit, once per transaction for each: the waiting conversations of `inbox_id`,
+    and/or those of the inboxes `agent_id` works (they have room now)."""
     if inbox_id is not None:
-        transaction.on_commit(lambda: _route_inbox(inbox_id), robust=True)
+        on_commit_once(("route inbox", inbox_id), lambda: _route_inbox(inbox_id))
     if agent_id is not None:
-        transaction.on_commit(lambda: _route_for_agent(agent_id), robust=True)
+        on_commit_once(("route for agent", agent_id), lambda: _route_for_agent(agent_id))

@@ -3,6 +3,7 @@ refusals with a code, and closing a socket that fell too far behind so its clien
 
 import json
 
+from autobahn.exception import Disconnected as ClientGone  # what Daphne raises on a closed socket
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -63,7 +64,13 @@ class EventSocket(AsyncWebsocketConsumer):
         encoded = EventSocket._last_encoded
         if encoded is None or encoded[0] is not payload:
             encoded = EventSocket._last_encoded = (payload, json.dumps(payload, separators=(",", ":")))
-        await self.send(text_data=encoded[1])
+        try:
+            await self.send(text_data=encoded[1])
+        except ClientGone:
+            # The client closed while this event was on its way, and the disconnect is queued
+            # behind it. Dropping the event lets that disconnect (and its cleanup) run; raising
+            # would kill the consumer, and its disconnect handler with it.
+            return
 
     async def refuse(self, code: str, detail: str, close_code: int, ref: object = None) -> None:
         await self.send_event({"type": "error", "code": code, "detail": detail, "ref": ref})

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .. import events, registry
+from ..commit import on_commit_once
 from ..models import Conversation, LiveSession
 from .thread import (
     activity_line,
@@ -86,7 +87,7 @@ def session_note_customer_message(conversation: Conversation, at: datetime) -> N
         return
     LiveSession.objects.create(conversation=conversation, opened_at=at, last_activity_at=at)
     record_activity(conversation, "Live chat started: waiting in the queue for an agent")
-    transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+    _queue_moved(conversation.inbox_id)
 
 
 def session_note_agent_reply(conversation: Conversation, at: datetime) -> None:
@@ -135,7 +136,7 @@ def session_note_assigned(conversation: Conversation, assignee_id: int | None, a
         assigned_at=Case(When(assigned_at__isnull=True, then=Value(at)), default=F("assigned_at")),
     )
     if changed:
-        transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+        _queue_moved(conversation.inbox_id)
 
 
 def session_note_resolved(conversation: Conversation, at: datetime) -> None:
@@ -154,7 +155,7 @@ def session_note_resolved(conversation: Conversation, at: datetime) -> None:
         groups=events.conversation_groups(conversation),
     )
     if session.agent_id is None:
-        transaction.on_commit(lambda: publish_queue(conversation.inbox_id), robust=True)
+        _queue_moved(conversation.inbox_id)
 
 
 # --- the customer's presence, from their client sockets ---
@@ -305,10 +306,17 @@ def _end_sessions(
     for agent_id in {session.agent_id for session in sessions if session.agent_id is not None}:
         registry.routing_due(agent_id=agent_id)  # a live slot is free
     waiting_inboxes = {session.conversation.inbox_id for session in sessions if session.agent_id is None}
-    transaction.on_commit(lambda: [publish_queue(inbox_id) for inbox_id in waiting_inboxes], robust=True)
+    for inbox_id in waiting_inboxes:
+        _queue_moved(inbox_id)
 
 
 # --- the queue ---
+
+
+def _queue_moved(inbox_id: int) -> None:
+    """The inbox's queue moved in this transaction: its customers hear their positions once,
+    after commit, however many moves the transaction made."""
+    on_commit_once(("queue", inbox_id), lambda: publish_queue(inbox_id))
 
 
 def publish_queue(inbox_id: int) -> None:

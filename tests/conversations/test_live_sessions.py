@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from agents.presence import agent_desk_connected
 from conversations import events, services
 from conversations.models import Conversation, LiveSession, Message
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
 Reason = LiveSession.CloseReason
@@ -55,8 +57,10 @@ def test_an_agent_taking_a_chat_moves_the_queue_up(
     live_inbox, agent, listen, django_capture_on_commit_callbacks
 ):
     first_contact, second_contact = ContactFactory(), ContactFactory()
-    first = write(live_inbox, first_contact)
-    second = write(live_inbox, second_contact)
+    with django_capture_on_commit_callbacks(execute=True):  # each write commits, as in production
+        first = write(live_inbox, first_contact)
+        second = write(live_inbox, second_contact)
+    events.publisher.drain()  # what the writes announced is out before we listen
     heard_by_second = listen(events.contact_group(second_contact.pk, live_inbox.pk))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -68,6 +72,21 @@ def test_an_agent_taking_a_chat_moves_the_queue_up(
     states = services.session_states([first, second])
     assert states[first.pk].state == "active"
     assert (states[second.pk].state, states[second.pk].queue_position) == ("queued", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_routing_many_chats_in_one_transaction_tells_the_queue_once(live_inbox, listen):
+    ana = AgentProfileFactory(display_name="Ana", live_capacity=4).user
+    InboxMembershipFactory(inbox=live_inbox, agent=ana)
+    contacts = [ContactFactory() for _ in range(5)]
+    chats = [write(live_inbox, contact) for contact in contacts]  # nobody online: all five wait
+    events.publisher.drain()
+    last = listen(events.contact_group(contacts[-1].pk, live_inbox.pk))
+
+    agent_desk_connected(agent=ana, channel_name="desk.ana")  # routing gives her four at once
+
+    assert Conversation.objects.filter(assignee=ana).count() == 4
+    assert queue_events(last) == [(chats[-1].pk, 1)]  # one move of the queue, not one per chat taken
 
 
 def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, agent, clock):

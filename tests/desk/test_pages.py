@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agents.models import AgentConnection, AgentProfile, CannedResponse, SavedFilter
+from agents.models import AgentConnection, AgentProfile, CannedResponse, SavedFilter, Skill
 from agents.presence import agent_group
 from conversations import services
 from conversations.models import Conversation, Label, Message
@@ -319,3 +319,21 @@ def test_the_header_moves_a_conversation_to_a_team_and_sets_its_labels(desk_clie
     assert (conversation.team, conversation.assignee) == (team, agent)  # the assignee stays
     assert set(conversation.labels.all()) == {refund, vip}
     assert '<span class="label">refund</span>' in header
+
+
+def test_the_header_says_what_skill_a_conversation_needs(desk_client, inbox, agent):
+    conversation = customer_writes(inbox)
+    url = f"/desk/c/{conversation.pk}/"
+    assert 'name="skill"' not in desk_client.get(url).content.decode()  # no skills defined: no select
+    billing = Skill.objects.create(name="billing")
+    assert f'<option value="{billing.pk}">Needs billing</option>' in desk_client.get(url).content.decode()
+
+    header = desk_client.post(url + "act/skill/", {"skill": billing.pk}).content.decode()
+    assert f'<option value="{billing.pk}" selected>Needs billing</option>' in header
+    conversation.refresh_from_db()
+    assert conversation.skill == billing
+    line = conversation.messages.order_by("-seq").first()
+    assert line.is_private and line.body.endswith("the conversation needs billing")
+    desk_client.post(url + "act/skill/", {"skill": ""})
+    conversation.refresh_from_db()
+    assert conversation.skill is None

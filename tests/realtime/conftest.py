@@ -1,4 +1,6 @@
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +21,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def daphne(django_db_setup, django_db_blocker):
-    """One live Daphne for the session, on the test database and the test Redis."""
+    """One live Daphne for the session, on the test database and the test Redis. Its log goes to a
+    file (/tmp/parley-daphne-*/daphne.log, for a failure's server side) rather than to a pipe
+    nobody reads, which would block the server once full."""
+    log_path = Path(tempfile.mkdtemp(prefix="parley-daphne-")) / "daphne.log"
     with django_db_blocker.unblock():
-        server = DaphneServer()
+        server = DaphneServer(log_path=log_path)
     yield server
     server.stop()
 
