@@ -88,9 +88,9 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
     if inbox is None:
         return []
     live = inbox.mode == Inbox.Mode.LIVE
+    if not _someone_has_room(inbox.pk, live):
+        return []
     with transaction.atomic():
-        if not _eligible(inbox.pk).exists():  # nobody to route to: one query, nothing locked
-            return []
         waiting = Conversation.objects.filter(inbox=inbox, assignee__isnull=True, status=Status.OPEN)
         if live:
             waiting = waiting.filter(live_sessions__closed_at__isnull=True)
@@ -191,6 +191,21 @@ def _eligible(inbox_id: int):
         accepting=True,
         user__is_active=True,
         user__inbox_memberships__inbox_id=inbox_id,
+    )
+
+
+def _someone_has_room(inbox_id: int, live: bool) -> bool:
+    """Read without locks: is anyone eligible with room? When everyone is full (a backlog while
+    messages keep arriving), routing stops here, two queries and no locks, instead of queueing
+    every arriving message behind the agents' profile locks. Safe: whatever frees room next (a
+    resolve, a chat that ends, an agent arriving) routes again after its own commit."""
+    profiles = list(_eligible(inbox_id).values_list("user_id", "live_capacity", "messaging_capacity"))
+    if not profiles:
+        return False
+    loads = agent_loads([user_id for user_id, _, _ in profiles], live=live)
+    return any(
+        loads.get(user_id, 0.0) + 1 <= (live_capacity if live else messaging_capacity)
+        for user_id, live_capacity, messaging_capacity in profiles
     )
 
 

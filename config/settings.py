@@ -308,8 +308,6 @@ LOGGING = {
 
 # --- Parley's own knobs. ---
 PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
-# Live mode: how long the customer may be gone (widget closed, tab closed, network lost) before
-# their session ends as "customer left".
 # Messaging: a reply the customer has not read this long after it was sent is emailed to them
 # (when they left an address). Keep it under CELERY_VISIBILITY_TIMEOUT: it is a task's countdown.
 PARLEY_REPLY_NOTICE_DELAY = timedelta(seconds=int(os.environ.get("PARLEY_REPLY_NOTICE_DELAY_SECONDS", "120")))
@@ -322,4 +320,10 @@ PARLEY_STICKY_FOR = timedelta(days=int(os.environ.get("PARLEY_STICKY_DAYS", "7")
 # Live chat: how long an agent may be offline (tab closed, network lost) before their live chats
 # go back to the queue and to another agent.
 PARLEY_LIVE_AGENT_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_AGENT_GRACE_SECONDS", "120")))
+# Live mode: how long the customer may be gone (widget closed, tab closed, network lost) before
+# their session ends as "customer left".
 PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))
+# Live mode: customers waiting in a queue hear their new positions at once, then at most once more
+# per this many seconds however fast the queue moves (a sweep ending hundreds of chats, routing a
+# backlog). 0 announces every move.
+PARLEY_QUEUE_ANNOUNCE_SECONDS = int(os.environ.get("PARLEY_QUEUE_ANNOUNCE_SECONDS", "1"))

@@ -45,6 +45,11 @@ def expire_live_sessions() -> int:
     return ended
 
 
+@shared_task(ignore_result=True)
+def announce_queue(inbox_id: int) -> None:
+    services.queue_announce_due(inbox_id)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True)
 def send_transcript(conversation_id: int, to: str) -> int:
     return services.transcript_send(conversation_id=conversation_id, to=to)

@@ -21,6 +21,13 @@ def plain_static_files(settings):
     settings.WHITENOISE_USE_FINDERS = True
 
 
+@pytest.fixture(autouse=True)
+def queue_announced_on_every_move(settings):
+    """No Celery worker runs in the tests to send a window's closing queue announcement; the
+    window has its own test (tests/conversations/test_live_sessions.py)."""
+    settings.PARLEY_QUEUE_ANNOUNCE_SECONDS = 0
+
+
 @pytest.fixture
 def inbox(db):
     return InboxFactory()

@@ -39,6 +39,7 @@ from .live import (
     SessionState,
     live_session_end,
     live_sessions_expire,
+    queue_announce_due,
     session_customer_present,
     session_states,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "message_retry_delivery",
     "message_update_delivery_status",
     "outbound_requeue_due",
+    "queue_announce_due",
     "session_customer_present",
     "session_states",
     "transcript_send",

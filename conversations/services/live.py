@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
@@ -314,9 +315,30 @@ def _end_sessions(
 
 
 def _queue_moved(inbox_id: int) -> None:
-    """The inbox's queue moved in this transaction: its customers hear their positions once,
-    after commit, however many moves the transaction made."""
-    on_commit_once(("queue", inbox_id), lambda: publish_queue(inbox_id))
+    """The inbox's queue moved in this transaction: its customers hear of it once, after commit,
+    however many moves the transaction made."""
+    on_commit_once(("queue", inbox_id), lambda: queue_announce(inbox_id))
+
+
+def queue_announce(inbox_id: int) -> None:
+    """The inbox's queue moved: its waiting customers hear their positions at once, unless they
+    heard within the last PARLEY_QUEUE_ANNOUNCE_SECONDS; then once, at the end of that window,
+    with the positions as they are by then (the announce_queue task). However fast the queue
+    moves, each waiting customer gets at most about two updates a window, and the last is right."""
+    window = settings.PARLEY_QUEUE_ANNOUNCE_SECONDS
+    if window <= 0 or cache.add(f"parley:queue-announced:{inbox_id}", True, timeout=window):
+        publish_queue(inbox_id)
+        return
+    if cache.add(f"parley:queue-announce-due:{inbox_id}", True, timeout=window * 10):
+        from ..tasks import announce_queue  # tasks import services
+
+        announce_queue.apply_async((inbox_id,), countdown=window)
+
+
+def queue_announce_due(inbox_id: int) -> None:
+    """The end of a window in which the queue moved after its customers last heard: tell them."""
+    cache.delete(f"parley:queue-announce-due:{inbox_id}")
+    publish_queue(inbox_id)
 
 
 def publish_queue(inbox_id: int) -> None:

@@ -5,10 +5,12 @@ is bounded, set-based and harmless to re-run. Expiry reads the clock as in produ
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 
 from agents.presence import agent_desk_connected
-from conversations import events, services
+from conversations import events, services, tasks
 from conversations.models import Conversation, LiveSession, Message
+from conversations.services import live
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -87,6 +89,29 @@ def test_routing_many_chats_in_one_transaction_tells_the_queue_once(live_inbox, 
 
     assert Conversation.objects.filter(assignee=ana).count() == 4
     assert queue_events(last) == [(chats[-1].pk, 1)]  # one move of the queue, not one per chat taken
+
+
+def test_a_fast_moving_queue_is_announced_at_once_then_once_at_the_end_of_the_window(
+    live_inbox, listen, settings, monkeypatch
+):
+    settings.PARLEY_QUEUE_ANNOUNCE_SECONDS = 1
+    cache.clear()
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.announce_queue, "apply_async", lambda args, countdown: scheduled.append(countdown)
+    )
+    waiting = write(live_inbox, ContactFactory())
+    heard = listen(events.contact_group(waiting.contact_id, live_inbox.pk))
+
+    for _ in range(3):  # three more customers join within the window
+        live.queue_announce(live_inbox.pk)
+    assert queue_events(heard) == [(waiting.pk, 1)]  # the first move at once, the others held
+    assert scheduled == [1]  # one closing announcement, however many moves
+
+    tasks.announce_queue(live_inbox.pk)  # the window ends (Celery runs it after its countdown)
+    assert queue_events(heard) == [(waiting.pk, 1)]
+    live.queue_announce(live_inbox.pk)  # still within the first window: held again
+    assert scheduled == [1, 1] and queue_events(heard) == []
 
 
 def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, agent, clock):

@@ -51,6 +51,9 @@ class DaphneServer:
             PYTHONUNBUFFERED="1",
             STATICFILES_MANIFEST="false",  # pages like the widget frame, without running collectstatic
             MEDIA_ROOT=tempfile.mkdtemp(prefix="parley-test-media-"),
+            # No Celery worker runs beside the test server to send a window's closing queue
+            # announcement: announce every move (the window is tested on its own).
+            PARLEY_QUEUE_ANNOUNCE_SECONDS="0",
         )
         log = log_path.open("ab") if log_path else None
         self.process = subprocess.Popen(
