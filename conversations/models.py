@@ -429,7 +429,9 @@ class LiveSession(models.Model):
         RESOLVED = "resolved", "Conversation resolved"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="live_sessions")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LIVE)
+    # Copied from the conversation, so an inbox's queue is one index range (live_session_queue).
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LIVE, db_default=Kind.LIVE)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -466,6 +468,16 @@ class LiveSession(models.Model):
                 fields=["customer_left_at"],
                 condition=Q(closed_at__isnull=True, customer_left_at__isnull=False),
                 name="live_session_open_left",
+            ),
+            models.Index(  # an inbox's queue, in order
+                fields=["inbox", "opened_at", "id"],
+                condition=Q(closed_at__isnull=True, agent__isnull=True, kind="live"),
+                name="live_session_queue",
+            ),
+            models.Index(  # an inbox's recent queue waits, for the estimate
+                fields=["inbox", "-assigned_at"],
+                condition=Q(assigned_at__isnull=False, kind="live"),
+                name="live_session_taken",
             ),
         ]
 

@@ -21,6 +21,7 @@ the expiry re-checks under the lock. Expiry is set-based: one batch of conversat
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -86,7 +87,9 @@ def session_note_customer_message(conversation: Conversation, at: datetime) -> N
     )
     if touched:
         return
-    LiveSession.objects.create(conversation=conversation, opened_at=at, last_activity_at=at)
+    LiveSession.objects.create(
+        conversation=conversation, inbox_id=conversation.inbox_id, opened_at=at, last_activity_at=at
+    )
     record_activity(conversation, "Live chat started: waiting in the queue for an agent")
     _queue_moved(conversation.inbox_id)
 
@@ -118,6 +121,7 @@ def stretch_note_agent_reply(
     if not touched:
         LiveSession.objects.create(
             conversation=conversation,
+            inbox_id=conversation.inbox_id,
             kind=Kind.MESSAGING,
             agent_id=agent_id,
             opened_at=at,
@@ -166,7 +170,7 @@ def session_customer_present(*, contact_id: int, inbox_id: int, present: bool) -
     """Mark the customer's open sessions on this inbox present (a client connected, the widget
     opened) or gone since now (the last client left, the widget closed). Returns the rows changed."""
     sessions = LiveSession.objects.filter(
-        conversation__contact_id=contact_id, conversation__inbox_id=inbox_id, closed_at__isnull=True
+        conversation__contact_id=contact_id, inbox_id=inbox_id, closed_at__isnull=True
     )
     if present:
         return sessions.filter(customer_left_at__isnull=False).update(customer_left_at=None)
@@ -341,23 +345,46 @@ def queue_announce_due(inbox_id: int) -> None:
     publish_queue(inbox_id)
 
 
+class _Waiting(NamedTuple):
+    """A queued session's conversation, as much of it as its event needs (read as plain values:
+    a queue of hundreds is announced without building a model instance per customer)."""
+
+    session_id: int
+    pk: int
+    inbox_id: int
+    contact_id: int
+    last_seq: int
+    assignee_id: int | None
+
+
 def publish_queue(inbox_id: int) -> None:
     """Tell every customer waiting in this inbox's queue their position and estimated wait.
 
     Called after commit whenever the queue moves (a session opened, was taken, or ended while
-    waiting): one query for the queue, one for the recent waits, one event per waiting customer.
+    waiting): one query for the queue (an index range), one for the recent waits, one event per
+    waiting customer.
     """
-    queued = list(_queue(inbox_id).select_related("conversation")[:QUEUE_PUBLISH_LIMIT])
+    queued = [
+        _Waiting(*row)
+        for row in _queue(inbox_id).values_list(
+            "pk",
+            "conversation_id",
+            "inbox_id",
+            "conversation__contact_id",
+            "conversation__last_seq",
+            "conversation__assignee_id",
+        )[:QUEUE_PUBLISH_LIMIT]
+    ]
     if not queued:
         return
     typical_wait = _typical_wait(inbox_id)
-    for position, session in enumerate(queued, start=1):
+    for position, waiting in enumerate(queued, start=1):
         events.publisher.submit(
-            events.conversation_groups(session.conversation),
+            events.conversation_groups(waiting),
             events.conversation_event(
                 events.SESSION_QUEUED,
-                session.conversation,
-                session_id=session.pk,
+                waiting,
+                session_id=waiting.session_id,
                 queue_position=position,
                 estimated_wait_seconds=_estimate(position, typical_wait),
             ),
@@ -417,14 +444,14 @@ def session_states(conversations: list[Conversation]) -> dict[int, SessionState]
 
 def _queue(inbox_id: int):
     return LiveSession.objects.filter(
-        conversation__inbox_id=inbox_id, closed_at__isnull=True, agent__isnull=True, kind=Kind.LIVE
+        inbox_id=inbox_id, closed_at__isnull=True, agent__isnull=True, kind=Kind.LIVE
     ).order_by("opened_at", "pk")
 
 
 def _typical_wait(inbox_id: int) -> timedelta | None:
     """The mean queue wait of the inbox's recent sessions that an agent took, or None."""
     recent = list(
-        LiveSession.objects.filter(conversation__inbox_id=inbox_id, assigned_at__isnull=False, kind=Kind.LIVE)
+        LiveSession.objects.filter(inbox_id=inbox_id, assigned_at__isnull=False, kind=Kind.LIVE)
         .order_by("-assigned_at")
         .values_list("opened_at", "assigned_at")[:WAIT_SAMPLE_SIZE]
     )

@@ -160,7 +160,10 @@ def test_empty_messages_are_refused_and_nothing_is_stored(inbox, contact):
 
 def test_resolving_closes_the_open_live_session(conversation, agent, clock):
     session = LiveSession.objects.create(
-        conversation=conversation, opened_at=clock.now(), last_activity_at=clock.now()
+        conversation=conversation,
+        inbox=conversation.inbox,
+        opened_at=clock.now(),
+        last_activity_at=clock.now(),
     )
     resolved_at = clock.advance(minutes=4)
     services.conversation_resolve(conversation=conversation, actor=agent)
