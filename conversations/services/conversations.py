@@ -262,9 +262,11 @@ def conversations_wake_snoozed(*, now: datetime | None = None, batch_size: int =
         )
         if not due_ids:
             return 0
-        Conversation.objects.filter(pk__in=due_ids).update(status=Status.OPEN, snoozed_until=None)
         woken = append_in_bulk(
-            {pk: activity_line("Snooze ended: the conversation is open again") for pk in due_ids}, at=now
+            {pk: activity_line("Snooze ended: the conversation is open again") for pk in due_ids},
+            at=now,
+            status=Status.OPEN,
+            snoozed_until=None,
         )
         for conversation, _ in woken.values():
             publish_status_changed(conversation, Status.SNOOZED)

@@ -278,13 +278,6 @@ def _end_sessions(
         close_reason=Case(*(When(pk__in=ids, then=Value(reason)) for reason, ids in by_reason.items())),
     )
     before = {session.conversation_id: session.conversation for session in sessions}
-    Conversation.objects.filter(pk__in=before).update(
-        status=Conversation.Status.RESOLVED,
-        resolved_at=now,
-        waiting_since=None,
-        snoozed_until=None,
-        assignee=None,
-    )
     actor_label = actor_name(actor)
     ended = append_in_bulk(
         {
@@ -294,6 +287,11 @@ def _end_sessions(
             for session in sessions
         },
         at=now,
+        status=Conversation.Status.RESOLVED,
+        resolved_at=now,
+        waiting_since=None,
+        snoozed_until=None,
+        assignee=None,
     )
     for session in sessions:
         conversation, _ = ended[session.conversation_id]

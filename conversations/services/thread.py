@@ -175,16 +175,19 @@ def actor_name(actor: AbstractBaseUser | None) -> str:
 
 
 def append_in_bulk(
-    lines: dict[int, dict[str, Any]], *, at: datetime
+    lines: dict[int, dict[str, Any]], *, at: datetime, **conversation_fields: Any
 ) -> dict[int, tuple[Conversation, Message]]:
     """Append one message to each of many conversations (locked by the caller) in a fixed number
     of statements: `lines` maps a conversation id to the new message's fields. Bumps each
-    conversation's seq, inserts the messages, and announces them after commit. Returns, per
+    conversation's seq (setting `conversation_fields` in the same statement: a status change the
+    message records), inserts the messages, and announces them after commit. Returns, per
     conversation id, the conversation as it now is and its new message."""
     if not lines:
         return {}
     Conversation.objects.filter(pk__in=lines).update(
-        last_seq=F("last_seq") + 1, last_activity_at=Greatest(F("last_activity_at"), Value(at))
+        last_seq=F("last_seq") + 1,
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)),
+        **conversation_fields,
     )
     conversations = {
         conversation.pk: conversation for conversation in Conversation.objects.filter(pk__in=lines)
