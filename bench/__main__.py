@@ -27,10 +27,17 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import desk, fanout, ingest, realtime  # noqa: E402
+from bench import desk, expiry, fanout, ingest, realtime, routing  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = {"ingest": ingest.run, "fanout": fanout.run, "realtime": realtime.run, "desk": desk.run}
+BENCHMARKS = {
+    "ingest": ingest.run,
+    "fanout": fanout.run,
+    "realtime": realtime.run,
+    "desk": desk.run,
+    "expiry": expiry.run,
+    "routing": routing.run,
+}
 
 
 def main(names: list[str]) -> None:
