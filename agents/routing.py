@@ -12,10 +12,11 @@ Capacity is per mode. A live session always counts fully. A messaging conversati
 what it waits for (PARLEY_LOAD_WEIGHTS): fully while the customer waits for a reply, less while
 it waits on the customer (replied to, or pending), least while snoozed.
 
-Safe under concurrency. The waiting conversations are locked with SKIP LOCKED, so two routers
-never pick the same one. The eligible agents' profiles are locked in id order, and their loads
-are read after those locks, so two routers never fill one agent past capacity. Lock order, as
-everywhere: conversation, then agent profile.
+Safe under concurrency. Routers of one inbox take turns (the inbox row, FOR NO KEY UPDATE), so
+the oldest waits go first. The waiting conversations are locked with SKIP LOCKED: one a customer
+is writing to right now is skipped, and its own commit routes it. The eligible agents' profiles
+are locked in id order, and their loads are read after those locks, so routers of different
+inboxes never fill one agent past capacity. Lock order: inbox, conversation, agent profile.
 """
 
 from collections import defaultdict
@@ -91,13 +92,20 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
     if not _someone_has_room(inbox.pk, live):
         return []
     with transaction.atomic():
+        # One router per inbox at a time, so the oldest waits are served first: two routers that
+        # each took their own window of waiting conversations would race for the same agents, and
+        # the newer window could win. FOR NO KEY UPDATE: rows that merely point at the inbox
+        # (a new message, a new conversation) are not held up.
+        Inbox.objects.select_for_update(no_key=True).filter(pk=inbox.pk).values_list("pk").get()
         waiting = Conversation.objects.filter(inbox=inbox, assignee__isnull=True, status=Status.OPEN)
         if live:
             waiting = waiting.filter(live_sessions__closed_at__isnull=True)
+        if inbox.match_language:
+            waiting = waiting.select_related("contact")  # the customer's language
         conversations = list(
-            waiting.select_for_update(skip_locked=True, of=("self",))
-            .select_related("contact")
-            .order_by(F("waiting_since").asc(nulls_last=True), "pk")[:ROUTE_BATCH]
+            waiting.select_for_update(skip_locked=True, of=("self",)).order_by(
+                F("waiting_since").asc(nulls_last=True), "pk"
+            )[:ROUTE_BATCH]
         )
         if not conversations:
             return []

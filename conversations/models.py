@@ -304,6 +304,11 @@ class Conversation(models.Model):
                 condition=Q(waiting_since__isnull=False),
                 name="conv_waiting_keyset",
             ),
+            models.Index(  # routing: an inbox's unassigned open conversations, longest waiting first
+                fields=["inbox", "waiting_since", "id"],
+                condition=Q(assignee__isnull=True, status="open"),
+                name="conv_routing_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

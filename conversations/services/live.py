@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from .. import events, registry
 from ..commit import on_commit_once
-from ..models import Conversation, LiveSession
+from ..models import Conversation, Inbox, LiveSession
 from .thread import (
     activity_line,
     actor_name,
@@ -206,26 +206,21 @@ def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIR
     there are more. A re-run (or a second beat) finds nothing left to change."""
     now = now or timezone.now()
     left_before = now - settings.PARLEY_LIVE_LEAVE_GRACE
-    idle_deadline = ExpressionWrapper(
-        Value(now) - F("conversation__inbox__session_timeout"), output_field=DateTimeField()
-    )
+    idle_deadline = ExpressionWrapper(Value(now) - F("inbox__session_timeout"), output_field=DateTimeField())
     due = Q(customer_left_at__lt=left_before) | Q(last_activity_at__lt=idle_deadline)
     with transaction.atomic():
-        due_conversations = (
-            LiveSession.objects.filter(due, closed_at__isnull=True).order_by().values("conversation_id")
-        )
         locked_ids = list(
             Conversation.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=due_conversations)
+            .filter(pk__in=_due_conversation_ids(now, left_before, batch_size))
             .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
+            .values_list("pk", flat=True)
         )
         if not locked_ids:
             return 0
         # Re-read under the locks: a customer who came back or wrote meanwhile is no longer due.
         sessions = list(
             LiveSession.objects.select_for_update(of=("self",))
-            .select_related("conversation__inbox")
+            .select_related("conversation")
             .filter(due, closed_at__isnull=True, conversation_id__in=locked_ids)
         )
         reasons = {
@@ -240,6 +235,23 @@ def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIR
             {session.pk: reasons[session.pk] for session in sessions if session.kind == Kind.MESSAGING}
         )
         return len(sessions)
+
+
+def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int) -> list[int]:
+    """Up to `batch_size` conversations whose open session looks due, each condition read from its
+    own partial index: customers gone since before `left_before` (live_session_open_left), and
+    for each session timeout the inboxes use, sessions idle longer than it (live_session_open_idle).
+    Or-ing the two, with the timeout joined in, would scan every open session on every batch."""
+    open_sessions = LiveSession.objects.filter(closed_at__isnull=True).order_by()
+    due = set(
+        open_sessions.filter(customer_left_at__lt=left_before).values_list("conversation_id", flat=True)[
+            :batch_size
+        ]
+    )
+    for timeout in Inbox.objects.order_by().values_list("session_timeout", flat=True).distinct():
+        idle = open_sessions.filter(last_activity_at__lt=now - timeout, inbox__session_timeout=timeout)
+        due.update(idle.values_list("conversation_id", flat=True)[:batch_size])
+    return sorted(due)[:batch_size]
 
 
 def _close_stretches(reasons: dict[int, str]) -> None:
