@@ -50,9 +50,11 @@ def contact_update_details(
 ) -> Contact:
     """Details a customer gave about themselves (a widget's "notify me by email or text", their
     browser's language). They may change an anonymous visitor's, but only fill what is blank on a
-    verified user's: the business's own records win. An empty value changes nothing. Raises
-    ValidationError for an email that is not one, a phone number that is not international
-    (normalised_phone) or a language that is not a language tag."""
+    verified user's: the business's own records win. The browser's language, the weakest word on
+    it, only ever fills a blank. An empty value changes nothing. Raises ValidationError for an
+    email that is not one, a phone number that is not international (normalised_phone) or a
+    language that is not a language tag."""
+    language = "" if contact.language else language
     changed = _apply_details(contact, _details_given(name=name, email=email, phone=phone, language=language))
     if changed:
         contact.save(update_fields=changed)

@@ -106,6 +106,8 @@ def test_the_browser_and_the_page_give_the_visitor_a_language_that_routing_can_m
 
     assert set_attributes(client, inbox, visitor["resume_token"], {"language": "pt-BR"}).status_code == 200
     assert Contact.objects.get(pk=visitor["contact_id"]).language == "pt"
+    session(client, inbox, resume_token=visitor["resume_token"], language="en-US")  # the page's word stands
+    assert Contact.objects.get(pk=visitor["contact_id"]).language == "pt"
     refused = set_attributes(
         client, inbox, visitor["resume_token"], {"language": "Portuguese!", "plan": "pro"}
     )
