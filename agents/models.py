@@ -53,6 +53,9 @@ class AgentProfile(models.Model):
     def name(self) -> str:
         return self.display_name or self.user.get_full_name() or self.user.get_username()
 
+    def capacity(self, *, live: bool) -> int:
+        return self.live_capacity if live else self.messaging_capacity
+
     @property
     def language_set(self) -> frozenset[str]:
         return frozenset(language_codes(self.languages, strict=False))

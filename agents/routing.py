@@ -180,7 +180,7 @@ def keeps_assignee(inbox_id: int, agent_id: int, resolved_at) -> bool:
         return False
     live = Inbox.objects.filter(pk=inbox_id, mode=Inbox.Mode.LIVE).exists()
     load = agent_loads([agent_id], live=live).get(agent_id, 0.0)
-    return load + 1 <= (profile.live_capacity if live else profile.messaging_capacity)
+    return load + 1 <= profile.capacity(live=live)
 
 
 def _team_members(team_ids: set[int]) -> dict[int, set[int]]:
@@ -207,14 +207,11 @@ def _someone_has_room(inbox_id: int, live: bool) -> bool:
     messages keep arriving), routing stops here, two queries and no locks, instead of queueing
     every arriving message behind the agents' profile locks. Safe: whatever frees room next (a
     resolve, a chat that ends, an agent arriving) routes again after its own commit."""
-    profiles = list(_eligible(inbox_id).values_list("user_id", "live_capacity", "messaging_capacity"))
+    profiles = list(_eligible(inbox_id).only("user_id", "live_capacity", "messaging_capacity"))
     if not profiles:
         return False
-    loads = agent_loads([user_id for user_id, _, _ in profiles], live=live)
-    return any(
-        loads.get(user_id, 0.0) + 1 <= (live_capacity if live else messaging_capacity)
-        for user_id, live_capacity, messaging_capacity in profiles
-    )
+    loads = agent_loads([profile.user_id for profile in profiles], live=live)
+    return any(loads.get(profile.user_id, 0.0) + 1 <= profile.capacity(live=live) for profile in profiles)
 
 
 def _candidates(inbox: Inbox, live: bool, now, *, with_skills: bool) -> list[Candidate]:
@@ -242,7 +239,7 @@ def _candidates(inbox: Inbox, live: bool, now, *, with_skills: bool) -> list[Can
         Candidate(
             profile=profile,
             load=loads.get(profile.user_id, 0.0),
-            capacity=profile.live_capacity if live else profile.messaging_capacity,
+            capacity=profile.capacity(live=live),
             skill_ids=frozenset(skills[profile.pk]),
             routed_in_window=routed.get(profile.user_id, 0),
         )

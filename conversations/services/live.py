@@ -82,10 +82,7 @@ class SessionState:
 def session_note_customer_message(conversation: Conversation, at: datetime) -> None:
     """The customer wrote: their open session is active again (and they are present), or a new
     one opens and joins the queue."""
-    touched = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
-        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
-    )
-    if touched:
+    if _goes_on_with_the_customer_here(conversation, at):
         return
     LiveSession.objects.create(
         conversation=conversation, inbox_id=conversation.inbox_id, opened_at=at, last_activity_at=at
@@ -103,9 +100,7 @@ def session_note_agent_reply(conversation: Conversation, at: datetime) -> None:
 
 def stretch_note_customer_message(conversation: Conversation, at: datetime) -> None:
     """A messaging customer wrote: a stretch where both are there goes on (they are here)."""
-    LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
-        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
-    )
+    _goes_on_with_the_customer_here(conversation, at)
 
 
 def stretch_note_agent_reply(
@@ -115,10 +110,7 @@ def stretch_note_agent_reply(
     both are there; to one who is not, it neither opens nor prolongs one."""
     if not customer_here:
         return
-    touched = LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
-        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
-    )
-    if not touched:
+    if not _goes_on_with_the_customer_here(conversation, at):
         LiveSession.objects.create(
             conversation=conversation,
             inbox_id=conversation.inbox_id,
@@ -129,6 +121,14 @@ def stretch_note_agent_reply(
             first_response_at=at,
             last_activity_at=at,
         )
+
+
+def _goes_on_with_the_customer_here(conversation: Conversation, at: datetime) -> int:
+    """The conversation's open session (of either kind), if any, is active at `at` and its customer
+    is here. Returns 1 when there was one, 0 when not."""
+    return LiveSession.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        last_activity_at=Greatest(F("last_activity_at"), Value(at)), customer_left_at=None
+    )
 
 
 def session_note_assigned(conversation: Conversation, assignee_id: int | None, at: datetime) -> None:
