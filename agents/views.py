@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversations import selectors as thread_selectors
 from conversations import services
-from conversations.capabilities import capabilities_of, reply_window_closes_at
+from conversations.capabilities import capabilities_of, reply_window_closes_at, send_refusal
 from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
 from conversations.models import Conversation, Label, Message
 from conversations.payloads import SENDER_RELATED
@@ -94,11 +94,9 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
             "conversation": conversation,
             "entries": messages[-HISTORY_PAGE:],
             "has_older": len(messages) > HISTORY_PAGE,
-            "capabilities": (capabilities := capabilities_of(conversation.inbox.channel_type)),
-            "window_hours": int(capabilities.reply_window.total_seconds() // 3600)
-            if capabilities.reply_window
-            else None,
+            "capabilities": capabilities_of(conversation.inbox.channel_type),
             "window_closes_at": reply_window_closes_at(conversation),
+            "reply_refusal": send_refusal(conversation, body="", by_person=True),
             "now": timezone.now(),
             **_choices(request.user),
             **_customer_context(conversation),

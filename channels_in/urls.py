@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attributes, uploads, views, widget
+from . import attributes, hooks, uploads, views, widget
 
 app_name = "channels_in"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("widget/api/v1/session", views.session, name="widget-session"),
     path("widget/api/v1/messages", uploads.upload, name="widget-upload"),
     path("widget/api/v1/attributes", attributes.set_attributes, name="widget-attributes"),
+    path("hooks/<slug:provider>/<str:key>/", hooks.webhook, name="webhook"),
 ]

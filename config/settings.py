@@ -81,9 +81,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "conversations",
     "agents",
     "channels_in",
+    "outbound_webhooks",
+    "api",
     "config",
 ]
 
@@ -222,6 +227,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.requeue_stalled_outbound",
         "schedule": timedelta(seconds=60),
     },
+    "requeue-due-webhooks": {
+        "task": "outbound_webhooks.tasks.requeue_due_webhooks",
+        "schedule": timedelta(seconds=60),
+    },
+    "apply-pending-webhook-receipts": {
+        "task": "channels_in.tasks.apply_pending_receipts",
+        "schedule": timedelta(seconds=60),
+    },
 }
 # Without Redis nothing else can reach the memory:// broker: `serve` runs a worker thread and the
 # beat schedule inside the web process.
@@ -306,6 +319,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- Providers: one base URL each, so tests and the simulator can point adapters at a local server. ---
+TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")
+META_GRAPH_URL = os.environ.get("META_GRAPH_URL", "https://graph.facebook.com")
+META_GRAPH_VERSION = os.environ.get("META_GRAPH_VERSION", "v21.0")
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+# Kept well under CELERY_VISIBILITY_TIMEOUT: a send must end before its lease does.
+PARLEY_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_PROVIDER_TIMEOUT_SECONDS", "15"))
+
 # --- Parley's own knobs. ---
 PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
 # Messaging: a reply the customer has not read this long after it was sent is emailed to them
@@ -327,3 +348,38 @@ PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAV
 # per this many seconds however fast the queue moves (a sweep ending hundreds of chats, routing a
 # backlog). 0 announces every move.
 PARLEY_QUEUE_ANNOUNCE_SECONDS = int(os.environ.get("PARLEY_QUEUE_ANNOUNCE_SECONDS", "1"))
+
+# --- REST API (api/, docs/api.md): agents by token or desk session; one error shape and schema. ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AgentTokenAuthentication",  # first: its "Token" challenge makes 401s
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.IsAgent"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Parley API",
+    "DESCRIPTION": "The agents' REST API: contacts, conversations, messages, labels and inboxes. "
+    "See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "PriorityEnum": "conversations.models.Conversation.Priority",
+        "DeliveryStatusEnum": "conversations.models.Message.DeliveryStatus",
+        "SenderKindEnum": "conversations.models.Message.SenderKind",
+        "MessageContentTypeEnum": "conversations.models.Message.ContentType",
+        "ChannelTypeEnum": "conversations.models.ChannelType",
+        "InboxModeEnum": "conversations.models.Inbox.Mode",
+    },
+}

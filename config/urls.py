@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("agents.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),
 ]

@@ -24,6 +24,7 @@ from .models import (
     Contact,
     ContactIdentity,
     Conversation,
+    DeliveryAttempt,
     Inbox,
     Label,
     LiveSession,
@@ -124,7 +125,14 @@ class DeletesWholeThreadsMixin:
     Django would read that refusal as a veto on the cascade too; here only the real model
     permission counts for the records listed in `cascades`."""
 
-    cascades: tuple[type[Model], ...] = (Message, Attachment, OutboundDelivery, LiveSession, ReadMarker)
+    cascades: tuple[type[Model], ...] = (
+        Message,
+        Attachment,
+        OutboundDelivery,
+        DeliveryAttempt,
+        LiveSession,
+        ReadMarker,
+    )
 
     def get_deleted_objects(self, objs, request: HttpRequest):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -515,6 +523,26 @@ class MessageAdmin(RetryDeliveryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         self.retry_messages(request, list(queryset.values_list("pk", flat=True)))
 
 
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Every try at handing the message over, as it was recorded before and after the call."""
+
+    model = DeliveryAttempt
+    fields = ("number", "started_at", "finished_at", "outcome", "provider_message_id", "error_code", "error")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every try at every send, for tracing one provider's trouble across messages."""
+
+    list_display = ("delivery", "number", "started_at", "finished_at", "outcome", "error_code", "error")
+    list_filter = ("outcome", "delivery__message__inbox__channel_type")
+    list_select_related = ("delivery",)
+    search_fields = ("provider_message_id", "error")
+    ordering = ("-started_at",)
+
+
 @admin.register(OutboundDelivery)
 class OutboundDeliveryAdmin(RetryDeliveryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox: what is queued, in flight, accepted, or dead (the dead-letter view)."""
@@ -535,6 +563,7 @@ class OutboundDeliveryAdmin(RetryDeliveryMixin, ReadOnlyAdminMixin, admin.ModelA
     ordering = ("-updated_at",)
     readonly_fields = ("message_link", "conversation_link")
     actions = ("retry_delivery",)
+    inlines = (DeliveryAttemptInline,)
 
     @admin.display(description="message", ordering="message")
     def message_link(self, delivery: OutboundDelivery) -> str:

@@ -1,45 +1,145 @@
-"""What each channel lets Parley send, declared once: the composer shows it, and the services
-refuse a reply that breaks it, so nothing in Parley can send what the channel forbids.
+"""What each channel lets Parley send, declared once. The composer shows it, the services refuse
+what breaks it, and every automatic message (bot, auto-resolve, notices) asks `send_refusal`
+first, so nothing in Parley can send what the channel forbids.
 
-The channel adapters (channels_in) grow this matrix with media types and sizes, templates and
-edits; what is here is what replies need today.
+The figures are the providers' own published limits (Twilio MMS, WhatsApp Cloud API media,
+Messenger Platform, Instagram messaging, Telegram Bot API).
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
+from django.utils import timezone
+
+from .files import MAX_FILE_BYTES
 from .models import ChannelType, Conversation, Message
+
+MB = 1024 * 1024
+
+
+def _limits(by_type: dict[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(by_type)
 
 
 @dataclass(frozen=True)
 class Capabilities:
     reply_window: timedelta | None = None  # free-form replies only this long after the customer wrote
+    human_agent_window: timedelta | None = None  # a person (never automation) may reply this long
+    templates: bool = False  # outside the window, approved templates may still be sent
     max_text_length: int = 20_000
     sms_segments: bool = False  # text is billed and split in SMS segments (GSM-7 160/153, UCS-2 70/67)
+    media: Mapping[str, int] = field(default_factory=lambda: _limits({}))  # MIME type -> largest size
+    max_attachments: int = 10
     typing: bool = False  # the customer can see that an agent is typing
     read_receipts: bool = False
+    edits: bool = False  # the customer's edits of a sent message reach us
 
+    def media_limit(self, mime_type: str) -> int | None:
+        return self.media.get(mime_type)
+
+    @property
+    def accept(self) -> str:
+        """The composer's file input `accept` attribute."""
+        return ",".join(self.media)
+
+
+WIDGET_MEDIA = _limits(
+    {
+        "image/jpeg": MAX_FILE_BYTES,
+        "image/png": MAX_FILE_BYTES,
+        "image/gif": MAX_FILE_BYTES,
+        "image/webp": MAX_FILE_BYTES,
+        "application/pdf": MAX_FILE_BYTES,
+    }
+)
 
 CAPABILITIES = {
-    ChannelType.WEB_WIDGET: Capabilities(typing=True, read_receipts=True),
-    ChannelType.API: Capabilities(),
-    # Twilio joins long texts and accepts up to 1,600 characters (10 segments of GSM-7).
-    ChannelType.SMS: Capabilities(max_text_length=1600, sms_segments=True),
+    ChannelType.WEB_WIDGET: Capabilities(typing=True, read_receipts=True, media=WIDGET_MEDIA),
+    ChannelType.API: Capabilities(media=WIDGET_MEDIA),
+    # Twilio joins long texts up to 1,600 characters; MMS (US and Canada) up to 5 MB a message.
+    ChannelType.SMS: Capabilities(
+        max_text_length=1600,
+        sms_segments=True,
+        media=_limits(
+            {"image/jpeg": 5 * MB, "image/png": 5 * MB, "image/gif": 5 * MB, "application/pdf": 5 * MB}
+        ),
+    ),
     ChannelType.WHATSAPP: Capabilities(
-        reply_window=timedelta(hours=24), max_text_length=4096, typing=True, read_receipts=True
+        reply_window=timedelta(hours=24),
+        templates=True,
+        max_text_length=4096,
+        media=_limits(
+            {
+                "image/jpeg": 5 * MB,
+                "image/png": 5 * MB,
+                "application/pdf": 100 * MB,
+                "audio/ogg": 16 * MB,
+                "audio/mpeg": 16 * MB,
+                "video/mp4": 16 * MB,
+            }
+        ),
+        max_attachments=1,
+        typing=True,
+        read_receipts=True,
     ),
     ChannelType.MESSENGER: Capabilities(
-        reply_window=timedelta(hours=24), max_text_length=2000, typing=True, read_receipts=True
+        reply_window=timedelta(hours=24),
+        human_agent_window=timedelta(days=7),
+        max_text_length=2000,
+        media=_limits(
+            {
+                "image/jpeg": 25 * MB,
+                "image/png": 25 * MB,
+                "image/gif": 25 * MB,
+                "application/pdf": 25 * MB,
+                "video/mp4": 25 * MB,
+                "audio/mpeg": 25 * MB,
+            }
+        ),
+        max_attachments=1,
+        typing=True,
+        read_receipts=True,
     ),
     ChannelType.INSTAGRAM: Capabilities(
-        reply_window=timedelta(hours=24), max_text_length=1000, typing=True, read_receipts=True
+        reply_window=timedelta(hours=24),
+        human_agent_window=timedelta(days=7),
+        max_text_length=1000,
+        media=_limits({"image/jpeg": 8 * MB, "image/png": 8 * MB, "video/mp4": 25 * MB}),
+        max_attachments=1,
+        typing=True,
+        read_receipts=True,
     ),
-    ChannelType.TELEGRAM: Capabilities(max_text_length=4096, typing=True),
+    # Files sent by URL: photos up to 5 MB, other files up to 20 MB.
+    ChannelType.TELEGRAM: Capabilities(
+        max_text_length=4096,
+        media=_limits(
+            {
+                "image/jpeg": 5 * MB,
+                "image/png": 5 * MB,
+                "image/gif": 20 * MB,
+                "application/pdf": 20 * MB,
+                "video/mp4": 20 * MB,
+            }
+        ),
+        typing=True,
+        edits=True,
+    ),
 }
 
 
 def capabilities_of(channel_type: str) -> Capabilities:
     return CAPABILITIES.get(channel_type, Capabilities())
+
+
+def last_customer_message_at(conversation: Conversation) -> datetime | None:
+    return (
+        Message.objects.filter(conversation=conversation, sender_kind=Message.SenderKind.CONTACT)
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def reply_window_closes_at(conversation: Conversation) -> datetime | None:
@@ -49,10 +149,66 @@ def reply_window_closes_at(conversation: Conversation) -> datetime | None:
     window = capabilities_of(conversation.inbox.channel_type).reply_window
     if window is None:
         return None
-    last = (
-        Message.objects.filter(conversation=conversation, sender_kind=Message.SenderKind.CONTACT)
-        .order_by("-seq")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    last = last_customer_message_at(conversation)
     return last + window if last is not None else datetime.min.replace(tzinfo=conversation.created_at.tzinfo)
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    mime_type: str
+    byte_size: int
+
+
+def send_refusal(
+    conversation: Conversation,
+    *,
+    body: str,
+    files: Sequence[OutgoingFile] = (),
+    by_person: bool,
+    template: bool = False,
+) -> str | None:
+    """Why the channel would refuse this message, in words for the person or log; None when it
+    may be sent. `by_person` is False for anything automatic (bot, auto-resolve, notices): only
+    a person may use a human-agent window. An approved template may go out after the window."""
+    allowed = capabilities_of(conversation.inbox.channel_type)
+    if len(body) > allowed.max_text_length:
+        return f"This channel takes at most {allowed.max_text_length} characters a message."
+    if files and not allowed.media:
+        return "This channel does not take attachments."
+    if len(files) > allowed.max_attachments:
+        return f"This channel takes at most {allowed.max_attachments} attachment(s) a message."
+    for file in files:
+        limit = allowed.media_limit(file.mime_type)
+        if limit is None:
+            return f"This channel does not take {file.mime_type} files."
+        if file.byte_size > limit:
+            return f"This channel takes {file.mime_type} files of at most {limit // MB} MB."
+    if allowed.reply_window is None or template:
+        return None
+    last = last_customer_message_at(conversation)
+    now = timezone.now()
+    if last is not None and now < last + allowed.reply_window:
+        return None
+    human_window = allowed.human_agent_window if by_person else None
+    if last is not None and human_window is not None and now < last + human_window:
+        return None
+    hours = int(allowed.reply_window.total_seconds() // 3600)
+    if allowed.templates:
+        return (
+            f"The customer last wrote more than {hours} hours ago: this channel only lets you send an "
+            "approved template until they write again."
+        )
+    if allowed.human_agent_window and by_person:
+        days = allowed.human_agent_window.days
+        return f"The customer last wrote more than {days} days ago: you can reply once they write again."
+    return f"The customer last wrote more than {hours} hours ago: you can reply once they write again."
+
+
+def in_human_agent_window(conversation: Conversation, at: datetime) -> bool:
+    """Past the standard window but inside the human-agent one: a person's reply needs the
+    provider's human-agent tag (Messenger's HUMAN_AGENT)."""
+    allowed = capabilities_of(conversation.inbox.channel_type)
+    if allowed.reply_window is None or allowed.human_agent_window is None:
+        return False
+    last = last_customer_message_at(conversation)
+    return last is not None and last + allowed.reply_window <= at < last + allowed.human_agent_window

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -153,10 +153,24 @@ class Publisher:
 publisher = Publisher()
 
 
+_durable_subscribers: list[Callable[[Event], None]] = []
+
+
+def subscribe_durably(subscriber: Callable[[Event], None]) -> None:
+    """Hear every event inside the transaction that causes it, so what `subscriber` writes (a
+    business's webhook delivery, say) commits or rolls back with the change itself: at-least-once
+    where the channel layer is at-most-once. An edge app registers once, when it is ready."""
+    if subscriber not in _durable_subscribers:
+        _durable_subscribers.append(subscriber)
+
+
 def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     """Publish `event` to `groups` once the current transaction commits; never if it rolls back.
+    Durable subscribers hear it first, inside the transaction.
 
     Outside a transaction Django runs the callback at once, which is after the autocommit write.
     """
     groups = tuple(groups)
+    for subscriber in _durable_subscribers:
+        subscriber(event)
     transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)

@@ -25,12 +25,37 @@ def sniff(head: bytes) -> str | None:
     return next((mime for magic, mime in SIGNATURES if head.startswith(magic)), None)
 
 
+MAX_PROVIDER_MEDIA_BYTES = (
+    25 * 1024 * 1024
+)  # WhatsApp's documents go to 100 MB; the rest stay at the provider
+# Customers' phones also send voice notes and videos; a browser plays these without running code.
+MEDIA_SIGNATURES = (
+    (b"OggS", "audio/ogg"),
+    (b"ID3", "audio/mpeg"),
+    (b"#!AMR", "audio/amr"),
+    (b"\x1aE\xdf\xa3", "video/webm"),
+)
+
+
+def sniff_media(head: bytes) -> str | None:
+    """What `sniff` allows, plus audio and video: for media a provider hands over."""
+    if head[4:8] == b"ftyp":
+        return "audio/mp4" if head[8:11] == b"M4A" else "video/mp4"
+    return sniff(head) or next((mime for magic, mime in MEDIA_SIGNATURES if head.startswith(magic)), None)
+
+
 EXTENSIONS = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
     "image/gif": ".gif",
     "image/webp": ".webp",
     "application/pdf": ".pdf",
+    "audio/ogg": ".ogg",
+    "audio/mpeg": ".mp3",
+    "audio/amr": ".amr",
+    "audio/mp4": ".m4a",
+    "video/mp4": ".mp4",
+    "video/webm": ".webm",
 }
 
 

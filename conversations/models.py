@@ -509,6 +509,10 @@ class OutboundDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
+    resend_confirmed = models.BooleanField(
+        default=False,
+        help_text="An agent chose to send again although the provider may have the message already.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -524,6 +528,45 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery of message {self.message_id} ({self.state})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a message to its provider, written before the call and finished after.
+
+    An attempt left unfinished means the worker died (or lost the answer) mid-send: the provider
+    may have accepted. The next try asks the provider first where it can, and never sends again
+    blindly (DESIGN.md invariant 5).
+    """
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted by the provider"
+        FOUND = "found", "Found at the provider after the answer was lost"
+        NOT_SENT = "not_sent", "Not at the provider: safe to send again"
+        RETRY = "retry", "Refused for now (will retry)"
+        REFUSED = "refused", "Refused for good"
+        UNKNOWN = "unknown", "Unknown: the answer was lost"
+
+    delivery = models.ForeignKey(OutboundDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="delivery_attempt_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of message {self.delivery_id}: {self.outcome or 'in flight'}"
+
+    @property
+    def duration(self):
+        return None if self.finished_at is None else self.finished_at - self.started_at
 
 
 class ReadMarker(models.Model):

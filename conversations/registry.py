@@ -11,6 +11,7 @@ widget shows its visitors ("online now"), without channels_in importing agents.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from .commit import on_commit_once
@@ -32,19 +33,37 @@ class DeliveryError(Exception):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Timeouts, rate limits and 5xx: worth another attempt, after `retry_after` seconds if given."""
+    """Timeouts, rate limits and 5xx: worth another attempt, after `retry_after` seconds if given.
 
-    def __init__(self, reason: str, *, code: str = "", retry_after: float | None = None) -> None:
+    `ambiguous` means the request may have reached the provider and been accepted (the answer
+    timed out or the connection broke after sending): the next attempt asks the provider first.
+    """
+
+    def __init__(
+        self, reason: str, *, code: str = "", retry_after: float | None = None, ambiguous: bool = False
+    ) -> None:
         super().__init__(reason, code=code)
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class PermanentDeliveryError(DeliveryError):
     """The provider refused for good (bad number, blocked, outside the window): fail at once."""
 
 
+class CannotTell(Exception):
+    """The provider offers no way to look a sent message up."""
+
+
 class OutboundSender(Protocol):
-    def send(self, message: Message) -> SendReceipt: ...
+    def send(self, message: Message) -> SendReceipt:
+        """Hand `message` to the provider once; raise a DeliveryError subclass when it refuses."""
+        ...
+
+    def find_accepted(self, message: Message, *, since: datetime) -> SendReceipt | None:
+        """After an attempt whose answer was lost: the provider's record of `message` sent since
+        `since`, or None when it has none. Raises CannotTell where the provider cannot be asked."""
+        ...
 
 
 # Channels whose replies reach the customer over Parley's own websocket: no provider call.

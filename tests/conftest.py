@@ -157,10 +157,30 @@ class RecordingSender:
         self.sent.append(message.pk)
         return registry.SendReceipt(provider_message_id=f"SM{message.pk:030d}")
 
+    def find_accepted(self, message, *, since) -> registry.SendReceipt | None:
+        raise registry.CannotTell
+
 
 @pytest.fixture
 def sms_sender():
+    """The SMS channel's real adapter stands aside for a recorder while the test runs."""
+    real = registry.sender_for("sms")
     sender = RecordingSender()
     registry.register_sender("sms", sender)
     yield sender
+    _restore_sender("sms", real)
+
+
+@pytest.fixture
+def no_sms_adapter():
+    real = registry.sender_for("sms")
     registry.unregister_sender("sms")
+    yield
+    _restore_sender("sms", real)
+
+
+def _restore_sender(channel_type: str, sender) -> None:
+    if sender is None:
+        registry.unregister_sender(channel_type)
+    else:
+        registry.register_sender(channel_type, sender)

@@ -43,6 +43,7 @@ from .live import (
     session_customer_present,
     session_states,
 )
+from .media import MediaRefused, attachment_store_download
 from .messages import AttachmentInput, message_post_reply, message_receive
 from .notices import contact_notify_of_replies, transcript_send
 
@@ -51,7 +52,9 @@ __all__ = [
     "KEEP",
     "WAKE_BATCH_SIZE",
     "AttachmentInput",
+    "MediaRefused",
     "SessionState",
+    "attachment_store_download",
     "contact_edit",
     "contact_identify",
     "contact_merge",

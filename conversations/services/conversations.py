@@ -11,7 +11,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
 from .. import events, registry
-from ..capabilities import capabilities_of
+from ..capabilities import send_refusal
 from ..models import Conversation, Label, Message, OutboundDelivery, ReadMarker
 from .live import session_note_assigned, session_note_resolved
 from .thread import (
@@ -308,7 +308,8 @@ def conversations_auto_resolve_pending(
                     else Message.DeliveryStatus.SENT,
                 }
                 for c in locked
-                if c.inbox.auto_resolve_message and _may_speak_unprompted(c.inbox)
+                if c.inbox.auto_resolve_message
+                and send_refusal(c, body=c.inbox.auto_resolve_message, by_person=False) is None
             },
             at=now,
         )
@@ -325,8 +326,3 @@ def conversations_auto_resolve_pending(
 
             transaction.on_commit(lambda: [deliver_message.delay(m.pk) for m in outgoing], robust=True)
         return len(locked)
-
-
-def _may_speak_unprompted(inbox) -> bool:
-    """Channels with a reply window may refuse a message the customer did not prompt lately."""
-    return capabilities_of(inbox.channel_type).reply_window is None

@@ -16,14 +16,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events, registry
-from ..models import Message, OutboundDelivery
+from ..models import DeliveryAttempt, Message, OutboundDelivery
 
 logger = logging.getLogger(__name__)
 
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State
+Outcome = DeliveryAttempt.Outcome
 MAX_ATTEMPTS = 8
 NO_ADAPTER_RECHECK = timedelta(minutes=5)
+UNKNOWN_OUTCOME = "unknown_outcome"  # the error code of a message whose send may or may not have arrived
 _RANK = {Status.PENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
 
 
@@ -95,32 +97,30 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
 
     Claims the outbox row under its lock, so two workers never send the same message; a row already
     done or dead is left alone, so a redelivered task never re-sends what the provider accepted.
-    Known window: a worker that dies after the provider accepted and before `done` is recorded is
-    retried when its lease ends (at-least-once); adapters pass an idempotency key where the
-    provider has one.
+    Each try is a DeliveryAttempt committed before the provider call: one left unfinished (the
+    worker died mid-send) or unknown (the answer was lost) is settled first by asking the provider
+    whether it has the message; where the provider cannot tell, the message fails with that
+    reason and only an agent's retry sends it again.
     """
     claim = _claim(message_id)
     if isinstance(claim, DeliveryOutcome):
         return claim
     delivery, sender = claim
+    lost = _unsettled_attempt(delivery)
+    if lost is not None:
+        settled = _settle_lost_answer(delivery, sender, lost)
+        if settled is not None:
+            return settled
+    attempt = _start_attempt(delivery)
     try:
         receipt = sender.send(delivery.message)
     except registry.PermanentDeliveryError as error:
-        return _finish_failed(delivery, error)
+        return _finish_failed(delivery, attempt, error)
     except registry.TransientDeliveryError as error:
-        if delivery.attempts >= MAX_ATTEMPTS:
-            return _finish_failed(delivery, error)
-        return _schedule_retry(delivery, error)
-    with transaction.atomic():
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(
-            state=State.DONE, last_error="", updated_at=timezone.now()
-        )
-        message_update_delivery_status(
-            message_id=delivery.message_id,
-            status=Status.SENT,
-            provider_message_id=receipt.provider_message_id,
-        )
-    return DeliveryOutcome(State.DONE)
+        if delivery.attempts >= MAX_ATTEMPTS and not error.ambiguous:
+            return _finish_failed(delivery, attempt, error)
+        return _schedule_retry(delivery, attempt, error)
+    return _finish_accepted(delivery, attempt, receipt, Outcome.ACCEPTED)
 
 
 def _claim(message_id: int) -> tuple[OutboundDelivery, registry.OutboundSender] | DeliveryOutcome:
@@ -153,20 +153,115 @@ def _claim(message_id: int) -> tuple[OutboundDelivery, registry.OutboundSender] 
         return delivery, sender
 
 
-def _schedule_retry(delivery: OutboundDelivery, error: registry.TransientDeliveryError) -> DeliveryOutcome:
-    retry_in = backoff_seconds(delivery.attempts, error.retry_after)
-    OutboundDelivery.objects.filter(pk=delivery.pk).update(
-        state=State.QUEUED,
-        last_error=error.reason,
-        updated_at=timezone.now(),
-        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+def _unsettled_attempt(delivery: OutboundDelivery) -> DeliveryAttempt | None:
+    """The last attempt, when its answer never came back and no agent has chosen to send again."""
+    last = delivery.attempt_log.order_by("-number").first()
+    if last is None or last.outcome not in ("", Outcome.UNKNOWN):
+        return None
+    if delivery.resend_confirmed:
+        return None
+    return last
+
+
+def _settle_lost_answer(
+    delivery: OutboundDelivery, sender: registry.OutboundSender, lost: DeliveryAttempt
+) -> DeliveryOutcome | None:
+    """Ask the provider about an attempt whose answer was lost. None: it does not have the
+    message, so sending is safe; otherwise how the delivery ended (or when to ask again)."""
+    try:
+        receipt = sender.find_accepted(delivery.message, since=lost.started_at)
+    except registry.CannotTell:
+        return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
+    except registry.TransientDeliveryError as error:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
+        return _schedule_retry(delivery, lost, error, outcome=Outcome.UNKNOWN)
+    if receipt is not None:
+        return _finish_accepted(delivery, lost, receipt, Outcome.FOUND)
+    _end_attempt(lost, Outcome.NOT_SENT)
+    return None
+
+
+def _cannot_tell(delivery: OutboundDelivery) -> registry.PermanentDeliveryError:
+    channel = delivery.message.conversation.inbox.get_channel_type_display()
+    return registry.PermanentDeliveryError(
+        f"The answer from {channel} was lost while sending, and {channel} offers no way to check "
+        "whether the message arrived. Retry to send it again (the customer may then get it twice).",
+        code=UNKNOWN_OUTCOME,
     )
+
+
+def _start_attempt(delivery: OutboundDelivery) -> DeliveryAttempt:
+    """Committed before the provider call, so a worker that dies mid-send leaves it unfinished."""
+    with transaction.atomic():
+        number = (delivery.attempt_log.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        attempt = DeliveryAttempt.objects.create(delivery=delivery, number=number, started_at=timezone.now())
+        if delivery.resend_confirmed:
+            OutboundDelivery.objects.filter(pk=delivery.pk).update(resend_confirmed=False)
+        return attempt
+
+
+def _end_attempt(
+    attempt: DeliveryAttempt,
+    outcome: str,
+    *,
+    error: registry.DeliveryError | None = None,
+    provider_id: str = "",
+) -> None:
+    DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+        finished_at=timezone.now(),
+        outcome=outcome,
+        provider_message_id=provider_id,
+        error_code=error.code if error else "",
+        error=error.reason if error else "",
+    )
+
+
+def _finish_accepted(
+    delivery: OutboundDelivery, attempt: DeliveryAttempt, receipt: registry.SendReceipt, outcome: str
+) -> DeliveryOutcome:
+    with transaction.atomic():
+        _end_attempt(attempt, outcome, provider_id=receipt.provider_message_id)
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=State.DONE, last_error="", updated_at=timezone.now()
+        )
+        message_update_delivery_status(
+            message_id=delivery.message_id,
+            status=Status.SENT,
+            provider_message_id=receipt.provider_message_id,
+        )
+    return DeliveryOutcome(State.DONE)
+
+
+def _schedule_retry(
+    delivery: OutboundDelivery,
+    attempt: DeliveryAttempt,
+    error: registry.TransientDeliveryError,
+    *,
+    outcome: str | None = None,
+) -> DeliveryOutcome:
+    retry_in = backoff_seconds(delivery.attempts, error.retry_after)
+    with transaction.atomic():
+        _end_attempt(attempt, outcome or (Outcome.UNKNOWN if error.ambiguous else Outcome.RETRY), error=error)
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=State.QUEUED,
+            last_error=error.reason,
+            updated_at=timezone.now(),
+            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+        )
     logger.info("delivery of message %s deferred %.1fs: %s", delivery.message_id, retry_in, error.reason)
     return DeliveryOutcome(State.QUEUED, retry_in=retry_in)
 
 
-def _finish_failed(delivery: OutboundDelivery, error: registry.DeliveryError) -> DeliveryOutcome:
+def _finish_failed(
+    delivery: OutboundDelivery,
+    attempt: DeliveryAttempt,
+    error: registry.DeliveryError,
+    *,
+    outcome: str = Outcome.REFUSED,
+) -> DeliveryOutcome:
     with transaction.atomic():
+        _end_attempt(attempt, outcome, error=error)
         OutboundDelivery.objects.filter(pk=delivery.pk).update(
             state=State.DEAD, last_error=error.reason, updated_at=timezone.now()
         )
@@ -186,6 +281,7 @@ def message_retry_delivery(*, message_id: int) -> Message:
         )
         if message.delivery_status != Status.FAILED:
             return message
+        resend_confirmed = message.provider_error_code == UNKNOWN_OUTCOME
         message.delivery_status = Status.PENDING
         message.provider_error_code = message.provider_error = ""
         message.save(update_fields=["delivery_status", "provider_error_code", "provider_error"])
@@ -196,6 +292,8 @@ def message_retry_delivery(*, message_id: int) -> Message:
                 "attempts": 0,
                 "last_error": "",
                 "next_attempt_at": timezone.now(),
+                # The agent saw "we cannot tell whether it arrived" and chose to send again.
+                "resend_confirmed": resend_confirmed,
             },
         )
         _publish_delivery_changed(message)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events, registry
-from ..capabilities import capabilities_of, reply_window_closes_at
+from ..capabilities import OutgoingFile, send_refusal
 from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
 from .contacts import contact_touch_last_seen
 from .conversations import conversation_assign
@@ -120,7 +120,7 @@ def message_post_reply(
     """
     _validate_content(body, attachments)
     if not is_private:
-        _check_channel_allows(conversation, body)
+        _check_channel_allows(conversation, body, attachments)
     client_message_id = client_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
@@ -192,18 +192,14 @@ def _notify_later(conversation_id: int) -> None:
     )
 
 
-def _check_channel_allows(conversation: Conversation, body: str) -> None:
+def _check_channel_allows(
+    conversation: Conversation, body: str, attachments: Sequence[AttachmentInput]
+) -> None:
     """A public reply the channel would refuse is refused here, before anything is stored."""
-    allowed = capabilities_of(conversation.inbox.channel_type)
-    if len(body) > allowed.max_text_length:
-        raise ValidationError(f"This channel takes at most {allowed.max_text_length} characters a message.")
-    closes_at = reply_window_closes_at(conversation)
-    if closes_at is not None and closes_at <= timezone.now():
-        hours = int(allowed.reply_window.total_seconds() // 3600)
-        raise ValidationError(
-            f"The customer last wrote more than {hours} hours ago: this channel only lets you send an "
-            "approved template until they write again."
-        )
+    files = [OutgoingFile(item.mime_type, len(item.content or b"")) for item in attachments]
+    refusal = send_refusal(conversation, body=body, files=files, by_person=True)
+    if refusal is not None:
+        raise ValidationError(refusal)
 
 
 def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:

@@ -5,11 +5,14 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
+from channels_in.models import WebhookReceipt
 from conversations import registry, services
 from conversations.models import Conversation, Inbox
+from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
 
@@ -80,6 +83,15 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     CannedResponse.objects.create(short_code="thanks", content="Thanks for writing to us!")
     SavedFilter.objects.create(
         agent=business.conversations[0].assignee, name="Waiting longest", query="view=all&sort=waiting"
+    )
+    WebhookReceipt.objects.create(
+        inbox=sms_conversation.inbox, provider="twilio", key="message:SM1", event={}, raw_body="Body=Hi"
+    )
+    subscription = WebhookSubscription.objects.create(
+        name="CRM", url="https://crm.example.com/parley", event_types=["message.created"]
+    )
+    WebhookDelivery.objects.create(
+        subscription=subscription, event_type="message.created", payload={}, next_attempt_at=timezone.now()
     )
     Group.objects.create(name="Supervisors")
     billing = Skill.objects.create(name="billing", description="Refunds and invoices")

@@ -55,21 +55,27 @@ def test_a_conversation_pending_longer_than_the_inbox_allows_resolves_with_a_clo
     assert Message.objects.count() == messages_before
 
 
-def test_an_sms_closing_message_goes_through_the_outbox_and_whatsapp_gets_none(db, agent, clock):
+def test_a_closing_message_goes_through_the_outbox_only_where_the_channel_allows_it(db, agent, clock):
     sms = InboxFactory(name="SMS", channel_type="sms", auto_resolve_after=timedelta(hours=1))
     whatsapp = InboxFactory(name="WA", channel_type="whatsapp", auto_resolve_after=timedelta(hours=1))
-    by_sms, by_whatsapp = pending(sms, agent), pending(whatsapp, agent)
-    # An hour on, WhatsApp's 24-hour reply window is still open, yet nothing unprompted is sent.
-    clock.advance(hours=1, seconds=1)
+    late_whatsapp = InboxFactory(
+        name="WA late", channel_type="whatsapp", auto_resolve_after=timedelta(hours=25)
+    )
+    by_sms, by_whatsapp, late = pending(sms, agent), pending(whatsapp, agent), pending(late_whatsapp, agent)
+    clock.advance(hours=1, seconds=1)  # WhatsApp's 24-hour window is open: a closing word may go
     assert services.conversations_auto_resolve_pending() == 2
+    clock.advance(hours=24)  # past the window: resolved without a word (only templates may go now)
+    assert services.conversations_auto_resolve_pending() == 1
 
-    by_sms.refresh_from_db()
-    closing = by_sms.messages.get(seq=by_sms.last_seq)
-    assert closing.delivery_status == Message.DeliveryStatus.PENDING
-    assert OutboundDelivery.objects.filter(message=closing).exists()
-    by_whatsapp.refresh_from_db()
-    assert by_whatsapp.status == Status.RESOLVED
-    assert not by_whatsapp.messages.filter(sender_kind=Message.SenderKind.BOT).exists()
+    for conversation in (by_sms, by_whatsapp):
+        conversation.refresh_from_db()
+        closing = conversation.messages.get(seq=conversation.last_seq)
+        assert closing.sender_kind == Message.SenderKind.BOT
+        assert closing.delivery_status == Message.DeliveryStatus.PENDING
+        assert OutboundDelivery.objects.filter(message=closing).exists()
+    late.refresh_from_db()
+    assert late.status == Status.RESOLVED
+    assert not late.messages.filter(sender_kind=Message.SenderKind.BOT).exists()
 
 
 def test_an_inbox_without_auto_resolve_keeps_its_pending_conversations(db, agent, clock):

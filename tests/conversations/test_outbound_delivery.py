@@ -8,13 +8,15 @@ import pytest
 from django.utils import timezone
 
 from conversations import registry, services
-from conversations.models import Message, OutboundDelivery
+from conversations.models import DeliveryAttempt, Message, OutboundDelivery
 from conversations.services.delivery import can_advance
 from conversations.tasks import deliver_message
+from tests.conftest import RecordingSender
 from tests.factories.conversations import ConversationFactory
 
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State
+Outcome = DeliveryAttempt.Outcome
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ def test_a_task_does_not_send_while_another_worker_holds_the_lease(sms_reply, sm
     assert sms_sender.sent == []
 
 
-def test_without_a_registered_adapter_the_message_waits_unfailed(sms_reply, no_requeue):
+def test_without_a_registered_adapter_the_message_waits_unfailed(sms_reply, no_sms_adapter, no_requeue):
     for _ in range(services.delivery.MAX_ATTEMPTS + 2):
         deliver_message(sms_reply.pk)
     sms_reply.refresh_from_db()
@@ -176,3 +178,63 @@ def test_the_sweep_requeues_due_rows_and_a_stale_lease(sms_conversation, agent, 
 
     assert services.outbound_requeue_due() == 2
     assert sorted(queued) == sorted([due.pk, stale.pk])
+
+
+def test_every_attempt_is_recorded_with_its_outcome(sms_reply, sms_sender, no_requeue):
+    sms_sender.failures.append(registry.TransientDeliveryError("503 Service Unavailable", code="503"))
+    deliver_message(sms_reply.pk)
+    deliver_message(sms_reply.pk)
+
+    attempts = list(sms_reply.outbound.attempt_log.values_list("number", "outcome", "error_code"))
+    assert attempts == [(1, Outcome.RETRY, "503"), (2, Outcome.ACCEPTED, "")]
+    assert sms_reply.outbound.attempt_log.last().provider_message_id == f"SM{sms_reply.pk:030d}"
+
+
+def test_a_lost_answer_is_never_sent_blindly_again_where_the_provider_cannot_tell(
+    sms_reply, sms_sender, no_requeue
+):
+    sms_sender.failures.append(registry.TransientDeliveryError("read timeout", ambiguous=True))
+    deliver_message(sms_reply.pk)  # the answer was lost: maybe accepted
+    deliver_message(sms_reply.pk)  # the recorder cannot be asked (CannotTell)
+
+    sms_reply.refresh_from_db()
+    assert sms_sender.sent == []
+    assert sms_reply.delivery_status == Status.FAILED
+    assert sms_reply.provider_error_code == services.delivery.UNKNOWN_OUTCOME
+    assert "no way to check" in sms_reply.provider_error
+
+    services.message_retry_delivery(message_id=sms_reply.pk)  # the agent chooses to send again
+    deliver_message(sms_reply.pk)
+    sms_reply.refresh_from_db()
+    assert (sms_reply.delivery_status, sms_sender.sent) == (Status.SENT, [sms_reply.pk])
+
+
+class FindingSender(RecordingSender):
+    """A provider that can be asked about a send whose answer was lost (as Twilio can)."""
+
+    def __init__(self, has_it: bool) -> None:
+        super().__init__()
+        self.has_it = has_it
+
+    def find_accepted(self, message, *, since):
+        return registry.SendReceipt(provider_message_id="SMfound") if self.has_it else None
+
+
+@pytest.mark.parametrize("has_it", [True, False])
+def test_a_worker_that_died_mid_send_is_settled_by_asking_the_provider(sms_reply, has_it, no_requeue):
+    sender = FindingSender(has_it)
+    registry.register_sender("sms", sender)
+    try:
+        OutboundDelivery.objects.filter(message=sms_reply).update(state=State.IN_FLIGHT, attempts=1)
+        DeliveryAttempt.objects.create(delivery=sms_reply.outbound, number=1, started_at=timezone.now())
+        deliver_message(sms_reply.pk)  # the lease ran out: the next worker picks it up
+    finally:
+        registry.unregister_sender("sms")
+
+    sms_reply.refresh_from_db()
+    assert sms_reply.delivery_status == Status.SENT
+    outcomes = list(sms_reply.outbound.attempt_log.values_list("outcome", flat=True))
+    if has_it:
+        assert (sender.sent, sms_reply.provider_message_id, outcomes) == ([], "SMfound", [Outcome.FOUND])
+    else:
+        assert (sender.sent, outcomes) == ([sms_reply.pk], [Outcome.NOT_SENT, Outcome.ACCEPTED])

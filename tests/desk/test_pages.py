@@ -291,7 +291,7 @@ def test_the_composer_shows_the_channels_limits_before_the_agent_types(desk_clie
     assert 'data-max-length="1600" data-sms="on"' in sms_pane
     late_pane = desk_client.get(f"/desk/c/{late.pk}/").content.decode()
     assert 'data-window="closed"' in late_pane
-    assert "only an approved template can be sent" in late_pane
+    assert "only lets you send an approved template" in late_pane
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="full-text search is Postgres's; SQLite matches substrings")

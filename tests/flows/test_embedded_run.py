@@ -114,14 +114,17 @@ def test_the_printed_admin_login_opens_the_admin(embedded_server):
 
 
 def test_the_in_process_worker_and_timer_work_the_outbox(embedded_server):
-    """Seeded SMS replies wait in the outbox. At start the timer runs the requeue sweep, the
-    in-process worker takes each one and (no SMS adapter yet) records why it waits, unfailed."""
+    """Seeded SMS replies wait in the outbox. At start the timer runs the requeue sweep and the
+    in-process worker tries each one through the Twilio adapter, which records, in words, why
+    the demo's unconfigured inbox cannot send."""
 
     def attempted() -> bool:
         with sqlite3.connect(embedded_server["database"]) as database:
             rows = database.execute(
                 "SELECT attempts, last_error FROM conversations_outbounddelivery"
             ).fetchall()
-        return bool(rows) and all(attempts == 0 and "No adapter" in error for attempts, error in rows)
+        return bool(rows) and all(
+            attempts == 1 and "no account_sid configured" in error for attempts, error in rows
+        )
 
     wait_until(attempted, seconds=30)

@@ -1,0 +1,24 @@
+"""The agent behind the request, and their API token."""
+
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+
+from .common import agent_name
+
+
+class ProfileSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.SerializerMethodField()
+    is_admin = serializers.BooleanField(source="is_superuser", read_only=True)
+
+    def get_name(self, user) -> str:
+        return agent_name(user)
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Token
+        fields = ("key", "created")
+        read_only_fields = fields

@@ -1,0 +1,193 @@
+"""What Meta's three messaging products share: the webhook signature and handshake, the Graph
+API client and its error answers, and the steps of one outbound message.
+
+Every Meta webhook is JSON signed with the app's secret:
+    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app_secret, the raw body bytes)>
+and the callback URL is confirmed once with a GET:
+    ?hub.mode=subscribe&hub.verify_token=<ours>&hub.challenge=1158201444  → answer the challenge.
+
+Graph refuses with an error object, e.g. (fixtures/meta/whatsapp_send_400_131047.json)
+    {"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
+               "code": 131047, "error_data": {"details": "…"}, "fbtrace_id": "…"}}
+and Messenger's window refusal carries an error_subcode (code 10, subcode 2018278).
+
+The WhatsApp adapter is in meta_whatsapp.py, Messenger and Instagram in meta_messenger.py.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from conversations.models import Inbox, Message
+
+from .base import (
+    PermanentDeliveryError,
+    ProviderClient,
+    SendReceipt,
+    SignatureMismatch,
+    TransientDeliveryError,
+    WebhookRequest,
+    retry_after_seconds,
+    same_secret,
+)
+from .errors import META, meta_error_in_words
+
+# Graph's codes for "too many calls" and "try again later": worth another attempt.
+TRANSIENT_CODES = frozenset({"1", "2", "4", "17", "32", "341", "613", "80007", "130429", "131000", "131056"})
+CAPTION_LIMIT = 1024  # WhatsApp's media caption; longer text goes as its own message
+EXCERPT_LENGTH = 60
+
+
+def signature(app_secret: str, body: bytes) -> str:
+    """X-Hub-Signature-256 as Meta computes it."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(inbox: Inbox, request: WebhookRequest) -> None:
+    given = request.headers.get("X-Hub-Signature-256", "")
+    app_secret = str((inbox.config or {}).get("app_secret") or "")
+    if not app_secret or not same_secret(given, signature(app_secret, request.body)):
+        raise SignatureMismatch("X-Hub-Signature-256 does not match this inbox's app secret")
+
+
+def subscription_challenge(inbox: Inbox, request: WebhookRequest) -> str | None:
+    """The GET Meta sends when the callback URL is saved: echo the challenge to our own token."""
+    expected = str((inbox.config or {}).get("verify_token") or "")
+    if request.query.get("hub.mode") != "subscribe":
+        return None
+    if not same_secret(request.query.get("hub.verify_token", ""), expected):
+        return None
+    return request.query.get("hub.challenge", "")[:200] or None
+
+
+def webhook_json(request: WebhookRequest) -> dict[str, Any]:
+    """The verified body; anything but a JSON object is a malformed webhook (400)."""
+    payload = json.loads(request.body)
+    if not isinstance(payload, dict):
+        raise ValueError("the webhook body is not a JSON object")
+    return payload
+
+
+def graph() -> ProviderClient:
+    return ProviderClient(base_url=settings.META_GRAPH_URL)
+
+
+def graph_path(path: str) -> str:
+    return f"/{settings.META_GRAPH_VERSION}/{path.lstrip('/')}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def answer_json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def graph_refusal(response: httpx.Response) -> TransientDeliveryError | PermanentDeliveryError:
+    """Graph's error answer as one of the core's delivery errors, in words."""
+    error = answer_json(response).get("error") or {}
+    if not isinstance(error, dict):
+        error = {}
+    code = str(error.get("code") or "")
+    subcode = str(error.get("error_subcode") or "")
+    key = subcode if subcode in META else code
+    details = (
+        (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else ""
+    )
+    fallback = str(details or error.get("message") or f"Meta answered {response.status_code}.")
+    reason = meta_error_in_words(key, fallback=fallback) if key else fallback
+    if (
+        response.status_code == 429
+        or response.status_code >= 500
+        or code in TRANSIENT_CODES
+        or error.get("is_transient")
+    ):
+        return TransientDeliveryError(
+            reason, code=key or str(response.status_code), retry_after=retry_after_seconds(response)
+        )
+    return PermanentDeliveryError(reason, code=key or str(response.status_code))
+
+
+def send_parts(parts: Sequence[Callable[[], str]]) -> SendReceipt:
+    """One Parley message that the provider takes as several (a file, then the text): the parts
+    go in order and the receipt is the last one's id. A refusal after a part was accepted fails
+    the message for good, saying so: retrying it would send the accepted parts a second time."""
+    provider_id = ""
+    for number, part in enumerate(parts):
+        try:
+            provider_id = part()
+        except (TransientDeliveryError, PermanentDeliveryError) as error:
+            if number == 0:
+                raise
+            raise PermanentDeliveryError(
+                f"Only part of the message was sent ({number} of {len(parts)} parts): {error.reason} "
+                "Retrying sends the whole message again.",
+                code="partly_sent",
+            ) from error
+    return SendReceipt(provider_message_id=provider_id)
+
+
+def recipient(message: Message) -> str:
+    """The customer's id on this inbox: WhatsApp id, page-scoped id, chat id."""
+    conversation = message.conversation
+    source_id = (
+        conversation.contact.identities.filter(inbox_id=conversation.inbox_id)
+        .values_list("source_id", flat=True)
+        .first()
+    )
+    if not source_id:
+        raise PermanentDeliveryError(
+            "This customer has not written to this inbox, so there is no one to send to.", code="no_recipient"
+        )
+    return source_id
+
+
+def excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+def quoted_message(inbox: Inbox, provider_message_id: str) -> str:
+    """A stored message's text, shortened, for a reaction's body ('' when unknown)."""
+    if not provider_message_id:
+        return ""
+    body = (
+        Message.objects.filter(inbox=inbox, provider_message_id=provider_message_id)
+        .values_list("body", flat=True)
+        .first()
+    )
+    return excerpt(body) if body else ""
+
+
+def reaction_body(emoji: str, quoted: str) -> str:
+    target = f"“{quoted}”" if quoted else "a message"
+    return f"Reacted {emoji} to {target}" if emoji else f"Removed their reaction from {target}"
+
+
+def location_body(latitude: object, longitude: object, name: str = "", address: str = "") -> str:
+    place = ", ".join(part for part in (name, address) if part)
+    link = f"https://maps.google.com/?q={latitude},{longitude}"
+    return f"Shared a location: {place}\n{link}" if place else f"Shared a location:\n{link}"
+
+
+def unsupported_body(kind: str, details: str = "") -> str:
+    extra = f" ({details})" if details else ""
+    return f"The customer sent {kind}{extra}, which Parley cannot show yet: ask them to send it another way."
+
+
+def from_unix(seconds: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(str(seconds)), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -1,0 +1,72 @@
+"""POST /hooks/<provider>/<inbox key>/: provider webhooks. Verify, store, answer (invariant 6).
+
+The adapter verifies the signature before anything else is read (a forgery gets 403 and leaves
+nothing behind); the events are stored as receipts and applied before the answer when that
+works, else by the sweep: the provider hears 200 once its events are safely stored.
+"""
+
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from conversations.models import Inbox
+
+from .adapters.base import SignatureMismatch, WebhookRequest
+from .adapters.registry import adapter_for_slug
+from .receipts import receipt_apply, receipts_store
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+@csrf_exempt  # providers sign their requests; there is no browser session here
+def webhook(request: HttpRequest, provider: str, key: str) -> HttpResponse:
+    adapter = adapter_for_slug(provider)
+    inbox = (
+        Inbox.objects.filter(public_key=key, channel_type__in=adapter.channel_types, is_active=True).first()
+        if adapter is not None
+        else None
+    )
+    if inbox is None:
+        return _plain("No such webhook: check the URL in the provider's console.", 404)
+    if request.method not in ("GET", "POST"):
+        return _plain("Webhooks are POSTed.", 405)
+    if int(request.headers.get("Content-Length") or 0) > MAX_WEBHOOK_BYTES:
+        return _plain("Webhook body too large.", 413)
+    hook = _webhook_request(request)
+    if request.method == "GET":
+        answer = adapter.handshake(inbox, hook)
+        return _plain(answer, 200) if answer is not None else _plain("Verification failed.", 403)
+    try:
+        adapter.verify(inbox, hook)
+    except SignatureMismatch:
+        return _plain("Signature verification failed.", 403)
+    try:
+        events = adapter.parse(inbox, hook)
+    except (ValueError, KeyError, TypeError) as error:
+        return _plain(f"Could not read this webhook: {error}", 400)
+    for receipt_id in receipts_store(inbox=inbox, provider=adapter.slug, events=events, raw_body=hook.body):
+        receipt_apply(receipt_id)
+    return _plain("", 200)
+
+
+def _webhook_request(request: HttpRequest) -> WebhookRequest:
+    body = request.body
+    is_form = request.content_type == "application/x-www-form-urlencoded"
+    return WebhookRequest(
+        method=request.method or "POST",
+        # Behind a TLS-terminating proxy Django sees http://internal-host; the provider signed
+        # the public URL it was given, which is PUBLIC_URL's.
+        urls=(settings.PUBLIC_URL + request.get_full_path(), request.build_absolute_uri()),
+        headers=request.headers,
+        body=body,
+        query=request.GET.dict(),
+        form=tuple(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+        if is_form
+        else (),
+    )
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,148 @@
+"""Provider fixtures (../shared/fixtures: real payloads, signatures computed by the providers'
+own libraries) and inboxes configured with their test secrets."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories.conversations import InboxFactory
+
+FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures"
+PUBLIC_URL = "https://desk.example.com"  # where the fixtures' webhooks were posted
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def fixture_json(name: str) -> dict:
+    return json.loads(fixture_bytes(name))
+
+
+@pytest.fixture
+def public_url(settings):
+    """Parley runs behind a TLS-terminating proxy at the fixtures' public address."""
+    settings.PUBLIC_URL = PUBLIC_URL
+    return PUBLIC_URL
+
+
+TWILIO = fixture_json("twilio/signatures.json")
+
+
+@pytest.fixture
+def twilio_inbox(db, public_url):
+    return InboxFactory(
+        name="SMS main",
+        channel_type="sms",
+        public_key="sms-main",
+        config={
+            "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "auth_token": TWILIO["auth_token"],
+            "phone_number": "+14155550100",
+        },
+    )
+
+
+def twilio_vector(file: str, url_suffix: str = "") -> dict:
+    return next(v for v in TWILIO["vectors"] if v["file"] == file and v["url"].endswith("/" + url_suffix))
+
+
+META = fixture_json("meta/signatures.json")
+TELEGRAM_SECRET = fixture_json("telegram/secret.json")["secret_token"]
+WHATSAPP_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
+WABA_ID = "102290129340398"
+PAGE_ID = "1122334455667788"  # the fixtures' Messenger page
+INSTAGRAM_ACCOUNT_ID = "17841400000000000"  # the fixtures' Instagram account
+
+
+def meta_vector(file: str) -> str:
+    """The X-Hub-Signature-256 Meta sent with fixtures/meta/<file>."""
+    return next(v["X-Hub-Signature-256"] for v in META["vectors"] if v["file"] == file)
+
+
+@pytest.fixture
+def whatsapp_inbox(db, public_url):
+    from channels_in.adapters.fake import GRAPH_ACCESS_TOKEN
+
+    return InboxFactory(
+        name="WhatsApp main",
+        channel_type="whatsapp",
+        public_key="wa-main",
+        config={
+            "phone_number_id": WHATSAPP_PHONE_NUMBER_ID,
+            "access_token": GRAPH_ACCESS_TOKEN,
+            "app_secret": META["app_secret"],
+            "verify_token": META["verify_token"],
+            "waba_id": WABA_ID,
+        },
+    )
+
+
+def _page_config() -> dict:
+    from channels_in.adapters.fake import GRAPH_ACCESS_TOKEN
+
+    return {
+        "page_id": PAGE_ID,
+        "page_access_token": GRAPH_ACCESS_TOKEN,
+        "app_secret": META["app_secret"],
+        "verify_token": META["verify_token"],
+    }
+
+
+@pytest.fixture
+def messenger_inbox(db, public_url):
+    return InboxFactory(
+        name="Messenger main", channel_type="messenger", public_key="fb-main", config=_page_config()
+    )
+
+
+@pytest.fixture
+def instagram_inbox(db, public_url):
+    return InboxFactory(
+        name="Instagram main",
+        channel_type="instagram",
+        public_key="ig-main",
+        config={**_page_config(), "instagram_account_id": INSTAGRAM_ACCOUNT_ID},
+    )
+
+
+@pytest.fixture
+def telegram_inbox(db, public_url):
+    from channels_in.adapters.fake import TELEGRAM_BOT_TOKEN
+
+    return InboxFactory(
+        name="Telegram main",
+        channel_type="telegram",
+        public_key="tg-main",
+        config={"bot_token": TELEGRAM_BOT_TOKEN, "secret_token": TELEGRAM_SECRET},
+    )
+
+
+@pytest.fixture
+def fake_provider(settings):
+    """The local fake of Twilio, Graph and the Bot API, with every adapter pointed at it and a
+    short provider timeout (its scripted timeouts outlast it)."""
+    from channels_in.adapters.fake import FakeProvider
+
+    with FakeProvider(timeout_seconds=3.0) as fake:
+        settings.TWILIO_API_URL = settings.META_GRAPH_URL = settings.TELEGRAM_API_URL = fake.url
+        settings.PARLEY_PROVIDER_TIMEOUT_SECONDS = 0.5
+        yield fake
+
+
+@pytest.fixture
+def sms_on_fake(db, public_url, fake_provider):
+    from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+
+    return InboxFactory(
+        name="SMS (fake Twilio)",
+        channel_type="sms",
+        public_key="sms-fake",
+        config={
+            "account_sid": TWILIO_ACCOUNT_SID,
+            "auth_token": TWILIO_AUTH_TOKEN,
+            "phone_number": "+14155550100",
+        },
+    )
