@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import template_picker, views
 
 app_name = "desk"
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
     path("c/<int:conversation_id>/header/", views.header, name="header"),
     path("c/<int:conversation_id>/reply/", views.reply, name="reply"),
     path("c/<int:conversation_id>/read/", views.mark_read, name="read"),
+    path("c/<int:conversation_id>/templates/", template_picker.picker, name="template-picker"),
+    path("c/<int:conversation_id>/templates/send/", template_picker.send, name="template-send"),
+    path("c/<int:conversation_id>/templates/sync/", template_picker.sync, name="template-sync"),
     path("c/<int:conversation_id>/act/<slug:action>/", views.act, name="act"),
     path("c/<int:conversation_id>/m/<int:message_id>/retry/", views.retry, name="retry"),
     path("c/<int:conversation_id>/contact/", views.contact_edit, name="contact-edit"),

@@ -1,5 +1,5 @@
-"""Requests that take more than one core service, each made all-or-nothing here; and the two
-writes the core has no service for yet (labels, API tokens), kept small until it has.
+"""Requests that take more than one core service, each made all-or-nothing here; and the API
+token, which is this app's own.
 
 Every change to conversations and contacts still goes through conversations.services: these
 functions only choose and combine them. Events stay after commit: the services publish with
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from conversations import services
@@ -73,18 +73,6 @@ STATUS_CHANGES = {
     Status.PENDING: services.conversation_mark_pending,
     Status.RESOLVED: services.conversation_resolve,
 }
-
-
-def label_create(*, name: str, description: str = "", color: str = "") -> Label:
-    """A new label. Belongs in conversations.services (there is no label service yet); a plain
-    insert with nothing to announce, so nothing is lost by it living here meanwhile."""
-    try:
-        with transaction.atomic():
-            return Label.objects.create(
-                name=name, description=description, **({"color": color} if color else {})
-            )
-    except IntegrityError as error:
-        raise ValidationError(f'A label named "{name}" already exists.') from error
 
 
 def agent_token_regenerate(*, agent: AbstractBaseUser) -> Token:

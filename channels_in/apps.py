@@ -8,8 +8,11 @@ class ChannelsInConfig(AppConfig):
     def ready(self) -> None:
         # The core's outbound delivery asks its registry, never this app (DESIGN.md, Apps).
         from conversations import registry
+        from conversations.models import ChannelType
 
+        from .adapters.meta_whatsapp import sync_templates
         from .adapters.registry import BY_CHANNEL_TYPE
 
         for channel_type, adapter in BY_CHANNEL_TYPE.items():
             registry.register_sender(channel_type, adapter)
+        registry.register_template_source(ChannelType.WHATSAPP, sync_templates)

@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbound_webhooks.tasks.requeue_due_webhooks",
         "schedule": timedelta(seconds=60),
     },
+    "sync-message-templates": {
+        "task": "conversations.tasks.sync_message_templates",
+        "schedule": timedelta(hours=1),
+    },
     "apply-pending-webhook-receipts": {
         "task": "channels_in.tasks.apply_pending_receipts",
         "schedule": timedelta(seconds=60),

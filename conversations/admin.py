@@ -29,6 +29,7 @@ from .models import (
     Label,
     LiveSession,
     Message,
+    MessageTemplate,
     OutboundDelivery,
     ReadMarker,
 )
@@ -530,6 +531,16 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ("number", "started_at", "finished_at", "outcome", "provider_message_id", "error_code", "error")
     readonly_fields = fields
     extra = 0
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Templates as the provider approved them; synced hourly and from the desk's picker."""
+
+    list_display = ("name", "language", "inbox", "status", "category", "synced_at")
+    list_filter = ("inbox", "status", "language")
+    list_select_related = ("inbox",)
+    search_fields = ("name", "body")
 
 
 @admin.register(DeliveryAttempt)

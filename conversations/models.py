@@ -5,6 +5,7 @@ Messages are numbered per conversation by `seq` (gap-free, assigned under the co
 lock by conversations.services). Uniqueness that protects ingest lives in database constraints.
 """
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -363,6 +364,12 @@ class Message(models.Model):
     )
     provider_error_code = models.CharField(max_length=32, blank=True)
     provider_error = models.TextField(blank=True, help_text="The provider's reason, in words.")
+    template = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='An approved template sent as this message: {"name", "language", "parameters"}; '
+        "body holds its rendered text.",
+    )
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -567,6 +574,45 @@ class DeliveryAttempt(models.Model):
     @property
     def duration(self):
         return None if self.finished_at is None else self.finished_at - self.started_at
+
+
+class MessageTemplate(models.Model):
+    """A provider-approved message template (WhatsApp), synced from the business account: the
+    only thing such a channel lets a business send once the customer's window has closed."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=20)
+    category = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, help_text="The provider's review status, e.g. APPROVED.")
+    body = models.TextField(help_text="The body text, with {{1}}, {{2}}… where parameters go.")
+    components = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["inbox_id", "name", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "name", "language"], name="template_inbox_name_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status.upper() == "APPROVED"
+
+    @property
+    def parameter_count(self) -> int:
+        return len(set(PLACEHOLDER.findall(self.body)))
+
+    def render(self, parameters: list[str]) -> str:
+        return PLACEHOLDER.sub(lambda match: parameters[int(match.group(1)) - 1], self.body)
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 
 
 class ReadMarker(models.Model):

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .commit import on_commit_once
-from .models import ChannelType, Message
+from .models import ChannelType, Inbox, Message
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,23 @@ def unregister_sender(channel_type: str) -> None:
 
 def sender_for(channel_type: str) -> OutboundSender | None:
     return _senders.get(channel_type)
+
+
+# Channels with approved templates (WhatsApp) register how to fetch an inbox's templates, as
+# dicts {name, language, status, category, body, components}; the core stores them.
+_template_sources: dict[str, Callable[[Inbox], list[dict]]] = {}
+
+
+def register_template_source(channel_type: str, fetch: Callable[[Inbox], list[dict]]) -> None:
+    _template_sources[channel_type] = fetch
+
+
+def template_source_for(channel_type: str) -> Callable[[Inbox], list[dict]] | None:
+    return _template_sources.get(channel_type)
+
+
+def template_channel_types() -> list[str]:
+    return list(_template_sources)
 
 
 _someone_online: Callable[[int], bool] = lambda inbox_id: False  # noqa: E731 (until agents registers)

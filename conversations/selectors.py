@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
-from .models import Conversation, Message
+from .models import Conversation, Message, MessageTemplate
 
 HISTORY_PAGE_SIZE = 50
 
@@ -78,3 +78,8 @@ def message_sent_by_contact(*, inbox_id: int, contact_id: int, client_message_id
         .filter(inbox_id=inbox_id, client_message_id=client_message_id, conversation__contact_id=contact_id)
         .first()
     )
+
+
+def approved_templates(inbox_id: int) -> list[MessageTemplate]:
+    """The templates of an inbox the provider approved, by name: what an agent may pick."""
+    return list(MessageTemplate.objects.filter(inbox_id=inbox_id, status__iexact="APPROVED"))

@@ -58,3 +58,10 @@ def send_transcript(conversation_id: int, to: str) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True)
 def notify_contact_of_replies(conversation_id: int) -> int:
     return services.contact_notify_of_replies(conversation_id=conversation_id)
+
+
+@shared_task(ignore_result=True)
+def sync_message_templates() -> int:
+    """Refresh every active template channel's approved templates (beat, hourly); an inbox whose
+    provider refuses is logged and the others go on."""
+    return services.templates_sync_all()

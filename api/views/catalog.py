@@ -5,7 +5,9 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import operations, selectors
+from conversations import services
+
+from .. import selectors
 from ..pagination import NumberedPages
 from ..schema import responses
 from ..serializers.catalog import InboxSerializer, LabelCreateSerializer, LabelSerializer
@@ -36,7 +38,7 @@ class LabelList(generics.ListAPIView):
         responses=responses({201: LabelSerializer}, 400, 422),
     )
     def post(self, request: Request) -> Response:
-        label = operations.label_create(**valid_body(LabelCreateSerializer, request))
+        label = services.label_create(**valid_body(LabelCreateSerializer, request))
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 

@@ -16,32 +16,27 @@ The WhatsApp adapter is in meta_whatsapp.py, Messenger and Instagram in meta_mes
 
 import hashlib
 import hmac
-import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from django.conf import settings
 
-from conversations.models import Inbox, Message
+from conversations.models import Inbox
 
 from .base import (
     PermanentDeliveryError,
     ProviderClient,
-    SendReceipt,
     SignatureMismatch,
     TransientDeliveryError,
     WebhookRequest,
     retry_after_seconds,
     same_secret,
 )
+from .content import answer_json
 from .errors import META, meta_error_in_words
 
 # Graph's codes for "too many calls" and "try again later": worth another attempt.
 TRANSIENT_CODES = frozenset({"1", "2", "4", "17", "32", "341", "613", "80007", "130429", "131000", "131056"})
 CAPTION_LIMIT = 1024  # WhatsApp's media caption; longer text goes as its own message
-EXCERPT_LENGTH = 60
 
 
 def signature(app_secret: str, body: bytes) -> str:
@@ -66,14 +61,6 @@ def subscription_challenge(inbox: Inbox, request: WebhookRequest) -> str | None:
     return request.query.get("hub.challenge", "")[:200] or None
 
 
-def webhook_json(request: WebhookRequest) -> dict[str, Any]:
-    """The verified body; anything but a JSON object is a malformed webhook (400)."""
-    payload = json.loads(request.body)
-    if not isinstance(payload, dict):
-        raise ValueError("the webhook body is not a JSON object")
-    return payload
-
-
 def graph() -> ProviderClient:
     return ProviderClient(base_url=settings.META_GRAPH_URL)
 
@@ -84,14 +71,6 @@ def graph_path(path: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def answer_json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
 
 
 def graph_refusal(response: httpx.Response) -> TransientDeliveryError | PermanentDeliveryError:
@@ -117,77 +96,3 @@ def graph_refusal(response: httpx.Response) -> TransientDeliveryError | Permanen
             reason, code=key or str(response.status_code), retry_after=retry_after_seconds(response)
         )
     return PermanentDeliveryError(reason, code=key or str(response.status_code))
-
-
-def send_parts(parts: Sequence[Callable[[], str]]) -> SendReceipt:
-    """One Parley message that the provider takes as several (a file, then the text): the parts
-    go in order and the receipt is the last one's id. A refusal after a part was accepted fails
-    the message for good, saying so: retrying it would send the accepted parts a second time."""
-    provider_id = ""
-    for number, part in enumerate(parts):
-        try:
-            provider_id = part()
-        except (TransientDeliveryError, PermanentDeliveryError) as error:
-            if number == 0:
-                raise
-            raise PermanentDeliveryError(
-                f"Only part of the message was sent ({number} of {len(parts)} parts): {error.reason} "
-                "Retrying sends the whole message again.",
-                code="partly_sent",
-            ) from error
-    return SendReceipt(provider_message_id=provider_id)
-
-
-def recipient(message: Message) -> str:
-    """The customer's id on this inbox: WhatsApp id, page-scoped id, chat id."""
-    conversation = message.conversation
-    source_id = (
-        conversation.contact.identities.filter(inbox_id=conversation.inbox_id)
-        .values_list("source_id", flat=True)
-        .first()
-    )
-    if not source_id:
-        raise PermanentDeliveryError(
-            "This customer has not written to this inbox, so there is no one to send to.", code="no_recipient"
-        )
-    return source_id
-
-
-def excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
-
-
-def quoted_message(inbox: Inbox, provider_message_id: str) -> str:
-    """A stored message's text, shortened, for a reaction's body ('' when unknown)."""
-    if not provider_message_id:
-        return ""
-    body = (
-        Message.objects.filter(inbox=inbox, provider_message_id=provider_message_id)
-        .values_list("body", flat=True)
-        .first()
-    )
-    return excerpt(body) if body else ""
-
-
-def reaction_body(emoji: str, quoted: str) -> str:
-    target = f"“{quoted}”" if quoted else "a message"
-    return f"Reacted {emoji} to {target}" if emoji else f"Removed their reaction from {target}"
-
-
-def location_body(latitude: object, longitude: object, name: str = "", address: str = "") -> str:
-    place = ", ".join(part for part in (name, address) if part)
-    link = f"https://maps.google.com/?q={latitude},{longitude}"
-    return f"Shared a location: {place}\n{link}" if place else f"Shared a location:\n{link}"
-
-
-def unsupported_body(kind: str, details: str = "") -> str:
-    extra = f" ({details})" if details else ""
-    return f"The customer sent {kind}{extra}, which Parley cannot show yet: ask them to send it another way."
-
-
-def from_unix(seconds: object) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(str(seconds)), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None

@@ -48,22 +48,17 @@ from .base import (
     media_url,
     transient_for_status,
 )
-from .meta import (
+from .content import (
     answer_json,
-    bearer,
-    graph,
-    graph_path,
-    graph_refusal,
     location_body,
     quoted_message,
     reaction_body,
     recipient,
     send_parts,
-    subscription_challenge,
     unsupported_body,
-    verify_signature,
     webhook_json,
 )
+from .meta import bearer, graph, graph_path, graph_refusal, subscription_challenge, verify_signature
 
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 MEDIA_KINDS = {

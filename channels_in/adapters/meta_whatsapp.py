@@ -38,24 +38,26 @@ from .base import (
     config_value,
     media_url,
 )
-from .errors import meta_error_in_words
-from .meta import (
-    CAPTION_LIMIT,
+from .content import (
     answer_json,
-    bearer,
     from_unix,
-    graph,
-    graph_path,
-    graph_refusal,
     location_body,
     quoted_message,
     reaction_body,
     recipient,
     send_parts,
-    subscription_challenge,
     unsupported_body,
-    verify_signature,
     webhook_json,
+)
+from .errors import meta_error_in_words
+from .meta import (
+    CAPTION_LIMIT,
+    bearer,
+    graph,
+    graph_path,
+    graph_refusal,
+    subscription_challenge,
+    verify_signature,
 )
 
 STATUSES = frozenset({"sent", "delivered", "read", "failed"})

@@ -46,8 +46,7 @@ from .base import (
     retry_after_seconds,
     same_secret,
 )
-from .errors import telegram_error_in_words
-from .meta import (
+from .content import (
     answer_json,
     excerpt,
     from_unix,
@@ -58,6 +57,7 @@ from .meta import (
     unsupported_body,
     webhook_json,
 )
+from .errors import telegram_error_in_words
 
 CAPTION_LIMIT = 1024
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})

@@ -40,6 +40,7 @@ from .base import (
     same_secret,
     transient_for_status,
 )
+from .content import answer_json, recipient
 from .errors import twilio_error_in_words
 
 STATUSES = {
@@ -126,14 +127,14 @@ class TwilioAdapter:
     def send(self, message: Message) -> SendReceipt:
         inbox = message.conversation.inbox
         form = {
-            "To": _recipient(message),
+            "To": recipient(message),
             **_sender_fields(inbox),
             "Body": message.body,
             "MediaUrl": [media_url(a) for a in list(message.attachments.all())[:MAX_MEDIA]],
             "StatusCallback": f"{settings.PUBLIC_URL}/hooks/{self.slug}/{inbox.public_key}/",
         }
         response = _api(inbox).request("POST", _messages_path(inbox), data=form, auth=_auth(inbox))
-        answer = _json(response)
+        answer = answer_json(response)
         if response.status_code in (200, 201) and answer.get("sid"):
             return SendReceipt(provider_message_id=answer["sid"])
         code = str(answer.get("code") or "")
@@ -146,14 +147,14 @@ class TwilioAdapter:
         """Twilio lists an account's messages by recipient and sender, newest first: the one
         with our text created after the lost attempt began is ours."""
         inbox = message.conversation.inbox
-        params = {"To": _recipient(message), "PageSize": "50"}
+        params = {"To": recipient(message), "PageSize": "50"}
         if phone := (inbox.config or {}).get("phone_number"):
             params["From"] = phone
         response = _api(inbox).request("GET", _messages_path(inbox), params=params, auth=_auth(inbox))
         if response.status_code != 200:
             raise transient_for_status(response, "Twilio could not list messages to check a lost answer.")
         earliest = since - timedelta(minutes=1)  # the provider's clock may be behind ours
-        for sent in _json(response).get("messages", []):
+        for sent in answer_json(response).get("messages", []):
             created = _twilio_time(sent.get("date_created"))
             if sent.get("body") == message.body and (created is None or created >= earliest):
                 return SendReceipt(provider_message_id=sent["sid"])
@@ -187,27 +188,11 @@ def _sender_fields(inbox: Inbox) -> dict[str, str]:
     return {"From": config_value(inbox, "phone_number")}
 
 
-def _recipient(message: Message) -> str:
-    identity = message.conversation.contact.identities.filter(inbox_id=message.conversation.inbox_id).first()
-    recipient = identity.source_id if identity else message.conversation.contact.phone
-    if not recipient:
-        raise PermanentDeliveryError("This customer has no phone number on this inbox.", code="no_recipient")
-    return recipient
-
-
 def _count(raw: str) -> int:
     try:
         return max(0, min(int(raw or 0), MAX_MEDIA))
     except ValueError:
         return 0
-
-
-def _json(response) -> dict:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
 
 
 def _twilio_time(raw: object) -> datetime | None:

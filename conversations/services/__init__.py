@@ -27,6 +27,7 @@ from .conversations import (
     conversation_update,
     conversations_auto_resolve_pending,
     conversations_wake_snoozed,
+    label_create,
 )
 from .delivery import (
     message_deliver,
@@ -46,6 +47,7 @@ from .live import (
 from .media import MediaRefused, attachment_store_download
 from .messages import AttachmentInput, message_post_reply, message_receive
 from .notices import contact_notify_of_replies, transcript_send
+from .templates import message_post_template, templates_sync, templates_sync_all
 
 __all__ = [
     "EXPIRY_BATCH_SIZE",
@@ -75,10 +77,12 @@ __all__ = [
     "conversation_update",
     "conversations_auto_resolve_pending",
     "conversations_wake_snoozed",
+    "label_create",
     "live_session_end",
     "live_sessions_expire",
     "message_deliver",
     "message_post_reply",
+    "message_post_template",
     "message_receive",
     "message_retry_delivery",
     "message_update_delivery_status",
@@ -86,5 +90,7 @@ __all__ = [
     "queue_announce_due",
     "session_customer_present",
     "session_states",
+    "templates_sync",
+    "templates_sync_all",
     "transcript_send",
 ]

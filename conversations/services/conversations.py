@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
@@ -326,3 +326,15 @@ def conversations_auto_resolve_pending(
 
             transaction.on_commit(lambda: [deliver_message.delay(m.pk) for m in outgoing], robust=True)
         return len(locked)
+
+
+def label_create(*, name: str, description: str = "", color: str = "") -> Label:
+    """A new label; a name in use is refused in words. Nothing to announce: labels appear in
+    pickers when they are next opened."""
+    try:
+        with transaction.atomic():
+            return Label.objects.create(
+                name=name, description=description, **({"color": color} if color else {})
+            )
+    except IntegrityError as error:
+        raise ValidationError(f'A label named "{name}" already exists.') from error

@@ -110,6 +110,7 @@ def message_post_reply(
     content_type: str = Message.ContentType.TEXT,
     client_message_id: str | None = None,
     attachments: Sequence[AttachmentInput] = (),
+    template: dict | None = None,
 ) -> Message:
     """Store an agent's reply (or, with `is_private`, a note other agents see and the customer never
     does) and announce it after commit.
@@ -120,7 +121,7 @@ def message_post_reply(
     """
     _validate_content(body, attachments)
     if not is_private:
-        _check_channel_allows(conversation, body, attachments)
+        _check_channel_allows(conversation, body, attachments, template=template is not None)
     client_message_id = client_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
@@ -136,6 +137,7 @@ def message_post_reply(
                 content_type=content_type,
                 body=body,
                 client_message_id=client_message_id,
+                template=template if not is_private else None,
                 delivery_status=Message.DeliveryStatus.PENDING
                 if needs_delivery
                 else Message.DeliveryStatus.SENT,
@@ -193,11 +195,11 @@ def _notify_later(conversation_id: int) -> None:
 
 
 def _check_channel_allows(
-    conversation: Conversation, body: str, attachments: Sequence[AttachmentInput]
+    conversation: Conversation, body: str, attachments: Sequence[AttachmentInput], *, template: bool
 ) -> None:
     """A public reply the channel would refuse is refused here, before anything is stored."""
     files = [OutgoingFile(item.mime_type, len(item.content or b"")) for item in attachments]
-    refusal = send_refusal(conversation, body=body, files=files, by_person=True)
+    refusal = send_refusal(conversation, body=body, files=files, by_person=True, template=template)
     if refusal is not None:
         raise ValidationError(refusal)
 

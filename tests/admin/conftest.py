@@ -11,7 +11,7 @@ from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
 from channels_in.models import WebhookReceipt
 from conversations import registry, services
-from conversations.models import Conversation, Inbox
+from conversations.models import Conversation, Inbox, MessageTemplate
 from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
@@ -86,6 +86,14 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     )
     WebhookReceipt.objects.create(
         inbox=sms_conversation.inbox, provider="twilio", key="message:SM1", event={}, raw_body="Body=Hi"
+    )
+    MessageTemplate.objects.create(
+        inbox=sms_conversation.inbox,
+        name="order_update",
+        language="en_US",
+        status="APPROVED",
+        body="Hello {{1}}",
+        synced_at=timezone.now(),
     )
     subscription = WebhookSubscription.objects.create(
         name="CRM", url="https://crm.example.com/parley", event_types=["message.created"]

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from channels_in.adapters.base import PermanentDeliveryError, TransientDeliveryError
-from channels_in.adapters.meta import send_parts
+from channels_in.adapters.content import send_parts
 from channels_in.adapters.meta_whatsapp import WhatsAppAdapter, sync_templates
 from channels_in.media import attachment_download
 from conversations import services
