@@ -1,12 +1,17 @@
-"""Demo data for `manage.py seed_demo`: three inboxes, three agents, and conversations with history.
+"""Demo data for `manage.py seed_demo`: an inbox per channel, three agents, conversations with history.
 
 Every conversation and message is written through the services (contact_identify, message_receive,
 message_post_reply, conversation_* and conversation_assign_to_agent), so `seq`, activity lines and
 events are exactly what real traffic produces. Inboxes, labels, the team and canned responses have
 no services and are created with get_or_create on stable natural keys. Seeding is idempotent: a
 second run finds everything by name (or by the contact's identity on its inbox) and writes nothing.
+
+The SMS, WhatsApp, Messenger and Telegram inboxes carry credentials generated for this install:
+`make run`'s provider simulator (channels_in) stands in for the providers, takes them, and signs
+its webhooks with their secrets. They have fixed public keys, so their webhook URLs are known.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,7 +21,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import ChannelType, Contact, Conversation, Inbox, Label
+from conversations.models import ChannelType, Contact, Conversation, Inbox, Label, new_public_key
 from conversations.services import (
     contact_identify,
     conversation_mark_pending,
@@ -26,7 +31,7 @@ from conversations.services import (
     message_receive,
 )
 
-from .models import AgentProfile, CannedResponse, Skill, Team
+from .models import AgentProfile, CannedResponse, InboxMembership, Skill, Team
 from .services import agent_create, conversation_assign_to_agent
 
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - public on purpose: printed for every demo login
@@ -34,6 +39,10 @@ SUPPORT_TEAM = "Support"
 WEBSITE_CHAT = "Website chat"
 LIVE_SUPPORT = "Live support"
 SMS_LINE = "SMS +1 415 555 0100"
+WHATSAPP_LINE = "WhatsApp +1 555 078 3881"
+MESSENGER_PAGE = "Messenger: Parley Demo"
+TELEGRAM_BOT = "Telegram @parley_support_bot"
+PROVIDER_INBOXES = (SMS_LINE, WHATSAPP_LINE, MESSENGER_PAGE, TELEGRAM_BOT)
 Status = Conversation.Status
 Priority = Conversation.Priority
 
@@ -48,6 +57,8 @@ class DemoInbox:
     session_timeout: timedelta = settings.PARLEY_DEFAULT_SESSION_TIMEOUT
     timezone: str = "UTC"
     business_hours: dict = field(default_factory=dict)  # empty: always open
+    public_key: str = ""  # empty: a random one
+    generated: tuple[str, ...] = ()  # config keys given fresh credentials when the inbox is created
 
 
 @dataclass(frozen=True)
@@ -124,15 +135,51 @@ DEMO_INBOXES = (
         greeting="You're chatting live with our support team. How can we help?",
         session_timeout=timedelta(minutes=10),
     ),
-    DemoInbox(SMS_LINE, ChannelType.SMS, Inbox.Mode.MESSAGING, config={"phone_number": "+14155550100"}),
+    DemoInbox(
+        SMS_LINE,
+        ChannelType.SMS,
+        Inbox.Mode.MESSAGING,
+        config={"phone_number": "+14155550100"},
+        public_key="demo-sms",
+        generated=("account_sid", "auth_token"),
+    ),
+    DemoInbox(
+        WHATSAPP_LINE,
+        ChannelType.WHATSAPP,
+        Inbox.Mode.MESSAGING,
+        config={"phone_number_id": "106540352240001", "waba_id": "102290129340398"},
+        public_key="demo-whatsapp",
+        generated=("access_token", "app_secret", "verify_token"),
+    ),
+    DemoInbox(
+        MESSENGER_PAGE,
+        ChannelType.MESSENGER,
+        Inbox.Mode.MESSAGING,
+        config={"page_id": "1122334455660001"},
+        public_key="demo-messenger",
+        generated=("page_access_token", "app_secret", "verify_token"),
+    ),
+    DemoInbox(
+        TELEGRAM_BOT,
+        ChannelType.TELEGRAM,
+        Inbox.Mode.MESSAGING,
+        public_key="demo-telegram",
+        generated=("bot_token", "secret_token"),
+    ),
 )
 
 DEMO_AGENTS = (
     DemoAgent(
-        "admin", "Alex Admin", (WEBSITE_CHAT, LIVE_SUPPORT, SMS_LINE), is_admin=True, in_support_team=False
+        "admin",
+        "Alex Admin",
+        (WEBSITE_CHAT, LIVE_SUPPORT, *PROVIDER_INBOXES),
+        is_admin=True,
+        in_support_team=False,
     ),
-    DemoAgent("ana", "Ana Lima", (WEBSITE_CHAT, LIVE_SUPPORT, SMS_LINE), languages="en, pt, es"),
-    DemoAgent("ben", "Ben Okafor", (WEBSITE_CHAT, SMS_LINE), languages="en, fr", skills=("billing",)),
+    DemoAgent("ana", "Ana Lima", (WEBSITE_CHAT, LIVE_SUPPORT, *PROVIDER_INBOXES), languages="en, pt, es"),
+    DemoAgent(
+        "ben", "Ben Okafor", (WEBSITE_CHAT, *PROVIDER_INBOXES), languages="en, fr", skills=("billing",)
+    ),
 )
 
 DEMO_LABELS = {
@@ -229,6 +276,7 @@ class SeedReport:
     """How many of each thing this run created; all zero on a re-run."""
 
     inboxes: int = 0
+    inbox_credentials: int = 0  # demo inboxes from an older seed, given their missing credentials
     agents: int = 0
     labels: int = 0
     canned_responses: int = 0
@@ -236,14 +284,19 @@ class SeedReport:
 
     @property
     def created_anything(self) -> bool:
-        return any((self.inboxes, self.agents, self.labels, self.canned_responses, self.conversations))
+        counts = (self.inboxes, self.inbox_credentials, self.agents, self.labels, self.canned_responses)
+        return any((*counts, self.conversations))
 
     def summary(self) -> str:
         if not self.created_anything:
             return "Demo data already present; nothing changed."
+        completed = (
+            f", credentials for {self.inbox_credentials} older inboxes" if self.inbox_credentials else ""
+        )
         return (
-            f"Seeded demo data: {self.inboxes} inboxes, {self.agents} agents, {self.labels} labels, "
-            f"{self.canned_responses} canned responses, {self.conversations} conversations."
+            f"Seeded demo data: {self.inboxes} inboxes{completed}, {self.agents} agents, "
+            f"{self.labels} labels, {self.canned_responses} canned responses, "
+            f"{self.conversations} conversations."
         )
 
 
@@ -261,12 +314,17 @@ def seed_demo() -> SeedReport:
     """Create the demo workspace, or nothing if it is already there. One transaction: all or none."""
     report = SeedReport()
     with transaction.atomic():
+        seeded_before = set(
+            Inbox.objects.filter(name__in=[spec.name for spec in DEMO_INBOXES]).values_list("pk", flat=True)
+        )
         inboxes = {spec.name: _inbox_ensure(spec, report) for spec in DEMO_INBOXES}
         labels = {name: _label_ensure(name, report) for name in DEMO_LABELS}
         team, _ = Team.objects.get_or_create(
             name=SUPPORT_TEAM, defaults={"description": "First-line support for every channel."}
         )
         agents = {spec.username: _agent_ensure(spec, inboxes, team, report) for spec in DEMO_AGENTS}
+        if seeded_before:  # an older demo workspace: its agents also work the inboxes added since
+            _memberships_ensure(agents, {n: i for n, i in inboxes.items() if i.pk not in seeded_before})
         _canned_responses_ensure(agents["admin"], report)
         cast = DemoCast(inboxes=inboxes, agents=agents, team=team, labels=labels)
         for script in DEMO_CONVERSATIONS:
@@ -277,20 +335,41 @@ def seed_demo() -> SeedReport:
 
 
 def _inbox_ensure(spec: DemoInbox, report: SeedReport) -> Inbox:
+    key_taken = not spec.public_key or Inbox.objects.filter(public_key=spec.public_key).exists()
     inbox, created = Inbox.objects.get_or_create(
         name=spec.name,
         defaults={
             "channel_type": spec.channel_type,
             "mode": spec.mode,
             "greeting": spec.greeting,
-            "config": spec.config,
+            "config": _demo_config(spec),
             "session_timeout": spec.session_timeout,
             "timezone": spec.timezone,
             "business_hours": spec.business_hours,
+            "public_key": new_public_key() if key_taken else spec.public_key,
         },
     )
     report.inboxes += created
+    config = inbox.config or {}
+    if not created and spec.generated and not any(config.get(key) for key in spec.generated):
+        # Seeded before it had credentials: add them, keeping whatever an admin set.
+        Inbox.objects.filter(pk=inbox.pk).update(config={**_demo_config(spec), **config})
+        inbox.refresh_from_db(fields=["config"])
+        report.inbox_credentials += 1
     return inbox
+
+
+def _demo_config(spec: DemoInbox) -> dict:
+    return {**spec.config, **{key: _demo_credential(key) for key in spec.generated}}
+
+
+def _demo_credential(key: str) -> str:
+    """Fresh for each install, in the shape the provider issues it."""
+    if key == "account_sid":
+        return "AC" + secrets.token_hex(16)
+    if key == "bot_token":
+        return f"{secrets.randbelow(9 * 10**9) + 10**9}:AA{secrets.token_urlsafe(24)}"
+    return secrets.token_hex(16)
 
 
 def _label_ensure(name: str, report: SeedReport) -> Label:
@@ -324,6 +403,20 @@ def _agent_ensure(
     profile.save(update_fields=["languages"])
     profile.skills.set([Skill.objects.get_or_create(name=name)[0] for name in spec.skills])
     return agent
+
+
+def _memberships_ensure(agents: dict[str, AbstractBaseUser], new_inboxes: dict[str, Inbox]) -> None:
+    """The inboxes added to an older demo workspace go to its demo agents (an account created by
+    this run got them from agent_create already)."""
+    InboxMembership.objects.bulk_create(
+        [
+            InboxMembership(inbox=new_inboxes[name], agent=agents[spec.username])
+            for spec in DEMO_AGENTS
+            for name in spec.inbox_names
+            if name in new_inboxes
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _canned_responses_ensure(author: AbstractBaseUser, report: SeedReport) -> None:

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import attributes, hooks, uploads, views, widget
+from . import attributes, hooks, simulator, uploads, views, widget
 
 app_name = "channels_in"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("widget/api/v1/messages", uploads.upload, name="widget-upload"),
     path("widget/api/v1/attributes", attributes.set_attributes, name="widget-attributes"),
     path("hooks/<slug:provider>/<str:key>/", hooks.webhook, name="webhook"),
+    path("api/v1/channel/", include("channels_in.api_channel.urls")),
+    # make run's demo only (404 unless the provider simulator runs): play a customer.
+    path("simulator/", simulator.page, name="simulator"),
+    path("simulator/api/send", simulator.send, name="simulator-send"),
+    path("simulator/api/messages", simulator.messages, name="simulator-messages"),
 ]

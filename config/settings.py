@@ -278,6 +278,21 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Attachments on S3-compatible storage (AWS, MinIO, R2…) when a bucket is named: private objects
+# read through short-lived signed URLs. Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID…).
+if MEDIA_S3_BUCKET := os.environ.get("MEDIA_S3_BUCKET", ""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 3600,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security: safe by default; https-only cookies and HSTS when PUBLIC_URL is https. ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -330,6 +345,13 @@ META_GRAPH_VERSION = os.environ.get("META_GRAPH_VERSION", "v21.0")
 TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
 # Kept well under CELERY_VISIBILITY_TIMEOUT: a send must end before its lease does.
 PARLEY_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_PROVIDER_TIMEOUT_SECONDS", "15"))
+# The demo's provider simulator: `manage.py serve` runs a fake Twilio/Meta/Telegram in-process, points
+# the URLs above at it and serves /simulator/, a no-login page that plays customers. So it is on only
+# when embedded with no provider URL set; PARLEY_SIMULATOR=1 forces it (never on a public server).
+_PROVIDER_URL_SET = any(
+    os.environ.get(name) for name in ("TWILIO_API_URL", "META_GRAPH_URL", "TELEGRAM_API_URL")
+)
+PARLEY_SIMULATOR = env_bool("PARLEY_SIMULATOR", default=EMBEDDED and not _PROVIDER_URL_SET)
 
 # --- Parley's own knobs. ---
 PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
@@ -371,8 +393,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
-    "DESCRIPTION": "The agents' REST API: contacts, conversations, messages, labels and inboxes. "
-    "See docs/api.md.",
+    "DESCRIPTION": "Parley's REST API. For agents (token per agent): contacts, conversations, messages, "
+    "labels and inboxes (docs/api.md). For a business's own app as a channel (inbox token, under "
+    "/api/v1/channel/): its customers' messages in and their conversations out (docs/channels.md).",
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,

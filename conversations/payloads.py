@@ -34,7 +34,8 @@ def message_payload(message: Message, *, for_agents: bool = False) -> dict:
         "body": message.body,
         "attachments": [
             {
-                "url": attachment.file.url if attachment.file else attachment.remote_url,
+                # None until a provider's file is downloaded: its link needs the provider's key.
+                "url": attachment.file.url if attachment.file else None,
                 "mime_type": attachment.mime_type,
                 "name": attachment.file_name,
                 "size": attachment.byte_size,

@@ -92,8 +92,11 @@ def _sender(sender: Payload, facts: ConversationFacts) -> Payload:
     return {"kind": kind}
 
 
-def _absolute(url: str) -> str:
-    """Stored files have site-relative URLs; a business's server needs the whole address."""
+def _absolute(url: str | None) -> str | None:
+    """Stored files have site-relative URLs; a business's server needs the whole address. None:
+    a provider's file still downloading (message.updated brings its URL once stored)."""
+    if url is None:
+        return None
     return f"{settings.PUBLIC_URL}{url}" if url.startswith("/") else url
 
 

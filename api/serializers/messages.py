@@ -31,8 +31,8 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ("id", "url", "mime_type", "file_name", "byte_size", "width", "height")
         read_only_fields = fields
 
-    def get_url(self, attachment: Attachment) -> str:
-        return attachment.file.url if attachment.file else attachment.remote_url
+    def get_url(self, attachment: Attachment) -> str | None:
+        return attachment.file.url if attachment.file else None  # a provider's file still downloading
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """Which adapter speaks for which provider (by webhook slug) and channel type (for sending)."""
 
+from .api_channel import ApiChannelAdapter
 from .base import ChannelAdapter
 from .meta_messenger import InstagramAdapter, MessengerAdapter
 from .meta_whatsapp import WhatsAppAdapter
@@ -12,6 +13,7 @@ ADAPTERS: tuple[ChannelAdapter, ...] = (
     MessengerAdapter(),
     InstagramAdapter(),
     TelegramAdapter(),
+    ApiChannelAdapter(),
 )
 
 BY_SLUG: dict[str, ChannelAdapter] = {adapter.slug: adapter for adapter in ADAPTERS}

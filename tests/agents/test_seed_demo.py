@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: the demo workspace, built through the services, and idempotent."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -69,17 +70,67 @@ def conversation_states() -> list[tuple]:
     )
 
 
-def test_it_creates_the_three_inboxes():
+SMS, WHATSAPP, MESSENGER, TELEGRAM = (
+    "SMS +1 415 555 0100",
+    "WhatsApp +1 555 078 3881",
+    "Messenger: Parley Demo",
+    "Telegram @parley_support_bot",
+)
+PROVIDER_INBOXES = {SMS, WHATSAPP, MESSENGER, TELEGRAM}
+
+
+def test_it_creates_an_inbox_per_channel():
     seed_demo()
     inboxes = {inbox.name: inbox for inbox in Inbox.objects.all()}
-    assert set(inboxes) == {"Website chat", "Live support", "SMS +1 415 555 0100"}
-    website, live, sms = inboxes["Website chat"], inboxes["Live support"], inboxes["SMS +1 415 555 0100"]
+    assert set(inboxes) == {"Website chat", "Live support", *PROVIDER_INBOXES}
+    website, live, sms = inboxes["Website chat"], inboxes["Live support"], inboxes[SMS]
     assert (website.channel_type, website.mode) == (ChannelType.WEB_WIDGET, Inbox.Mode.MESSAGING)
     assert website.greeting
     assert (live.channel_type, live.mode) == (ChannelType.WEB_WIDGET, Inbox.Mode.LIVE)
     assert live.session_timeout == timedelta(minutes=10)
     assert (sms.channel_type, sms.mode) == (ChannelType.SMS, Inbox.Mode.MESSAGING)
-    assert sms.config == {"phone_number": "+14155550100"}
+    channels = {name: (inboxes[name].channel_type, inboxes[name].public_key) for name in PROVIDER_INBOXES}
+    assert channels == {
+        SMS: (ChannelType.SMS, "demo-sms"),
+        WHATSAPP: (ChannelType.WHATSAPP, "demo-whatsapp"),
+        MESSENGER: (ChannelType.MESSENGER, "demo-messenger"),
+        TELEGRAM: (ChannelType.TELEGRAM, "demo-telegram"),
+    }
+
+
+def test_provider_inboxes_have_credentials_of_their_own():
+    """Everything an adapter needs to send and verify, generated per install (the simulator
+    stands in for the providers in `make run`), so no two demo installs share a secret."""
+    seed_demo()
+    configs = {inbox.name: inbox.config for inbox in Inbox.objects.filter(name__in=PROVIDER_INBOXES)}
+    assert configs[SMS]["phone_number"] == "+14155550100"
+    assert re.fullmatch(r"AC[0-9a-f]{32}", configs[SMS]["account_sid"])
+    assert re.fullmatch(r"[0-9a-f]{32}", configs[SMS]["auth_token"])
+    whatsapp = {"phone_number_id", "access_token", "app_secret", "verify_token", "waba_id"}
+    assert whatsapp <= set(configs[WHATSAPP])
+    assert {"page_id", "page_access_token", "app_secret", "verify_token"} <= set(configs[MESSENGER])
+    assert re.fullmatch(r"\d{10}:[\w-]+", configs[TELEGRAM]["bot_token"])
+    assert re.fullmatch(r"[\w-]{16,}", configs[TELEGRAM]["secret_token"])
+    assert all(all(value for value in config.values()) for config in configs.values())
+    assert configs[WHATSAPP]["app_secret"] != configs[MESSENGER]["app_secret"]
+
+
+def test_an_sms_inbox_from_an_older_seed_gets_credentials_and_keeps_its_key():
+    """`make run` on a var/ seeded before the simulator: the SMS inbox (no credentials, a random
+    key) is completed, and the new inboxes go to the demo agents already there."""
+    seed_demo()
+    sms = Inbox.objects.get(name=SMS)
+    Inbox.objects.filter(pk=sms.pk).update(config={"phone_number": "+14155550100"}, public_key="older-key")
+    Inbox.objects.filter(name__in=PROVIDER_INBOXES - {SMS}).delete()
+    output = seed_demo()
+    sms.refresh_from_db()
+    assert sms.public_key == "older-key"
+    assert {"account_sid", "auth_token", "phone_number"} <= set(sms.config)
+    assert "3 inboxes, credentials for 1 older inboxes" in output
+    ben_works = set(
+        InboxMembership.objects.filter(agent__username="ben").values_list("inbox__name", flat=True)
+    )
+    assert ben_works >= PROVIDER_INBOXES
 
 
 def test_the_demo_agents_log_in_with_the_demo_password():
@@ -101,11 +152,11 @@ def test_agents_work_their_inboxes_and_the_support_team():
         )
         for username in ("admin", "ana", "ben")
     }
-    every_inbox = {"Website chat", "Live support", "SMS +1 415 555 0100"}
+    every_inbox = {"Website chat", "Live support", *PROVIDER_INBOXES}
     assert memberships == {
         "admin": every_inbox,
         "ana": every_inbox,
-        "ben": {"Website chat", "SMS +1 415 555 0100"},
+        "ben": {"Website chat", *PROVIDER_INBOXES},
     }
     support = Team.objects.get(name="Support")
     assert set(support.members.values_list("username", flat=True)) == {"ana", "ben"}

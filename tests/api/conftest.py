@@ -1,4 +1,5 @@
-"""Clients of the REST API: an agent of `inbox` with a token, and another inbox they do not work."""
+"""Clients of the REST API: an agent of `inbox` with a token, and another inbox they do not work;
+and the API channel's client (/api/v1/channel/), a business's backend with its inbox's token."""
 
 from collections.abc import Callable
 
@@ -6,8 +7,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from channels_in.api_channel.credentials import api_channel_credentials_ensure
+from conversations.models import ChannelType
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, UserFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
+
+CHANNEL_PATHS = "/api/v1/channel/"  # authenticated by an API inbox's token, not an agent's
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +56,26 @@ def other_inbox(db):
 @pytest.fixture
 def other_conversation(other_inbox):
     return ConversationFactory(inbox=other_inbox, contact=ContactFactory(name="Hidden Person"))
+
+
+@pytest.fixture
+def channel_inbox(db):
+    """An API channel inbox with its credentials."""
+    inbox = InboxFactory(name="Our app", channel_type=ChannelType.API)
+    api_channel_credentials_ensure(inbox_id=inbox.pk)
+    inbox.refresh_from_db()
+    return inbox
+
+
+@pytest.fixture
+def channel_api(channel_inbox) -> APIClient:
+    """The API channel as the business's backend sees it: `channel_inbox`'s token on every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {channel_inbox.config['api_token']}")
+    return client
+
+
+@pytest.fixture
+def api_for(api, channel_api) -> Callable[[str], APIClient]:
+    """api_for(path) -> the client for a path: the inbox token under /api/v1/channel/, else the agent's."""
+    return lambda path: channel_api if path.startswith(CHANNEL_PATHS) else api

@@ -21,8 +21,9 @@ STORED += [Label, Token, InboxMembership]
 
 
 @pytest.fixture
-def world(agent, inbox, conversation, settings, tmp_path):
-    """A conversation with a reply and a note, a contact to merge, a label: every path has a target."""
+def world(agent, inbox, conversation, channel_inbox, settings, tmp_path):
+    """A conversation with a reply and a note, a contact to merge, a label, a customer of the API
+    channel with a conversation: every path has a target."""
     settings.MEDIA_ROOT = tmp_path
     services.message_receive(
         inbox=inbox, contact=conversation.contact, conversation_id=conversation.pk, body="Hi"
@@ -31,11 +32,15 @@ def world(agent, inbox, conversation, settings, tmp_path):
     Attachment.objects.create(message=reply, file=ContentFile(b"x", name="a.txt"), mime_type="text/plain")
     twin = ConversationFactory(inbox=inbox, contact=ContactFactory(email=conversation.contact.email)).contact
     label = LabelFactory(name="existing")
+    app_user = services.contact_identify(inbox=channel_inbox, source_id="app-user-1")
+    app_conversation = services.message_receive(inbox=channel_inbox, contact=app_user, body="Hi").conversation
     return {
         "path": {
             "contact_id": conversation.contact_id,
             "conversation_id": conversation.pk,
             "message_id": reply.pk,
+            "source_id": "app-user-1",  # the API channel's paths
+            "id": app_conversation.pk,
         },
         "bodies": {
             "contacts_create": {"inbox_id": inbox.pk, "name": "Fuzz"},
@@ -45,6 +50,8 @@ def world(agent, inbox, conversation, settings, tmp_path):
             "conversations_assign": {"assignee_id": agent.pk},
             "messages_create": {"body": "Fuzz"},
             "labels_create": {"name": "fuzz"},
+            "channel_contacts_create": {"source_id": "app-user-2", "name": "Fuzz"},
+            "channel_messages_create": {"source_id": "app-user-1", "message_id": "fuzz-1", "body": "Fuzz"},
         },
     }
 
@@ -81,7 +88,8 @@ def assert_refused(response, case: Case, operation: Operation) -> None:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.operation_id for operation in OPERATIONS])
-def test_input_the_schema_forbids_is_a_4xx_and_stores_nothing(api, world, operation):
+def test_input_the_schema_forbids_is_a_4xx_and_stores_nothing(api_for, world, operation):
+    api = api_for(operation.path)
     url = operation.url(world["path"])
     cases = list(query_cases(operation))
     if operation.body_schema is not None:
@@ -105,8 +113,9 @@ def test_input_the_schema_forbids_is_a_4xx_and_stores_nothing(api, world, operat
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.operation_id for operation in OPERATIONS])
-def test_the_valid_base_request_is_accepted(api, world, operation):
+def test_the_valid_base_request_is_accepted(api_for, world, operation):
     """The fuzz cases each break one thing of a request that works: prove that it does."""
+    api = api_for(operation.path)
     case = Case("the valid base", body=world["bodies"].get(operation.operation_id))
 
     response = send(api, operation, operation.url(world["path"]), case)

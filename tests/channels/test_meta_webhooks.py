@@ -5,18 +5,16 @@ confirmed by the GET handshake, stored once, applied once."""
 import hashlib
 import hmac
 import json
-import threading
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 from channels_in.models import WebhookReceipt
 from conversations import events, services
-from conversations.models import Conversation, Message
+from conversations.models import Message
 from tests.channels.conftest import META, WHATSAPP_PHONE_NUMBER_ID, fixture_bytes, meta_vector
+from tests.channels.replays import assert_stored_once, replay_concurrently
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 
 WA_ID = "16505551234"
@@ -211,27 +209,8 @@ def test_three_sequential_replays_make_one_message_and_one_event(
 @pytest.mark.django_db(transaction=True)
 def test_three_concurrent_replays_make_one_message_and_one_event(whatsapp_inbox, listen):
     listener = listen(events.inbox_group(whatsapp_inbox.pk))
-    start = threading.Barrier(3)
-    answers: list[int] = []
-
-    def replay() -> None:
-        start.wait()
-        try:
-            answers.append(post_fixture(Client(), "whatsapp_text.json").status_code)
-        finally:
-            connection.close()  # each thread's own connection, so the test database can be dropped
-
-    threads = [threading.Thread(target=replay) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert answers == [200, 200, 200]
-    assert Message.objects.filter(inbox=whatsapp_inbox).count() == 1
-    assert Conversation.objects.filter(inbox=whatsapp_inbox).count() == 1
-    created = [e for e in listener.receive_all() if e["type"] == events.MESSAGE_CREATED]
-    assert len(created) == 1
+    answers = replay_concurrently(lambda c: post_fixture(c, "whatsapp_text.json"))
+    assert_stored_once(whatsapp_inbox, answers, listener)
 
 
 def test_the_echo_of_the_pages_own_send_is_ignored(client, messenger_inbox):

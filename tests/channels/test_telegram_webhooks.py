@@ -2,16 +2,14 @@
 X-Telegram-Bot-Api-Secret-Token, stored once per chat and message id, applied once."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
-from django.test import Client
 
 from channels_in.models import WebhookReceipt
 from conversations import events
-from conversations.models import Conversation, Message
+from conversations.models import Message
 from tests.channels.conftest import TELEGRAM_SECRET, fixture_bytes, fixture_json
+from tests.channels.replays import assert_stored_once, replay_concurrently
 
 HOOK = "/hooks/telegram/tg-main/"
 CHAT_ID = "111222333"
@@ -105,27 +103,8 @@ def test_three_sequential_replays_make_one_message_and_one_event(
 @pytest.mark.django_db(transaction=True)
 def test_three_concurrent_replays_make_one_message_and_one_event(telegram_inbox, listen):
     listener = listen(events.inbox_group(telegram_inbox.pk))
-    start = threading.Barrier(3)
-    answers: list[int] = []
-
-    def replay() -> None:
-        start.wait()
-        try:
-            answers.append(post_update(Client(), "update_text.json").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=replay) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert answers == [200, 200, 200]
-    assert Message.objects.filter(inbox=telegram_inbox).count() == 1
-    assert Conversation.objects.filter(inbox=telegram_inbox).count() == 1
-    created = [e for e in listener.receive_all() if e["type"] == events.MESSAGE_CREATED]
-    assert len(created) == 1
+    answers = replay_concurrently(lambda c: post_update(c, "update_text.json"))
+    assert_stored_once(telegram_inbox, answers, listener)
 
 
 def test_message_ids_are_per_chat(client, telegram_inbox):

@@ -1,19 +1,17 @@
 """Twilio webhooks through the real URL: verified exactly as Twilio signs them (fixture vectors
 computed by Twilio's own RequestValidator), stored once, applied once."""
 
-import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
-from django.test import Client
 
 from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_pending
 from conversations import events, services
-from conversations.models import Conversation, Message
+from conversations.models import Message
 from tests.channels.conftest import TWILIO, fixture_bytes, twilio_vector
+from tests.channels.replays import assert_stored_once, replay_concurrently
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 
 FORM = "application/x-www-form-urlencoded"
@@ -121,29 +119,9 @@ def test_three_sequential_replays_make_one_message_and_one_event(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_three_concurrent_replays_make_one_message_and_one_event(twilio_inbox, listen):
-    inbox = twilio_inbox
-    listener = listen(events.inbox_group(inbox.pk))
-    start = threading.Barrier(3)
-    answers: list[int] = []
-
-    def replay() -> None:
-        start.wait()
-        try:
-            answers.append(post_fixture(Client(), "inbound_sms.form").status_code)
-        finally:
-            connection.close()  # this thread's own connection, or the test database stays in use
-
-    threads = [threading.Thread(target=replay) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert answers == [200, 200, 200]
-    assert Message.objects.filter(inbox=inbox).count() == 1
-    assert Conversation.objects.filter(inbox=inbox).count() == 1
-    created = [e for e in listener.receive_all() if e["type"] == events.MESSAGE_CREATED]
-    assert len(created) == 1
+    listener = listen(events.inbox_group(twilio_inbox.pk))
+    answers = replay_concurrently(lambda c: post_fixture(c, "inbound_sms.form"))
+    assert_stored_once(twilio_inbox, answers, listener)
 
 
 @pytest.fixture

@@ -98,3 +98,16 @@ def test_embedded_shape_needs_nothing(tmp_path):
         "True",
     ]
     assert (tmp_path / "secret_key").exists()
+
+
+def test_a_named_bucket_puts_attachments_on_s3_compatible_storage():
+    code = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.querystring_auth)"
+    )
+    result = run(
+        code, MEDIA_S3_BUCKET="parley-media", MEDIA_S3_ENDPOINT_URL="http://minio:9000", **PRODUCTION
+    )
+    assert result.stdout.split() == ["S3Storage", "parley-media", "http://minio:9000", "True"], result.stderr
+    plain = run("from django.core.files.storage import storages; print(type(storages['default']).__name__)")
+    assert plain.stdout.strip() == "FileSystemStorage"

@@ -221,15 +221,14 @@ class FindingSender(RecordingSender):
 
 
 @pytest.mark.parametrize("has_it", [True, False])
-def test_a_worker_that_died_mid_send_is_settled_by_asking_the_provider(sms_reply, has_it, no_requeue):
+def test_a_worker_that_died_mid_send_is_settled_by_asking_the_provider(
+    sms_reply, has_it, no_requeue, monkeypatch
+):
     sender = FindingSender(has_it)
-    registry.register_sender("sms", sender)
-    try:
-        OutboundDelivery.objects.filter(message=sms_reply).update(state=State.IN_FLIGHT, attempts=1)
-        DeliveryAttempt.objects.create(delivery=sms_reply.outbound, number=1, started_at=timezone.now())
-        deliver_message(sms_reply.pk)  # the lease ran out: the next worker picks it up
-    finally:
-        registry.unregister_sender("sms")
+    monkeypatch.setitem(registry._senders, "sms", sender)
+    OutboundDelivery.objects.filter(message=sms_reply).update(state=State.IN_FLIGHT, attempts=1)
+    DeliveryAttempt.objects.create(delivery=sms_reply.outbound, number=1, started_at=timezone.now())
+    deliver_message(sms_reply.pk)  # the lease ran out: the next worker picks it up
 
     sms_reply.refresh_from_db()
     assert sms_reply.delivery_status == Status.SENT

@@ -1,8 +1,10 @@
 """The `make run` journey: one process on embedded defaults (no Postgres, no Redis) serves the
-product with the demo data, accepts the printed admin login, answers /healthz, and runs Celery
-tasks and the periodic jobs in-process."""
+product with the demo data, accepts the printed admin login, answers /healthz, runs Celery
+tasks and the periodic jobs in-process, and plays customers on every channel with the provider
+simulator."""
 
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -47,18 +49,25 @@ def embedded_server(tmp_path_factory):
 
     manage("migrate", "--noinput", "-v", "0")
     seed_output = manage("seed_demo")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = var_dir / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: get(base_url + "/healthz")[0] == 200, seconds=30)
-        yield {"url": base_url, "seed_output": seed_output, "database": var_dir / "parley.sqlite3"}
+        yield {
+            "url": base_url,
+            "seed_output": seed_output,
+            "database": var_dir / "parley.sqlite3",
+            "log": log,
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -113,18 +122,50 @@ def test_the_printed_admin_login_opens_the_admin(embedded_server):
     assert "Priya Shah" in conversations
 
 
+def query(server: dict, sql: str, *parameters: object) -> list[tuple]:
+    with sqlite3.connect(server["database"]) as database:
+        return database.execute(sql, parameters).fetchall()
+
+
 def test_the_in_process_worker_and_timer_work_the_outbox(embedded_server):
     """Seeded SMS replies wait in the outbox. At start the timer runs the requeue sweep and the
-    in-process worker tries each one through the Twilio adapter, which records, in words, why
-    the demo's unconfigured inbox cannot send."""
+    in-process worker sends each one through the Twilio adapter to the simulator's fake Twilio,
+    whose signed status callbacks then mark it sent and delivered."""
 
-    def attempted() -> bool:
-        with sqlite3.connect(embedded_server["database"]) as database:
-            rows = database.execute(
-                "SELECT attempts, last_error FROM conversations_outbounddelivery"
-            ).fetchall()
-        return bool(rows) and all(
-            attempts == 1 and "no account_sid configured" in error for attempts, error in rows
+    def delivered() -> bool:
+        rows = query(
+            embedded_server,
+            "SELECT outbox.state, outbox.attempts, message.delivery_status"
+            " FROM conversations_outbounddelivery AS outbox"
+            " JOIN conversations_message AS message ON message.id = outbox.message_id",
         )
+        return bool(rows) and all(row == ("done", 1, "delivered") for row in rows)
 
-    wait_until(attempted, seconds=30)
+    wait_until(delivered, seconds=30)
+
+
+def test_the_simulator_plays_a_customer_through_the_running_server(embedded_server):
+    url = embedded_server["url"]
+    assert f"Customer simulator: {url}/simulator/" in embedded_server["log"].read_text()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    status, page = get(url + "/simulator/", opener)
+    assert status == 200
+    assert 'value="demo-whatsapp"' in page
+    token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+
+    form = {"inbox": "demo-whatsapp", "customer": "5511900001111", "name": "Rui", "text": "Olá, any news?"}
+    request = urllib.request.Request(
+        url + "/simulator/api/send",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-CSRFToken": token, "Referer": url + "/simulator/"},
+    )
+    with opener.open(request, timeout=20) as response:
+        assert json.loads(response.read())["message"]["status"] == "stored"
+    stored = query(
+        embedded_server,
+        "SELECT inbox.public_key FROM conversations_message AS message JOIN conversations_inbox AS inbox"
+        " ON inbox.id = message.inbox_id WHERE message.body = ?",
+        "Olá, any news?",
+    )
+    assert stored == [("demo-whatsapp",)]

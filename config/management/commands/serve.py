@@ -1,7 +1,8 @@
 """`manage.py serve`: the whole product from one process (what `make run` starts).
 
-Embedded (no DATABASE_URL/REDIS_URL): web, websockets, a Celery worker thread and the periodic
-jobs. Production runs `daphne config.asgi:application`, `celery worker` and `celery beat` instead.
+Embedded (no DATABASE_URL/REDIS_URL): web, websockets, a Celery worker thread, the periodic jobs
+and the provider simulator (a fake Twilio/Meta/Telegram and /simulator/, settings.PARLEY_SIMULATOR).
+Production runs `daphne config.asgi:application`, `celery worker` and `celery beat` instead.
 """
 
 import os
@@ -12,6 +13,8 @@ from daphne.server import Server, twisted_loop
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from channels_in import simulator_runtime
+from channels_in.simulator_runtime import Simulator
 from conversations import events
 
 WEBSOCKET_MAX_BYTES = 65 * 1024  # 64 KiB of payload plus JSON framing headroom
@@ -25,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args, host: str, port: int, **options) -> None:
+        own_url = f"http://{_reachable(host)}:{port}"
+        if "PUBLIC_URL" not in os.environ:
+            # The default names port 8000; provider callbacks and media links must reach this port.
+            settings.PUBLIC_URL = own_url
+        # The fake providers answer every adapter from here on, so it starts before the worker,
+        # whose first sweep sends the replies already queued; /simulator/ plays their customers.
+        simulator = simulator_runtime.start(parley_url=own_url) if settings.PARLEY_SIMULATOR else None
         if settings.PARLEY_EMBEDDED_WORKER:
             from config.embedded import start_periodic_timer, start_worker_thread
 
@@ -36,6 +46,8 @@ class Command(BaseCommand):
         else:
             shape = "production services: DATABASE_URL and REDIS_URL"
         self.stdout.write(self.style.SUCCESS(f"Parley on http://{host}:{port}/  ({shape})"))
+        if simulator is not None:
+            self._describe_simulator(simulator, own_url)
         Server(
             application=get_default_application(),
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -44,3 +56,27 @@ class Command(BaseCommand):
             websocket_max_message_size=WEBSOCKET_MAX_BYTES,
             websocket_max_frame_size=WEBSOCKET_MAX_BYTES,
         ).run()
+
+    def _describe_simulator(self, simulator: Simulator, own_url: str) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(f"Customer simulator: {own_url}/simulator/")
+            + "  (be an SMS, WhatsApp, Messenger or Telegram customer; answer in the desk at "
+            + f"{own_url}/desk/ with a demo login)\n"
+            + "Provider APIs (Twilio, Meta Graph, Telegram) are answered by the local fake at "
+            + f"{simulator.provider.url}: nothing leaves this machine."
+        )
+        if not settings.PARLEY_EMBEDDED_WORKER:
+            self.stderr.write(
+                "PARLEY_SIMULATOR: replies are sent by separate Celery workers, which do not know the "
+                f"fake provider; start them with TWILIO_API_URL, META_GRAPH_URL and TELEGRAM_API_URL "
+                f"set to {simulator.provider.url}."
+            )
+
+
+def _reachable(host: str) -> str:
+    """The address this process itself (and the fake provider beside it) can reach the server at."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - a comparison, not a bind
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -1,0 +1,209 @@
+"""The provider simulator (`make run`'s demo) through the real stack.
+
+A live Parley (pytest-django's live server) receives what the simulator posts: the provider's own
+webhook, signed with the seeded inbox's secret, over HTTP, so the signature is checked against the
+URL it was really posted to. An agent's reply goes out through the real adapter to the fake
+provider and shows on the customer's phone with the ticks the provider reports: Twilio's signed
+status callbacks, or the receipts the simulated WhatsApp and Messenger apps post.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from agents.demo import seed_demo
+from channels_in import simulator_runtime
+from channels_in.tasks import download_media
+from conversations.models import ChannelType, Inbox, Message
+from conversations.services import message_post_reply
+from conversations.tasks import deliver_message
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE, SEND, MESSAGES = "/simulator/", "/simulator/api/send", "/simulator/api/messages"
+Status = Message.DeliveryStatus
+# (inbox key, customer as typed, customer as the provider names them, name the provider passes on)
+CUSTOMERS = {
+    ChannelType.SMS: ("demo-sms", "+1 415 555 0142", "+14155550142", ""),
+    ChannelType.WHATSAPP: ("demo-whatsapp", "5511987654321", "5511987654321", "Beatriz Souza"),
+    ChannelType.MESSENGER: ("demo-messenger", "7254812395518842", "7254812395518842", ""),
+    ChannelType.TELEGRAM: ("demo-telegram", "431250987", "431250987", "Yuki"),
+}
+
+
+@pytest.fixture
+def simulator(live_server, settings):
+    """Started as `serve` starts it; the fake's Twilio callbacks go to PUBLIC_URL, as in make run."""
+    settings.PUBLIC_URL = live_server.url
+    running = simulator_runtime.start(parley_url=live_server.url)
+    yield running
+    simulator_runtime.stop()
+
+
+@pytest.fixture
+def demo(simulator, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # a faster seed
+    seed_demo()
+    return {inbox.channel_type: inbox for inbox in Inbox.objects.filter(public_key__startswith="demo-")}
+
+
+def customer_writes(client, channel: str, text: str, **extra: str):
+    key, typed, _, name = CUSTOMERS[channel]
+    return client.post(SEND, {"inbox": key, "customer": typed, "name": name, "text": text, **extra})
+
+
+def phone_thread(client, channel: str) -> list[dict]:
+    key, _, customer, _ = CUSTOMERS[channel]
+    answer = client.get(MESSAGES, {"inbox": key, "customer": customer})
+    assert answer.status_code == 200
+    return answer.json()["messages"]
+
+
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {seconds}s")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("channel", list(CUSTOMERS))
+def test_a_customer_message_lands_in_its_inbox_as_a_verified_webhook(client, demo, channel):
+    answer = customer_writes(client, channel, "Hi! Where is my parcel?")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["message"]["status"] == "stored"
+
+    inbox = demo[channel]
+    message = Message.objects.select_related("conversation__contact").get(body="Hi! Where is my parcel?")
+    assert message.inbox == inbox
+    assert message.sender_kind == Message.SenderKind.CONTACT
+    contact = message.conversation.contact
+    _, _, customer, name = CUSTOMERS[channel]
+    assert contact.identities.get(inbox=inbox).source_id == customer
+    if name:
+        assert contact.name == name
+    assert [(m["direction"], m["body"]) for m in phone_thread(client, channel)] == [
+        ("in", "Hi! Where is my parcel?")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("channel", "ticks"),
+    [
+        (ChannelType.SMS, Status.DELIVERED),  # Twilio's status callbacks: sent, then delivered
+        (ChannelType.WHATSAPP, Status.READ),  # the customer's app reports delivered and read
+        (ChannelType.MESSENGER, Status.READ),
+        (ChannelType.TELEGRAM, Status.SENT),  # bots hear of no receipts
+    ],
+)
+def test_the_agents_reply_reaches_the_customers_phone_with_its_ticks(client, demo, channel, ticks):
+    customer_writes(client, channel, "Is it shipped yet?")
+    conversation = Message.objects.get(body="Is it shipped yet?").conversation
+    ana = get_user_model().objects.get(username="ana")
+
+    reply = message_post_reply(conversation=conversation, agent=ana, body="Yes: it arrives tomorrow.")
+    deliver_message(reply.pk)
+
+    def shown_on_phone() -> list[tuple[str, str]]:
+        return [(m["direction"], m["body"]) for m in phone_thread(client, channel)]
+
+    wait_until(lambda: ("out", "Yes: it arrives tomorrow.") in shown_on_phone())
+    wait_until(lambda: Message.objects.get(pk=reply.pk).delivery_status == ticks)
+    thread = phone_thread(client, channel)
+    assert [(m["direction"], m["body"]) for m in thread] == [
+        ("in", "Is it shipped yet?"),
+        ("out", "Yes: it arrives tomorrow."),
+    ]
+    assert thread[1]["status"] == ticks
+    if channel == ChannelType.SMS:
+        callbacks = simulator_runtime.current().provider.callbacks()
+        answered = [
+            (dict(callback["form"])["MessageStatus"], callback.get("status")) for callback in callbacks
+        ]
+        assert answered == [("sent", 200), ("delivered", 200)]
+
+
+def test_a_photo_arrives_as_the_providers_media_and_is_downloaded(client, demo):
+    answer = customer_writes(client, ChannelType.SMS, "This is how it came", photo="1")
+    assert answer.status_code == 200, answer.content
+    message = Message.objects.get(body="This is how it came")
+    attachment = message.attachments.get()
+    assert attachment.mime_type == "image/png"
+    assert attachment.remote_url.startswith(simulator_runtime.current().provider.url)
+
+    download_media(attachment.pk)  # the task, run here: it fetches from the fake with the inbox's keys
+    attachment.refresh_from_db()
+    assert attachment.file
+    assert attachment.file.read().startswith(b"\x89PNG")
+    assert phone_thread(client, ChannelType.SMS)[0]["photo"].endswith("simulator/parcel.png")
+
+
+def test_what_no_provider_would_send_is_refused_before_parley_hears_of_it(client, demo):
+    answer = client.post(SEND, {"inbox": "demo-sms", "customer": "not a number", "text": "Hello"})
+    assert answer.status_code == 400
+    assert "Phone number" in answer.json()["error"]
+    empty = client.post(SEND, {"inbox": "demo-telegram", "customer": "431250987", "text": " "})
+    assert empty.status_code == 400
+    assert not Message.objects.filter(sender_kind=Message.SenderKind.CONTACT, body="Hello").exists()
+
+
+def test_a_webhook_parley_refuses_shows_as_refused_on_the_phone(client, demo, simulator):
+    inbox = demo[ChannelType.WHATSAPP]
+    parley_url = simulator.parley_url
+    simulator.parley_url = parley_url + "/nowhere"  # the webhook goes where Parley serves nothing
+    try:
+        answer = customer_writes(client, ChannelType.WHATSAPP, "Hello?")
+    finally:
+        simulator.parley_url = parley_url
+    assert answer.status_code == 502
+    assert answer.json()["message"]["status"] == "refused"
+    assert "404" in answer.json()["message"]["detail"]
+    assert not Message.objects.filter(inbox=inbox, body="Hello?").exists()
+
+
+def test_the_page_lists_every_channel_and_escapes_inbox_names(client, demo):
+    Inbox.objects.filter(public_key="demo-telegram").update(name="<b>Bot</b>")
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for key in ("demo-sms", "demo-whatsapp", "demo-messenger", "demo-telegram"):
+        assert f'value="{key}"' in html
+    assert "<b>Bot</b>" not in html
+    assert "&lt;b&gt;Bot&lt;/b&gt;" in html
+
+
+@pytest.mark.django_db
+def test_without_a_running_simulator_there_is_no_page(client):
+    assert simulator_runtime.current() is None
+    assert client.get(PAGE).status_code == 404
+    assert client.get(MESSAGES, {"inbox": "demo-sms", "customer": "+14155550142"}).status_code == 404
+    assert (
+        client.post(SEND, {"inbox": "demo-sms", "customer": "+14155550142", "text": "Hi"}).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "simulator_on"),
+    [
+        ({}, True),  # make run: embedded, no provider URL
+        ({"TWILIO_API_URL": "https://api.twilio.com"}, False),  # real providers asked for
+        ({"PARLEY_SIMULATOR": "0"}, False),
+        ({"DATABASE_URL": "postgres://db/parley", "REDIS_URL": "redis://cache"}, False),  # production
+        (
+            {"DATABASE_URL": "postgres://db/parley", "REDIS_URL": "redis://cache", "PARLEY_SIMULATOR": "1"},
+            True,
+        ),
+    ],
+)
+def test_the_simulator_is_on_only_in_the_embedded_demo_unless_asked(tmp_path, environment, simulator_on):
+    keep = {"PATH", "HOME", "LANG"}
+    env = {name: value for name, value in os.environ.items() if name in keep}
+    env |= {"PARLEY_VAR_DIR": str(tmp_path), "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "parley.example.com"}
+    env |= environment
+    command = [sys.executable, "-c", "import config.settings as s; print(s.PARLEY_SIMULATOR)"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == str(simulator_on)
