@@ -27,7 +27,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import desk, expiry, fanout, ingest, realtime, routing  # noqa: E402
+from bench import desk, expiry, fanout, ingest, outbound, realtime, routing, webhooks  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 BENCHMARKS = {
@@ -37,6 +37,8 @@ BENCHMARKS = {
     "desk": desk.run,
     "expiry": expiry.run,
     "routing": routing.run,
+    "webhooks": webhooks.run,
+    "outbound": outbound.run,
 }
 
 

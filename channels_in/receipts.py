@@ -63,7 +63,9 @@ def receipt_apply(receipt_id: int) -> bool:
     try:
         with transaction.atomic():
             receipt = (
-                WebhookReceipt.objects.select_for_update(skip_locked=True)
+                # Only the receipt's row: locking its inbox too made a webhook that arrived while
+                # another of the same inbox was applied skip its own receipt (left to the sweep).
+                WebhookReceipt.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("inbox")
                 .filter(pk=receipt_id, processed_at__isnull=True)
                 .first()
