@@ -172,6 +172,17 @@ def sms_sender():
 
 
 @pytest.fixture
+def no_requeue(monkeypatch) -> list[float]:
+    """The delivery retries the task schedules (their countdowns), collected instead of sent to
+    the broker: the test calls the task again itself."""
+    from conversations.tasks import deliver_message
+
+    scheduled: list[float] = []
+    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
+    return scheduled
+
+
+@pytest.fixture
 def no_sms_adapter():
     real = registry.sender_for("sms")
     registry.unregister_sender("sms")

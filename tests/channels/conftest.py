@@ -146,3 +146,15 @@ def sms_on_fake(db, public_url, fake_provider):
             "phone_number": "+14155550100",
         },
     )
+
+
+def reply_to(inbox, source_id: str, body: str = "Your order ships today.", phone: str = ""):
+    """An agent's reply to a customer who just wrote on `inbox`: pending, with its outbox row."""
+    from conversations import services
+    from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+
+    contact = services.contact_identify(inbox=inbox, source_id=source_id, phone=phone)
+    conversation = services.message_receive(inbox=inbox, contact=contact, body="where is it?").conversation
+    agent = AgentProfileFactory().user
+    InboxMembershipFactory(inbox=inbox, agent=agent)
+    return services.message_post_reply(conversation=conversation, agent=agent, body=body)

@@ -70,13 +70,6 @@ def agent(api_inbox):
     return profile.user
 
 
-@pytest.fixture
-def no_requeue(monkeypatch) -> list[float]:
-    scheduled: list[float] = []
-    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
-    return scheduled
-
-
 def post_message(business: APIClient, message_id: str = "m-1", body: str = "Where is my order?", **more):
     return business.post(MESSAGES, {"source_id": "user-42", "message_id": message_id, "body": body, **more})
 

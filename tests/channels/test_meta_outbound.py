@@ -11,12 +11,10 @@ from channels_in.adapters.base import PermanentDeliveryError, TransientDeliveryE
 from channels_in.adapters.content import send_parts
 from channels_in.adapters.meta_whatsapp import WhatsAppAdapter, sync_templates
 from channels_in.media import attachment_download
-from conversations import services
 from conversations.models import Attachment, DeliveryAttempt, Message, OutboundDelivery
 from conversations.services.delivery import UNKNOWN_OUTCOME
 from conversations.tasks import deliver_message
-from tests.channels.conftest import fixture_bytes, meta_vector
-from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.channels.conftest import fixture_bytes, meta_vector, reply_to
 
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State
@@ -24,23 +22,6 @@ WA_ID = "16505551234"
 PSID = "6789012345678901"
 IGSID = "5566778899001122"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
-
-
-@pytest.fixture
-def no_requeue(monkeypatch):
-    """The retries the task schedules, collected instead of sent to the broker."""
-    scheduled: list[float] = []
-    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
-    return scheduled
-
-
-def reply_to(inbox, source_id: str, body: str = "Your order ships today.") -> Message:
-    """An agent's reply to a customer who just wrote: pending, with its outbox row."""
-    contact = services.contact_identify(inbox=inbox, source_id=source_id)
-    conversation = services.message_receive(inbox=inbox, contact=contact, body="where is it?").conversation
-    agent = AgentProfileFactory().user
-    InboxMembershipFactory(inbox=inbox, agent=agent)
-    return services.message_post_reply(conversation=conversation, agent=agent, body=body)
 
 
 def customer_last_wrote(message: Message, ago: timedelta) -> None:

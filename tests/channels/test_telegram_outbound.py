@@ -21,13 +21,6 @@ OGG = b"OggS\x00\x02" + b"\x00" * 64
 
 
 @pytest.fixture
-def no_requeue(monkeypatch):
-    scheduled: list[float] = []
-    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
-    return scheduled
-
-
-@pytest.fixture
 def reply(telegram_inbox):
     contact = services.contact_identify(inbox=telegram_inbox, source_id=CHAT_ID, name="Ana Silva")
     conversation = services.message_receive(inbox=telegram_inbox, contact=contact, body="Olá!").conversation

@@ -8,39 +8,24 @@ import pytest
 from channels_in.adapters.fake.webhooks import twilio_inbound_sms, twilio_signature
 from channels_in.models import WebhookReceipt
 from channels_in.tasks import download_media
-from conversations import services
 from conversations.models import DeliveryAttempt, Message, OutboundDelivery
 from conversations.tasks import deliver_message
-from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.channels.conftest import reply_to
 
 Status = Message.DeliveryStatus
 Outcome = DeliveryAttempt.Outcome
+CUSTOMER = "+14155550199"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def no_requeue(monkeypatch):
-    scheduled: list[float] = []
-    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
-    return scheduled
-
-
-def reply_to(inbox, number: str = "+14155550199", body: str = "Your parcel ships today.") -> Message:
-    contact = services.contact_identify(inbox=inbox, source_id=number, phone=number)
-    conversation = services.message_receive(inbox=inbox, contact=contact, body="Where is it?").conversation
-    agent = AgentProfileFactory().user
-    InboxMembershipFactory(inbox=inbox, agent=agent)
-    return services.message_post_reply(conversation=conversation, agent=agent, body=body)
-
-
 def test_a_reply_is_sent_once_with_its_status_callback(sms_on_fake, fake_provider, public_url):
-    reply = reply_to(sms_on_fake)
+    reply = reply_to(sms_on_fake, CUSTOMER, phone=CUSTOMER)
     deliver_message(reply.pk)
     deliver_message(reply.pk)  # a redelivered task sends nothing more
 
     [sent] = fake_provider.sends("twilio")
     form = sent["raw"]["form"]  # every field as a list of its values
-    assert (sent["to"], sent["body"]) == ("+14155550199", "Your parcel ships today.")
+    assert (sent["to"], sent["body"]) == ("+14155550199", "Your order ships today.")
     assert form["From"] == ["+14155550100"]
     assert form["StatusCallback"] == [f"{public_url}/hooks/twilio/sms-fake/"]
     reply.refresh_from_db()
@@ -50,7 +35,7 @@ def test_a_reply_is_sent_once_with_its_status_callback(sms_on_fake, fake_provide
 def test_a_messaging_service_sends_instead_of_a_number(sms_on_fake, fake_provider):
     sms_on_fake.config = {**sms_on_fake.config, "messaging_service_sid": "MG" + "b" * 32}
     sms_on_fake.save()
-    deliver_message(reply_to(sms_on_fake).pk)
+    deliver_message(reply_to(sms_on_fake, CUSTOMER, phone=CUSTOMER).pk)
     [sent] = fake_provider.sends("twilio")
     form = sent["raw"]["form"]
     assert form["MessagingServiceSid"] == ["MG" + "b" * 32] and "From" not in form
@@ -59,7 +44,7 @@ def test_a_messaging_service_sends_instead_of_a_number(sms_on_fake, fake_provide
 @pytest.mark.parametrize(("fault", "code"), [("500", "20500"), ("503", "503"), ("429", "20429")])
 def test_a_transient_refusal_is_retried_and_sent_once(sms_on_fake, fake_provider, no_requeue, fault, code):
     fake_provider.behave(script=[{"match": "twilio", "respond": fault, "times": 1}])
-    reply = reply_to(sms_on_fake)
+    reply = reply_to(sms_on_fake, CUSTOMER, phone=CUSTOMER)
 
     deliver_message(reply.pk)
     reply.refresh_from_db()
@@ -74,7 +59,7 @@ def test_a_transient_refusal_is_retried_and_sent_once(sms_on_fake, fake_provider
 
 
 def test_an_invalid_number_fails_at_once_in_words(sms_on_fake, fake_provider, no_requeue):
-    reply = reply_to(sms_on_fake, number="0412 345")
+    reply = reply_to(sms_on_fake, "0412 345")
     deliver_message(reply.pk)
 
     reply.refresh_from_db()
@@ -86,7 +71,7 @@ def test_an_invalid_number_fails_at_once_in_words(sms_on_fake, fake_provider, no
 
 def test_a_timeout_is_settled_by_asking_twilio_and_never_sent_twice(sms_on_fake, fake_provider, no_requeue):
     fake_provider.behave(script=[{"match": "twilio", "respond": "timeout", "times": 1}])
-    reply = reply_to(sms_on_fake)
+    reply = reply_to(sms_on_fake, CUSTOMER, phone=CUSTOMER)
 
     deliver_message(reply.pk)  # Twilio accepted it, but the answer never came
     reply.refresh_from_db()

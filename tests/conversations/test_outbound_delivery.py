@@ -31,14 +31,6 @@ def sms_reply(sms_conversation, agent):
     )
 
 
-@pytest.fixture
-def no_requeue(monkeypatch):
-    """Collect the retries the task schedules instead of sending them to the broker."""
-    scheduled: list[float] = []
-    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown: scheduled.append(countdown))
-    return scheduled
-
-
 @pytest.mark.parametrize(
     ("current", "new", "allowed"),
     [
