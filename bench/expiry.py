@@ -450,7 +450,6 @@ def run() -> dict:
         "met": {**met, "p99_ratio": load["met"] if load else None},
     }
     return {
-        "code": seed_helper.code_version(),
         "targets": targets,
         "batch_size": BATCH_SIZE,
         "loadavg_at_start_and_end": [loadavg, [round(x, 2) for x in os.getloadavg()]],

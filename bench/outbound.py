@@ -23,7 +23,7 @@ from pathlib import Path
 from django.test.utils import override_settings
 
 from agents.services import agent_create
-from bench import outbound_helper, outbound_report, seed_helper
+from bench import outbound_helper, outbound_report
 from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProviderClient
 from config.celery import app as celery_app
 from conversations import services
@@ -236,5 +236,4 @@ def run() -> dict:
             "visibility_timeout": VISIBILITY_TIMEOUT,
         },
         loadavg=[loadavg, [round(x, 2) for x in os.getloadavg()]],
-        code=seed_helper.code_version(),
     )

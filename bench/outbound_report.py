@@ -204,7 +204,7 @@ def _met(value, rule) -> bool | None:
     return {">=": value >= bound, "<=": value <= bound, "==": value == bound}[op]
 
 
-def report(*, results: dict, baseline: dict, setup: dict, loadavg: list, code: dict) -> dict:
+def report(*, results: dict, baseline: dict, setup: dict, loadavg: list) -> dict:
     base_open, base_closed = baseline["open_loop"], baseline["closed_loop"]
     summary = {}
     for name, result in results.items():
@@ -248,7 +248,6 @@ def report(*, results: dict, baseline: dict, setup: dict, loadavg: list, code: d
             },
         }
     return {
-        "code": code,
         "summary": summary,
         "baseline": baseline,
         "targets": {name: f"{op} {bound}" for name, (op, bound) in TARGETS.items()},

@@ -21,7 +21,6 @@ import http.client
 import json
 import logging
 import os
-import platform
 import resource
 import select
 import subprocess
@@ -631,39 +630,6 @@ def _comparison(parley: dict, baseline: dict, bounds: dict[str, set[str]]) -> di
     return table
 
 
-def _machine() -> dict:
-    def version(package: str) -> str | None:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as package_version
-
-        try:
-            return package_version(package)
-        except PackageNotFoundError:
-            return None
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-        cursor.execute("SHOW synchronous_commit")
-        synchronous_commit = cursor.fetchone()[0]
-    memory_kib = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        memory_kib = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gib": round(memory_kib / 2**20, 1) if memory_kib else None,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "postgres": postgres,
-        "synchronous_commit": synchronous_commit,
-        "packages": {
-            name: version(name)
-            for name in ("django", "channels", "channels-redis", "daphne", "websockets", "redis", "psycopg")
-        },
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 NOTES = [
     "Shared machine: 2 cores carry the server under test, the load generator (one asyncio process), "
     "Postgres, Redis and other engineers' test runs. Every step records the server's and the "
@@ -725,7 +691,6 @@ def run() -> dict:
     logging.getLogger("channels_redis").setLevel(logging.WARNING)  # "over capacity" lines: see notes
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
-    machine = _machine()
     count = max(IDLE_CONNECTIONS, L2["customers"], STORM_CUSTOMERS)
     log(f"fixtures: {count} visitors, {L2['agents']} agents")
     fixtures = Fixtures(count, L2["agents"])
@@ -741,9 +706,7 @@ def run() -> dict:
         }
     _forget_layer_keys()
     parley, baseline = _figures(results.get("parley", {})), _figures(results.get("baseline", {}))
-    machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return {
-        "machine": machine,
         "loads": {"L1": L1, "L2": L2, "knee_rates": KNEE_RATES, "knee_step_seconds": KNEE_STEP_SECONDS},
         "fixtures_seconds": fixtures.seconds,
         "figures": _comparison(

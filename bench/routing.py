@@ -299,7 +299,6 @@ def run() -> dict:
         assert result["checks"]["burst_fills_every_slot"], (routing, result["after_burst"])
         assert result["checks"]["waiting_is_total_minus_assigned"], (routing, result["after_burst"])
     return {
-        "code": seed_helper.code_version(),
         "summary": {
             routing: {
                 "conversations": result["after_burst"]["total"],

@@ -7,9 +7,7 @@ that reference each other can be planned in Python and written in one COPY per t
 """
 
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -116,27 +114,3 @@ def worker_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def code_version() -> dict:
-    """The commit measured, and the files changed since (other work in progress on this checkout)."""
-    root = Path(__file__).resolve().parent.parent
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(  # noqa: S603 (our own argv)
-                ["git", *args],  # noqa: S607 (git from PATH, as the Makefile's tools are)
-                cwd=root,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    changed = [line[3:] for line in git("status", "--porcelain").splitlines()]
-    return {
-        "commit": git("rev-parse", "--short", "HEAD").strip(),
-        "uncommitted": [path for path in changed if not path.startswith("bench/")],
-    }

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench import ingest, seed_helper, webhooks_helper
+from bench import ingest, webhooks_helper
 from bench.realtime_load import quantiles
 from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 from channels_in.models import WebhookReceipt
@@ -333,7 +333,6 @@ def run() -> dict:
             },
         }
     return {
-        "code": seed_helper.code_version(),
         "summary": summary,
         "baseline": baseline,
         "checks": {**checks, "every_request_answered_200": statuses_all_200},
