@@ -2,7 +2,7 @@
 
 Why pub/sub: a group send is one PUBLISH, and each process subscribed to the group receives it once
 and hands it to its own sockets, where channels-redis's core layer pushes one copy per socket
-through Redis and pops them one by one (measured 2-4 times slower fan-out, ../shared/STACK-NOTES.md).
+through Redis and pops them one by one (measured 2-4 times slower fan-out on a 2-core machine).
 Group membership lives in the process, so a killed process leaves nothing behind in Redis.
 
 What it lacks is a bound: a socket's queue grows without limit if its consumer stops reading. Here

@@ -8,7 +8,7 @@ every parameter name and value, sorted by name). Status callbacks carry MessageS
 MessageStatus (queued, sent, delivered, undelivered, failed, read) and ErrorCode.
 
 Inbox.config: account_sid, auth_token, and phone_number (E.164) or messaging_service_sid.
-Fixtures: ../shared/fixtures/twilio/.
+Fixtures: tests/fixtures/twilio/.
 """
 
 import base64

@@ -1,24 +1,12 @@
-"""Provider fixtures (../shared/fixtures: real payloads, signatures computed by the providers'
+"""Provider fixtures (tests/fixtures: real payloads, signatures computed by the providers'
 own libraries) and inboxes configured with their test secrets."""
 
-import json
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from tests.factories.conversations import InboxFactory
+from tests.fixtures import fixture_json
 
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures"
 PUBLIC_URL = "https://desk.example.com"  # where the fixtures' webhooks were posted
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def fixture_json(name: str) -> dict:
-    return json.loads(fixture_bytes(name))
 
 
 @pytest.fixture

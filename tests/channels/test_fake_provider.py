@@ -25,22 +25,14 @@ from channels_in.adapters.fake import (
     FakeProviderClient,
     webhooks,
 )
+from tests.fixtures import fixture_bytes, fixture_json
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 MAIN = Path(__file__).resolve().parents[2]
 TWILIO_AUTH = (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)
 MESSAGES = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
 BEARER = {"Authorization": f"Bearer {GRAPH_ACCESS_TOKEN}"}
 WHATSAPP_SEND = "/v21.0/106540352242922/messages"
 TELEGRAM = f"/bot{TELEGRAM_BOT_TOKEN}"
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def fixture_json(name: str) -> dict:
-    return json.loads(fixture_bytes(name))
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from channels_in.media import attachment_download
 from conversations.models import Attachment, DeliveryAttempt, Message, OutboundDelivery
 from conversations.services.delivery import UNKNOWN_OUTCOME
 from conversations.tasks import deliver_message
-from tests.channels.conftest import fixture_bytes, meta_vector, reply_to
+from tests.channels.conftest import meta_vector, reply_to
+from tests.fixtures import fixture_bytes
 
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State

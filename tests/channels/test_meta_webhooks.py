@@ -13,9 +13,10 @@ from django.utils import timezone
 from channels_in.models import WebhookReceipt
 from conversations import events, services
 from conversations.models import Message
-from tests.channels.conftest import META, WHATSAPP_PHONE_NUMBER_ID, fixture_bytes, meta_vector
+from tests.channels.conftest import META, WHATSAPP_PHONE_NUMBER_ID, meta_vector
 from tests.channels.replays import assert_stored_once, replay_concurrently
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.fixtures import fixture_bytes
 
 WA_ID = "16505551234"
 PSID = "6789012345678901"

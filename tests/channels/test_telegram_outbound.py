@@ -9,8 +9,9 @@ from conversations import services
 from conversations.models import Attachment, Message, OutboundDelivery
 from conversations.services.delivery import UNKNOWN_OUTCOME
 from conversations.tasks import deliver_message
-from tests.channels.conftest import TELEGRAM_SECRET, fixture_bytes
+from tests.channels.conftest import TELEGRAM_SECRET
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.fixtures import fixture_bytes
 
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State

@@ -8,8 +8,9 @@ import pytest
 from channels_in.models import WebhookReceipt
 from conversations import events
 from conversations.models import Message
-from tests.channels.conftest import TELEGRAM_SECRET, fixture_bytes, fixture_json
+from tests.channels.conftest import TELEGRAM_SECRET
 from tests.channels.replays import assert_stored_once, replay_concurrently
+from tests.fixtures import fixture_bytes, fixture_json
 
 HOOK = "/hooks/telegram/tg-main/"
 CHAT_ID = "111222333"

@@ -10,9 +10,10 @@ from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_pending
 from conversations import events, services
 from conversations.models import Message
-from tests.channels.conftest import TWILIO, fixture_bytes, twilio_vector
+from tests.channels.conftest import TWILIO, twilio_vector
 from tests.channels.replays import assert_stored_once, replay_concurrently
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.fixtures import fixture_bytes
 
 FORM = "application/x-www-form-urlencoded"
 SMS_SID = "SM8f2b6c6a1b7e4a0b9d6c3e2f1a0b9c8d"

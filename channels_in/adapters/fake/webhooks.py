@@ -1,7 +1,7 @@
 """The provider side of webhooks: bodies shaped as Twilio, Meta and Telegram post them, their
 signatures, and helpers that post them to Parley.
 
-Every builder reproduces the fixtures in /work/shared/fixtures byte for byte when given the
+Every builder reproduces the fixtures in tests/fixtures byte for byte when given the
 fixtures' ids and times (tests/channels/test_fake_provider.py holds them to that), so what tests
 and the simulator send is what production will receive.
 """
