@@ -5,23 +5,28 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench lock clean
+.PHONY: install run test lint bench bench-smoke lock clean
 
 # Create .venv and install the locked versions: requirements-dev.lock is requirements.lock (what
 # production images install) plus the test and lint tools, both compiled from pyproject.toml.
 $(INSTALLED): requirements-dev.lock
+	@echo "== Installing Parley's locked dependencies into $(VENV)/ (first run, or the lock changed; about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv \
 		&& $(BIN)/uv pip install --python $(BIN)/python -q -r requirements-dev.lock \
 		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	@touch $(INSTALLED)
+	@echo "== Dependencies installed"
 
 install: $(INSTALLED)
 
 run: $(INSTALLED)
-	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py seed_demo --port $(PORT)
-	$(BIN)/python manage.py serve --port $(PORT)
+	@echo "== Preparing the database (SQLite in var/ unless DATABASE_URL is set)"
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@echo "== Demo data"
+	@$(BIN)/python manage.py seed_demo --port $(PORT)
+	@echo "== Serving (Ctrl-C stops)"
+	@$(BIN)/python manage.py serve --port $(PORT)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -33,6 +38,10 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+# Every benchmark at a tiny scale, failing on its own checks (CI runs it after the suite).
+bench-smoke: $(INSTALLED)
+	$(BIN)/python -m bench --smoke
 
 # Refresh the lock after editing pyproject.toml's dependencies.
 lock: $(INSTALLED)

@@ -329,13 +329,20 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Logging: one line per event to stderr; the process manager keeps it. ---
+# Embedded (`make run`), the in-process worker's line per task and the HTTP client's line per
+# provider call would bury the demo logins and addresses printed at start: those loggers say only
+# warnings there, unless LOG_LEVEL is set.
+_QUIET_LOGGERS = ("celery", "httpx", "daphne") if EMBEDDED and "LOG_LEVEL" not in os.environ else ()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        **{name: {"level": "WARNING"} for name in _QUIET_LOGGERS},
+    },
 }
 
 # --- Providers: one base URL each, so tests and the simulator can point adapters at a local server. ---
@@ -397,6 +404,7 @@ SPECTACULAR_SETTINGS = {
     "labels and inboxes (docs/api.md). For a business's own app as a channel (inbox token, under "
     "/api/v1/channel/): its customers' messages in and their conversations out (docs/channels.md).",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -8,11 +9,21 @@ admin.site.site_header = "Parley administration"
 admin.site.site_title = "Parley"
 admin.site.index_title = "Run the business"
 
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask /favicon.ico where a page names no icon (JSON, Django's error pages): answer
+    with Parley's one icon, resolved per request so a collected (hashed) static name is found."""
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/desk/", permanent=False)),
     path("admin/", admin.site.urls),
     path("desk/", include("agents.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),

@@ -127,21 +127,34 @@ def query(server: dict, sql: str, *parameters: object) -> list[tuple]:
         return database.execute(sql, parameters).fetchall()
 
 
+def outbox_delivered(server: dict) -> bool:
+    rows = query(
+        server,
+        "SELECT outbox.state, outbox.attempts, message.delivery_status"
+        " FROM conversations_outbounddelivery AS outbox"
+        " JOIN conversations_message AS message ON message.id = outbox.message_id",
+    )
+    return bool(rows) and all(row == ("done", 1, "delivered") for row in rows)
+
+
 def test_the_in_process_worker_and_timer_work_the_outbox(embedded_server):
     """Seeded SMS replies wait in the outbox. At start the timer runs the requeue sweep and the
     in-process worker sends each one through the Twilio adapter to the simulator's fake Twilio,
     whose signed status callbacks then mark it sent and delivered."""
+    wait_until(lambda: outbox_delivered(embedded_server), seconds=30)
 
-    def delivered() -> bool:
-        rows = query(
-            embedded_server,
-            "SELECT outbox.state, outbox.attempts, message.delivery_status"
-            " FROM conversations_outbounddelivery AS outbox"
-            " JOIN conversations_message AS message ON message.id = outbox.message_id",
-        )
-        return bool(rows) and all(row == ("done", 1, "delivered") for row in rows)
 
-    wait_until(delivered, seconds=30)
+def test_the_terminal_keeps_the_addresses_in_sight_while_the_worker_works(embedded_server):
+    """make run's terminal is for the person who just started it: once the worker has sent the
+    outbox (tasks, provider calls, webhooks), the log still shows the addresses and holds no
+    INFO line of Celery, the HTTP client or Daphne (LOG_LEVEL=INFO brings them back)."""
+    wait_until(lambda: outbox_delivered(embedded_server), seconds=30)
+    log = embedded_server["log"].read_text()
+
+    assert f"Parley on {embedded_server['url']}/" in log
+    assert f"Customer simulator: {embedded_server['url']}/simulator/" in log
+    chatter = re.findall(r"^\S+ \S+ INFO (?:celery|httpx|daphne)\S*.*$", log, re.MULTILINE)
+    assert chatter == []
 
 
 def test_the_simulator_plays_a_customer_through_the_running_server(embedded_server):
@@ -152,6 +165,8 @@ def test_the_simulator_plays_a_customer_through_the_running_server(embedded_serv
     status, page = get(url + "/simulator/", opener)
     assert status == 200
     assert 'value="demo-whatsapp"' in page
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert get(url + icon)[0] == 200
     token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
 
     form = {"inbox": "demo-whatsapp", "customer": "5511900001111", "name": "Rui", "text": "Olá, any news?"}
