@@ -13,7 +13,7 @@ $(INSTALLED): requirements-dev.lock
 	@echo "== Installing Parley's locked dependencies into $(VENV)/ (first run, or the lock changed; about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv \
-		&& $(BIN)/uv pip install --python $(BIN)/python -q -r requirements-dev.lock \
+		&& $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -q -r requirements-dev.lock \
 		|| $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	@touch $(INSTALLED)
 	@echo "== Dependencies installed"

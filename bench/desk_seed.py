@@ -17,9 +17,20 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from agents.services import agent_create
-from conversations.models import ChannelType, Inbox
+from bench.scale import scaled
+from bench.seed_helper import copy_rows, insert_select, reserve_ids
+from conversations.models import (
+    ChannelType,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Inbox,
+    Message,
+    ReadMarker,
+)
 
 SEED = 20261124
 INBOXES = [  # (name, channel type, share of conversations)
@@ -29,13 +40,16 @@ INBOXES = [  # (name, channel type, share of conversations)
     ("Messenger", ChannelType.MESSENGER, 0.15),
     ("API", ChannelType.API, 0.10),
 ]
-AGENTS = 20
+AGENTS = scaled(20, 6)
 LEADS = 5  # agents 0-4 work every inbox; the others two inboxes each
 STATUSES = [("open", 0.20), ("pending", 0.08), ("snoozed", 0.04), ("resolved", 0.68)]
 WAITING_SHARE_OF_OPEN = 0.5  # open conversations whose newest message is the customer's
 ASSIGNED_SHARE = 0.30
 PRIORITIES = [(0, 0.70), (1, 0.10), (2, 0.10), (3, 0.07), (4, 0.03)]
-LONG_CONVERSATIONS = [500, 600, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000]  # two per inbox
+LONG_CONVERSATIONS = scaled(  # two per inbox
+    [500, 600, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000],
+    [40, 45, 50, 55, 60, 65, 70, 75, 80, 90],
+)
 CONTACTS_PER_CONVERSATION = 0.8  # some customers have come back with a second conversation
 LOREM = (
     "Hi there, I ordered the blue jacket last week and the tracking number still says the parcel "
@@ -157,7 +171,7 @@ def _plan(rng: random.Random, seeded: Seeded, conversations: int, messages: int)
         assignee = rng.choice(members) if long or rng.random() < ASSIGNED_SHARE else None
         age_days = {"waiting": 7, "open": 7, "pending": 30, "snoozed": 30}.get(state, 365)
         last_activity = now - timedelta(seconds=rng.uniform(60, age_days * 86400))
-        gap = timedelta(minutes=20 if count >= 500 else rng.uniform(0.5, 10))
+        gap = timedelta(minutes=20 if long else rng.uniform(0.5, 10))
         first = last_activity - gap * (count - 1)
         status = "open" if state == "waiting" else state
         plan.append(
@@ -183,23 +197,24 @@ def _plan(rng: random.Random, seeded: Seeded, conversations: int, messages: int)
 
 
 def _contacts(db: psycopg.Connection, seeded: Seeded, count: int) -> None:
-    rows = db.execute(
-        """
-        INSERT INTO conversations_contact
-            (name, email, phone, avatar_url, external_id, custom_attributes, last_seen_at, created_at,
-             updated_at)
-        SELECT 'Customer ' || g,
-               CASE WHEN mod(g, 10) < 6 THEN 'customer' || g || '@example.com' ELSE '' END,
-               CASE WHEN mod(g, 10) >= 4 THEN '+1415' || lpad(mod(g, 10000000)::text, 7, '0') ELSE '' END,
-               '', '', '{}'::jsonb, now() - mod(g, 500) * interval '1 hour', now() - interval '400 days',
-               now()
-        FROM generate_series(1, %s) AS g
-        RETURNING id
-        """,
-        [count],
-    ).fetchall()
-    seeded.contacts = len(rows)
-    seeded.contact_ids = [row[0] for row in rows]
+    ids = reserve_ids(db, Contact, count)
+    now = timezone.now()
+    seeded.contacts = copy_rows(
+        db,
+        Contact,
+        (
+            {
+                "id": contact_id,
+                "name": f"Customer {n}",
+                "email": f"customer{n}@example.com" if n % 10 < 6 else "",
+                "phone": f"+1415{n % 10_000_000:07d}" if n % 10 >= 4 else "",
+                "last_seen_at": now - timedelta(hours=n % 500),
+                "created_at": now - timedelta(days=400),
+            }
+            for n, contact_id in enumerate(ids, start=1)
+        ),
+    )
+    seeded.contact_ids = ids
 
 
 CLOSING_LINES = {  # what record_activity wrote last, as the services word it
@@ -207,57 +222,57 @@ CLOSING_LINES = {  # what record_activity wrote last, as the services word it
     "pending": "marked the conversation pending",
     "snoozed": "snoozed the conversation",
 }
-CONVERSATION_COLUMNS = (
-    "id",
-    "inbox_id",
-    "contact_id",
-    "status",
-    "assignee_id",
-    "team_id",
-    "priority",
-    "snoozed_until",
-    "last_seq",
-    "last_activity_at",
-    "waiting_since",
-    "contact_last_read_seq",
-    "contact_notified_seq",
-    "first_reply_at",
-    "resolved_at",
-    "created_at",
-)
+PLAN_ONLY = ("replier_id", "gap_seconds")  # planned with a conversation, not columns of it
 
 
 def _conversations(db: psycopg.Connection, seeded: Seeded, plan: list[dict]) -> None:
     """Ids reserved from the table's own sequence (so rows other benchmarks wrote stay apart),
-    then the rows and the plan's extra columns COPYed."""
-    ids = [
-        row[0]
-        for row in db.execute(
-            "SELECT nextval(pg_get_serial_sequence('conversations_conversation', 'id')) "
-            "FROM generate_series(1, %s)",
-            [len(plan)],
-        )
-    ]
+    then the rows (the model's defaults for what the plan leaves out) and the plan's extra columns
+    COPYed."""
+    ids = reserve_ids(db, Conversation, len(plan))
     contacts = seeded.contact_ids
+    rows = (
+        {
+            **{column: value for column, value in row.items() if column not in PLAN_ONLY},
+            "id": conversation_id,
+            "contact_id": contacts[(n * 7919) % len(contacts)],
+        }
+        for n, (conversation_id, row) in enumerate(zip(ids, plan, strict=True))
+    )
+    seeded.conversations = copy_rows(db, Conversation, rows)
     db.execute(
         "CREATE TEMP TABLE desk_seed_plan (conversation_id bigint PRIMARY KEY, replier_id bigint, "
         "gap_seconds float8, waiting boolean, closing text)"
     )
-    columns = ", ".join(CONVERSATION_COLUMNS)
-    with db.cursor() as cursor:
-        with cursor.copy(f"COPY conversations_conversation ({columns}) FROM STDIN") as copy:
-            for n, (conversation_id, row) in enumerate(zip(ids, plan, strict=True)):
-                contact_id = contacts[(n * 7919) % len(contacts)]
-                values = {**row, "id": conversation_id, "contact_id": contact_id, "team_id": None}
-                values["contact_notified_seq"] = 0
-                copy.write_row([values[column] for column in CONVERSATION_COLUMNS])
-        with cursor.copy("COPY desk_seed_plan FROM STDIN") as copy:
-            for conversation_id, row in zip(ids, plan, strict=True):
-                closing = CLOSING_LINES.get(row["status"])
-                waiting = row["waiting_since"] is not None
-                copy.write_row([conversation_id, row["replier_id"], row["gap_seconds"], waiting, closing])
-    seeded.conversations = len(ids)
+    with db.cursor() as cursor, cursor.copy("COPY desk_seed_plan FROM STDIN") as copy:
+        for conversation_id, row in zip(ids, plan, strict=True):
+            closing = CLOSING_LINES.get(row["status"])
+            waiting = row["waiting_since"] is not None
+            copy.write_row([conversation_id, row["replier_id"], row["gap_seconds"], waiting, closing])
     seeded.long_conversation_ids = ids[: len(LONG_CONVERSATIONS)]
+
+
+MESSAGE_COLUMNS = {  # column -> SQL over k, one row per (conversation, seq): see _messages
+    "conversation_id": "k.conversation_id",
+    "inbox_id": "k.inbox_id",
+    "seq": "k.seq",
+    "sender_kind": "k.kind",
+    "sender_agent_id": "CASE WHEN k.kind = 'agent' THEN k.replier_id END",
+    "is_private": "k.private",
+    "content_type": "CASE WHEN k.kind = 'system' THEN 'system' ELSE 'text' END",
+    "body": """CASE WHEN k.kind = 'system'
+                    THEN 'Agent ' || mod(k.replier_id, 20) || ' '
+                         || coalesce(k.line, 'assigned the conversation')
+                    ELSE substr(%(lorem)s, 1 + mod(k.h, 400), 12 + mod(k.h * 31, 260)) END""",
+    "delivery_status": """CASE WHEN k.kind <> 'agent' OR k.private THEN 'sent'
+                    WHEN mod(k.h, 200) = 0 THEN 'failed' WHEN mod(k.h, 3) = 0 THEN 'read'
+                    ELSE 'delivered' END""",
+    "provider_error_code": """CASE WHEN k.kind = 'agent' AND NOT k.private AND mod(k.h, 200) = 0
+                    THEN '63016' ELSE '' END""",
+    "provider_error": """CASE WHEN k.kind = 'agent' AND NOT k.private AND mod(k.h, 200) = 0
+                    THEN 'The recipient is outside the allowed window.' ELSE '' END""",
+    "created_at": "k.created_at",
+}
 
 
 def _messages(db: psycopg.Connection, seeded: Seeded) -> None:
@@ -266,28 +281,11 @@ def _messages(db: psycopg.Connection, seeded: Seeded) -> None:
     in between a hash of (conversation, s) picks customer (50%), reply (40%), private note (5%) or
     private activity line (5%). A waiting customer's previous message is a reply, so waiting_since is the
     newest message's time."""
-    cursor = db.execute(
+    seeded.messages = insert_select(
+        db,
+        Message,
+        MESSAGE_COLUMNS,
         """
-        INSERT INTO conversations_message
-            (conversation_id, inbox_id, seq, sender_kind, sender_agent_id, is_private, content_type,
-             body, client_message_id, provider_message_id, delivery_status, provider_error_code,
-             provider_error, created_at)
-        SELECT k.conversation_id, k.inbox_id, k.seq, k.kind,
-               CASE WHEN k.kind = 'agent' THEN k.replier_id END,
-               k.private,
-               CASE WHEN k.kind = 'system' THEN 'system' ELSE 'text' END,
-               CASE WHEN k.kind = 'system'
-                    THEN 'Agent ' || mod(k.replier_id, 20) || ' '
-                         || coalesce(k.line, 'assigned the conversation')
-                    ELSE substr(%(lorem)s, 1 + mod(k.h, 400), 12 + mod(k.h * 31, 260)) END,
-               NULL, NULL,
-               CASE WHEN k.kind <> 'agent' OR k.private THEN 'sent'
-                    WHEN mod(k.h, 200) = 0 THEN 'failed' WHEN mod(k.h, 3) = 0 THEN 'read'
-                    ELSE 'delivered' END,
-               CASE WHEN k.kind = 'agent' AND NOT k.private AND mod(k.h, 200) = 0 THEN '63016' ELSE '' END,
-               CASE WHEN k.kind = 'agent' AND NOT k.private AND mod(k.h, 200) = 0
-                    THEN 'The recipient is outside the allowed window.' ELSE '' END,
-               k.created_at
         FROM (
             SELECT c.id AS conversation_id, c.inbox_id, s.seq, p.replier_id, h.h,
                    c.last_activity_at - (c.last_seq - s.seq) * p.gap_seconds * interval '1 second'
@@ -315,34 +313,41 @@ def _messages(db: psycopg.Connection, seeded: Seeded) -> None:
         """,
         {"lorem": LOREM},
     )
-    seeded.messages = cursor.rowcount
 
 
 def _identities_and_markers(db: psycopg.Connection, seeded: Seeded) -> None:
     """One identity per (customer, inbox) they wrote on; read markers for the assignee of every
     assigned conversation (mostly read up to the end) and for one in fifteen of each member's others."""
-    db.execute(
-        """
-        INSERT INTO conversations_contactidentity (contact_id, inbox_id, source_id, created_at)
-        SELECT DISTINCT c.contact_id, c.inbox_id, 'desk-seed-' || c.contact_id, now()
-        FROM conversations_conversation c JOIN desk_seed_plan p ON p.conversation_id = c.id
-        """
+    insert_select(
+        db,
+        ContactIdentity,
+        {"contact_id": "c.contact_id", "inbox_id": "c.inbox_id", "source_id": "'desk-seed-' || c.contact_id"},
+        "FROM (SELECT DISTINCT c.contact_id, c.inbox_id FROM conversations_conversation c "
+        "JOIN desk_seed_plan p ON p.conversation_id = c.id) c",
     )
-    cursor = db.execute(
+    seeded.read_markers = insert_select(
+        db,
+        ReadMarker,
+        {
+            "conversation_id": "m.conversation_id",
+            "agent_id": "m.agent_id",
+            "last_read_seq": "m.seq",
+            "updated_at": "m.at",
+        },
         """
-        INSERT INTO conversations_readmarker (conversation_id, agent_id, last_read_seq, updated_at)
-        SELECT c.id, c.assignee_id,
-               CASE WHEN c.id % 10 < 7 THEN c.last_seq ELSE greatest(0, c.last_seq - 1 - c.id % 5) END,
-               c.last_activity_at
-        FROM conversations_conversation c JOIN desk_seed_plan p ON p.conversation_id = c.id
-        WHERE c.assignee_id IS NOT NULL
-        UNION ALL
-        SELECT c.id, m.agent_id, 1 + (c.id + m.agent_id) % c.last_seq, c.last_activity_at
-        FROM conversations_conversation c
-        JOIN desk_seed_plan p ON p.conversation_id = c.id
-        JOIN agents_inboxmembership m ON m.inbox_id = c.inbox_id
-        WHERE (c.id * 31 + m.agent_id) % 15 = 0 AND m.agent_id IS DISTINCT FROM c.assignee_id
-        """
+        FROM (
+            SELECT c.id AS conversation_id, c.assignee_id AS agent_id, c.last_activity_at AS at,
+                   CASE WHEN mod(c.id, 10) < 7 THEN c.last_seq
+                        ELSE greatest(0, c.last_seq - 1 - mod(c.id, 5)) END AS seq
+            FROM conversations_conversation c JOIN desk_seed_plan p ON p.conversation_id = c.id
+            WHERE c.assignee_id IS NOT NULL
+            UNION ALL
+            SELECT c.id, m.agent_id, c.last_activity_at, 1 + mod(c.id + m.agent_id, c.last_seq)
+            FROM conversations_conversation c
+            JOIN desk_seed_plan p ON p.conversation_id = c.id
+            JOIN agents_inboxmembership m ON m.inbox_id = c.inbox_id
+            WHERE mod(c.id * 31 + m.agent_id, 15) = 0 AND m.agent_id IS DISTINCT FROM c.assignee_id
+        ) m
+        """,
     )
-    seeded.read_markers = cursor.rowcount
     db.execute("DROP TABLE desk_seed_plan")

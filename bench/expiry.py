@@ -12,6 +12,13 @@ open. Then the real-time fixtures, L1 alone on a fresh Daphne, 25,000 more due s
 the sweep's locking reads EXPLAINed, and L1 again with a sweep worker draining them from
 LOAD_SWEEP_DELAY seconds into the L1 step. BENCH_EXPIRY_SESSIONS scales the data down and
 BENCH_EXPIRY_LOAD=0 skips the load while working on the benchmark.
+
+Checks (bench/scale.py), after each drain, however far it got: only due sessions ended, each once
+(one end line), with its kind's reason, its conversation resolved and unassigned, announced, and
+the sweep's count is the rows it closed; after a full drain, every due session ended and a re-run
+ends none. The load beside it ran, with the sweep begun inside its step. `--smoke`: 1,000
+sessions in 2 inboxes and a load of 50 customers at 10 msg/s for 3 s; there both drains must also
+finish and the first one's events be sent, which at full scale are figures.
 """
 
 import json
@@ -29,32 +36,40 @@ from pathlib import Path
 import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count
 from django.utils import timezone
 
 from agents.models import InboxMembership
 from bench import expiry_helper, realtime, seed_helper, sweep_helper
 from bench.expiry_helper import IDLE, LEFT, NOT_DUE
+from bench.scale import SMOKE, scaled
 from conversations import services
 from conversations.models import ChannelType, Inbox, LiveSession
 
-SESSIONS = int(os.environ.get("BENCH_EXPIRY_SESSIONS", "100000"))
+# At smoke scale, 250 due: two batches of the sweep and the empty call that ends a drain.
+SESSIONS = int(os.environ.get("BENCH_EXPIRY_SESSIONS", scaled(100000, 1000)))
 DUE_SHARE = 0.25  # half of them by leaving, half by idling
-INBOXES = 10
-AGENTS_PER_INBOX = 30  # online, each holding as many sessions as their live capacity (3)
+INBOXES = scaled(10, 2)
+AGENTS_PER_INBOX = scaled(30, 3)  # online, each holding as many sessions as their live capacity (3)
 SESSION_TIMEOUT = timedelta(minutes=10)
 BATCH_SIZE = services.EXPIRY_BATCH_SIZE
 # A drain that has not finished by then stops (and says so): the benchmark stays bounded.
 DRAIN_LIMIT_SECONDS = float(os.environ.get("BENCH_EXPIRY_DRAIN_LIMIT", "60"))
 PUBLISH_WAIT_SECONDS = float(os.environ.get("BENCH_EXPIRY_PUBLISH_WAIT", "30"))  # then dropped: see NOTES
-LOAD_SECONDS = float(os.environ.get("BENCH_EXPIRY_LOAD_SECONDS", "15"))  # L1's step, shortened from 20
-LOAD_SWEEP_DELAY = 2.0  # the sweep starts this long into the L1 step, so all of it is under load
+# L1's step, shortened from 20 s. The sweep starts LOAD_SWEEP_DELAY into it, so all of it is under load.
+LOAD_SECONDS = float(os.environ.get("BENCH_EXPIRY_LOAD_SECONDS", scaled(15, 3)))
+LOAD_SWEEP_DELAY = scaled(2.0, 1.0)
+# Under load the sweep stops when the L1 step ends (its impact there is what is measured); at smoke
+# scale it may go on past the step, since its drain is checked there.
+LOAD_SWEEP_LIMIT = scaled(LOAD_SECONDS - LOAD_SWEEP_DELAY, DRAIN_LIMIT_SECONDS)
 # One Daphne process does not hold L1 on this machine (docs/architecture.md, "Real-time throughput
 # is below its targets"): its p99 would be the backlog's, alone or not. Two do, as in realtime's L1x2.
 LOAD_PROCESSES = int(os.environ.get("BENCH_EXPIRY_LOAD_PROCESSES", "2"))
 # L1's rate, then half of it if the servers do not hold L1 alone on the machine as it is (a shared
 # one): a p99 measured on a backlog, alone or with the sweep, says nothing about the sweep.
-LOAD_RATES = [int(rate) for rate in os.environ.get("BENCH_EXPIRY_LOAD_RATES", "150,75").split(",")]
+LOAD_RATES = [int(r) for r in os.environ.get("BENCH_EXPIRY_LOAD_RATES", scaled("150,75", "10")).split(",")]
+# L1's customers and agents; at smoke scale a few, each customer writing as often as in L1.
+LOAD_CUSTOMERS = scaled(realtime.L1["customers"], 50)
+LOAD_AGENTS = scaled(realtime.L1["agents"], 3)
 LOAD = os.environ.get("BENCH_EXPIRY_LOAD", "1") not in ("", "0")
 SEED = 20261125
 LAYER_PREFIX = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "parley-bench")
@@ -159,35 +174,43 @@ def _counts(sessions: int) -> dict[str, int]:
     return {LEFT: due // 2, IDLE: due - due // 2, NOT_DUE: sessions - due}
 
 
-def _checks(world: World, seeded: expiry_helper.Seeded, result: sweep_helper.Drain) -> dict:
-    """What must hold after a full drain: exactly the due ended, a re-run ends none, the not-due
-    are all still open, and the reasons match the kinds seeded."""
-    due = seeded.due_left + seeded.due_idle
-    rerun = services.live_sessions_expire(now=world.anchor, batch_size=BATCH_SIZE)
-    still_open = LiveSession.objects.filter(pk__in=seeded.not_due_session_ids, closed_at__isnull=True).count()
-    open_total = LiveSession.objects.filter(
-        closed_at__isnull=True, conversation__inbox__in=world.inboxes
-    ).count()
-    reasons = dict(
-        LiveSession.objects.filter(conversation__inbox__in=world.inboxes, closed_at=world.anchor)
-        .values_list("close_reason")
-        .annotate(count=Count("pk"))
-    )
-    reasons_match = (
-        reasons.get(LiveSession.CloseReason.CUSTOMER_LEFT) == seeded.due_left
-        and reasons.get(LiveSession.CloseReason.INACTIVITY) == seeded.due_idle
-    )
-    return {
-        "ended_equals_due": result.ended == due,
-        "rerun_ended": rerun,
-        "not_due_still_open": still_open,
-        "open_sessions_left": open_total,
-        "close_reasons": reasons,
-        "passed": result.ended == due
-        and rerun == 0
-        and still_open == seeded.not_due == open_total
-        and reasons_match,
+def _drain_checks(
+    world: World, phase: str, sessions: dict[str, list[int]], result: sweep_helper.Drain
+) -> tuple[dict[str, bool], dict]:
+    """What must hold after a drain over `sessions` (kind -> ids), however far it got: it ended
+    only due sessions, each once (one end line), with its kind's reason and its conversation
+    resolved and unassigned, announced each end, and the count it returned is the rows it closed.
+    After a full drain also: every due session ended, a re-run ends none and the open sessions
+    are the not-due ones. At smoke scale the drain must have finished. Returns the checks, named
+    `phase.check`, and the figures they were made of."""
+    outcome = expiry_helper.outcome(seed_helper.dsn(), sessions)
+    due = [outcome[LEFT], outcome[IDLE]]
+
+    def each_closed(figure: str) -> bool:
+        return all(kind[figure] == kind["closed"] for kind in outcome.values())
+
+    checks = {
+        "ended_only_due_sessions": outcome[NOT_DUE]["closed"] == 0,
+        "ended_count_is_the_rows_closed": result.ended == sum(kind["closed"] for kind in due),
+        "each_ended_once": each_closed("one_end_line")
+        and not any(kind["several_end_lines"] for kind in outcome.values()),
+        "close_reason_is_the_kinds": each_closed("closed_for_their_reason"),
+        "conversation_resolved_and_unassigned": each_closed("resolved_unassigned"),
+        "every_end_announced": sum(batch.events for batch in result.batches) >= result.ended,
     }
+    figures: dict = {"sessions_by_kind": outcome}
+    if result.drained:
+        figures["rerun_ended"] = services.live_sessions_expire(now=world.anchor, batch_size=BATCH_SIZE)
+        figures["open_sessions_left"] = LiveSession.objects.filter(
+            closed_at__isnull=True, conversation__inbox__in=world.inboxes
+        ).count()
+        checks["every_due_session_ended"] = all(kind["closed"] == kind["sessions"] for kind in due)
+        checks["rerun_ends_none"] = figures["rerun_ended"] == 0
+        open_not_due = outcome[NOT_DUE]["sessions"] - outcome[NOT_DUE]["closed"]
+        checks["open_sessions_are_the_not_due"] = figures["open_sessions_left"] == open_not_due
+    if SMOKE:  # a few hundred sessions: a drain that does not finish is stuck, not slow
+        checks["drained"] = result.drained
+    return {f"{phase}.{name}": passed for name, passed in checks.items()}, figures
 
 
 def _close_left_over(world: World) -> int:
@@ -266,7 +289,6 @@ def _generate(name: str, spec: dict, workdir: Path, on_step: object = None) -> t
 def _l1(target: realtime.Target, name: str, rate: int, on_step: object = None) -> tuple[dict, float | None]:
     """L1 on LOAD_PROCESSES fresh Daphne processes (sockets spread over them), as realtime's
     L1x2 phase runs it."""
-    L1 = realtime.L1
     target.more_servers = [
         realtime.Server("parley", target.argv, dict(target.server.env), target.workdir, f"parley-{n}")
         for n in range(2, LOAD_PROCESSES + 1)
@@ -277,8 +299,8 @@ def _l1(target: realtime.Target, name: str, rate: int, on_step: object = None) -
             server.start()
         spec = target.spec(
             "latency",
-            L1["customers"],
-            L1["agents"],
+            LOAD_CUSTOMERS,
+            LOAD_AGENTS,
             steps=[
                 realtime.WARMUP,
                 {"name": "L1", "rate": rate, "seconds": LOAD_SECONDS, "drain_seconds": 5},
@@ -320,16 +342,47 @@ def _step(report: dict) -> dict:
     return figures
 
 
-def _with_load(world: World, workdir: Path, first_batch_sql: list[str]) -> dict:
-    fixtures = realtime.Fixtures(realtime.L1["customers"], realtime.L1["agents"])
+def _sweep_beside_l1(
+    world: World, target: realtime.Target, workdir: Path, rate: int
+) -> tuple[dict, float | None, sweep_helper.Drain | str]:
+    """L1 with a sweep worker draining from LOAD_SWEEP_DELAY s into the step: the load's report,
+    when its L1 step began, and the drain (or why there is none)."""
+    sweeper = Sweeper(workdir, world.anchor)
+    sweeper.start("sweep-under-load", limit=LOAD_SWEEP_LIMIT)
+    go = threading.Timer(LOAD_SWEEP_DELAY, sweeper.go)
+    log(f"L1 at {rate} msg/s with the sweep")
+    loaded, l1_began = _l1(target, "with-sweep", rate, on_step=go.start)
+    if l1_began is None:
+        go.cancel()
+        sweeper.go()  # let the worker finish: what it does now is not under load
+    return loaded, l1_began, sweeper.result(timeout=LOAD_SWEEP_LIMIT + 60)
+
+
+def _load_checks(reports: list[dict], l1_began: float | None) -> dict[str, bool]:
+    """The load generator ran every L1 step to its report, and the sweep began inside the step.
+    What the load delivered (lost, duplicated) is the real-time benchmark's to check: here it is
+    a figure beside the sweep's."""
+    return {
+        "load.generator_ran": all("error" not in report for report in reports)
+        and all(realtime._step(report, "L1").get("sent") for report in reports),
+        "load.sweep_began_during_L1": l1_began is not None,
+    }
+
+
+def _with_load(
+    world: World, workdir: Path, first_batch_sql: list[str], not_due_ids: list[int]
+) -> tuple[dict, dict[str, bool]]:
+    """L1 alone, then beside a sweep of freshly seeded due sessions: the figures and the checks."""
+    fixtures = realtime.Fixtures(LOAD_CUSTOMERS, LOAD_AGENTS)
     _desk_agents_of_their_inbox(fixtures)
     target = realtime.Target("parley", fixtures, workdir)
     # The server on this run's channel-layer prefix, the sweep worker's: what it announces arrives.
     target.server.env["CHANNEL_LAYER_PREFIX"] = LAYER_PREFIX
-    attempts = []
+    attempts, alone_reports = [], []
     for rate in LOAD_RATES:
         log(f"L1 alone at {rate} msg/s")
         alone, _ = _l1(target, f"alone-{rate}", rate)
+        alone_reports.append(alone)
         attempts.append({"rate": rate, **_step(alone)})
         if _held(alone):
             break
@@ -337,28 +390,26 @@ def _with_load(world: World, workdir: Path, first_batch_sql: list[str]) -> dict:
     log(f"seeding {due:,} more due sessions")
     reseeded = world.seed({LEFT: due // 2, IDLE: due - due // 2}, SEED + 1)
     explain = _explain(first_batch_sql)
-    sweeper = Sweeper(workdir, world.anchor)
-    # The sweep goes on until the L1 step ends at the latest: its impact is what is measured here.
-    limit = LOAD_SECONDS - LOAD_SWEEP_DELAY
-    sweeper.start("sweep-under-load", limit=limit)
-    go = threading.Timer(LOAD_SWEEP_DELAY, sweeper.go)
-    log(f"L1 at {rate} msg/s with the sweep")
-    loaded, l1_began = _l1(target, "with-sweep", rate, on_step=go.start)
-    if l1_began is None:
-        go.cancel()
-        sweeper.go()  # let the worker finish: what it does now is not under load
-    result = sweeper.result(timeout=limit + 60)
+    loaded, l1_began, result = _sweep_beside_l1(world, target, workdir, rate)
+    checks = _load_checks([*alone_reports, loaded], l1_began)
+    checks["sweep_under_load.worker_finished"] = isinstance(result, sweep_helper.Drain)
     sweep = sweep_helper.figures(result) if isinstance(result, sweep_helper.Drain) else {"error": result}
-    if isinstance(result, sweep_helper.Drain) and l1_began is not None:
-        sweep["started_s_into_L1"] = round(result.started_at - l1_began, 2)
-        sweep["ended_s_into_L1"] = round(result.started_at + result.seconds - l1_began, 2)
-        sweep["ended_equals_due"] = result.ended == due
+    if isinstance(result, sweep_helper.Drain):
+        if l1_began is not None:
+            sweep["started_s_into_L1"] = round(result.started_at - l1_began, 2)
+            sweep["ended_s_into_L1"] = round(result.started_at + result.seconds - l1_began, 2)
+            sweep["ended_equals_due"] = result.ended == due
+        sessions = {**reseeded.session_ids, NOT_DUE: not_due_ids}
+        drain_checks, drain_figures = _drain_checks(world, "sweep_under_load", sessions, result)
+        checks.update(drain_checks)
+        sweep.update(drain_figures)
     p99_alone, p99_loaded = _step(alone).get("p99_ms"), _step(loaded).get("p99_ms")
     ratio = round(p99_loaded / p99_alone, 2) if p99_alone and p99_loaded else None
     held = _held(alone)  # else both p99s are a backlog's lower bounds and their ratio means nothing
-    return {
+    figures = {
         "load": {
-            **realtime.L1,
+            "customers": LOAD_CUSTOMERS,
+            "agents": LOAD_AGENTS,
             "rate": rate,
             "seconds": LOAD_SECONDS,
             "daphne_processes": LOAD_PROCESSES,
@@ -377,6 +428,7 @@ def _with_load(world: World, workdir: Path, first_batch_sql: list[str]) -> dict:
         "reseed_seconds": reseeded.seconds,
         "explain": explain,
     }
+    return figures, checks
 
 
 NOTES = [
@@ -428,12 +480,15 @@ def run() -> dict:
             raise RuntimeError(result)
         sweep = sweep_helper.figures(result)
         log("sweep:", {k: sweep[k] for k in ("ended", "drained", "calls", "total_s", "batch_ms")})
-        if result.drained:
-            checks = _checks(world, seeded, result)
-            assert checks["passed"], checks
-        else:
-            checks = {"passed": None, "left_over_closed_by_update": _close_left_over(world)}
-        load = _with_load(world, workdir, result.sql) if LOAD else None
+        checks, outcome = _drain_checks(world, "sweep", seeded.session_ids, result)
+        if SMOKE:  # a few hundred events: a publisher still sending after PUBLISH_WAIT_SECONDS is stuck
+            checks["sweep.events_all_published"] = result.publisher_seconds is not None
+        if not result.drained:
+            outcome["left_over_closed_by_update"] = _close_left_over(world)
+        load = None
+        if LOAD:
+            load, load_checks = _with_load(world, workdir, result.sql, seeded.session_ids.get(NOT_DUE, []))
+            checks.update(load_checks)
     realtime._forget_layer_keys()
     total_s, max_ms = sweep["total_s"], sweep["batch_ms"]["max"]
     met = {
@@ -465,6 +520,7 @@ def run() -> dict:
             "seed_seconds": seeded.seconds,
         },
         "sweep": sweep,
+        "sweep_outcome": outcome,
         "checks": checks,
         "realtime_impact": load,
         "notes": NOTES,

@@ -12,6 +12,9 @@ Sessions fall in three kinds, spread at random over the ids (so the due ones are
 - due by idling: no activity for longer than the inbox's timeout (5 s to 50 min past it);
 - not due: active within the last 6 minutes of a 10-minute timeout; one in ten of these customers
   left less than 30 s ago (inside the grace), the boundary the sweep must not cross.
+
+outcome() reads back, per kind, what a drain did to the seeded sessions: the expiry benchmark's
+checks are made of it.
 """
 
 import random
@@ -24,12 +27,23 @@ from django.conf import settings
 
 from bench.seed_helper import copy_rows, reserve_ids
 from conversations.models import Contact, Conversation, LiveSession, Message
+from conversations.services.live import ACTIVITY_LINES
 
 LEFT, IDLE, NOT_DUE = "left", "idle", "not_due"
+# The reason a sweep must give each kind when it ends one (a not-due session it must not end).
+REASONS = {LEFT: LiveSession.CloseReason.CUSTOMER_LEFT, IDLE: LiveSession.CloseReason.INACTIVITY, NOT_DUE: ""}
 LEFT_RECENTLY_SHARE = 0.10  # of the not-due: left, but inside the grace
 QUEUED_LINE = "Live chat started: waiting in the queue for an agent"
 BODY = "Hi, I have a question about my order, can someone help me with the delivery date?"
 REPLY = "Hello! Of course, let me look that up for you."
+OUTCOME_FIGURES = (
+    "sessions",
+    "closed",
+    "closed_for_their_reason",
+    "resolved_unassigned",
+    "one_end_line",
+    "several_end_lines",
+)
 
 
 @dataclass
@@ -40,7 +54,7 @@ class Seeded:
     not_due: int = 0
     assigned: int = 0
     messages: int = 0
-    not_due_session_ids: list[int] = field(default_factory=list)
+    session_ids: dict[str, list[int]] = field(default_factory=dict)  # by kind
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -102,9 +116,8 @@ def seed(
         )
         seeded.seconds["messages"] = round(time.perf_counter() - t0, 2)
         db.commit()
-        seeded.not_due_session_ids = [
-            pk for pk, plan in zip(session_ids, plans, strict=True) if plan.kind == NOT_DUE
-        ]
+        for pk, plan in zip(session_ids, plans, strict=True):
+            seeded.session_ids.setdefault(plan.kind, []).append(pk)
         t0 = time.perf_counter()
         db.autocommit = True
         db.execute("ANALYZE")
@@ -122,6 +135,46 @@ def shift_open_sessions(dsn: str, by: timedelta) -> int:
             "customer_left_at = customer_left_at + %(by)s WHERE closed_at IS NULL",
             {"by": by},
         ).rowcount
+
+
+def outcome(dsn: str, session_ids: dict[str, list[int]]) -> dict[str, dict[str, int]]:
+    """Per kind (all three; zeros for one not given), what became of the sessions in `session_ids`
+    (kind -> ids): how many there are, how many are closed, closed with their kind's reason
+    (REASONS), closed with their conversation resolved and unassigned, and how many of their
+    conversations carry one "Chat ended" line, or more than one."""
+    ids = [pk for pks in session_ids.values() for pk in pks]
+    kinds = [kind for kind, pks in session_ids.items() for _ in pks]
+    figures = {kind: dict.fromkeys(OUTCOME_FIGURES, 0) for kind in REASONS}
+    with psycopg.connect(dsn, autocommit=True) as db:
+        rows = db.execute(
+            """
+            SELECT seeded.kind, count(*),
+                   count(*) FILTER (WHERE s.closed_at IS NOT NULL),
+                   count(*) FILTER (WHERE s.closed_at IS NOT NULL AND s.close_reason = seeded.reason),
+                   count(*) FILTER (WHERE s.closed_at IS NOT NULL AND c.status = 'resolved'
+                                    AND c.assignee_id IS NULL),
+                   count(*) FILTER (WHERE ended.lines = 1),
+                   count(*) FILTER (WHERE ended.lines > 1)
+            FROM unnest(%(ids)s::bigint[], %(kinds)s::text[], %(reasons)s::text[]) AS seeded(id, kind, reason)
+            JOIN conversations_livesession s ON s.id = seeded.id
+            JOIN conversations_conversation c ON c.id = s.conversation_id
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS lines FROM conversations_message m
+                WHERE m.conversation_id = s.conversation_id AND m.sender_kind = 'system'
+                      AND m.body = ANY(%(lines)s)
+            ) AS ended
+            GROUP BY seeded.kind
+            """,
+            {
+                "ids": ids,
+                "kinds": kinds,
+                "reasons": [str(REASONS[kind]) for kind in kinds],
+                "lines": [ACTIVITY_LINES[REASONS[LEFT]], ACTIVITY_LINES[REASONS[IDLE]]],
+            },
+        ).fetchall()
+    for kind, *counts in rows:
+        figures[kind] = dict(zip(OUTCOME_FIGURES, counts, strict=True))
+    return figures
 
 
 def _plan(

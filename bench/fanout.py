@@ -6,9 +6,15 @@ publisher sends it after commit; baseline: a frame on its Redis channel) at a fi
 seconds, and the server process's CPU time is divided by the frames its sockets received. This
 isolates what each delivery costs in Daphne + Channels (+ the layer) against websockets' broadcast,
 the figure that decides how many agents one process can serve.
+
+Checks (bench/scale.py): no socket receives an event twice or one that was not published, at both
+scales; at the smoke scale also every event reaches every socket (after a generous wait) and no
+socket is closed by the server. At full scale the share delivered is a figure: a socket the layer
+cannot keep up with misses events (channels_redis drops past a channel's capacity).
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -22,17 +28,22 @@ import websockets
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
+from websockets.exceptions import ConnectionClosed
 
 from bench import baseline_server
 from bench.realtime import LAYER_PREFIX, Server
+from bench.scale import SMOKE, scaled
 from channels_in.visitors import visitor_session_open
 from conversations import events
 from conversations.models import ChannelType, Inbox
 
-SOCKETS = 30
-RATES = [50, 100, 150]
-SECONDS = 8
-DRAIN_SECONDS = 2
+SOCKETS = scaled(30, 5)
+RATES = scaled([50, 100, 150], [50])
+SECONDS = scaled(8, 1)
+DRAIN_SECONDS = scaled(2, 1)
+# After the figures are taken: how long the rest may take to arrive before the checks count (a
+# smoke run on a busy machine must not fail on slowness; at full scale the count is the figure's).
+LATE_SECONDS = scaled(0, 20)
 ORIGIN = "https://bench.example.com"
 MESSAGE = {
     "id": 1,
@@ -129,20 +140,37 @@ class BaselineFanout:
         await asyncio.to_thread(self.redis.publish, self.channel, f"{self.contact_id}\n{frame}")
 
 
+class Tally:
+    """What one socket received: the seqs of its message.created events, and repeats."""
+
+    def __init__(self) -> None:
+        self.seqs: set[int] = set()
+        self.duplicated = 0
+
+    def take(self, raw: str) -> None:
+        seq = json.loads(raw)["seq"]
+        if seq in self.seqs:
+            self.duplicated += 1
+        self.seqs.add(seq)
+
+
 async def measure(target, rate: int) -> dict:
     received = [0]
+    tallies = [Tally() for _ in range(SOCKETS)]
 
-    async def read(ws) -> None:
-        async for raw in ws:
-            if '"message.created"' in raw:
-                received[0] += 1
+    async def read(ws, tally: Tally) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in ws:
+                if '"message.created"' in raw:
+                    received[0] += 1
+                    tally.take(raw)
 
     sockets = []
     for _ in range(SOCKETS):
         ws = await websockets.connect(target.socket_url(), origin=ORIGIN, max_size=None, compression=None)
         await ws.recv()  # hello
         sockets.append(ws)
-    readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    readers = [asyncio.create_task(read(ws, tally)) for ws, tally in zip(sockets, tallies, strict=True)]
     await asyncio.sleep(1)
     cpu0, started, sent = cpu_seconds(target.server.pid), time.monotonic(), 0
     while time.monotonic() - started < SECONDS:
@@ -151,17 +179,47 @@ async def measure(target, rate: int) -> dict:
         await asyncio.sleep(max(0.0, started + sent / rate - time.monotonic()))
     await asyncio.sleep(DRAIN_SECONDS)
     elapsed, used = time.monotonic() - started, cpu_seconds(target.server.pid) - cpu0
-    for reader in readers:
-        reader.cancel()
-    for ws in sockets:
-        await ws.close()
-    return {
+    figures = {
         "rate": rate,
         "deliveries_per_second": round(sent * SOCKETS / SECONDS),
         "delivered_pct": round(100 * received[0] / (sent * SOCKETS), 1),
         "server_cpu_pct": round(100 * used / elapsed, 1),
         "cpu_us_per_delivery": round(1e6 * used / max(received[0], 1), 1),
     }
+    late_deadline = time.monotonic() + LATE_SECONDS
+    while time.monotonic() < late_deadline and sum(len(t.seqs) for t in tallies) < sent * SOCKETS:
+        await asyncio.sleep(0.05)
+    closed_by_server = sum(1 for ws in sockets if ws.close_code is not None)
+    for reader in readers:
+        reader.cancel()
+    for ws in sockets:
+        await ws.close()
+    return {**figures, **_tallied(tallies, sent), "sockets_closed_by_server": closed_by_server}
+
+
+def _tallied(tallies: list[Tally], sent: int) -> dict:
+    published = set(range(1, sent + 1))
+    return {
+        "published": sent,
+        "sockets_with_every_event": sum(1 for t in tallies if t.seqs == published),
+        "duplicated": sum(t.duplicated for t in tallies),
+        "unpublished": sum(len(t.seqs - published) for t in tallies),
+    }
+
+
+def _checks(results: dict) -> dict[str, bool]:
+    checks = {}
+    for kind, steps in results.items():
+        checks[f"{kind}: no event delivered twice to a socket"] = all(s["duplicated"] == 0 for s in steps)
+        checks[f"{kind}: no event that was not published"] = all(s["unpublished"] == 0 for s in steps)
+        if SMOKE:
+            checks[f"{kind}: every event reached every socket"] = all(
+                s["sockets_with_every_event"] == SOCKETS for s in steps
+            )
+            checks[f"{kind}: no socket closed by the server"] = all(
+                s["sockets_closed_by_server"] == 0 for s in steps
+            )
+    return checks
 
 
 def run() -> dict:
@@ -185,6 +243,10 @@ def run() -> dict:
         "sockets": SOCKETS,
         "seconds_per_rate": SECONDS,
         "median_cpu_us_per_delivery": per_delivery,
-        "ratio_parley_to_baseline": round(per_delivery["parley"] / per_delivery["baseline"], 2),
+        # A smoke step can be too short for one clock tick of the baseline's CPU.
+        "ratio_parley_to_baseline": round(per_delivery["parley"] / per_delivery["baseline"], 2)
+        if per_delivery["baseline"]
+        else None,
         "steps": results,
+        "checks": _checks(results),
     }

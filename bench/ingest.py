@@ -9,10 +9,11 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
+from bench.scale import scaled
 from conversations import services
-from conversations.models import Contact, Conversation, Inbox
+from conversations.models import Contact, Conversation, Inbox, Message
 
-MESSAGES = 1500
+MESSAGES = scaled(1500, 100)
 WRITERS = 4
 
 
@@ -20,7 +21,7 @@ def _rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1)
 
 
-def _baseline_inserts(count: int) -> dict:
+def baseline_inserts(count: int) -> dict:
     with connection.cursor() as cursor:
         # A logged table: a temporary one skips the WAL and would flatter the baseline six-fold.
         cursor.execute("CREATE TABLE bench_baseline (id bigserial primary key, body text, at timestamptz)")
@@ -78,12 +79,29 @@ def _receive_concurrent(inbox: Inbox, count: int, writers: int) -> dict:
     return {"per_second": _rate(count, time.perf_counter() - started), "writers": writers}
 
 
+def _checks(inbox: Inbox) -> dict[str, bool]:
+    """Every message_receive stored one message, and each conversation's seq is 1..last_seq."""
+    conversations = Conversation.objects.filter(inbox=inbox)
+    threads_intact = all(
+        list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", flat=True))
+        == list(range(1, conversation.last_seq + 1))
+        for conversation in conversations
+    )
+    expected = MESSAGES + MESSAGES // WRITERS * WRITERS
+    return {
+        "every_message_stored_once": Message.objects.filter(inbox=inbox).count() == expected,
+        "seq_gap_free_per_conversation": threads_intact,
+        "one_conversation_per_writer": conversations.count() == 1 + WRITERS,
+    }
+
+
 def run() -> dict:
     inbox = Inbox.objects.create(name="Bench", channel_type="web_widget")
-    baseline = _baseline_inserts(MESSAGES)
+    baseline = baseline_inserts(MESSAGES)
     sequential = _receive_sequential(inbox, MESSAGES)
     concurrent = _receive_concurrent(inbox, MESSAGES, WRITERS)
     return {
+        "checks": _checks(inbox),
         "messages": MESSAGES,
         "baseline_bare_insert_1_connection": baseline,
         "message_receive_1_writer": sequential,

@@ -9,7 +9,10 @@ For each worker set-up in VARIANTS: the steady phase (RATE replies a second for 
 from the message's created_at to the fake's received_at of the accepted send), then a burst
 (BURST replies queued while the worker is stopped, then drained: the most sends a second it
 does). Checked against the fake's record of accepted sends: every message accepted exactly once,
-none missing, every message ends `sent`.
+none missing, every message ends `sent`, every attempt one request at the fake (the report's checks).
+
+Smoke (`python -m bench --smoke outbound`): threads 2x2 and prefork 2, 10 replies a second for
+3 s and a burst of 40 over 10 conversations, the fake answering 10% of sends 500 so replies retry.
 """
 
 import logging
@@ -24,6 +27,7 @@ from django.test.utils import override_settings
 
 from agents.services import agent_create
 from bench import outbound_helper, outbound_report
+from bench.scale import scaled
 from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProviderClient
 from config.celery import app as celery_app
 from conversations import services
@@ -41,17 +45,26 @@ def _variants(raw: str) -> list[tuple[str, int, int]]:
 
 
 # Threads share one process (a send waits on the network, not the CPU); prefork forks a child per
-# slot. gevent and eventlet are not installed.
-VARIANTS = _variants(os.environ.get("BENCH_OUTBOUND_WORKERS", "threads:32,threads:16x2,prefork:8"))
-RATE = int(os.environ.get("BENCH_OUTBOUND_RATE", "50"))
-SECONDS = int(os.environ.get("BENCH_OUTBOUND_SECONDS", "25"))
-BURST = int(os.environ.get("BENCH_OUTBOUND_BURST", "1000"))
-CONVERSATIONS = 500
+# slot. gevent and eventlet are not installed. Smoke: both pools, threads in two processes (the
+# single-process set-up runs the same code as one of them), two slots each: every worker start
+# costs seconds of a core, and each variant starts its workers twice.
+VARIANTS = _variants(
+    os.environ.get(
+        "BENCH_OUTBOUND_WORKERS", scaled("threads:32,threads:16x2,prefork:8", "threads:2x2,prefork:2")
+    )
+)
+RATE = int(os.environ.get("BENCH_OUTBOUND_RATE", scaled("50", "10")))
+SECONDS = int(os.environ.get("BENCH_OUTBOUND_SECONDS", scaled("25", "3")))
+BURST = int(os.environ.get("BENCH_OUTBOUND_BURST", scaled("1000", "40")))
+CONVERSATIONS = scaled(500, 10)  # smoke: several replies to one conversation at once
 POSTERS = 2  # processes posting replies (bench/outbound_poster.py), each half of the rate
 LATENCY_MS = "100-300"
-ERROR_RATE = 0.01
+# Smoke: 500s enough that its ~140 sends retry some (none: 0.9^140, once in 2.5 million runs)
+# and few enough that no reply runs out of its 8 attempts (0.1^8 a reply).
+ERROR_RATE = scaled(0.01, 0.1)
+BASELINE_SECONDS = scaled(10, 2)  # each of the baseline's open and closed loops
 VISIBILITY_TIMEOUT = 60  # the lease of an in-flight send; backoff stays under 80% of it
-SETTLE_TIMEOUT = 120
+SETTLE_TIMEOUT = 120  # at either scale: a slow shared machine must not fail a correct run
 PHONE_NUMBER = "+15005550006"
 
 
@@ -149,6 +162,7 @@ def _variant(
         report["steady"] = outbound_report.steady(
             behind_schedule_s=posting["most_behind_schedule_s"],
             message_ids=steady_ids,
+            planned=len(bodies),
             sends=provider.sends("twilio", since=since),
             requests=provider.requests("twilio", since=requests_since),
             offered=RATE,
@@ -162,6 +176,7 @@ def _variant(
 
         log(f"  burst: {BURST} replies queued with the worker stopped, then drained")
         since = len(provider.sends("twilio"))
+        requests_since = len(provider.requests("twilio"))
         bodies = [f"Burst reply {n} of run {run}" for n in range(BURST)]
         burst_ids = _post(agent, conversations, bodies, None, workdir)["message_ids"]
         worker.start()
@@ -169,7 +184,9 @@ def _variant(
         settled = _wait_settled(burst_ids)
         report["burst"] = outbound_report.burst(
             message_ids=burst_ids,
+            planned=len(bodies),
             sends=provider.sends("twilio", since=since),
+            requests=provider.requests("twilio", since=requests_since),
             settled=settled,
             cpu=cpu.read(),
         )
@@ -201,9 +218,9 @@ def run() -> dict:
                     "from": PHONE_NUMBER,
                     "recipients": CONVERSATIONS,
                     "rate": RATE,
-                    "seconds": 10,
+                    "seconds": BASELINE_SECONDS,
                     "clients": clients,
-                    "closed_seconds": 10,
+                    "closed_seconds": BASELINE_SECONDS,
                     "run": uuid.uuid4().hex[:6],
                 },
                 workdir,
@@ -226,6 +243,7 @@ def run() -> dict:
         results=results,
         baseline=baseline,
         setup={
+            "workers": [f"{pool}:{concurrency}x{processes}" for pool, concurrency, processes in VARIANTS],
             "rate": RATE,
             "seconds": SECONDS,
             "burst": BURST,

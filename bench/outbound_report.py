@@ -4,9 +4,15 @@ matched against the fake provider's record of accepted sends."""
 import time
 from collections import defaultdict
 
+from bench import scale
 from bench.realtime_load import cpu_seconds, quantiles
 from bench.webhooks_load import machine_busy
-from conversations.models import Message
+from conversations.models import Message, OutboundDelivery
+
+FINAL = {
+    (Message.DeliveryStatus.SENT, OutboundDelivery.State.DONE),
+    (Message.DeliveryStatus.FAILED, OutboundDelivery.State.DEAD),
+}
 
 TARGETS = {"sends_per_second": (">=", 50), "p99_ms": ("<=", 2000), "accepted_exactly_once": ("==", True)}
 NOTES = [
@@ -28,7 +34,15 @@ NOTES = [
     "RATE (>= 97% of it) and the burst drained at >= 50/s.",
     "Exactly once: every send the fake accepted during a phase is matched to a message by its "
     "body (unique per message); a body with two accepted sends is a duplicate, a message with "
-    "none is missing; each message's provider_message_id must be its one send's id.",
+    "none is missing; each message's provider_message_id must be its one send's id. Every "
+    "attempt is accounted for: the send requests the fake saw for a message's body are as many "
+    "as its outbox row's attempts, and exactly one of them was accepted (none for a failed one).",
+    "checks (python -m bench exits non-zero when one is false): invariants at any load, read "
+    "after each phase settled: every reply posted once, settled, sent, accepted exactly once, "
+    "none missing, its final state matching its outbox row's, each attempt one request at the "
+    "fake (full scale: at most one, as an answer lost under overload is settled by asking the "
+    "provider); the baseline's every send answered. In smoke mode (error rate 10%) also that "
+    "retries happened at all. Throughput and latency stay figures beside their targets.",
     "Baseline (bench/outbound_load.py): the same fake driven directly by one asyncio process with "
     "httpx, at most as many requests in flight as the largest worker concurrency: RATE a second "
     "open loop for 10 s (latency from the due time), then that many clients back to back for "
@@ -60,7 +74,9 @@ class CpuMeter:
         return {"worker_cpu_pct": worker, "machine_busy_pct": round(busy / max(1, total) * 100, 1)}
 
 
-def _matched(message_ids: list[int], sends: list[dict]) -> tuple[list[dict], dict]:
+def _matched(
+    message_ids: list[int], planned: int, sends: list[dict], requests: list[dict]
+) -> tuple[list[dict], dict]:
     """Each message with its accepted send(s), and the exactly-once checks."""
     messages = list(
         Message.objects.filter(pk__in=message_ids).values(
@@ -102,7 +118,50 @@ def _matched(message_ids: list[int], sends: list[dict]) -> tuple[list[dict], dic
         == checks["provider_id_mismatch"]
         == 0
     )
+    checks.update(_accounted(message_ids, planned, messages, requests))
     return messages, checks
+
+
+def _accounted(message_ids: list[int], planned: int, messages: list[dict], requests: list[dict]) -> dict:
+    """Each planned reply posted once (one message with its body) and ended in a final state
+    matching its outbox row; each outbox attempt one send request at the fake, exactly one of
+    them accepted when the reply was sent."""
+    tried: dict[str, int] = defaultdict(int)
+    accepted: dict[str, int] = defaultdict(int)
+    for request in requests:
+        if request["kind"] != "sends":
+            continue
+        body = request.get("form", {}).get("Body", [""])[0]
+        tried[body] += 1
+        accepted[body] += 1 if request["accepted_id"] else 0
+
+    def attempts(m: dict) -> int:
+        return m["outbound__attempts"] or 0
+
+    def accepted_not_once(m: dict) -> bool:
+        return accepted[m["body"]] != int(m["delivery_status"] == Message.DeliveryStatus.SENT)
+
+    outbox: dict[str, int] = defaultdict(int)
+    for message in messages:
+        outbox[message["outbound__state"]] += 1
+    ids_once = planned == len(message_ids) == len(set(message_ids)) == len(messages)
+    # A reply posted twice is a second message with its body, whatever ids the posters returned.
+    bodies = {m["body"] for m in messages}
+    body_once = len(bodies) == len(messages) == Message.objects.filter(body__in=bodies).count()
+    return {
+        "planned": planned,
+        "posted": len(message_ids),
+        "posted_once": ids_once and body_once,
+        "outbox_state": dict(outbox),
+        "not_final": sum(1 for m in messages if (m["delivery_status"], m["outbound__state"]) not in FINAL),
+        "accepted_not_once": sum(1 for m in messages if accepted_not_once(m)),
+        # A send the outbox did not count: never, at any load.
+        "sends_without_an_attempt": sum(1 for m in messages if tried[m["body"]] > attempts(m)),
+        # An attempt that sent nothing: an answer lost and then found by asking the provider, or
+        # the provider unreachable; only under overload (a 15 s timeout against a 0.3 s fake).
+        "attempts_without_a_send": sum(1 for m in messages if tried[m["body"]] < attempts(m)),
+        "provider_500s": sum(1 for r in requests if r["kind"] == "sends" and r.get("fault") == "500"),
+    }
 
 
 def _latencies(messages: list[dict]) -> dict:
@@ -129,6 +188,7 @@ def _latencies(messages: list[dict]) -> dict:
 def steady(
     *,
     message_ids: list[int],
+    planned: int,
     sends: list[dict],
     requests: list[dict],
     behind_schedule_s: float,
@@ -138,12 +198,11 @@ def steady(
     settled: bool,
     cpu: dict,
 ) -> dict:
-    messages, checks = _matched(message_ids, sends)
+    messages, checks = _matched(message_ids, planned, sends, requests)
     window = (started + 1.0, posted)
     in_window = sum(1 for s in sends if window[0] <= s["received_at"] <= window[1])
     rate = round(in_window / (window[1] - window[0]), 1) if window[1] > window[0] else None
     latencies = _latencies(messages)
-    faults = sum(1 for r in requests if r.get("fault") == "500")
     summary = {
         "sends_per_second": rate,
         "posted_per_second": round(len(message_ids) / (posted - started), 1),
@@ -160,14 +219,16 @@ def steady(
         "messages": len(message_ids),
         "settled": settled,
         **latencies,
-        "provider_500s": faults,
+        "provider_500s": checks["provider_500s"],
         "checks": checks,
         **cpu,
     }
 
 
-def burst(*, message_ids: list[int], sends: list[dict], settled: bool, cpu: dict) -> dict:
-    messages, checks = _matched(message_ids, sends)
+def burst(
+    *, message_ids: list[int], planned: int, sends: list[dict], requests: list[dict], settled: bool, cpu: dict
+) -> dict:
+    messages, checks = _matched(message_ids, planned, sends, requests)
     times = sorted(s["received_at"] for s in sends)
     seconds = times[-1] - times[0] if len(times) > 1 else None
     rate = round(len(times) / seconds, 1) if seconds else None
@@ -180,6 +241,7 @@ def burst(*, message_ids: list[int], sends: list[dict], settled: bool, cpu: dict
         "messages": len(message_ids),
         "settled": settled,
         "retried": _latencies(messages)["retried"],
+        "provider_500s": checks["provider_500s"],
         "checks": checks,
         **cpu,
     }
@@ -249,6 +311,7 @@ def report(*, results: dict, baseline: dict, setup: dict, loadavg: list) -> dict
         }
     return {
         "summary": summary,
+        "checks": checks(results, baseline, setup),
         "baseline": baseline,
         "targets": {name: f"{op} {bound}" for name, (op, bound) in TARGETS.items()},
         "setup": setup,
@@ -256,6 +319,31 @@ def report(*, results: dict, baseline: dict, setup: dict, loadavg: list) -> dict
         "loadavg_at_start_and_end": loadavg,
         "notes": NOTES,
     }
+
+
+def checks(results: dict, baseline: dict, setup: dict) -> dict[str, bool]:
+    """The run's invariants over every variant's steady and burst phase (bench/scale.py)."""
+    phases = [result[phase] for result in results.values() for phase in ("steady", "burst")]
+    found = [phase["checks"] for phase in phases]
+    answers = [*baseline["open_loop"]["statuses"], *baseline["closed_loop"]["statuses"]]
+    invariants = {
+        "every_variant_reported": bool(results) and len(results) == len(setup["workers"]),
+        "every_reply_posted_once": all(c["posted_once"] for c in found),
+        "every_reply_settled": all(phase["settled"] for phase in phases),
+        "every_reply_sent": all(c["all_sent"] for c in found),
+        "no_reply_sent_twice": all(c["duplicated"] == c["stray_sends"] == 0 for c in found),
+        "no_reply_missing": all(c["missing"] == c["provider_id_mismatch"] == 0 for c in found),
+        "delivery_states_final": all(c["not_final"] == 0 for c in found),
+        "every_attempt_accounted_for": all(
+            c["accepted_not_once"] == c["sends_without_an_attempt"] == 0
+            and (c["attempts_without_a_send"] == 0 or not scale.SMOKE)
+            for c in found
+        ),
+        "baseline_every_send_answered": bool(answers) and all(status.isdigit() for status in answers),
+    }
+    if scale.SMOKE:  # the smoke's error rate makes a run without a retry all but impossible
+        invariants["retries_exercised"] = sum(phase["retried"] for phase in phases) > 0
+    return invariants
 
 
 def _ratio(value, base) -> float | None:

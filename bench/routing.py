@@ -16,9 +16,14 @@ after it), each on an inbox and 30 agents of its own:
    takes ~13 waves of 750 resolves, minutes on this machine: BENCH_ROUTING_WAVES=0 runs them).
 A monitor thread samples, every SAMPLE_SECONDS in one statement on its own connection, each agent's
 count of assigned unresolved conversations in the inbox and keeps the highest ever seen per
-agent. Checked (asserted where marked): nobody past capacity, sampled and after each phase
-(asserted); after the burst every slot filled and the rest waiting (asserted); after each wave no
-slot idle while someone waits; assignment order against waiting order (bench/routing_helper.py).
+agent. Checks (bench/scale.py; bench/routing_helper.py makes them), per routing: nobody past
+capacity, sampled and after each phase; no call raised and routing logged no error; the burst made
+one conversation per customer, filled every slot and left the rest waiting; after each wave no
+slot idle while someone waits, every conversation counted once (waiting, held or resolved), and the
+waves assigned oldest first; when the waves run until all were assigned, all were.
+
+`--smoke`: least-loaded only, 300 conversations on 4 agents (100 slots) over 2 worker processes,
+and waves until every conversation was assigned once (2 waves).
 """
 
 import json
@@ -40,16 +45,17 @@ from agents import routing as router
 from agents.models import AgentProfile
 from bench import routing_helper, seed_helper
 from bench.realtime_load import quantiles
+from bench.scale import scaled
 from conversations import services
 from conversations.models import ChannelType, Contact, Conversation, Inbox
 
-CONVERSATIONS = int(os.environ.get("BENCH_ROUTING_CONVERSATIONS", "10000"))
-AGENTS = 30
-WORKERS = 8
+CONVERSATIONS = int(os.environ.get("BENCH_ROUTING_CONVERSATIONS", scaled(10000, 300)))
+AGENTS = scaled(30, 4)
+WORKERS = scaled(8, 2)  # at smoke scale still concurrent, and each process costs seconds to start
 SAMPLE_SECONDS = 0.05
 # Waves until all 10,000 were assigned once take ~13 x 750 resolves (minutes here): one by default;
-# BENCH_ROUTING_WAVES=0 runs them all.
-LEAST_LOADED_WAVES = int(os.environ.get("BENCH_ROUTING_WAVES", "1")) or None
+# BENCH_ROUTING_WAVES=0 runs them all, as the smoke scale does (2 waves of 100 there).
+LEAST_LOADED_WAVES = int(os.environ.get("BENCH_ROUTING_WAVES", scaled(1, 0))) or None
 # Round robin is not cheap here (a burst of 1,000 and a wave: about a minute more): opt in with
 # BENCH_ROUTING_RR_CONVERSATIONS=1000.
 ROUND_ROBIN_CONVERSATIONS = int(os.environ.get("BENCH_ROUTING_RR_CONVERSATIONS", "0"))
@@ -193,10 +199,19 @@ def _waves(inbox: Inbox, workdir: Path, *, until_all: bool, waves: int) -> tuple
         )
         if not held:
             break
+        resolved_before = routing_helper.inbox_state(inbox.pk)["resolved_total"]
         work = _in_workers("resolve", inbox.pk, held, workdir)
         works.append(work)
         state = routing_helper.inbox_state(inbox.pk)
-        done.append({"wave": number, "resolved": len(held), **work.figures(len(held), "resolves"), **state})
+        done.append(
+            {
+                "wave": number,
+                "resolved": len(held),
+                **work.figures(len(held), "resolves"),
+                **state,
+                "resolved_total_before": resolved_before,
+            }
+        )
         log(f"  wave {number}: {len(held)} resolved in {work.seconds:.1f} s; {state}")
         if until_all and state["waiting"] == 0:
             break
@@ -267,6 +282,7 @@ def _variant(routing: str, conversations: int, waves: int | None, workdir: Path)
         monitor.stop()
     errors = [burst, *wave_works]
     report = routing_helper.report(
+        customers=conversations,
         routing=routing,
         slots=AGENTS * capacity,
         capacity=capacity,
@@ -294,10 +310,6 @@ def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="parley-bench-routing-") as scratch:
         for routing, conversations, waves in VARIANTS:
             results[routing] = _variant(routing, conversations, waves, Path(scratch))
-    for routing, result in results.items():
-        assert result["checks"]["never_over_capacity"], (routing, result["capacity_proof"])
-        assert result["checks"]["burst_fills_every_slot"], (routing, result["after_burst"])
-        assert result["checks"]["waiting_is_total_minus_assigned"], (routing, result["after_burst"])
     return {
         "summary": {
             routing: {
@@ -311,7 +323,11 @@ def run() -> dict:
             }
             for routing, result in results.items()
         },
-        "checks": {routing: result["checks"] for routing, result in results.items()},
+        "checks": {
+            f"{routing}.{name}": passed
+            for routing, result in results.items()
+            for name, passed in result["checks"].items()
+        },
         "setup": {
             "agents": AGENTS,
             "slots": AGENTS * 25,

@@ -41,13 +41,20 @@ def inbox_state(inbox_id: int) -> dict:
                    count(*) FILTER (WHERE assignee_id IS NOT NULL AND status <> 'resolved'),
                    count(*) FILTER (WHERE assignee_id IS NULL AND status = 'open'
                                     AND waiting_since IS NOT NULL),
-                   count(*) FILTER (WHERE assignee_id IS NOT NULL)
+                   count(*) FILTER (WHERE assignee_id IS NOT NULL),
+                   count(*) FILTER (WHERE status = 'resolved')
             FROM conversations_conversation WHERE inbox_id = %s
             """,
             [inbox_id],
         )
-        total, held, waiting, ever = cursor.fetchone()
-    return {"total": total, "assigned_unresolved": held, "waiting": waiting, "assigned_once": ever}
+        total, held, waiting, ever, resolved = cursor.fetchone()
+    return {
+        "total": total,
+        "assigned_unresolved": held,
+        "waiting": waiting,
+        "assigned_once": ever,
+        "resolved_total": resolved,
+    }
 
 
 def loads(inbox_id: int) -> dict[int, int]:
@@ -110,8 +117,41 @@ def _latencies(rows, burst_ended: datetime) -> tuple[list[float], list[float]]:
     return burst, waves
 
 
+def checks(report: dict, *, customers: int) -> dict[str, bool]:
+    """What must hold at any load (bench/scale.py), read from report()'s figures. Every
+    conversation is in one state (waiting, held or resolved) after the burst and after each wave."""
+    proof, after_burst, waves = report["capacity_proof"], report["after_burst"], report["waves"]
+    slots = report["slots"]
+    checked = {
+        "never_over_capacity": proof["max_load_seen"] <= proof["capacity"]
+        and proof["over_capacity_samples"] == 0
+        and max(proof["loads_at_end"].values(), default=0) <= proof["capacity"],
+        "no_call_raised": not report["burst"]["raised"] and not any(wave["raised"] for wave in waves),
+        "no_routing_errors": report["routing_errors"]["count"] == 0,
+        "burst_made_one_conversation_per_customer": after_burst["total"] == customers,
+        "burst_fills_every_slot": after_burst["assigned_unresolved"] == min(slots, after_burst["total"]),
+        "waiting_is_total_minus_assigned": after_burst["waiting"]
+        == after_burst["total"] - after_burst["assigned_unresolved"],
+        "every_conversation_in_one_state": all(
+            state["total"] == state["waiting"] + state["assigned_unresolved"] + state["resolved_total"]
+            for state in [after_burst, *waves]
+        ),
+        "every_resolve_took_effect": all(
+            wave["resolved_total"] - wave["resolved_total_before"] == wave["resolved"] for wave in waves
+        ),
+        "no_idle_slot_after_any_wave": all(
+            wave["assigned_unresolved"] == slots or wave["waiting"] == 0 for wave in waves
+        ),
+        "oldest_first_in_waves": report["order"]["waves"]["out_of_order"] == 0,
+    }
+    if waves and report["waves_rule"].startswith("until"):
+        checked["all_assigned_once"] = waves[-1]["assigned_once"] == waves[-1]["total"]
+    return checked
+
+
 def report(
     *,
+    customers: int,
     routing: str,
     slots: int,
     capacity: int,
@@ -127,22 +167,7 @@ def report(
 ) -> dict:
     burst_ms, wait_ms = _latencies(rows, burst_ended)
     highest = max(monitor.highest.values(), default=0)
-    sequence = order(rows, burst_ended)
-    every_wave_full = all(w["assigned_unresolved"] == slots or w["waiting"] == 0 for w in waves)
-    checks = {
-        "never_over_capacity": highest <= capacity
-        and monitor.over_capacity_samples == 0
-        and max(final_loads.values(), default=0) <= capacity,
-        "burst_fills_every_slot": after_burst["assigned_unresolved"] == min(slots, after_burst["total"]),
-        "waiting_is_total_minus_assigned": after_burst["waiting"]
-        == after_burst["total"] - after_burst["assigned_unresolved"],
-        "no_idle_slot_after_any_wave": every_wave_full,
-        "oldest_first_in_waves": sequence["waves"]["out_of_order"] == 0,
-        "no_routing_errors": routing_errors["count"] == 0,
-    }
-    if waves and waves_rule.startswith("until"):
-        checks["all_assigned_once"] = waves[-1]["assigned_once"] == waves[-1]["total"]
-    return {
+    figures = {
         "routing": routing,
         "capacity": capacity,
         "slots": slots,
@@ -151,7 +176,7 @@ def report(
         "latency_ms": quantiles(burst_ms),
         "wave_wait_ms": quantiles(wait_ms),
         "waves_rule": waves_rule,
-        "checks": checks,
+        "checks": {},
         "capacity_proof": {
             "max_load_seen": highest,
             "capacity": capacity,
@@ -160,9 +185,11 @@ def report(
             "max_load_seen_per_agent": dict(sorted(monitor.highest.items())),
             "loads_at_end": dict(sorted(final_loads.items())),
         },
-        "order": sequence,
+        "order": order(rows, burst_ended),
         "burst": burst,
         "after_burst": after_burst,
         "waves": waves,
         "routing_errors": routing_errors,
     }
+    figures["checks"] = checks(figures, customers=customers)
+    return figures

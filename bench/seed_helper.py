@@ -1,20 +1,22 @@
 """Bulk rows for the expiry and routing benchmarks: COPY by model, and agents who can take work.
 
-copy_rows writes every concrete column the model has, taking the model's own default for a column
-a row leaves out, so the seed keeps working when a field with a default is added (a raw column
-list would fail on its NOT NULL). Ids are reserved from each table's own sequence first, so rows
-that reference each other can be planned in Python and written in one COPY per table.
+copy_rows (COPY) and insert_select (INSERT ... SELECT) write every concrete column the model has,
+taking the model's own default for a column a row leaves out, so a seed keeps working when a field
+with a default is added (a raw column list would fail on its NOT NULL). Ids are reserved from each
+table's own sequence first, so rows that reference each other can be planned in Python and written
+in one COPY per table.
 """
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -38,6 +40,26 @@ def reserve_ids(db: psycopg.Connection, model: type[Model], count: int) -> list[
     return [row[0] for row in rows]
 
 
+def _auto_now(field: Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def _per_row_default(field: Field) -> bool:
+    """A callable default that gives each row a value of its own (a random key); dict and list
+    make an empty value, one for all rows."""
+    return (
+        not _auto_now(field)
+        and field.has_default()
+        and callable(field.default)
+        and field.default not in (dict, list)
+    )
+
+
+def _static_default(field: Field, now: datetime) -> object:
+    """The value a row that leaves `field` out gets: now for auto_now fields, else its default."""
+    return now if _auto_now(field) else field.get_db_prep_save(field.get_default(), connection)
+
+
 def copy_rows(
     db: psycopg.Connection, model: type[Model], rows: Iterable[dict], *, with_pk: bool = True
 ) -> int:
@@ -54,12 +76,10 @@ def copy_rows(
 
     static, per_row = {}, {}
     for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            static[field.attname] = now
-        elif field.has_default() and callable(field.default):
+        if _per_row_default(field):
             per_row[field.attname] = field  # e.g. a random key: a value of its own for every row
         else:
-            static[field.attname] = prepared(field, field.get_default())
+            static[field.attname] = _static_default(field, now)
     columns = ", ".join(f'"{field.column}"' for field in fields)
     written = 0
     with db.cursor() as cursor, cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
@@ -76,6 +96,35 @@ def copy_rows(
             copy.write_row(values)
             written += 1
     return written
+
+
+def insert_select(
+    db: psycopg.Connection,
+    model: type[Model],
+    expressions: dict[str, str],
+    rest: str,
+    params: dict | None = None,
+) -> int:
+    """INSERT INTO the model's table the rows of `SELECT <expressions> <rest>`, where `expressions`
+    maps a field's column to its SQL; every other concrete column gets the model's default (now, for
+    auto_now fields), so a field added later with a default keeps the seed working, as copy_rows
+    does for COPY. A callable default would give every row one value: such a column must be given.
+    Returns the rows written."""
+    now, defaults = timezone.now(), {}
+    for model_field in model._meta.concrete_fields:
+        if model_field.column in expressions or model_field.primary_key:
+            continue
+        if _per_row_default(model_field):
+            raise ValueError(f"{model.__name__}.{model_field.name}: a per-row default; give its SQL")
+        defaults[model_field.column] = _static_default(model_field, now)
+    params = dict(params or {})
+    selected = list(expressions.values())
+    for n, value in enumerate(defaults.values()):
+        params[f"default_{n}"] = value
+        selected.append(f"%(default_{n})s")
+    columns = ", ".join(f'"{column}"' for column in [*expressions, *defaults])
+    statement = f'INSERT INTO "{model._meta.db_table}" ({columns}) SELECT {", ".join(selected)} {rest}'
+    return db.execute(statement, params).rowcount
 
 
 def agents_online(

@@ -9,7 +9,10 @@ stepped up (STEP_SECONDS each) while the answers keep up with the offer, noting 
 holds (every answer 200, p99 <= 100 ms), then MAIN_SECONDS at that rate (the lowest step when
 none held). After each phase, receipts left unapplied are counted and beat's sweep is run; at
 the end the database is checked: exactly one message and one receipt per distinct provider
-message id sent, nothing from the replays, no receipt left pending.
+message id sent, nothing from the replays, no receipt left pending (the report's checks).
+
+Smoke (`python -m bench --smoke webhooks`): both process counts, two low rates of 2 s, a 3 s main
+run, 10 customers a channel (so one customer's webhooks meet in flight), 25% replays.
 """
 
 import os
@@ -17,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,19 +28,24 @@ from django.db import connection
 
 from bench import ingest, webhooks_helper
 from bench.realtime_load import quantiles
+from bench.scale import SMOKE, scaled
 from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_pending
 from conversations.models import ChannelType, Inbox
 
 PROCESS_COUNTS = [int(n) for n in os.environ.get("BENCH_WEBHOOKS_PROCESSES", "1,2").split(",")]
-_RATES = os.environ.get("BENCH_WEBHOOKS_RATES", "10,25,50,75,100,150,200,300,400,600")
+_RATES = os.environ.get("BENCH_WEBHOOKS_RATES", scaled("10,25,50,75,100,150,200,300,400,600", "5,10"))
 STEP_RATES = [int(rate) for rate in _RATES.split(",")]
-STEP_SECONDS = 5
-MAIN_SECONDS = int(os.environ.get("BENCH_WEBHOOKS_SECONDS", "25"))
-WARMUP = {"rate": 20, "seconds": 3}
-REPLAY_SHARE = 0.10
-CUSTOMERS = 3000  # per channel: most messages land in a conversation that already exists
+STEP_SECONDS = scaled(5, 2)
+MAIN_SECONDS = int(os.environ.get("BENCH_WEBHOOKS_SECONDS", scaled("25", "3")))
+WARMUP = scaled({"rate": 20, "seconds": 3}, {"rate": 10, "seconds": 1})
+PAUSES = scaled({"after_warmup": 2, "between_steps": 1}, {"after_warmup": 0.5, "between_steps": 0.5})
+# Smoke: enough that each channel gets replays (none: about 2 x 0.875^130, once in 20 million runs).
+REPLAY_SHARE = scaled(0.10, 0.25)
+# Per channel: most messages land in a conversation that already exists.
+CUSTOMERS = scaled(3000, 10)
+BASELINE_INSERTS = scaled(3000, 300)  # without pgbench: ingest's single-row INSERTs
 # Per server: the most requests in flight at once (a provider's pool of connections).
 CONNECTIONS = int(os.environ.get("BENCH_WEBHOOKS_CONNECTIONS", "16"))
 TARGETS = {"requests_per_second": (">=", 300), "p99_ms": ("<=", 100), "server_errors": ("==", 0)}
@@ -84,6 +93,13 @@ NOTES = [
     "Baseline: pgbench -n -c 4 -j 2 -T 10 with one single-row INSERT per transaction into a logged "
     "table of the bench database, before any server starts. Ratio = webhook requests/s / pgbench "
     "tps: the share of bare Postgres commit throughput that full signed ingest reaches.",
+    "checks (python -m bench exits non-zero when one is false), invariants at any load: no "
+    "signed webhook refused (4xx); every request answered 200 (full scale: of every load whose "
+    "answers kept up; past the ceiling requests may time out, a figure; smoke: of every load); "
+    "after the sweep, exactly one message per provider id answered 200 (smoke: per id sent), "
+    "none that was not sent; one receipt per stored message, whatever the replays (smoke: as "
+    "many as distinct ids sent); no receipt pending; one conversation per customer; both "
+    "providers and replays of each were sent.",
     "CPU: server_cpu_pct is the Daphne processes together (100 = one core), generator_cpu_pct the "
     "load generator, machine_busy_pct the whole machine from /proc/stat (100 = both cores busy); "
     "the machine has 2 cores shared with Postgres, Redis and the generator.",
@@ -144,10 +160,33 @@ def _summary(outcome: dict, rate: float) -> dict:
     }
 
 
+def _by_channel(empty: type) -> dict:
+    return {"sms": empty(), "whatsapp": empty()}
+
+
+@dataclass
+class Sent:
+    """What the generator posted, by channel: the distinct provider ids of the originals, the ids
+    some request (original or replay) got a 200 for, and how many replays went."""
+
+    ids: dict[str, set[str]] = field(default_factory=lambda: _by_channel(set))
+    answered_200: dict[str, set[str]] = field(default_factory=lambda: _by_channel(set))
+    replays: dict[str, int] = field(default_factory=lambda: _by_channel(int))
+
+    def note(self, rows: list[list]) -> None:
+        for kind, provider_id, replay, _target, status, *_ in rows:
+            if replay:
+                self.replays[kind] += 1
+            else:
+                self.ids[kind].add(provider_id)
+            if status == 200:
+                self.answered_200[kind].add(provider_id)
+
+
 class Phase:
     """One server set (1 or 2 Daphne processes): warm-up, rate steps, the main run."""
 
-    def __init__(self, processes: int, workdir: Path, sent: dict[str, set[str]]) -> None:
+    def __init__(self, processes: int, workdir: Path, sent: Sent) -> None:
         self.processes, self.workdir, self.sent = processes, workdir, sent
         prefix = f"{os.environ.get('CHANNEL_LAYER_PREFIX', 'parley-bench')}-webhooks-{processes}"
         self.servers = webhooks_helper.daphnes(processes, workdir, prefix)
@@ -168,9 +207,7 @@ class Phase:
             "seed": int(run, 16),
         }
         outcome = webhooks_helper.run_load(f"{self.processes}x-{name}", spec, self.workdir)
-        for kind, provider_id, replay, *_ in outcome["results"]:
-            if not replay:
-                self.sent[kind].add(provider_id)
+        self.sent.note(outcome["results"])
         figures = _summary(outcome, rate)
         log(
             f"  {self.processes}x {name}: {rate}/s offered -> {figures['requests_per_second']}/s, "
@@ -185,8 +222,8 @@ class Phase:
         for server in self.servers:
             server.start()
         try:
-            self.load("warmup", WARMUP["rate"], WARMUP["seconds"])
-            time.sleep(2)
+            warmup = self.load("warmup", WARMUP["rate"], WARMUP["seconds"])
+            time.sleep(PAUSES["after_warmup"])
             steps, best = [], None
             for rate in STEP_RATES:  # on while the answers keep up, to find the ceiling too
                 step = self.load(f"step-{rate}", rate, STEP_SECONDS)
@@ -195,7 +232,7 @@ class Phase:
                     best = rate
                 if not step["kept_up"] or step["server_errors"]:
                     break
-                time.sleep(1)
+                time.sleep(PAUSES["between_steps"])
             main_rate = best or STEP_RATES[0]
             main = self.load("main", main_rate, MAIN_SECONDS)
         finally:
@@ -209,6 +246,7 @@ class Phase:
             "highest_rate_kept_up": ceiling,
             "main": main,
             "steps": steps,
+            "warmup": warmup,
             "server_log_tails": {name: tail for name, tail in logs.items() if tail.strip()},
         }
 
@@ -232,52 +270,76 @@ def _settle() -> dict:
     }
 
 
-def _verify(sms: Inbox, whatsapp: Inbox, sent: dict[str, set[str]]) -> dict:
-    """One message and one processed receipt per distinct provider message id sent; no others."""
-    checks = {}
-    for kind, inbox in (("sms", sms), ("whatsapp", whatsapp)):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT provider_message_id, count(*) FROM conversations_message "
-                "WHERE inbox_id = %s AND sender_kind = 'contact' GROUP BY 1",
-                [inbox.pk],
-            )
-            stored = dict(cursor.fetchall())
-            cursor.execute(
-                "SELECT count(*), count(*) FILTER (WHERE processed_at IS NULL) "
-                "FROM channels_in_webhookreceipt WHERE inbox_id = %s",
-                [inbox.pk],
-            )
-            receipts, pending = cursor.fetchone()
-            cursor.execute(
-                "SELECT last_error, count(*) FROM channels_in_webhookreceipt WHERE inbox_id = %s "
-                "AND last_error <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
-                [inbox.pk],
-            )
-            errors = [f"{count} x {error[:300]}" for error, count in cursor.fetchall()]
-            cursor.execute("SELECT count(*) FROM conversations_conversation WHERE inbox_id = %s", [inbox.pk])
-            conversations = cursor.fetchone()[0]
-        expected = sent[kind]
-        checks[kind] = {
-            "distinct_ids_sent": len(expected),
-            "messages": sum(stored.values()),
-            "missing": len(expected - stored.keys()),
-            "duplicated": sum(1 for count in stored.values() if count > 1),
-            "not_sent_but_stored": len(stored.keys() - expected),
-            "receipts": receipts,
-            "receipts_pending": pending,
-            "receipt_errors": errors,
-            "conversations": conversations,
-        }
-    checks["exactly_one_message_per_id"] = all(
-        c["missing"] == 0 and c["duplicated"] == 0 and c["not_sent_but_stored"] == 0
-        for c in (checks["sms"], checks["whatsapp"])
-    )
-    checks["replays_created_nothing"] = all(
-        c["messages"] == c["distinct_ids_sent"] == c["receipts"] and c["receipts_pending"] == 0
-        for c in (checks["sms"], checks["whatsapp"])
-    )
-    return checks
+def _stored(inbox: Inbox, kind: str, sent: Sent) -> dict:
+    """What the database holds for one channel, against what was sent to it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT provider_message_id, count(*) FROM conversations_message "
+            "WHERE inbox_id = %s AND sender_kind = 'contact' GROUP BY 1",
+            [inbox.pk],
+        )
+        stored = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE processed_at IS NULL) "
+            "FROM channels_in_webhookreceipt WHERE inbox_id = %s",
+            [inbox.pk],
+        )
+        receipts, pending = cursor.fetchone()
+        cursor.execute(
+            "SELECT last_error, count(*) FROM channels_in_webhookreceipt WHERE inbox_id = %s "
+            "AND last_error <> '' GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
+            [inbox.pk],
+        )
+        errors = [f"{count} x {error[:300]}" for error, count in cursor.fetchall()]
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT contact_id) FROM conversations_conversation WHERE inbox_id = %s",
+            [inbox.pk],
+        )
+        conversations, contacts = cursor.fetchone()
+    expected, answered = sent.ids[kind], sent.answered_200[kind]
+    return {
+        "distinct_ids_sent": len(expected),
+        "distinct_ids_answered_200": len(answered),
+        "replays_sent": sent.replays[kind],
+        "messages": sum(stored.values()),
+        "distinct_ids_stored": len(stored),
+        "missing": len(expected - stored.keys()),
+        "missing_answered_200": len(answered - stored.keys()),
+        "duplicated": sum(1 for count in stored.values() if count > 1),
+        "not_sent_but_stored": len(stored.keys() - expected),
+        "receipts": receipts,
+        "receipts_pending": pending,
+        "receipt_errors": errors,
+        "conversations": conversations,
+        "contacts_with_a_conversation": contacts,
+    }
+
+
+def _checks(stored: dict[str, dict], phases: dict) -> dict[str, bool]:
+    """The invariants (bench/scale.py). Smoke is stricter where full scale may overload: there a
+    step past the ceiling may time out, and an id no request got a 200 for is not required."""
+    channels = list(stored.values())
+    loads = [load for phase in phases.values() for load in (phase["warmup"], *phase["steps"], phase["main"])]
+    must_answer = loads if SMOKE else [load for load in loads if load["kept_up"]]
+    missing = "missing" if SMOKE else "missing_answered_200"
+    stored_ids = "distinct_ids_sent" if SMOKE else "distinct_ids_stored"
+    refused = [status for load in loads for status in load["statuses"] if status.startswith("4")]
+    return {
+        "no_request_refused": not refused,
+        "every_request_answered_200": all(set(load["statuses"]) <= {"200"} for load in must_answer),
+        "exactly_one_message_per_id": all(
+            c[missing] == c["duplicated"] == c["not_sent_but_stored"] == 0 for c in channels
+        ),
+        "replays_created_nothing": all(c["receipts"] == c["messages"] == c[stored_ids] for c in channels),
+        "no_receipt_left_pending": all(c["receipts_pending"] == 0 for c in channels)
+        and all(phase["receipts"]["still_pending"] == 0 for phase in phases.values()),
+        "one_conversation_per_customer": all(
+            c["conversations"] == c["contacts_with_a_conversation"] for c in channels
+        ),
+        "both_providers_and_their_replays_sent": all(
+            c["distinct_ids_sent"] > 0 and c["replays_sent"] > 0 for c in channels
+        ),
+    }
 
 
 def _ratio(value: float | None, base: float | None) -> float | None:
@@ -294,13 +356,13 @@ def _met(value, rule) -> bool | None:
 def run() -> dict:
     loadavg = [round(x, 2) for x in os.getloadavg()]
     sms, whatsapp = _inboxes()
-    sent: dict[str, set[str]] = {"sms": set(), "whatsapp": set()}
+    sent = Sent()
     phases = {}
     with tempfile.TemporaryDirectory(prefix="parley-bench-webhooks-") as scratch:
         workdir = Path(scratch)
         baseline = webhooks_helper.pgbench_baseline(workdir)
         if baseline is None:  # no pgbench here: ingest's psycopg single-row INSERT, one connection
-            baseline = {"tool": "psycopg (no pgbench found)", **ingest._baseline_inserts(3000)}
+            baseline = {"tool": "psycopg (no pgbench found)", **ingest.baseline_inserts(BASELINE_INSERTS)}
             baseline["tps"] = baseline["per_second"]
         log(f"baseline: {baseline['tool']}: {baseline['tps']} tps")
         for processes in PROCESS_COUNTS:
@@ -308,12 +370,7 @@ def run() -> dict:
             phase["receipts"] = _settle()
             log(f"  receipts: {phase['receipts']}")
             phases[f"{processes}_process"] = phase
-    checks = _verify(sms, whatsapp, sent)
-    statuses_all_200 = all(
-        set(step["statuses"]) <= {"200"}
-        for phase in phases.values()
-        for step in [phase["main"], *phase["steps"]]
-    )
+    stored = {"sms": _stored(sms, "sms", sent), "whatsapp": _stored(whatsapp, "whatsapp", sent)}
     summary = {}
     for name, phase in phases.items():
         main = phase["main"]
@@ -335,12 +392,15 @@ def run() -> dict:
     return {
         "summary": summary,
         "baseline": baseline,
-        "checks": {**checks, "every_request_answered_200": statuses_all_200},
+        "checks": _checks(stored, phases),
+        "stored": stored,
         "targets": {name: f"{op} {bound}" for name, (op, bound) in TARGETS.items()},
         "setup": {
             "step_rates": STEP_RATES,
             "step_seconds": STEP_SECONDS,
             "main_seconds": MAIN_SECONDS,
+            "process_counts": PROCESS_COUNTS,
+            "warmup": WARMUP,
             "replay_share": REPLAY_SHARE,
             "customers_per_channel": CUSTOMERS,
             "connections_per_server": CONNECTIONS,

@@ -14,6 +14,7 @@ from django.db import connection
 
 from bench import seed_helper
 from bench.realtime import Server
+from bench.scale import scaled
 
 ROOT = Path(__file__).resolve().parent.parent
 # Under ASGI each request's sync view runs on a thread of its own, each holding a pooled
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_POOL_MAX_SIZE = 10
 PGBENCH_TABLE = "bench_webhooks_pgbench"
 PGBENCH_SCRIPT = "INSERT INTO bench_webhooks_pgbench (body, at) VALUES ('an inbound message', now());\n"
-PGBENCH_ARGS = ["-n", "-c", "4", "-j", "2", "-T", "10"]
+PGBENCH_ARGS = ["-n", "-c", "4", "-j", "2", "-T", scaled("10", "2")]
 LOAD_TIMEOUT = 300
 
 
@@ -52,7 +53,7 @@ def pgbench_binary() -> str | None:
 
 def pgbench_baseline(workdir: Path) -> dict | None:
     """pgbench single-row INSERTs (one commit each) into a logged scratch table of the bench
-    database, 4 clients on 2 threads for 10 s; None without pgbench."""
+    database, 4 clients on 2 threads for 10 s (smoke: 2 s); None without pgbench."""
     binary = pgbench_binary()
     if binary is None:
         return None
