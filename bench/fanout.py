@@ -38,6 +38,7 @@ from conversations import events
 from conversations.models import ChannelType, Inbox
 
 SOCKETS = scaled(30, 5)
+TARGET_CPU_US_PER_DELIVERY = 20  # issue 19: a fifth of what Daphne and Channels cost today
 RATES = scaled([50, 100, 150], [50])
 SECONDS = scaled(8, 1)
 DRAIN_SECONDS = scaled(2, 1)
@@ -243,6 +244,7 @@ def run() -> dict:
         "sockets": SOCKETS,
         "seconds_per_rate": SECONDS,
         "median_cpu_us_per_delivery": per_delivery,
+        "target_cpu_us_per_delivery": TARGET_CPU_US_PER_DELIVERY,
         # A smoke step can be too short for one clock tick of the baseline's CPU.
         "ratio_parley_to_baseline": round(per_delivery["parley"] / per_delivery["baseline"], 2)
         if per_delivery["baseline"]
