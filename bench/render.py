@@ -73,24 +73,25 @@ REALTIME_ROWS = {
 }
 
 
-def _realtime(report: dict) -> list[Row]:
+def _from_figures(report: dict, labels: dict[str, str], ours: str, theirs: str, ratio: str) -> list[Row]:
+    """Rows from a report's "figures" table (realtime's and the desk's have one), in `labels`'
+    order; a target given as a number reads "<= n"."""
     rows = []
-    for name, label in REALTIME_ROWS.items():
+    for name, label in labels.items():
         figure = report["figures"].get(name)
-        if figure is not None:
-            lower = " (at least)" if figure.get("parley_is_lower_bound") else ""
-            ratio = figure["ratio_parley_to_baseline"]
-            rows.append(
-                row(
-                    label + lower,
-                    figure["parley"],
-                    figure["baseline"],
-                    ratio,
-                    figure.get("target"),
-                    figure.get("met"),
-                )
-            )
+        if figure is None:
+            continue
+        lower = " (at least)" if figure.get(f"{ours}_is_lower_bound") else ""
+        target = figure.get("target")
+        target = f"<= {target:g}" if isinstance(target, int | float) else target
+        rows.append(
+            row(label + lower, figure[ours], figure[theirs], figure[ratio], target, figure.get("met"))
+        )
     return rows
+
+
+def _realtime(report: dict) -> list[Row]:
+    return _from_figures(report, REALTIME_ROWS, "parley", "baseline", "ratio_parley_to_baseline")
 
 
 DESK_ROWS = {
@@ -104,20 +105,7 @@ DESK_ROWS = {
 
 
 def _desk(report: dict) -> list[Row]:
-    rows = []
-    for name, label in DESK_ROWS.items():
-        figure = report["figures"].get(name, {})
-        target = f"<= {figure['target']:g}" if figure.get("target") is not None else None
-        rows.append(
-            row(
-                label,
-                figure.get("web"),
-                figure.get("bare_sql"),
-                figure.get("ratio_web_to_bare"),
-                target,
-                figure.get("met"),
-            )
-        )
+    rows = _from_figures(report, DESK_ROWS, "web", "bare_sql", "ratio_web_to_bare")
     counts = ", ".join(f"{kind} {'/'.join(map(str, n))}" for kind, n in report["queries_per_request"].items())
     return [*rows, row("queries per request", counts, target="constant")]
 
