@@ -35,6 +35,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python -m bench.render --check
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -309,7 +309,9 @@ def _cell(value) -> str:
 
 def _provenance(report: dict) -> str:
     machine, code = report.get("machine", {}), report.get("code", {})
-    dirty = " (with uncommitted changes)" if code.get("uncommitted") else ""
+    changed = code.get("uncommitted") or []
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    dirty = f" (with uncommitted changes to {', '.join(changed[:3])}{more})" if changed else ""
     cpu = machine.get("cpu_model") or "unknown CPU"
     return (
         f"commit `{code.get('commit', '?')}`{dirty}, {report.get('at', '?')}, "
