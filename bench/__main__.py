@@ -50,7 +50,8 @@ from bench import (  # noqa: E402
     webhooks,
 )
 
-RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
 BENCHMARKS = {
     "ingest": ingest.run,
     "fanout": fanout.run,
@@ -92,7 +93,10 @@ def _run_one(name: str, database: str, folder: Path) -> list[str]:
     report["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["passed"] = not problems
-    (folder / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    # Log tails name files by absolute path; the report is committed, so it names them from the
+    # checkout instead (a clone elsewhere reads the same text).
+    text = json.dumps(report, indent=2, default=str).replace(f"{ROOT}/", "")
+    (folder / f"{name}.json").write_text(text + "\n")
     if not scale.SMOKE:
         print(json.dumps(report, indent=2, default=str))
     return problems

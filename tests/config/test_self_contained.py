@@ -6,8 +6,19 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDE = re.compile(r"\.\./shared\b|/work/shared\b|parents\[3\]")
-NOT_OURS = {".git", ".venv", "var", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "results"}
+# The workplace's shared folder, a reach above the checkout, or this checkout's own absolute path.
+OUTSIDE = re.compile(rf"\.\./shared\b|/work/shared\b|parents\[3\]|{re.escape(str(ROOT))}/")
+NOT_OURS = {
+    ".git",
+    ".venv",
+    "var",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "smoke",
+    "test-artifacts",
+}
 TEXT = {".py", ".md", ".html", ".js", ".css", ".toml", ".yml", ".yaml", ".txt", ".json", ".cfg", ".lock", ""}
 
 
