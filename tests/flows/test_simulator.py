@@ -120,9 +120,13 @@ def test_the_agents_reply_reaches_the_customers_phone_with_its_ticks(client, dem
     ]
     assert thread[1]["status"] == ticks
     if channel == ChannelType.SMS:
-        callbacks = simulator_runtime.current().provider.callbacks()
+        provider = simulator_runtime.current().provider
+        # The fake records a status callback once Parley has answered it, a moment after Parley
+        # committed what it says: wait for the record, not only for the status it caused.
+        wait_until(lambda: len(provider.callbacks()) == 2)
         answered = [
-            (dict(callback["form"])["MessageStatus"], callback.get("status")) for callback in callbacks
+            (dict(callback["form"])["MessageStatus"], callback.get("status"))
+            for callback in provider.callbacks()
         ]
         assert answered == [("sent", 200), ("delivered", 200)]
 
