@@ -40,4 +40,4 @@ RUN mkdir -p static var/media \
 USER parley
 EXPOSE 8000
 
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "66560", "--websocket-max-frame-size", "66560", "config.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "262144", "--websocket-max-frame-size", "262144", "config.asgi:application"]

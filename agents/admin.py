@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from conversations import services
 from conversations.admin import (
-    HTTPS_URL_FIELDS,
+    FORM_FIELDS,
     OPEN_STATUSES,
     ConversationAdmin,
     DeletesWholeThreadsMixin,
@@ -137,7 +137,7 @@ class AgentProfileInline(admin.StackedInline):
     readonly_fields = ("last_seen_at",)
     filter_horizontal = ("skills",)
     verbose_name_plural = "agent profile"
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
 
 class InboxMembershipForAgentInline(admin.TabularInline):
@@ -210,7 +210,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     readonly_fields = ("last_seen_at",)
     filter_horizontal = ("skills",)
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
 
 @admin.register(Skill)

@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from conversations import selectors
 from conversations.models import Conversation, Inbox
 from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
+from conversations.sockets import fit_page
 
 from .models import InboxMembership
 
@@ -59,8 +60,9 @@ def history_after(agent: AbstractBaseUser, *, conversation_id: int, after_seq: i
             related=SENDER_RELATED,
         )
     )
+    messages, left_out = fit_page([message_payload(message, for_agents=True) for message in page[:limit]])
     return {
         "conversation": conversation_payload(conversation),
-        "has_more": len(page) > limit,
-        "messages": [message_payload(message, for_agents=True) for message in page[:limit]],
+        "has_more": len(page) > limit or left_out,
+        "messages": messages,
     }

@@ -16,6 +16,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from conversations.boundary import replace_unstorable
+
 MAX_DETAIL_LENGTH = 500
 
 
@@ -79,5 +81,7 @@ def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _short(text: str) -> str:
-    """Error messages may quote what was sent; a huge input is not echoed back whole."""
+    """Error messages may quote what was sent: a huge input is not echoed back whole, and one
+    that cannot be encoded (an unpaired surrogate) is echoed with U+FFFD in its place."""
+    text, _ = replace_unstorable(text)
     return text if len(text) <= MAX_DETAIL_LENGTH else text[: MAX_DETAIL_LENGTH - 1] + "…"

@@ -1,8 +1,8 @@
 """What the widget's HTTP endpoints answer: JSON readable by the page that asked (CORS), no cookies."""
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from conversations.boundary import BadInput, read_json
 
 
 def cors(response: HttpResponse, origin: str | None) -> HttpResponse:
@@ -31,7 +31,7 @@ class Answered(Exception):
 def json_post(request: HttpRequest, *, max_bytes: int) -> dict:
     """The JSON object a page POSTed, or Answered with what ends the request: 204 to the CORS
     preflight, 405 to another method, 413 to a body over `max_bytes`, 400 to what is not a JSON
-    object."""
+    object or holds a value the input boundary refuses (conversations.boundary)."""
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
         raise Answered(cors(HttpResponse(status=204), origin))
@@ -40,9 +40,9 @@ def json_post(request: HttpRequest, *, max_bytes: int) -> dict:
     if len(request.body) > max_bytes:
         raise Answered(refusal("too_big", "The request body is too large.", 413, origin))
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError:
-        payload = None
+        payload = read_json(request.body or b"{}")
+    except BadInput as bad:
+        raise Answered(refusal("bad_request", str(bad), 400, origin)) from None
     if not isinstance(payload, dict):
         raise Answered(refusal("bad_request", "Send a JSON object.", 400, origin))
     return payload

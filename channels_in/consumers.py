@@ -6,7 +6,6 @@ channel layer announce committed state (published after commit) and are passed o
 fields a customer may see. docs/protocol.md documents every message.
 """
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from conversations import events, services
+from conversations.boundary import BadInput, read_json, replace_unstorable, storable_tree
 from conversations.models import ContactIdentity, Inbox
 from conversations.payloads import message_payload_for_clients
-from conversations.sockets import EventSocket, database_sync_to_async
+from conversations.sockets import MAX_FRAME_BYTES, EventSocket, database_sync_to_async, fit_page
 
 from . import client_actions, protocol
 from .client_actions import ActionRefused
@@ -85,25 +85,31 @@ class ClientConsumer(EventSocket):
         if self.visitor is None:
             return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
-        if len(raw.encode()) > protocol.MAX_MESSAGE_BYTES:
-            await self.refuse(ErrorCode.TOO_BIG, "Frames are limited to 64 KB.", Close.TOO_BIG)
+        if len(raw.encode()) > MAX_FRAME_BYTES:
+            await self.refuse(ErrorCode.TOO_BIG, "Frames are limited to 128 KiB.", Close.TOO_BIG)
             return
         if not self.bucket.take():
             await self._strike(ErrorCode.RATE_LIMITED, "Slow down: about 100 actions a minute.", None)
             return
         try:
-            request = json.loads(raw)
+            request = read_json(raw, refuse_unstorable=False)
             handler = self.handlers()[request["type"]]
-        except (ValueError, KeyError, TypeError):
+        except BadInput as bad:
+            await self._strike(ErrorCode.BAD_REQUEST, str(bad), None)
+            return
+        except (KeyError, TypeError):
             await self._strike(ErrorCode.BAD_REQUEST, "Expected a JSON object with a known type.", None)
             return
-        ref = request.get("ref")
+        ref, _ = replace_unstorable(request.get("ref"))  # echoed back: it must encode
         try:
-            await handler(request, ref)
+            await handler(storable_tree(request), ref)
         except ActionRefused as refusal:
             await self.send_event(protocol.error_event(refusal.code, refusal.detail, ref))
             if refusal.code in VISITOR_REFUSALS:
                 await self.close(code=protocol.close_code_for(refusal.code))
+            return
+        except BadInput as bad:  # a field holds text that cannot be stored
+            await self._strike(ErrorCode.BAD_REQUEST, str(bad), ref)
             return
         except (KeyError, TypeError, ValueError) as error:
             await self._strike(ErrorCode.BAD_REQUEST, f"Missing or malformed field: {error}", ref)
@@ -133,7 +139,7 @@ class ClientConsumer(EventSocket):
     async def on_message_send(self, request: dict, ref: Any) -> None:
         conversation_id = _optional_int(request.get("conversation_id"))
         client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
-        body = _text(request.get("body", ""), max_length=protocol.MAX_MESSAGE_BYTES)
+        body = _text(request.get("body", ""), max_length=MAX_FRAME_BYTES)  # the service counts characters
         message = await database_sync_to_async(client_actions.message_send)(
             await self.checked_identity(),
             conversation_id=conversation_id,
@@ -332,11 +338,15 @@ def _authenticate(token: str) -> tuple[Visitor, ContactIdentity]:
 
 def _history_payload(identity: ContactIdentity, **query: Any) -> dict:
     page = client_actions.history(identity, **query)
+    messages, left_out = fit_page(
+        [protocol.message_payload(message) for message in page.messages],
+        keep_last=query["before_seq"] is not None,
+    )
     return {
         "conversation_id": page.conversation.pk,
         "last_seq": page.conversation.last_seq,
-        "has_more": page.has_more,
-        "messages": [protocol.message_payload(message) for message in page.messages],
+        "has_more": page.has_more or left_out,
+        "messages": messages,
     }
 
 

@@ -18,6 +18,9 @@ from .adapters.registry import adapter_for_slug
 from .receipts import receipt_apply, receipts_store
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+# What parsing a signed body of the wrong shape raises (not JSON, too deep, `entry` not a list, an
+# item not an object, a field missing): the provider sent something it does not document, 400.
+MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
 @csrf_exempt  # providers sign their requests; there is no browser session here
@@ -44,8 +47,8 @@ def webhook(request: HttpRequest, provider: str, key: str) -> HttpResponse:
         return _plain("Signature verification failed.", 403)
     try:
         events = adapter.parse(inbox, hook)
-    except (ValueError, KeyError, TypeError) as error:
-        return _plain(f"Could not read this webhook: {error}", 400)
+    except MALFORMED as error:
+        return _plain(f"Could not read this webhook: {type(error).__name__}: {error}", 400)
     for receipt_id in receipts_store(inbox=inbox, provider=adapter.slug, events=events, raw_body=hook.body):
         receipt_apply(receipt_id)
     return _plain("", 200)

@@ -8,7 +8,6 @@ from typing import Any
 from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
 
 PROTOCOL_VERSION = 1
-MAX_MESSAGE_BYTES = 64 * 1024
 HISTORY_LIMIT_MAX = 100
 
 
@@ -20,7 +19,7 @@ class Close:
     POLICY = 4008  # kept breaking the rate limit or sending malformed frames
     IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
     TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
-    TOO_BIG = 4009  # a message over MAX_MESSAGE_BYTES (1009 is reserved to the websocket server)
+    TOO_BIG = 4009  # a frame over sockets.MAX_FRAME_BYTES (1009 is reserved to the websocket server)
 
 
 class ErrorCode:

@@ -56,7 +56,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             inbox=inbox,
             contact=identity.contact,
             conversation_id=conversation_id,
-            body=request.POST.get("body", "")[:20_000],
+            body=request.POST.get("body", ""),  # the service refuses what is too long, never cuts
             client_message_id=client_message_id,
             attachments=[
                 services.AttachmentInput(

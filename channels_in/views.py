@@ -12,6 +12,7 @@ from .widget import availability, inbox_refusal, widget_inbox
 
 SESSION_FIELDS = ("resume_token", "user_id", "user_hash", "name", "email", "phone", "language")
 MAX_SESSION_BODY = 8 * 1024
+MAX_FIELD_LENGTH = 255
 
 
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
@@ -22,11 +23,14 @@ def session(request: HttpRequest) -> HttpResponse:
         payload = json_post(request, max_bytes=MAX_SESSION_BODY)
     except Answered as answered:
         return answered.response
-    try:
-        fields = {name: str(payload.get(name) or "")[:255] for name in SESSION_FIELDS}
-        inbox = widget_inbox(str(payload["public_key"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    if not isinstance(payload.get("public_key"), str):
         return refusal("bad_request", "Send JSON with at least public_key.", 400, origin)
+    fields = {name: payload.get(name) or "" for name in SESSION_FIELDS}
+    for name, value in fields.items():  # refused whole, never cut or turned into text
+        if not isinstance(value, str) or len(value) > MAX_FIELD_LENGTH:
+            detail = f"{name}: a string of at most {MAX_FIELD_LENGTH} characters, or null."
+            return refusal("invalid", detail, 400, origin)
+    inbox = widget_inbox(payload["public_key"])
     if (refused := inbox_refusal(inbox, request)) is not None:
         return refused
     try:

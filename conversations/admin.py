@@ -8,17 +8,20 @@ inbox admins registered here (agents/admin.py); this module imports nothing of a
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery, URLField
+from django.db.models import Count, IntegerField, JSONField, Model, OuterRef, QuerySet, Subquery, URLField
 from django.db.models.functions import Coalesce
+from django.forms.fields import InvalidJSONInput
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
+from .boundary import BadInput, read_json
 from .models import (
     Attachment,
     Contact,
@@ -36,8 +39,33 @@ from .models import (
 
 INLINE_MESSAGE_LIMIT = 200
 OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
+
+
 # Links typed without a scheme are web addresses: https, as Django 6 will assume.
-HTTPS_URL_FIELDS = {URLField: {"assume_scheme": "https"}}
+class StorableJSONFormField(forms.JSONField):
+    """A JSON field read through the input boundary: too deep, `NaN`, or text Postgres cannot
+    store (NUL, an unpaired surrogate) is an error on the field, never a 500 at save."""
+
+    def to_python(self, value):
+        if not self.disabled and isinstance(value, str) and value.strip():
+            try:
+                read_json(value)
+            except BadInput as bad:
+                raise ValidationError(str(bad), code="invalid") from None
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        """A refused value is shown again as typed (its escapes as text), never re-encoded."""
+        if not self.disabled and isinstance(data, str):
+            try:
+                read_json(data)
+            except BadInput:
+                return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+
+# Every admin's form fields: links are https unless typed otherwise, JSON goes through the boundary.
+FORM_FIELDS = {URLField: {"assume_scheme": "https"}, JSONField: {"form_class": StorableJSONFormField}}
 
 
 def related_count(related: QuerySet, to_outer: str) -> Coalesce:
@@ -178,7 +206,7 @@ class ContactAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
     list_filter = ("identities__inbox__channel_type", "last_seen_at")
     readonly_fields = ("last_seen_at", "created_at", "updated_at")
     inlines = (ContactIdentityInline, ContactConversationInline)
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         return (
@@ -203,6 +231,7 @@ class ContactIdentityAdmin(admin.ModelAdmin):
 
 @admin.register(Inbox)
 class InboxAdmin(admin.ModelAdmin):
+    formfield_overrides = FORM_FIELDS
     list_display = (
         "name",
         "channel_type",
@@ -459,7 +488,7 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
     fields = ("file", "remote_url", "file_name", "mime_type", "byte_size", "width", "height", "created_at")
     readonly_fields = ("created_at",)
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
 
 class RetryDeliveryMixin:
@@ -601,7 +630,7 @@ class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("mime_type",)
     list_select_related = ("message",)
     search_fields = ("file_name", "remote_url")
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
 
 @admin.register(LiveSession)

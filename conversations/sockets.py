@@ -1,5 +1,11 @@
-"""What every Parley websocket consumer shares: database work on the thread pool, JSON events,
-refusals with a code, and closing a socket that fell too far behind so its client resyncs."""
+"""What every Parley websocket consumer shares: database work on the thread pool, JSON events
+sized to fit a frame, refusals with a code, and closing a socket that fell too far behind so its
+client resyncs.
+
+Frames are sized by what is sent: events are UTF-8 JSON (no `\\u` escapes, which made one emoji
+12 bytes), every limit counts encoded bytes, a history page holds what fits one frame, and an
+event that still would not fit goes out as `event.fetch`, a reference the client fetches with
+`history.after`: a stored message never closes a socket."""
 
 import json
 
@@ -10,10 +16,54 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import events
 
+# What a client may send in one frame, and the most the server sends in one: the longest message
+# (20,000 characters of 4-byte UTF-8) fits with room to spare. Daphne's own limit
+# (config.management.commands.serve.WEBSOCKET_MAX_BYTES) is above it, so the application always
+# answers an oversize frame itself, with its documented 4009.
+MAX_FRAME_BYTES = 128 * 1024
+# A history page's messages: what fits one frame beside the page's other fields.
+PAGE_BYTES = MAX_FRAME_BYTES - 8 * 1024
 CLOSE_TOO_SLOW = 4011
 # What a bounded channel layer (config.channel_layer) queues, in place of everything it held, for a
 # socket that stopped reading: it missed events.
 LAYER_OVERFLOW = "layer.overflow"
+
+
+def encode(payload: object) -> str:
+    """An event as sent: compact UTF-8 JSON."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def fits_a_frame(text: str) -> bool:
+    """Whether `text` is at most MAX_FRAME_BYTES of UTF-8; the encoding is skipped where the
+    length alone settles it (a character is at most 4 bytes), as it does for nearly every event."""
+    return len(text) * 4 <= MAX_FRAME_BYTES or len(text.encode()) <= MAX_FRAME_BYTES
+
+
+def fit_page(items: list[dict], *, keep_last: bool = False) -> tuple[list[dict], bool]:
+    """The items of a history page that fit PAGE_BYTES (the first ones, or the last ones for a
+    page read backwards), never fewer than one, and whether any had to be left for the next page."""
+    kept: list[dict] = []
+    used = 0
+    for item in reversed(items) if keep_last else items:
+        used += len(encode(item).encode()) + 1  # and its comma
+        if kept and used > PAGE_BYTES:
+            break
+        kept.append(item)
+    left_out = len(kept) < len(items)
+    return (kept[::-1] if keep_last else kept), left_out
+
+
+def fetch_reference(payload: dict) -> dict:
+    """What goes out in place of an event too big for a frame: which conversation changed, up to
+    which seq, and the request it answers, so the client fetches it with `history.after`."""
+    return {
+        "type": "event.fetch",
+        "event": payload.get("type"),
+        "ref": payload.get("ref"),
+        "conversation_id": payload.get("conversation_id"),
+        "seq": payload.get("seq") or (payload.get("message") or {}).get("seq"),  # an ack's is its message's
+    }
 
 
 def database_sync_to_async(function):
@@ -59,11 +109,15 @@ class EventSocket(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_event(self, payload: dict) -> None:
-        """Send an event as JSON. The desk passes the layer's shared event dict on to each of its
-        sockets in turn: encode it once for all of them."""
+        """Send an event as JSON, or its `event.fetch` reference when it is too big for a frame.
+        The desk passes the layer's shared event dict on to each of its sockets in turn: encode it
+        once for all of them."""
         encoded = EventSocket._last_encoded
         if encoded is None or encoded[0] is not payload:
-            encoded = EventSocket._last_encoded = (payload, json.dumps(payload, separators=(",", ":")))
+            text = encode(payload)
+            if not fits_a_frame(text):
+                text = encode(fetch_reference(payload))
+            encoded = EventSocket._last_encoded = (payload, text)
         try:
             await self.send(text_data=encoded[1])
         except ClientGone:

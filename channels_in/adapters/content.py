@@ -1,13 +1,13 @@
 """What adapters share beyond the interface: who a reply goes to, a message sent in parts, JSON
 answers, and the words for content that arrives as something other than text."""
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from conversations.boundary import read_json
 from conversations.models import Inbox, Message
 
 from .base import PermanentDeliveryError, SendReceipt, TransientDeliveryError, WebhookRequest
@@ -16,8 +16,10 @@ EXCERPT_LENGTH = 60
 
 
 def webhook_json(request: WebhookRequest) -> dict[str, Any]:
-    """The verified body; anything but a JSON object is a malformed webhook (400)."""
-    payload = json.loads(request.body)
+    """The verified body; anything but a UTF-8 JSON object within the boundary's depth is a
+    malformed webhook (400). Text Postgres cannot store is kept here: nobody can correct a signed
+    event, so its receipt is stored with those characters replaced (receipts.receipts_store)."""
+    payload = read_json(request.body, refuse_unstorable=False)
     if not isinstance(payload, dict):
         raise ValueError("the webhook body is not a JSON object")
     return payload

@@ -43,8 +43,8 @@ def channel_message_receive(
     """Store a message the business's customer wrote, by the business's own `message_id`.
 
     Returns the message and whether it is new: the same `message_id` again answers the stored
-    message and stores nothing (message_receive's unique constraint settles two racing sends; the
-    loser is then also answered as new). An id already used in this inbox by someone else (an
+    message and stores nothing (message_receive's unique constraint settles two racing sends: one
+    is new, the others are answered as repeats). An id already used in this inbox by someone else (an
     agent's reply, another customer) is refused with a ValidationError. An unknown `source_id`,
     or a conversation that is not this customer's on this inbox, is ObjectDoesNotExist."""
     identity = selectors.identity_on_inbox(inbox=inbox, source_id=source_id)
@@ -55,7 +55,7 @@ def channel_message_receive(
     )
     if stored is not None:
         return _customer_message(stored), False
-    message = services.message_receive(
+    message, created = services.message_receive_once(
         inbox=inbox,
         contact=identity.contact,
         body=body,
@@ -74,7 +74,7 @@ def channel_message_receive(
         pending = Attachment.objects.filter(message=message, file="").values_list("pk", flat=True)
         for attachment_id in pending:
             download_media.delay_on_commit(attachment_id)
-    return _customer_message(message), True
+    return _customer_message(message), created
 
 
 def _customer_message(message: Message) -> Message:

@@ -4,11 +4,11 @@ in another inbox answers 404, exactly as what does not exist."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.parsers import BoundaryJSONParser
 from api.serializers.common import ErrorSerializer, ValidationErrorSerializer
 from conversations.models import Inbox
 
@@ -44,7 +44,7 @@ def responses(success: dict, *errors: int) -> dict:
 class ChannelView(generics.GenericAPIView):
     authentication_classes = [InboxTokenAuthentication]
     permission_classes = [IsApiInbox]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundaryJSONParser]
     renderer_classes = [JSONRenderer]
 
     @property

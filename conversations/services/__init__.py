@@ -45,7 +45,7 @@ from .live import (
     session_states,
 )
 from .media import MediaRefused, attachment_store_download
-from .messages import AttachmentInput, message_post_reply, message_receive
+from .messages import AttachmentInput, message_post_reply, message_receive, message_receive_once
 from .notices import contact_notify_of_replies, transcript_send
 from .templates import message_post_template, templates_sync, templates_sync_all
 
@@ -84,6 +84,7 @@ __all__ = [
     "message_post_reply",
     "message_post_template",
     "message_receive",
+    "message_receive_once",
     "message_retry_delivery",
     "message_update_delivery_status",
     "outbound_requeue_due",

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events, registry
+from ..boundary import NOT_STORABLE, unstorable
 from ..capabilities import OutgoingFile, send_refusal
 from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
 from .contacts import contact_touch_last_seen
@@ -32,7 +33,12 @@ MAX_BODY_LENGTH = 20_000
 PRESENT_WITHIN = timedelta(minutes=2)  # a customer seen this recently is there (clients ping every 25 s)
 
 
-def message_receive(
+def message_receive(**given) -> Message:
+    """message_receive_once, for callers that need not know whether the message was new."""
+    return message_receive_once(**given)[0]
+
+
+def message_receive_once(
     *,
     inbox: Inbox,
     contact: Contact,
@@ -43,7 +49,7 @@ def message_receive(
     provider_message_id: str | None = None,
     attachments: Sequence[AttachmentInput] = (),
     received_at: datetime | None = None,
-) -> Message:
+) -> tuple[Message, bool]:
     """Store a message the contact wrote, on conversation `conversation_id` or on the one the
     inbox's reopen policy picks, and announce it after commit. A conversation of another contact
     or inbox is refused as not found (Conversation.DoesNotExist): callers need not look it up first.
@@ -51,8 +57,9 @@ def message_receive(
     leaves none behind.
 
     Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
-    that message and changes nothing. The database's unique constraints decide, with no lookup
-    first: replays are rare, and one only rolls its own transaction back. A resolved, snoozed or
+    that message and changes nothing; the second value says whether the message is new. The
+    database's unique constraints decide, with no lookup first (replays are rare, and one only
+    rolls its own transaction back), so of two racing sends exactly one is new. A resolved, snoozed or
     pending conversation opens again; the customer is waiting from now on.
     """
     _validate_content(body, attachments)
@@ -93,12 +100,12 @@ def message_receive(
                 _keep_or_release_assignee(target, resolved_at)
             if target.assignee_id is None:
                 registry.routing_due(inbox_id=inbox.pk)
-            return message
+            return message, True
     except IntegrityError:
         replay = _stored_message(inbox, client_message_id, provider_message_id)
         if replay is None:
             raise
-        return _own_replay(replay, contact_id=contact.pk)
+        return _own_replay(replay, contact_id=contact.pk), False
 
 
 def message_post_reply(
@@ -209,6 +216,8 @@ def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None
         raise ValidationError("A message needs text or an attachment.")
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(f"A message may hold at most {MAX_BODY_LENGTH} characters.")
+    if unstorable(body):
+        raise ValidationError(f"The message {NOT_STORABLE}")
 
 
 def _own_replay(

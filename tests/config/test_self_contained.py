@@ -18,6 +18,7 @@ NOT_OURS = {
     ".ruff_cache",
     "smoke",
     "test-artifacts",
+    ".hypothesis",  # Hypothesis's example database, made by the fuzz tests
 }
 TEXT = {".py", ".md", ".html", ".js", ".css", ".toml", ".yml", ".yaml", ".txt", ".json", ".cfg", ".lock", ""}
 

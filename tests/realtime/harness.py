@@ -22,8 +22,13 @@ import websockets
 from django.conf import settings
 from django.db import connection
 
+from config.management.commands.serve import WEBSOCKET_MAX_BYTES
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# Every log a server of this run writes: tests/conftest.py fails the test (or the run) in which
+# one of them shows a traceback or a 500.
+SERVER_LOGS: list[Path] = []
 
 
 def free_port() -> int:
@@ -56,6 +61,8 @@ class DaphneServer:
             PARLEY_QUEUE_ANNOUNCE_SECONDS="0",
         )
         log = log_path.open("ab") if log_path else None
+        if log_path is not None:
+            SERVER_LOGS.append(log_path)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -66,7 +73,9 @@ class DaphneServer:
                 "-p",
                 str(self.port),
                 "--websocket-max-message-size",
-                str(65536 + 1024),
+                str(WEBSOCKET_MAX_BYTES),
+                "--websocket-max-frame-size",
+                str(WEBSOCKET_MAX_BYTES),
                 "config.asgi:application",
             ],
             cwd=ROOT,

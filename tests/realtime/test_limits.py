@@ -1,6 +1,6 @@
 """What the customer's socket does with abuse, through a real Daphne: frame size, garbage, floods.
 
-Limits (docs/protocol.md): frames up to 64 KB, about 100 actions a minute with bursts of 20, and a
+Limits (docs/protocol.md): frames up to 128 KiB of UTF-8, about 100 actions a minute with bursts of 20, and a
 socket that keeps sending garbage or breaking the rate limit is closed with 4008.
 """
 
@@ -12,7 +12,9 @@ import pytest
 import websockets
 
 from channels_in.protocol import Close
+from config.management.commands.serve import WEBSOCKET_MAX_BYTES
 from conversations.models import Message
+from conversations.sockets import MAX_FRAME_BYTES
 from tests.factories.conversations import InboxFactory
 
 from .harness import Client
@@ -20,7 +22,7 @@ from .harness import Client
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ORIGIN = "https://shop.example.com"
-LIMIT = 64 * 1024
+LIMIT = MAX_FRAME_BYTES
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ async def assert_server_healthy(daphne, inbox) -> None:
 
 
 async def send_over_the_limit(daphne, inbox) -> tuple[int, dict, dict, int | None]:
-    """A 64 KB frame, then a message just over 64 KB (under Daphne's own cap, so the application is
+    """A frame at the limit, then a message just over it (under Daphne's own cap, so the application is
     the one refusing): (size of the first, its answer, the answer to the second, close code)."""
     client = await visitor(daphne, inbox)
     at_limit = padded_ping(LIMIT, ref="at-limit")
@@ -60,7 +62,7 @@ async def send_over_the_limit(daphne, inbox) -> tuple[int, dict, dict, int | Non
     over = json.dumps(
         {"type": "message.send", "client_message_id": "oversized-1", "body": "x" * LIMIT, "ref": "o"}
     )
-    assert LIMIT < len(over.encode()) < 65536 + 1024
+    assert LIMIT < len(over.encode()) < WEBSOCKET_MAX_BYTES
     await client.socket.send(over)
     error = await client.next_event()
     close_code = await client.closed()
@@ -68,24 +70,24 @@ async def send_over_the_limit(daphne, inbox) -> tuple[int, dict, dict, int | Non
     return len(at_limit.encode()), pong, error, close_code
 
 
-def test_a_frame_over_64_kb_is_refused_and_the_socket_closed(daphne, widget_inbox):
+def test_a_frame_over_the_limit_is_refused_and_the_socket_closed(daphne, widget_inbox):
     at_limit_size, pong, error, close_code = asyncio.run(send_over_the_limit(daphne, widget_inbox))
-    assert at_limit_size == LIMIT and pong["type"] == "pong"  # 64 KB itself is allowed
+    assert at_limit_size == LIMIT and pong["type"] == "pong"  # the limit itself is allowed
     assert (error["type"], error["code"]) == ("error", "too_big")
     assert close_code is not None
     assert not Message.objects.filter(client_message_id="oversized-1").exists()
 
 
-def test_a_frame_over_64_kb_closes_with_the_protocols_too_big_code(daphne, widget_inbox):
+def test_a_frame_over_the_limit_closes_with_the_protocols_too_big_code(daphne, widget_inbox):
     *_, close_code = asyncio.run(send_over_the_limit(daphne, widget_inbox))
     assert close_code == Close.TOO_BIG == 4009
 
 
-def test_a_200_kb_frame_is_refused_by_the_server_itself(daphne, widget_inbox):
+def test_a_frame_over_daphnes_cap_is_refused_by_the_server_itself(daphne, widget_inbox):
     async def journey():
         client = await visitor(daphne, widget_inbox)
         with contextlib.suppress(websockets.ConnectionClosed):
-            await client.socket.send(padded_ping(200 * 1024))
+            await client.socket.send(padded_ping(WEBSOCKET_MAX_BYTES + 64 * 1024))
         received = await client.quiet(2)
         close_code = await client.closed()
         await assert_server_healthy(daphne, widget_inbox)

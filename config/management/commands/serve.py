@@ -17,7 +17,9 @@ from channels_in import simulator_runtime
 from channels_in.simulator_runtime import Simulator
 from conversations import events
 
-WEBSOCKET_MAX_BYTES = 65 * 1024  # 64 KiB of payload plus JSON framing headroom
+# Above the application's own frame limit (conversations.sockets.MAX_FRAME_BYTES) so that an
+# oversize frame is refused by the consumer with its documented 4009, never by Daphne with 1009.
+WEBSOCKET_MAX_BYTES = 256 * 1024
 
 
 class Command(BaseCommand):
@@ -52,7 +54,7 @@ class Command(BaseCommand):
             application=get_default_application(),
             endpoints=build_endpoint_description_strings(host=host, port=port),
             action_logger=None,
-            # The protocol allows 64 KiB per message; Daphne refuses larger frames itself (1009).
+            # Daphne refuses larger frames itself, by dropping the connection.
             websocket_max_message_size=WEBSOCKET_MAX_BYTES,
             websocket_max_frame_size=WEBSOCKET_MAX_BYTES,
         ).run()

@@ -1,0 +1,82 @@
+"""The input boundary's HTTP part, for every door at once (conversations.boundary has the rest).
+
+- A body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413 in JSON, the documented
+  `too_big`, instead of Django's HTML 400; a multipart upload's files do not count (each upload
+  view limits its own files).
+- A query string or a form that holds a NUL character is answered 400 naming the field: no
+  lookup or write sends it to Postgres, which refuses it. (Django decodes what is not UTF-8 as
+  U+FFFD, so neither can carry a lone surrogate; JSON bodies are read by
+  conversations.boundary.read_json.)
+
+Both answers carry `error` (the widget's shape) and `code` (the REST API's) with `detail`, and a
+widget page may read them (CORS).
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from channels_in.answers import cors
+from conversations.boundary import NOT_STORABLE, BadInput, unstorable
+
+SIGNED_BY_PROVIDERS = "/hooks/"
+
+
+class InputBoundaryMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _declared_too_big(request):
+            return _too_big(request)
+        try:
+            for name, values in _text_fields(request):
+                if unstorable(name) or any(unstorable(value) for value in values):
+                    return refused(request, 400, "bad_request", str(BadInput(NOT_STORABLE, _printable(name))))
+        except RequestDataTooBig:  # a form's fields over the limit
+            return _too_big(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):  # a body without a length, or a form's fields
+            return _too_big(request)
+        return None
+
+
+def refused(request: HttpRequest, status: int, code: str, detail: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "code": code, "detail": detail}, status=status)
+    return cors(response, request.headers.get("Origin")) if request.path.startswith("/widget/") else response
+
+
+def _text_fields(request: HttpRequest):
+    """The query string's parameters, and a form's fields, except a provider's signed form: its
+    receipt is stored with the characters replaced (channels_in.receipts), since nobody can
+    correct it."""
+    yield from request.GET.lists()
+    if (
+        request.method == "POST"
+        and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and not request.path.startswith(SIGNED_BY_PROVIDERS)
+    ):
+        yield from request.POST.lists()
+
+
+def _declared_too_big(request: HttpRequest) -> bool:
+    if request.content_type == "multipart/form-data":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _too_big(request: HttpRequest) -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return refused(request, 413, "too_big", f"The request body is over {limit:,} bytes.")
+
+
+def _printable(name: str) -> str:
+    return name.replace("\x00", "\\0")
