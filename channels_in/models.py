@@ -9,7 +9,17 @@ from conversations.models import Inbox
 class WebhookReceipt(models.Model):
     """One event of a verified webhook, stored before the provider gets its 200, unique on the
     provider's own id for it, so a replayed webhook finds its receipt and creates nothing. Turned
-    into messages and delivery reports in the same transaction that marks it processed."""
+    into messages and delivery reports in the same transaction that marks it applied.
+
+    Every receipt ends in a final state: APPLIED, or FAILED with its reason in `last_error`
+    (channels_in/receipts.py decides when). `processed_at` is when it got there, and is empty
+    exactly while it is PENDING (a constraint keeps the two in step).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     provider = models.CharField(max_length=20)
@@ -17,19 +27,30 @@ class WebhookReceipt(models.Model):
     event = models.JSONField(help_text="The event, normalised by the adapter.")
     raw_body = models.TextField(blank=True, help_text="The webhook exactly as it arrived (UTF-8).")
     received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was applied, or failed for good."
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="Tries since it was stored or applied again.")
+    last_error = models.TextField(blank=True, help_text="Why the last try failed.")
+    note = models.TextField(
+        blank=True, help_text="What Parley had to change to store the event (the provider signed it as sent)."
+    )
 
     class Meta:
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["inbox", "key"], name="webhook_receipt_inbox_key_unique"),
+            models.CheckConstraint(
+                condition=Q(state="pending", processed_at__isnull=True)
+                | (~Q(state="pending") & Q(processed_at__isnull=False)),
+                name="webhook_receipt_processed_at_when_final",
+            ),
         ]
         indexes = [
-            models.Index(
-                fields=["received_at"], condition=Q(processed_at__isnull=True), name="receipt_pending"
-            ),
+            # The sweep's queue, and /healthz's counts: both read only these rows.
+            models.Index(fields=["received_at"], condition=Q(state="pending"), name="receipt_pending"),
+            models.Index(fields=["received_at"], condition=Q(state="failed"), name="receipt_failed"),
         ]
 
     def __str__(self) -> str:

@@ -1,20 +1,42 @@
-"""Webhook events from receipt to conversation: store first, then apply exactly once.
+"""Webhook events from receipt to conversation: store first, then apply exactly once, and end
+every receipt in a final state.
 
 A receipt is committed before the provider is answered; applying it (a message through
 message_receive, a delivery report through message_update_delivery_status) happens in the
-transaction that marks it processed, under its row lock. So replays, concurrent duplicates and a
+transaction that marks it applied, under its row lock. So replays, concurrent duplicates and a
 crash anywhere in between all end with one message and one event.
+
+Every receipt ends APPLIED, or FAILED with its reason in `last_error`; nothing is retried without
+bound (DESIGN.md, the input boundary):
+- An event that can never apply fails at its first try: the core refused it (ValidationError,
+  e.g. an SMS with no text and no media), it names no customer (ValueError), Postgres refused its
+  values (DataError), or the stored event is not one this code can read (MalformedEvent).
+  Retrying the same event cannot help.
+- A delivery report whose message is not known yet (its send's answer is still being recorded)
+  waits STATUS_WAITS_FOR_MESSAGE for it, tried by each sweep; then it is FAILED as dropped, with
+  its reason, rather than marked applied: most often a report about a message sent from this
+  number by something other than Parley.
+- Any other error (a lock timeout, a lost connection, a bug) gets MAX_ATTEMPTS tries in all, one
+  per sweep, then FAILED with the last error.
+A receipt failing for good logs one warning (with a traceback only for an unexpected error). The
+admin's "Apply again" (receipt_apply_again) gives a failed receipt a fresh budget once an
+operator fixed the cause.
+
+Text Postgres cannot store (NUL, lone surrogates) in a signed event is replaced with U+FFFD
+before storing, with a note on the receipt: nobody can correct what the provider signed.
 """
 
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from conversations import services
+from conversations.boundary import replace_unstorable
 from conversations.models import Attachment, Inbox, Message
 
 from .adapters.base import InboundEvent, InboundMessage, StatusUpdate, event_from_json, event_to_json
@@ -22,44 +44,72 @@ from .models import WebhookReceipt
 
 logger = logging.getLogger(__name__)
 
+State = WebhookReceipt.State
+
+MAX_ATTEMPTS = 5
 # A delivery report can beat the send's own answer (Twilio posts "sent" while our worker is
 # still recording the sid): it waits for its message this long before it is dropped.
 STATUS_WAITS_FOR_MESSAGE = timedelta(hours=1)
 SWEEP_BATCH = 200
+COUNT_LIMIT = 10_000  # /healthz counts receipts up to this many per state, so its query stays cheap
 
 
 class MessageNotYetKnown(Exception):
     pass
 
 
+class MalformedEvent(Exception):
+    """The stored event is not one this version of Parley can read."""
+
+
+# Errors that the same event raises again on every try.
+CANNOT_APPLY: tuple[type[Exception], ...] = (ValidationError, ValueError, DataError, MalformedEvent)
+
+
 def receipts_store(
     *, inbox: Inbox, provider: str, events: Sequence[InboundEvent], raw_body: bytes
 ) -> list[int]:
     """Store the events of one verified webhook; returns the ids of those not yet applied
-    (new ones, and any a replay finds still waiting)."""
+    (new ones, and any a replay finds still pending). Characters Postgres cannot store are
+    replaced with U+FFFD, in the event and the raw body, and counted in the receipt's note."""
     if not events:
         return []
-    raw = raw_body.decode("utf-8", errors="replace")
-    WebhookReceipt.objects.bulk_create(
-        [
-            WebhookReceipt(
-                inbox=inbox, provider=provider, key=event.key, event=event_to_json(event), raw_body=raw
-            )
-            for event in events
-        ],
-        ignore_conflicts=True,
-    )
+    raw, replaced_in_raw = replace_unstorable(raw_body.decode("utf-8", errors="replace"))
+    receipts = [_receipt(inbox, provider, event, raw, replaced_in_raw) for event in events]
+    WebhookReceipt.objects.bulk_create(receipts, ignore_conflicts=True)
     return list(
         WebhookReceipt.objects.filter(
-            inbox=inbox, key__in=[event.key for event in events], processed_at__isnull=True
+            inbox=inbox, key__in=[receipt.key for receipt in receipts], state=State.PENDING
         ).values_list("pk", flat=True)
     )
 
 
+def _receipt(
+    inbox: Inbox, provider: str, event: InboundEvent, raw: str, replaced_in_raw: int
+) -> WebhookReceipt:
+    stored_event, replaced = replace_unstorable(event_to_json(event))
+    key, _ = replace_unstorable(event.key)  # made of the event's ids: counted in the event already
+    return WebhookReceipt(
+        inbox=inbox,
+        provider=provider,
+        key=key,
+        event=stored_event,
+        raw_body=raw,
+        note=replaced_note(replaced + replaced_in_raw),
+    )
+
+
+def replaced_note(replaced: int) -> str:
+    if not replaced:
+        return ""
+    characters = "character" if replaced == 1 else "characters"
+    return f"Replaced {replaced} {characters} Postgres cannot store (NUL or unpaired surrogates)."
+
+
 def receipt_apply(receipt_id: int) -> bool:
-    """Apply one stored event, unless it is applied already or another process is applying it
-    right now. Returns whether this call applied it. A failure is recorded on the receipt (which
-    stays pending for the sweep) and never reaches the provider as an error."""
+    """Apply one pending receipt, unless another process is applying it right now. Returns
+    whether this call applied it. A failure is recorded on the receipt (still pending, or failed
+    for good: see the module's docstring) and never reaches the provider as an error."""
     try:
         with transaction.atomic():
             receipt = (
@@ -67,23 +117,30 @@ def receipt_apply(receipt_id: int) -> bool:
                 # another of the same inbox was applied skip its own receipt (left to the sweep).
                 WebhookReceipt.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("inbox")
-                .filter(pk=receipt_id, processed_at__isnull=True)
+                .filter(pk=receipt_id, state=State.PENDING)
                 .first()
             )
             if receipt is None:
                 return False
-            _apply(receipt.inbox, event_from_json(receipt.event))
-            receipt.processed_at = timezone.now()
-            receipt.attempts += 1
-            receipt.last_error = ""
-            receipt.save(update_fields=["processed_at", "attempts", "last_error"])
+            try:
+                with transaction.atomic():  # a failure undoes the apply and keeps the receipt's lock
+                    _apply(receipt.inbox, _stored_event(receipt))
+            except Exception as error:
+                _record_failure(receipt, error)
+                return False
+            _record_attempt(receipt, "", final=State.APPLIED)
             return True
-    except MessageNotYetKnown as waiting:
-        _note_failure(receipt_id, str(waiting), give_up_after=STATUS_WAITS_FOR_MESSAGE)
-    except Exception as error:
-        logger.exception("webhook receipt %s could not be applied", receipt_id)
-        _note_failure(receipt_id, f"{type(error).__name__}: {error}")
+    except Exception as error:  # the transaction itself broke: count the try outside it
+        logger.warning("webhook receipt %s: could not record its try", receipt_id, exc_info=True)
+        _count_attempt_unlocked(receipt_id, _reason(error))
     return False
+
+
+def _stored_event(receipt: WebhookReceipt) -> InboundEvent:
+    try:
+        return event_from_json(receipt.event)
+    except (KeyError, TypeError, ValueError) as error:
+        raise MalformedEvent(f"The stored event cannot be read ({type(error).__name__}: {error}).") from error
 
 
 def _apply(inbox: Inbox, event: InboundEvent) -> None:
@@ -139,22 +196,104 @@ def _apply_status(inbox: Inbox, event: StatusUpdate) -> None:
     )
 
 
-def _note_failure(receipt_id: int, reason: str, give_up_after: timedelta | None = None) -> None:
-    """Record why a receipt is still pending; one that waited long enough for its message is
-    closed (a report about a message Parley never sent from this inbox)."""
-    now = timezone.now()
-    receipts = WebhookReceipt.objects.filter(pk=receipt_id, processed_at__isnull=True)
-    receipts.update(last_error=reason[:2000], attempts=F("attempts") + 1)
-    if give_up_after is not None:
-        receipts.filter(received_at__lt=now - give_up_after).update(processed_at=now)
+def _record_failure(receipt: WebhookReceipt, error: Exception) -> None:
+    """Count the failed try on the locked receipt, and fail it for good when trying again cannot
+    help or its budget (of tries, or of time for a report waiting for its message) is spent."""
+    reason = _reason(error)
+    if isinstance(error, MessageNotYetKnown):
+        waited_enough = receipt.received_at < timezone.now() - STATUS_WAITS_FOR_MESSAGE
+        final = waited_enough
+        if waited_enough:
+            reason = f"Dropped after waiting {_hours(STATUS_WAITS_FOR_MESSAGE)} for its message: {reason}"
+    else:
+        final = isinstance(error, CANNOT_APPLY) or receipt.attempts + 1 >= MAX_ATTEMPTS
+    _record_attempt(receipt, reason, final=State.FAILED if final else None)
+    if final:
+        unexpected = not isinstance(error, (*CANNOT_APPLY, MessageNotYetKnown))
+        logger.warning(
+            "webhook receipt %s (%s %s) failed after %s attempt(s): %s",
+            receipt.pk,
+            receipt.provider,
+            receipt.key,
+            receipt.attempts,
+            reason,
+            exc_info=error if unexpected else None,
+        )
+    elif not isinstance(error, MessageNotYetKnown):
+        logger.info(
+            "webhook receipt %s: attempt %s of %s failed, the sweep tries again: %s",
+            receipt.pk,
+            receipt.attempts,
+            MAX_ATTEMPTS,
+            reason,
+        )
+
+
+def _record_attempt(receipt: WebhookReceipt, reason: str, *, final: str | None) -> None:
+    receipt.attempts += 1
+    receipt.last_error = reason
+    fields = ["attempts", "last_error"]
+    if final is not None:
+        receipt.state, receipt.processed_at = final, timezone.now()
+        fields += ["state", "processed_at"]
+    receipt.save(update_fields=fields)
+
+
+def _count_attempt_unlocked(receipt_id: int, reason: str) -> None:
+    """Best effort, when the try's own transaction broke: the count still grows, so even such a
+    receipt meets its budget."""
+    try:
+        WebhookReceipt.objects.filter(pk=receipt_id, state=State.PENDING).update(
+            attempts=F("attempts") + 1, last_error=reason
+        )
+        WebhookReceipt.objects.filter(pk=receipt_id, state=State.PENDING, attempts__gte=MAX_ATTEMPTS).update(
+            state=State.FAILED, processed_at=timezone.now()
+        )
+    except Exception:  # the database is gone: the sweep tries again when it is back
+        logger.warning("webhook receipt %s: could not count its try", receipt_id, exc_info=True)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)[:2000]
+    if isinstance(error, MessageNotYetKnown | MalformedEvent):
+        return str(error)[:2000]
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _hours(wait: timedelta) -> str:
+    hours = wait / timedelta(hours=1)
+    return "1 hour" if hours == 1 else f"{hours:g} hours"
 
 
 def receipts_apply_pending(*, older_than: timedelta = timedelta(seconds=30)) -> int:
     """Beat's sweep: apply receipts still pending (their process died before applying them, or
-    applying failed). Returns how many were applied."""
+    an earlier try failed and its budget is not spent). Returns how many were applied."""
     pending = list(
-        WebhookReceipt.objects.filter(processed_at__isnull=True, received_at__lt=timezone.now() - older_than)
+        WebhookReceipt.objects.filter(state=State.PENDING, received_at__lt=timezone.now() - older_than)
         .order_by("received_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     return sum(receipt_apply(receipt_id) for receipt_id in pending)
+
+
+def receipt_apply_again(*, receipt_id: int) -> WebhookReceipt:
+    """An operator fixed what made receipt `receipt_id` fail: it is pending again with a fresh
+    budget of tries and is applied now. An applied receipt is left alone. Returns the receipt as
+    this ended: applied; failed again (by the same rules as before: a report still waiting for
+    its message after its hour is dropped at once); or pending (another process is applying it,
+    or an error worth retrying: the sweep carries on)."""
+    WebhookReceipt.objects.filter(pk=receipt_id, state__in=[State.FAILED, State.PENDING]).update(
+        state=State.PENDING, processed_at=None, attempts=0
+    )
+    receipt_apply(receipt_id)
+    return WebhookReceipt.objects.get(pk=receipt_id)
+
+
+def receipts_count_unsettled() -> dict[str, int]:
+    """How many receipts are pending and how many failed, for /healthz: two queries, each over
+    its partial index and stopping at COUNT_LIMIT, so they cost the same however many pile up."""
+    return {
+        "pending": WebhookReceipt.objects.filter(state=State.PENDING)[:COUNT_LIMIT].count(),
+        "failed": WebhookReceipt.objects.filter(state=State.FAILED)[:COUNT_LIMIT].count(),
+    }

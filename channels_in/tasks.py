@@ -1,4 +1,5 @@
-"""Celery tasks of the channels: id-only arguments, one service call each."""
+"""Celery tasks of the channels: id-only arguments, one service call each. None retries without
+bound: a download has a fixed number of tries, and a receipt's tries are counted on its row."""
 
 from celery import shared_task
 
@@ -9,15 +10,21 @@ from . import media, receipts
 
 @shared_task(
     acks_late=True,
-    reject_on_worker_lost=True,
+    # Not requeued when its worker dies: a file that kills the worker (too large to hold, say)
+    # would kill the next one too, for ever. The attachment stays a link at the provider.
+    reject_on_worker_lost=False,
     autoretry_for=(OSError, TransientDeliveryError),
     retry_backoff=True,
     max_retries=6,
 )
 def download_media(attachment_id: int) -> None:
+    """Seven tries at most, within about a minute (exponential backoff with jitter); any other
+    error, or the last transient one, leaves the attachment a link at the provider."""
     media.attachment_download(attachment_id)
 
 
 @shared_task(ignore_result=True)
 def apply_pending_receipts() -> int:
+    """Beat's sweep, every minute: each pending receipt gets receipts.MAX_ATTEMPTS tries in all
+    (a delivery report waits up to an hour for its message), then ends failed."""
     return receipts.receipts_apply_pending()

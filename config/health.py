@@ -1,4 +1,9 @@
-"""/healthz: is every part this process depends on answering? For load balancers and compose."""
+"""/healthz: is every part this process depends on answering? For load balancers and compose.
+
+Beside the checks, `receipts` counts the webhook receipts still pending and those that failed for
+good (Admin → Webhook receipts, filter by state). A metric, never a check: it does not change the
+status, and an error reading it is reported in its place.
+"""
 
 import asyncio
 import uuid
@@ -11,6 +16,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from channels_in.receipts import COUNT_LIMIT, receipts_count_unsettled
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -71,5 +78,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as error:  # any failure is the answer we are here to give
             report[name] = {"status": "error", "error": f"{type(error).__name__}: {error}"[:300]}
             failed.append(name)
-    body = {"status": "ok" if not failed else "error", "failed": failed, "checks": report}
+    body = {
+        "status": "ok" if not failed else "error",
+        "failed": failed,
+        "checks": report,
+        "receipts": receipt_counts() if "database" not in failed else {"error": "database unavailable"},
+    }
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def receipt_counts() -> dict[str, int | str]:
+    """Pending and failed webhook receipts, each counted up to `counted_up_to`."""
+    try:
+        return {**receipts_count_unsettled(), "counted_up_to": COUNT_LIMIT}
+    except Exception as error:  # a metric: its failure is shown, never the answer's
+        return {"error": f"{type(error).__name__}: {error}"[:300]}
