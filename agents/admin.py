@@ -33,7 +33,7 @@ from .models import (
     Skill,
     Team,
 )
-from .services import conversation_assign_to_agent
+from .services import agent_signed_out, conversation_assign_to_agent
 
 User = get_user_model()
 
@@ -192,6 +192,8 @@ class AgentUserAdmin(DeletesWholeThreadsMixin, UserAdmin):
         if not change:
             obj.is_staff = True  # everyone created here is an agent who signs in to the desk
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            agent_signed_out(agent_id=obj.pk)  # their open desks close now, not at the next check
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

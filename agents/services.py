@@ -1,5 +1,7 @@
-"""Agents: creating them with their inboxes and teams, and assignment that respects membership."""
+"""Agents: creating them with their inboxes and teams, assignment that respects membership, and
+closing their desks when they sign out."""
 
+import hashlib
 import re
 from collections.abc import Iterable
 from functools import reduce
@@ -94,3 +96,30 @@ def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]
             groups=[agent_group(user.pk)],
         )
     return [user.pk for user in mentioned]
+
+
+def session_digest(session_key: str) -> str:
+    """How an event names a login session: never by its key, which is the login itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def agent_signed_out(*, agent_id: int, session_key: str | None = None) -> None:
+    """Close the agent's desks at once, after commit: those of the session `session_key` (a logout),
+    or every one (None: a deactivation). The caller has ended the session or deactivated the agent,
+    or is about to in the same request; a desk that misses the event notices within its next
+    session check (agents.consumers.SESSION_CHECK_SECONDS)."""
+    events.publish_on_commit(
+        {
+            "type": events.AGENT_SIGNED_OUT,
+            "agent_id": agent_id,
+            "session": session_digest(session_key) if session_key else None,
+        },
+        groups=[agent_group(agent_id)],
+    )
+
+
+def close_desks_on_logout(sender: type, request, user: AbstractBaseUser | None, **kwargs: object) -> None:
+    """Django's user_logged_out (the desk's and the admin's logout; connected in AgentsConfig):
+    that session's desks close at once. It fires just before the session is flushed."""
+    if user is not None and request.session.session_key:
+        agent_signed_out(agent_id=user.pk, session_key=request.session.session_key)

@@ -34,6 +34,9 @@ CONVERSATION_READ = "conversation.read"
 SESSION_QUEUED = "session.queued"  # a live session waits: its position in the queue and the estimated wait
 SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
 AGENT_MENTIONED = "agent.mentioned"  # to the mentioned agent's own group: a note names them
+# To the agent's own group: one session of theirs ended (a logout), or every one did (no session
+# named: a deactivation). Their desks of that session close; never passed on to a client.
+AGENT_SIGNED_OUT = "agent.signed_out"
 CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
 
 Event = dict[str, Any]

@@ -10,6 +10,9 @@ from conversations import events, registry
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
+# A traceback or a 500 in a server the tests started fails the test that saw it.
+pytest_plugins = ["tests.server_logs"]
+
 
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):

@@ -117,10 +117,7 @@ def test_the_longest_messages_reach_every_desk_and_every_resync(daphne, inboxes)
         app_conversation = await asyncio.to_thread(post_from_the_app, app, BODIES[0])
         heard = []
         for desk in desks:
-            created = [
-                await desk.wait_for(from_the_customer, timeout=15)
-                for _ in range(len(BODIES) + 1)
-            ]
+            created = [await desk.wait_for(from_the_customer, timeout=15) for _ in range(len(BODIES) + 1)]
             heard.append([(event["conversation_id"], event["message"]["body"]) for event in created])
         conversation_id = acks[0]["conversation_id"]
         resynced = await pages(customer, {"type": "history.after", "conversation_id": conversation_id})

@@ -23,7 +23,11 @@ from tests.factories.conversations import InboxFactory
 
 from .harness import Client, DaphneServer, PrivateRedis
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+# These journeys stop their server's Redis on purpose: the channel layer's receive task logs the
+# lost connection with its traceback (a ConnectionError, or redis-py's reconnect racing itself).
+# Expected here; anything else a server logs still fails the test.
+REDIS_STOPPED = pytest.mark.server_errors(r"channels_redis\.pubsub Unexpected exception in receive task")
+pytestmark = [pytest.mark.django_db(transaction=True), REDIS_STOPPED]
 
 ORIGIN = "https://shop.example.com"
 

@@ -71,7 +71,7 @@ def test_json_that_is_not_utf8_or_holds_nan_is_refused(client, inbox):
         "UTF-8"
         in refused_with(post_json(client, "/widget/api/v1/session", utf16), 400, "bad_request")["detail"]
     )
-    nan = '{"public_key": "%s", "name": NaN}' % inbox.public_key
+    nan = json.dumps({"public_key": inbox.public_key, "name": "x"}).replace('"x"', "NaN")
     assert (
         "NaN" in refused_with(post_json(client, "/widget/api/v1/session", nan), 400, "bad_request")["detail"]
     )
