@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -31,6 +32,13 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "That already exists."
     default_code = "conflict"
+
+
+@csrf_exempt  # it changes nothing; without this a POST would get the CSRF check's HTML 403
+def endpoint_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other URL under /api/ (an id that is not a number, a typo): the API's JSON 404, not
+    Django's HTML page."""
+    return JsonResponse({"detail": "No such endpoint: see /api/docs/.", "code": "not_found"}, status=404)
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

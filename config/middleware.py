@@ -15,13 +15,17 @@ widget page may read them (CORS).
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from channels_in.answers import cors
 from conversations.boundary import NOT_STORABLE, BadInput, unstorable
 
-SIGNED_BY_PROVIDERS = "/hooks/"
+# Paths whose forms are not read here: a provider's signed form (its receipt is stored with the
+# characters replaced, since nobody can correct it), and the REST API (JSON only: it answers a
+# form 415 without reading it).
+NOT_FORMS = ("/hooks/", "/api/")
 
 
 class InputBoundaryMiddleware:
@@ -37,6 +41,8 @@ class InputBoundaryMiddleware:
                     return refused(request, 400, "bad_request", str(BadInput(NOT_STORABLE, _printable(name))))
         except RequestDataTooBig:  # a form's fields over the limit
             return _too_big(request)
+        except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as error:  # else an HTML 400
+            return refused(request, 400, "bad_request", f"The query or form could not be read: {error}")
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -51,14 +57,12 @@ def refused(request: HttpRequest, status: int, code: str, detail: str) -> JsonRe
 
 
 def _text_fields(request: HttpRequest):
-    """The query string's parameters, and a form's fields, except a provider's signed form: its
-    receipt is stored with the characters replaced (channels_in.receipts), since nobody can
-    correct it."""
+    """The query string's parameters, and a form's fields (see NOT_FORMS)."""
     yield from request.GET.lists()
     if (
         request.method == "POST"
         and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-        and not request.path.startswith(SIGNED_BY_PROVIDERS)
+        and not request.path.startswith(NOT_FORMS)
     ):
         yield from request.POST.lists()
 

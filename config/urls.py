@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.errors import endpoint_not_found
 from config import health, media
 
 admin.site.site_header = "Parley administration"
@@ -27,4 +28,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),
+    path("api/<path:path>", endpoint_not_found),  # last: after the API channel's own /api/ routes
 ]

@@ -1,17 +1,20 @@
 """The one input boundary every door uses (widget HTTP and socket, webhooks, REST, API channel).
 
-- JSON is read as UTF-8 only, with a depth limit, and without `NaN`/`Infinity` (not JSON): a
-  body that breaks a rule is `BadInput`, a clear 400 or socket error, never a RecursionError.
+- JSON is read as UTF-8 only, with a depth limit, without `NaN`/`Infinity` (not JSON), and with
+  numbers Postgres can hold (integers of 64 bits, finite floats): a body that breaks a rule is
+  `BadInput`, a clear 400 or socket error, never a RecursionError or a database error.
 - Text that Postgres cannot store (NUL, and UTF-16 surrogates that pair with nothing) is refused
   with the field's name where a person can correct it, or replaced (U+FFFD) where nobody can: a
   signed provider event is stored with the characters replaced and a note, never retried.
 """
 
 import json
+import math
 import re
 from typing import Any
 
 MAX_JSON_DEPTH = 32
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what Postgres's bigint holds: any id, seq or count
 NOT_STORABLE = "holds a NUL character or an unpaired UTF-16 surrogate, which cannot be stored."
 REPLACEMENT = "\ufffd"
 # A surrogate left in a str by json.loads is one that paired with nothing (a pair becomes one
@@ -41,8 +44,8 @@ def storable_text(text: str, field: str) -> str:
 
 
 def replace_unstorable(value: Any) -> tuple[Any, int]:
-    """`value` (a str or a JSON tree) with every unstorable character replaced by U+FFFD, in keys
-    too, and how many were replaced."""
+    """`value` (a str or a JSON-like tree) with every unstorable character replaced by U+FFFD, in
+    keys too, and how many were replaced."""
     if isinstance(value, str):
         return _UNSTORABLE.subn(REPLACEMENT, value)
     if isinstance(value, dict):
@@ -52,7 +55,7 @@ def replace_unstorable(value: Any) -> tuple[Any, int]:
             replaced[key], in_value = replace_unstorable(inner)
             count += in_key + in_value
         return replaced, count
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):  # a tuple from dataclasses.asdict: stored as a list
         items = [replace_unstorable(inner) for inner in value]
         return [item for item, _ in items], sum(count for _, count in items)
     return value, 0
@@ -68,7 +71,7 @@ def read_json(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, refuse_unsto
         except UnicodeDecodeError:
             raise BadInput("JSON must be encoded as UTF-8.") from None
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_int=_int64, parse_float=_finite)
     except RecursionError:
         raise BadInput(f"JSON nested deeper than {max_depth} levels.") from None
     except ValueError as error:  # JSONDecodeError, and BadInput from _refuse_constant
@@ -88,6 +91,20 @@ def storable_tree(value: Any) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise BadInput(f"{name} is not a JSON value.")
+
+
+def _int64(text: str) -> int:
+    number = int(text)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise BadInput(f"The number {text[:30]} does not fit 64 bits.")
+    return number
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400 reads as infinity
+        raise BadInput(f"The number {text[:30]} is too large.")
+    return number
 
 
 def _check_tree(value: Any, max_depth: int, refuse_unstorable: bool) -> None:

@@ -19,12 +19,19 @@ class ErrorSerializer(serializers.Serializer):
 
 class ValidationErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A summary of every field's problem.")
-    code = serializers.CharField(help_text='Always "invalid".')
+    code = serializers.CharField(help_text='"invalid", or "parse_error" for a body that is not JSON.')
     field_errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text='Messages per field; nested fields are dotted ("label_ids.2"), request-wide ones '
-        'are under "non_field_errors".',
+        required=False,
+        help_text='With "invalid": messages per field; nested fields are dotted ("label_ids.2"), '
+        'request-wide ones are under "non_field_errors".',
     )
+
+
+def blank_or(kind: str) -> serializers.CharField:
+    """A read-only text that is `kind` when known and "" when not. Described as text: a format
+    (email, uri) in the schema would call every blank value a violation."""
+    return serializers.CharField(read_only=True, help_text=f'{kind}, or "" when unknown.')
 
 
 def agent_name(user) -> str:

@@ -6,13 +6,15 @@ from conversations.languages import language_code
 from conversations.models import Contact, ContactIdentity, Inbox
 from conversations.services.contacts import normalised_phone
 
-from .common import id_field
+from .common import blank_or, id_field
 
 NAME_MAX = 200  # what conversations.services keeps of a name
 EMAIL_MAX = 254
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    email = blank_or("The email address")
+    avatar_url = blank_or("A link to the contact's picture")
     custom_attributes = serializers.DictField(
         read_only=True, help_text="What the business's pages said about this contact."
     )

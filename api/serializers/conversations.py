@@ -8,13 +8,15 @@ from conversations.models import Contact, Conversation, Label
 
 from .. import selectors
 from .catalog import InboxSummarySerializer, LabelSerializer
-from .common import AgentSummarySerializer, id_field
+from .common import AgentSummarySerializer, blank_or, id_field
 
 Status = Conversation.Status
 MAX_LABELS = 50
 
 
 class ContactSummarySerializer(serializers.ModelSerializer):
+    email = blank_or("The email address")
+
     class Meta:
         model = Contact
         fields = ("id", "name", "email", "phone")

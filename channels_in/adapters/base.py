@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 
+MAX_ID_LENGTH = 255  # Message.provider_message_id, ContactIdentity.source_id
+
+
 class SignatureMismatch(Exception):
     """The webhook is not from the provider: answer 403 and store nothing."""
 
@@ -73,6 +76,9 @@ class InboundMessage:
     unsupported: bool = False  # `body` explains what arrived that Parley cannot show
     sent_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        _ids_fit(provider_message_id=self.provider_message_id, source_id=self.source_id)
+
     @property
     def key(self) -> str:
         return f"message:{self.provider_message_id}"
@@ -88,9 +94,20 @@ class StatusUpdate:
     error: str = ""
     reference: str = ""  # our own message id, where the provider echoes one back
 
+    def __post_init__(self) -> None:
+        _ids_fit(provider_message_id=self.provider_message_id)
+
     @property
     def key(self) -> str:
         return f"status:{self.provider_message_id}:{self.status}"
+
+
+def _ids_fit(**ids: str) -> None:
+    """A provider's ids fit the columns that keep them (255 characters): a longer one is no id the
+    provider documents, and the webhook is refused whole (400) rather than failing at the INSERT."""
+    for name, value in ids.items():
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(f"{name} is longer than {MAX_ID_LENGTH} characters")
 
 
 InboundEvent = InboundMessage | StatusUpdate

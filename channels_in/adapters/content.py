@@ -103,5 +103,5 @@ def unsupported_body(kind: str, details: str = "") -> str:
 def from_unix(seconds: object) -> datetime | None:
     try:
         return datetime.fromtimestamp(float(str(seconds)), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):  # OSError: beyond the platform's time_t
         return None

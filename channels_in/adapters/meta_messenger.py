@@ -304,5 +304,5 @@ def _mime_type(url: str, kind: str) -> str:
 def _from_millis(value: object) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(str(value)) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):  # OSError: beyond the platform's time_t
         return None

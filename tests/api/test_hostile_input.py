@@ -109,3 +109,17 @@ def test_three_racing_replays_of_one_message_id_store_one_and_answer_201_once(ch
         thread.join()
     assert sorted(statuses) == [200, 200, 201]
     assert Message.objects.filter(client_message_id="app-msg-1").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts/abc", "/api/v1/channel/nothing-here", "/api/v2/contacts"])
+def test_an_unknown_api_url_is_the_apis_json_404_for_any_method(api, path):
+    for method in ("get", "post", "delete"):
+        error(getattr(api, method)(path), 404, "not_found")
+
+
+def test_a_blank_email_or_picture_is_text_the_schema_allows(api, conversation):
+    contact = api.get(f"/api/v1/contacts/{conversation.contact_id}").json()
+    assert contact["avatar_url"] == "" or contact["avatar_url"].startswith("http")
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    for field in ("email", "avatar_url"):
+        assert "format" not in schema["components"]["schemas"]["Contact"]["properties"][field]
