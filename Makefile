@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-smoke lock clean
+.PHONY: install run test lint bench bench-smoke fuzz lock clean
 
 # Create .venv and install the locked versions: requirements-dev.lock is requirements.lock (what
 # production images install) plus the test and lint tools, both compiled from pyproject.toml.
@@ -43,6 +43,12 @@ bench: $(INSTALLED)
 # Every benchmark at a tiny scale, failing on its own checks (CI runs it after the suite).
 bench-smoke: $(INSTALLED)
 	$(BIN)/python -m bench --smoke
+
+# The fuzzers of tests/fuzz/ at length (`make test` runs them on a small fixed budget): random
+# examples, PARLEY_FUZZ_EXAMPLES per test (default 200), failures kept in var/hypothesis/ and
+# tried first next time. FUZZ_EXAMPLES=2000 make fuzz goes further.
+fuzz: $(INSTALLED)
+	PARLEY_FUZZ_PROFILE=fuzz PARLEY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 # Refresh the lock after editing pyproject.toml's dependencies.
 lock: $(INSTALLED)

@@ -110,7 +110,7 @@ class DeskConsumer(EventSocket):
         await self.close(code=CLOSE_LOGGED_OUT)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.agent is None:
+        if self.agent is None or self.closing:
             return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode()) > MAX_FRAME_BYTES:

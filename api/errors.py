@@ -35,7 +35,7 @@ class Conflict(exceptions.APIException):
 
 
 @csrf_exempt  # it changes nothing; without this a POST would get the CSRF check's HTML 403
-def endpoint_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+def endpoint_not_found(request: HttpRequest) -> JsonResponse:
     """Any other URL under /api/ (an id that is not a number, a typo): the API's JSON 404, not
     Django's HTML page."""
     return JsonResponse({"detail": "No such endpoint: see /api/docs/.", "code": "not_found"}, status=404)

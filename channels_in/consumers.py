@@ -82,7 +82,7 @@ class ClientConsumer(EventSocket):
             await self.announce_presence(online=False)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.visitor is None:
+        if self.visitor is None or self.closing:
             return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode()) > MAX_FRAME_BYTES:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from api.errors import endpoint_not_found
@@ -28,5 +28,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),
-    path("api/<path:path>", endpoint_not_found),  # last: after the API channel's own /api/ routes
+    re_path(r"^api/", endpoint_not_found),  # last: after the API channel's own /api/ routes
 ]

@@ -71,7 +71,7 @@ def read_json(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, refuse_unsto
         except UnicodeDecodeError:
             raise BadInput("JSON must be encoded as UTF-8.") from None
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_int=_int64, parse_float=_finite)
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         raise BadInput(f"JSON nested deeper than {max_depth} levels.") from None
     except ValueError as error:  # JSONDecodeError, and BadInput from _refuse_constant
@@ -93,22 +93,9 @@ def _refuse_constant(name: str) -> Any:
     raise BadInput(f"{name} is not a JSON value.")
 
 
-def _int64(text: str) -> int:
-    number = int(text)
-    if not INT64_MIN <= number <= INT64_MAX:
-        raise BadInput(f"The number {text[:30]} does not fit 64 bits.")
-    return number
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):  # 1e400 reads as infinity
-        raise BadInput(f"The number {text[:30]} is too large.")
-    return number
-
-
 def _check_tree(value: Any, max_depth: int, refuse_unstorable: bool) -> None:
-    """Walk the parsed tree without recursion: depth, and text Postgres can store."""
+    """Walk the parsed tree without recursion: depth, numbers Postgres can hold, and text it can
+    store."""
     stack: list[tuple[Any, int, str]] = [(value, 0, "")]
     while stack:
         node, depth, path = stack.pop()
@@ -123,6 +110,10 @@ def _check_tree(value: Any, max_depth: int, refuse_unstorable: bool) -> None:
                 stack.append((inner, depth + 1, inner_path))
         elif refuse_unstorable and isinstance(node, str):
             storable_text(node, _printable(path))
+        elif isinstance(node, int) and not isinstance(node, bool) and not INT64_MIN <= node <= INT64_MAX:
+            raise BadInput("is a number beyond 64 bits.", _printable(path))
+        elif isinstance(node, float) and not math.isfinite(node):  # 1e400 reads as infinity
+            raise BadInput("is a number too large to hold.", _printable(path))
 
 
 def _printable(path: str) -> str:

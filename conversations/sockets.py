@@ -74,6 +74,7 @@ def database_sync_to_async(function):
 
 class EventSocket(AsyncWebsocketConsumer):
     behind = False  # closed for lagging: ignore whatever is still queued
+    closing = False  # closed by the server: frames the client sent meanwhile are not handled
     _last_encoded: tuple[dict, str] | None = None  # shared by this process's sockets (one loop)
 
     def serving(self) -> bool:
@@ -125,6 +126,10 @@ class EventSocket(AsyncWebsocketConsumer):
             # behind it. Dropping the event lets that disconnect (and its cleanup) run; raising
             # would kill the consumer, and its disconnect handler with it.
             return
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await super().close(code=code, reason=reason)
 
     async def refuse(self, code: str, detail: str, close_code: int, ref: object = None) -> None:
         await self.send_event({"type": "error", "code": code, "detail": detail, "ref": ref})

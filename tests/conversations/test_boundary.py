@@ -14,8 +14,8 @@ from conversations.boundary import BadInput, read_json, replace_unstorable, stor
         ("[" * 5000 + "]" * 5000, "nested deeper than 32"),  # past Python's own recursion limit
         ('{"a": NaN}', "NaN is not a JSON value"),
         ('{"a": -Infinity}', "-Infinity is not a JSON value"),
-        ('{"id": 1e400}', "too large"),  # Python reads it as infinity
-        ('{"id": 9223372036854775808}', "does not fit 64 bits"),
+        ('{"id": 1e400}', "id: is a number too large"),  # Python reads it as infinity
+        ('{"ids": [9223372036854775808]}', "ids.0: is a number beyond 64 bits"),
         ('{"id": ' + "9" * 5000 + "}", "Not valid JSON"),
         ('{"a": "b"', "Not valid JSON"),
     ],
