@@ -16,7 +16,8 @@ Safe under concurrency. Routers of one inbox take turns (the inbox row, FOR NO K
 the oldest waits go first. The waiting conversations are locked with SKIP LOCKED: one a customer
 is writing to right now is skipped, and its own commit routes it. The eligible agents' profiles
 are locked in id order, and their loads are read after those locks, so routers of different
-inboxes never fill one agent past capacity. Lock order: inbox, conversation, agent profile.
+inboxes never fill one agent past capacity. Lock order (conversations/services/locks.py): inbox,
+conversation, agent profile.
 """
 
 from collections import defaultdict

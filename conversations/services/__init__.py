@@ -1,6 +1,6 @@
 """Every change to conversations goes through these functions (STYLE.md, "One layer owns every change").
 
-Lock order, everywhere: contact, then conversation, then outbound delivery rows.
+Lock order, everywhere: locks.py.
 """
 
 from .contacts import (

@@ -14,11 +14,11 @@ from .. import events, registry
 from ..capabilities import send_refusal
 from ..models import Conversation, Label, Message, OutboundDelivery, ReadMarker
 from .live import session_note_assigned, session_note_resolved
+from .locks import lock_conversation
 from .thread import (
     activity_line,
     actor_name,
     append_in_bulk,
-    lock_conversation,
     publish_assigned,
     publish_status_changed,
     record_activity,

@@ -34,11 +34,11 @@ from django.utils import timezone
 from .. import events, registry
 from ..commit import on_commit_once
 from ..models import Conversation, Inbox, LiveSession
+from .locks import lock_conversation
 from .thread import (
     activity_line,
     actor_name,
     append_in_bulk,
-    lock_conversation,
     publish_assigned,
     publish_status_changed,
     record_activity,

@@ -21,11 +21,11 @@ from .live import (
     stretch_note_agent_reply,
     stretch_note_customer_message,
 )
+from .locks import lock_contact, lock_conversation
 from .thread import (
     AttachmentInput,
     append_message,
     files_removed_on_failure,
-    lock_conversation,
     publish_status_changed,
 )
 
@@ -66,9 +66,11 @@ def message_receive_once(
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
+            # First, as the lock order says (locks.py): this message will touch the contact's last
+            # seen after locking its conversation. It also serialises "which conversation?" for two
+            # first messages at once.
+            lock_contact(contact.pk)
             if conversation_id is None:
-                # The contact's lock serialises "which conversation?" for two first messages at once.
-                Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").get()
                 conversation_id = _conversation_for_incoming(inbox, contact).pk
             target = lock_conversation(conversation_id)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:

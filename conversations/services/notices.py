@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 
 from ..models import Conversation, LiveSession, Message
 from ..payloads import SENDER_RELATED, sender_payload
-from .thread import lock_conversation
+from .locks import lock_conversation
 
 TRANSCRIPT_LIMIT = 1000
 AGENT_KINDS = (Message.SenderKind.AGENT, Message.SenderKind.BOT)

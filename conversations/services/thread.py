@@ -1,4 +1,5 @@
-"""The primitives every message-writing service shares: lock a conversation, append to it.
+"""The primitives every message-writing service shares: append to a conversation (locked first,
+locks.lock_conversation), announce what changed.
 
 Callers own the transaction; these functions assume they run inside one.
 """
@@ -11,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Greatest
@@ -30,16 +30,6 @@ class AttachmentInput:
     file_name: str = ""
     content: bytes | None = None
     remote_url: str = ""
-
-
-def lock_conversation(conversation_id: int) -> Conversation:
-    """Take the conversation's row lock for the rest of the transaction.
-
-    The lock is what makes `seq` gap-free and strictly increasing: the next writer waits here until
-    this transaction commits or rolls back, then reads the committed `last_seq`.
-    """
-    assert transaction.get_connection().in_atomic_block, "lock_conversation needs a transaction"
-    return Conversation.objects.select_for_update().get(pk=conversation_id)
 
 
 def append_message(

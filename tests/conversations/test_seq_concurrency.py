@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from conversations import services
 from conversations.models import Conversation, Message
-from conversations.services.thread import lock_conversation
+from conversations.services.locks import lock_conversation
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
