@@ -17,7 +17,7 @@ from django.conf import settings
 
 from conversations import events
 from conversations.boundary import BadInput, read_json
-from conversations.sockets import MAX_FRAME_BYTES, EventSocket, database_sync_to_async
+from conversations.sockets import MAX_FRAME_BYTES, Close, EventSocket, database_sync_to_async
 
 from . import desk_actions, presence
 from .desk_actions import DeskRefused
@@ -27,9 +27,6 @@ PROTOCOL_VERSION = 1
 # The backstop to agent.signed_out (a lost event, a deactivation no service announced, a session
 # that expired): with the check's own time, under 3 s (docs/protocol.md, "Closing").
 SESSION_CHECK_SECONDS = 2.0
-CLOSE_UNAUTHORIZED = 4001
-CLOSE_LOGGED_OUT = 4012
-CLOSE_TOO_BIG = 4009  # applications may not send 1009 themselves
 
 
 class DeskConsumer(EventSocket):
@@ -42,7 +39,7 @@ class DeskConsumer(EventSocket):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated or not user.is_staff:
-            await self.refuse("unauthorized", "Log in to the desk.", CLOSE_UNAUTHORIZED)
+            await self.refuse("unauthorized", "Log in to the desk.", Close.UNAUTHORIZED)
             return
         self.agent = user
         self.session_key = self.scope["session"].session_key if "session" in self.scope else None
@@ -107,14 +104,14 @@ class DeskConsumer(EventSocket):
             return
         self.signed_out = True
         await self.send_event({"type": "error", "code": "logged_out", "detail": "Your session ended."})
-        await self.close(code=CLOSE_LOGGED_OUT)
+        await self.close(code=Close.LOGGED_OUT)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.agent is None or self.closing:
             return
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode()) > MAX_FRAME_BYTES:
-            await self.close(code=CLOSE_TOO_BIG)
+            await self.close(code=Close.TOO_BIG)
             return
         try:
             request = read_json(raw)

@@ -6,20 +6,10 @@ Message and conversation payloads come from conversations.payloads, shared with 
 from typing import Any
 
 from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
+from conversations.sockets import Close  # one list for both sockets; clients read it here too
 
 PROTOCOL_VERSION = 1
 HISTORY_LIMIT_MAX = 100
-
-
-class Close:
-    """Websocket close codes (4000-4999 are the application's)."""
-
-    UNAUTHORIZED = 4001  # no, bad or expired token, or the visitor no longer exists
-    FORBIDDEN_ORIGIN = 4003  # the page's Origin is not allowed for this inbox
-    POLICY = 4008  # kept breaking the rate limit or sending malformed frames
-    IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
-    TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
-    TOO_BIG = 4009  # a frame over sockets.MAX_FRAME_BYTES (1009 is reserved to the websocket server)
 
 
 class ErrorCode:

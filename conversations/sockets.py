@@ -23,7 +23,21 @@ from . import events
 MAX_FRAME_BYTES = 128 * 1024
 # A history page's messages: what fits one frame beside the page's other fields.
 PAGE_BYTES = MAX_FRAME_BYTES - 8 * 1024
-CLOSE_TOO_SLOW = 4011
+
+
+class Close:
+    """Every websocket close code Parley sends, on both sockets (4000-4999 are the application's;
+    docs/protocol.md lists them for clients)."""
+
+    UNAUTHORIZED = 4001  # no, bad or expired token or session, or the visitor no longer exists
+    FORBIDDEN_ORIGIN = 4003  # the page's Origin is not allowed for this inbox
+    POLICY = 4008  # kept breaking the rate limit or sending malformed frames
+    TOO_BIG = 4009  # a frame over MAX_FRAME_BYTES (1009 is reserved to the websocket server)
+    IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
+    TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
+    LOGGED_OUT = 4012  # the desk's session ended (logout) or its agent was deactivated
+
+
 # What a bounded channel layer (config.channel_layer) queues, in place of everything it held, for a
 # socket that stopped reading: it missed events.
 LAYER_OVERFLOW = "layer.overflow"
@@ -101,7 +115,7 @@ class EventSocket(AsyncWebsocketConsumer):
             ):
                 self.behind = True
                 await self.refuse(
-                    "too_slow", "This connection fell behind; reconnect and resync.", CLOSE_TOO_SLOW
+                    "too_slow", "This connection fell behind; reconnect and resync.", Close.TOO_SLOW
                 )
                 return
         handler = getattr(self, get_handler_name(message), None)
