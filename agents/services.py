@@ -15,8 +15,7 @@ from django.db.models import Q
 
 from conversations import events
 from conversations.models import Conversation, Inbox, Message
-from conversations.services import KEEP, conversation_assign
-from conversations.services.conversations import Keep
+from conversations.services import KEEP, Keep, conversation_assign
 
 from .models import AgentProfile, InboxMembership, Team
 from .presence import agent_group

@@ -13,31 +13,31 @@ from conversations import services
 from conversations.models import Conversation
 from conversations.registry import DeliveryError
 
-from .views import _conversation, _int, _refused, desk_view
+from .desk_requests import conversation_or_404, desk_view, int_or, refused
 
 
 @require_GET
 @desk_view
 def picker(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The picker, with the chosen template's value fields (htmx swaps it when the choice changes)."""
-    conversation = _conversation(request, conversation_id, with_labels=False)
-    return _render(request, conversation, chosen_id=_int(request.GET.get("template"), default=None))
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
+    return _render(request, conversation, chosen_id=int_or(request.GET.get("template"), default=None))
 
 
 @require_POST
 @desk_view
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id, with_labels=False)
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
     try:
         message = services.message_post_template(
             conversation=conversation,
             agent=request.user,
-            template_id=_int(request.POST.get("template"), default=0),
+            template_id=int_or(request.POST.get("template"), default=0),
             parameters=request.POST.getlist("value"),
             client_message_id=request.POST.get("client_message_id") or None,
         )
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
     return response
@@ -47,11 +47,11 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def sync(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Fetch the inbox's templates from the provider now (beat also does it hourly)."""
-    conversation = _conversation(request, conversation_id, with_labels=False)
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
     try:
         services.templates_sync(inbox=conversation.inbox)
     except DeliveryError as error:
-        return _refused(ValidationError(f"Could not fetch the templates: {error.reason}"))
+        return refused(ValidationError(f"Could not fetch the templates: {error.reason}"))
     return _render(request, conversation, chosen_id=None)
 
 

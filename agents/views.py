@@ -6,10 +6,8 @@ take. Each view reads through agents.selectors or changes through a service; the
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +23,7 @@ from conversations.models import Conversation, Label, Message
 from conversations.payloads import SENDER_RELATED
 
 from . import presence, selectors
+from .desk_requests import conversation_or_404, desk_view, int_or, refused
 from .models import AgentProfile, CannedResponse, SavedFilter, Skill, Team
 from .selectors import ListFilters, Sort, View
 from .services import conversation_assign_to_agent, note_mention_agents
@@ -37,18 +36,6 @@ SNOOZE_PRESETS = (
     ("For a week", timedelta(weeks=1)),
 )
 Status = Conversation.Status
-
-
-def desk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in as staff (every agent is), or off to the desk's login page."""
-
-    @wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_staff:
-            raise Http404("Agents only.")
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
 
 
 # --- pages and fragments ---
@@ -79,7 +66,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @desk_view
 def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     messages = thread_selectors.message_history_before(
         conversation_id=conversation.pk,
         before_seq=conversation.last_seq + 1,
@@ -108,10 +95,10 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
 @desk_view
 def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Older messages, for scrolling back: keyset on (conversation, seq)."""
-    conversation = _conversation(request, conversation_id, with_labels=False)
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
     messages = thread_selectors.message_history_before(
         conversation_id=conversation.pk,
-        before_seq=_int(request.GET.get("before"), default=conversation.last_seq + 1),
+        before_seq=int_or(request.GET.get("before"), default=conversation.last_seq + 1),
         include_private=True,
         limit=HISTORY_PAGE + 1,
         related=SENDER_RELATED,
@@ -131,10 +118,10 @@ def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `seq`: what the open conversation appends when the socket says there is more."""
-    conversation = _conversation(request, conversation_id, with_labels=False)
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
     messages = thread_selectors.message_history_after(
         conversation_id=conversation.pk,
-        after_seq=_int(request.GET.get("seq"), default=0),
+        after_seq=int_or(request.GET.get("seq"), default=0),
         include_private=True,
         limit=200,
         related=SENDER_RELATED,
@@ -192,7 +179,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
     """Keep the list's current filters under a name (the same name replaces the old one)."""
     name = request.POST.get("name", "").strip()[:60]
     if not name:
-        return _refused(ValidationError("Name the view to save it."))
+        return refused(ValidationError("Name the view to save it."))
     query = _without(request.POST, "name", "csrfmiddlewaretoken", "after")
     SavedFilter.objects.update_or_create(agent=request.user, name=name, defaults={"query": query[:500]})
     return render(request, "desk/_saved.html", _saved_context(request.user))
@@ -210,10 +197,10 @@ def delete_filter(request: HttpRequest, filter_id: int) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """One action on the conversations ticked in the list, each through its service; the list then
     refreshes (HX-Trigger). Conversations outside the agent's inboxes are skipped."""
-    ids = [_int(value, default=0) for value in request.POST.getlist("ids")][: selectors.LIST_PAGE_SIZE]
+    ids = [int_or(value, default=0) for value in request.POST.getlist("ids")][: selectors.LIST_PAGE_SIZE]
     handler = BULK_ACTIONS.get(request.POST.get("action", ""))
     if handler is None or not ids:
-        return _refused(ValidationError("Tick conversations and pick an action."))
+        return refused(ValidationError("Tick conversations and pick an action."))
     chosen = selectors.desk_conversations(request.user, ListFilters(view=View.ALL, status="all")).filter(
         pk__in=ids
     )
@@ -221,7 +208,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         for conversation in chosen:
             handler(request, conversation)
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = "parley:bulk"
     return response
@@ -231,7 +218,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @desk_view
 def contact_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Contacts to merge into this conversation's contact: by name, email or phone."""
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     query = request.GET.get("q", "").strip()[:100]
     found = (
         selectors.desk_contacts(request.user, query).exclude(pk=conversation.contact_id)[:8] if query else []
@@ -242,7 +229,7 @@ def contact_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 @desk_view
 def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     try:
         services.contact_edit(
             contact=conversation.contact,
@@ -252,7 +239,7 @@ def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
             language=request.POST.get("language", ""),
         )
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     return _render_customer_panel(request, conversation_id)
 
 
@@ -260,16 +247,18 @@ def contact_edit(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def contact_merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Fold another contact (one the agent can see) into this conversation's contact."""
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     other = (
-        selectors.desk_contacts(request.user).filter(pk=_int(request.POST.get("contact"), default=0)).first()
+        selectors.desk_contacts(request.user)
+        .filter(pk=int_or(request.POST.get("contact"), default=0))
+        .first()
     )
     if other is None:
         raise Http404("No such contact in your inboxes.")
     try:
         services.contact_merge(keep=conversation.contact, merge=other)
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     return _render_customer_panel(request, conversation_id)
 
 
@@ -279,7 +268,7 @@ def contact_merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 @desk_view
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     try:
         attachments = _attachments(request)
         message = services.message_post_reply(
@@ -291,7 +280,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             attachments=attachments,
         )
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     note_mention_agents(note=message, author=request.user)
     # The page appends it with everything else new (one path, so never twice): see desk.js.
     response = HttpResponse(status=204)
@@ -302,11 +291,11 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 @desk_view
 def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     services.conversation_mark_read_by_agent(
         conversation=conversation,
         agent=request.user,
-        up_to_seq=_int(request.POST.get("seq"), default=conversation.last_seq),
+        up_to_seq=int_or(request.POST.get("seq"), default=conversation.last_seq),
     )
     return HttpResponse(status=204)
 
@@ -315,27 +304,27 @@ def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def act(request: HttpRequest, conversation_id: int, action: str) -> HttpResponse:
     """One of the conversation's actions; answers the header again, as it now is."""
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("No such action.")
     try:
         handler(request, conversation)
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     return _render_header(request, conversation_id)
 
 
 @require_POST
 @desk_view
 def retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     if not Message.objects.filter(pk=message_id, conversation=conversation).exists():
         raise Http404("No such message.")
     try:
         services.message_retry_delivery(message_id=message_id)
     except ValidationError as error:
-        return _refused(error)
+        return refused(error)
     message = thread_selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
     return render(request, "desk/_messages.html", {"conversation": conversation, "entries": [message]})
 
@@ -346,7 +335,7 @@ def _assign(request: HttpRequest, conversation: Conversation) -> None:
     if value == "me":
         assignee = request.user
     elif value:
-        assignee = get_user_model().objects.filter(pk=_int(value, default=0), is_active=True).first()
+        assignee = get_user_model().objects.filter(pk=int_or(value, default=0), is_active=True).first()
         if assignee is None:
             raise ValidationError("No such agent.")
     else:
@@ -356,7 +345,7 @@ def _assign(request: HttpRequest, conversation: Conversation) -> None:
 
 def _team(request: HttpRequest, conversation: Conversation) -> None:
     """Move the conversation to a team (or none), keeping its assignee."""
-    team = Team.objects.filter(pk=_int(request.POST.get("team"), default=0)).first()
+    team = Team.objects.filter(pk=int_or(request.POST.get("team"), default=0)).first()
     conversation_assign_to_agent(
         conversation=conversation, assignee=conversation.assignee, actor=request.user, team=team
     )
@@ -364,7 +353,7 @@ def _team(request: HttpRequest, conversation: Conversation) -> None:
 
 def _skill(request: HttpRequest, conversation: Conversation) -> None:
     """What the conversation needs of whoever answers it (or nothing in particular)."""
-    skill = Skill.objects.filter(pk=_int(request.POST.get("skill"), default=0)).first()
+    skill = Skill.objects.filter(pk=int_or(request.POST.get("skill"), default=0)).first()
     services.conversation_set_skill(
         conversation=conversation, skill_id=skill.pk if skill else None, actor=request.user
     )
@@ -376,14 +365,14 @@ def _snooze(request: HttpRequest, conversation: Conversation) -> None:
 
 
 def _priority(request: HttpRequest, conversation: Conversation) -> None:
-    level = _int(request.POST.get("priority"), default=-1)
+    level = int_or(request.POST.get("priority"), default=-1)
     if level not in Conversation.Priority.values:
         raise ValidationError("Pick a priority.")
     services.conversation_update(conversation=conversation, actor=request.user, priority=level)
 
 
 def _labels(request: HttpRequest, conversation: Conversation) -> None:
-    wanted = [_int(value, default=0) for value in request.POST.getlist("labels")]
+    wanted = [int_or(value, default=0) for value in request.POST.getlist("labels")]
     services.conversation_update(
         conversation=conversation, actor=request.user, labels=Label.objects.filter(pk__in=wanted)
     )
@@ -403,7 +392,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
 
 
 def _add_label(request: HttpRequest, conversation: Conversation) -> None:
-    label = Label.objects.filter(pk=_int(request.POST.get("label"), default=0)).first()
+    label = Label.objects.filter(pk=int_or(request.POST.get("label"), default=0)).first()
     if label is None:
         raise ValidationError("Pick a label.")
     services.conversation_update(
@@ -421,21 +410,16 @@ BULK_ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
 # --- helpers ---
 
 
-def _conversation(request: HttpRequest, conversation_id: int, *, with_labels: bool = True) -> Conversation:
-    conversation = selectors.desk_conversation(request.user, conversation_id, with_labels=with_labels)
-    if conversation is None:
-        raise Http404("No such conversation in your inboxes.")
-    return conversation
-
-
 def _render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = conversation_or_404(request, conversation_id)
     return render(request, "desk/_header.html", {"conversation": conversation, **_choices(request.user)})
 
 
 def _render_customer_panel(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The customer panel again, as the contact now is (after an edit or a merge)."""
-    return render(request, "desk/_customer.html", _customer_context(_conversation(request, conversation_id)))
+    return render(
+        request, "desk/_customer.html", _customer_context(conversation_or_404(request, conversation_id))
+    )
 
 
 def _filters(request: HttpRequest) -> ListFilters:
@@ -447,16 +431,16 @@ def _filters(request: HttpRequest) -> ListFilters:
         view=view if view in View.CHOICES else View.MINE,
         status=status if status in (*Status.values, "all") else Status.OPEN,
         sort=sort if sort in Sort.CHOICES else Sort.ACTIVITY,
-        inbox_id=_int(query.get("inbox"), default=None),
-        team_id=_int(query.get("team"), default=None),
-        label_id=_int(query.get("label"), default=None),
+        inbox_id=int_or(query.get("inbox"), default=None),
+        team_id=int_or(query.get("team"), default=None),
+        label_id=int_or(query.get("label"), default=None),
         query=query.get("q", "").strip(),
     )
 
 
 def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
     rows = selectors.desk_conversations(request.user, filters)
-    after = _int(request.GET.get("after"), default=None)
+    after = int_or(request.GET.get("after"), default=None)
     if after is not None:
         cursor = Conversation.objects.filter(pk=after).first()
         if cursor is not None:
@@ -547,21 +531,6 @@ def _attachments(request: HttpRequest) -> list[services.AttachmentInput]:
     return attachments
 
 
-def _refused(error: ValidationError) -> HttpResponse:
-    """A refusal the page shows where the action was (htmx swaps 422 into #desk-error)."""
-    response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
-    response["HX-Retarget"] = "#desk-error"
-    response["HX-Reswap"] = "innerHTML"
-    return response
-
-
-def _int(value: str | None, *, default):
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-
-
 def _until(value: str, offset_minutes: str) -> datetime:
     """When a snooze ends: an ISO moment (the presets), or a datetime-local field's wall-clock
     time with the agent's browser offset (getTimezoneOffset(): minutes to add to reach UTC)."""
@@ -570,4 +539,4 @@ def _until(value: str, offset_minutes: str) -> datetime:
         raise ValidationError("Pick when the snooze ends.")
     if timezone.is_aware(moment):
         return moment
-    return (moment + timedelta(minutes=_int(offset_minutes, default=0))).replace(tzinfo=UTC)
+    return (moment + timedelta(minutes=int_or(offset_minutes, default=0))).replace(tzinfo=UTC)

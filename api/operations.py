@@ -17,8 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from conversations import services
 from conversations.models import Contact, Conversation, Inbox, Label
-from conversations.services import KEEP
-from conversations.services.conversations import Keep
+from conversations.services import KEEP, Keep
 
 Status = Conversation.Status
 

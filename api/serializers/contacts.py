@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from conversations.languages import language_code
 from conversations.models import Contact, ContactIdentity, Inbox
-from conversations.services.contacts import normalised_phone
+from conversations.services import normalised_phone
 
 from .common import blank_or, id_field
 

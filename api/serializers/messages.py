@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from conversations.models import Attachment, Message
-from conversations.services.messages import MAX_BODY_LENGTH
+from conversations.services import MAX_BODY_LENGTH
 
 from .common import MAX_ID, agent_name
 

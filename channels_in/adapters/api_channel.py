@@ -36,7 +36,7 @@ from django.conf import settings
 
 from conversations.models import Attachment, ChannelType, ContactIdentity, Inbox, Message, OutboundDelivery
 from conversations.payloads import sender_payload
-from conversations.services.delivery import MAX_ATTEMPTS
+from conversations.services import MAX_DELIVERY_ATTEMPTS
 from outbound_webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
 from .base import (
@@ -157,8 +157,8 @@ class ApiChannelAdapter:
         core cannot tell it from a refusal), so an endpoint that always answers too late would
         be sent to forever. Then CannotTell fails the message, saying it may have arrived."""
         attempts = OutboundDelivery.objects.filter(message_id=message.pk).values_list("attempts", flat=True)
-        if (attempts.first() or 0) > MAX_ATTEMPTS:
-            raise CannotTell(f"{MAX_ATTEMPTS} attempts ended without the business's answer.")
+        if (attempts.first() or 0) > MAX_DELIVERY_ATTEMPTS:
+            raise CannotTell(f"{MAX_DELIVERY_ATTEMPTS} attempts ended without the business's answer.")
         return None
 
     def fetch_media(self, inbox: Inbox, media: InboundMedia) -> FetchedMedia:

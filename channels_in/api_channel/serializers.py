@@ -15,8 +15,7 @@ from rest_framework import serializers
 from api.serializers.common import MAX_ID, id_field
 from conversations.models import Attachment, ContactIdentity, Conversation, Message
 from conversations.payloads import sender_payload
-from conversations.services.contacts import normalised_phone
-from conversations.services.messages import MAX_BODY_LENGTH
+from conversations.services import MAX_BODY_LENGTH, normalised_phone
 
 from ..adapters.api_channel import attachment_url
 

@@ -12,10 +12,12 @@ from .contacts import (
     contact_touch_last_seen,
     contact_update_details,
     contact_verify_external_id,
+    normalised_phone,
 )
 from .conversations import (
     KEEP,
     WAKE_BATCH_SIZE,
+    Keep,
     conversation_assign,
     conversation_mark_pending,
     conversation_mark_read_by_agent,
@@ -30,6 +32,8 @@ from .conversations import (
     label_create,
 )
 from .delivery import (
+    MAX_DELIVERY_ATTEMPTS,
+    UNKNOWN_OUTCOME,
     message_deliver,
     message_retry_delivery,
     message_update_delivery_status,
@@ -45,15 +49,25 @@ from .live import (
     session_states,
 )
 from .media import MediaRefused, attachment_store_download
-from .messages import AttachmentInput, message_post_reply, message_receive, message_receive_once
+from .messages import (
+    MAX_BODY_LENGTH,
+    AttachmentInput,
+    message_post_reply,
+    message_receive,
+    message_receive_once,
+)
 from .notices import contact_notify_of_replies, transcript_send
 from .templates import message_post_template, templates_sync, templates_sync_all
 
 __all__ = [
     "EXPIRY_BATCH_SIZE",
     "KEEP",
+    "MAX_BODY_LENGTH",
+    "MAX_DELIVERY_ATTEMPTS",
+    "UNKNOWN_OUTCOME",
     "WAKE_BATCH_SIZE",
     "AttachmentInput",
+    "Keep",
     "MediaRefused",
     "SessionState",
     "attachment_store_download",
@@ -87,6 +101,7 @@ __all__ = [
     "message_receive_once",
     "message_retry_delivery",
     "message_update_delivery_status",
+    "normalised_phone",
     "outbound_requeue_due",
     "queue_announce_due",
     "session_customer_present",

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 Status = Message.DeliveryStatus
 State = OutboundDelivery.State
 Outcome = DeliveryAttempt.Outcome
-MAX_ATTEMPTS = 8
+MAX_DELIVERY_ATTEMPTS = 8
 NO_ADAPTER_RECHECK = timedelta(minutes=5)
 UNKNOWN_OUTCOME = "unknown_outcome"  # the error code of a message whose send may or may not have arrived
 _RANK = {Status.PENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
@@ -117,7 +117,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
     except registry.PermanentDeliveryError as error:
         return _finish_failed(delivery, attempt, error)
     except registry.TransientDeliveryError as error:
-        if delivery.attempts >= MAX_ATTEMPTS and not error.ambiguous:
+        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS and not error.ambiguous:
             return _finish_failed(delivery, attempt, error)
         return _schedule_retry(delivery, attempt, error)
     return _finish_accepted(delivery, attempt, receipt, Outcome.ACCEPTED)
@@ -173,7 +173,7 @@ def _settle_lost_answer(
     except registry.CannotTell:
         return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
     except registry.TransientDeliveryError as error:
-        if delivery.attempts >= MAX_ATTEMPTS:
+        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
             return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
         return _schedule_retry(delivery, lost, error, outcome=Outcome.UNKNOWN)
     if receipt is not None:

@@ -19,7 +19,7 @@ from channels_in.api_channel.credentials import api_channel_credentials_ensure
 from channels_in.tasks import download_media
 from conversations import registry, services
 from conversations.models import ChannelType, Contact, DeliveryAttempt, Message, OutboundDelivery
-from conversations.services.delivery import MAX_ATTEMPTS, UNKNOWN_OUTCOME
+from conversations.services import MAX_DELIVERY_ATTEMPTS, UNKNOWN_OUTCOME
 from conversations.tasks import deliver_message
 from outbound_webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
 from tests.api.schema_fuzz import api_schema, operations
@@ -629,12 +629,12 @@ def test_an_endpoint_that_always_answers_too_late_is_not_sent_to_forever(
     receiver.default = Answer(200, delay=0.3)
     reply = reply_to_customer(business, agent)
 
-    for _ in range(MAX_ATTEMPTS + 2):
+    for _ in range(MAX_DELIVERY_ATTEMPTS + 2):
         deliver_message(reply.pk)
 
     reply.refresh_from_db()
     assert reply.delivery_status == Status.FAILED and reply.provider_error_code == UNKNOWN_OUTCOME
-    assert len(receiver.wait_for(MAX_ATTEMPTS)) == MAX_ATTEMPTS
+    assert len(receiver.wait_for(MAX_DELIVERY_ATTEMPTS)) == MAX_DELIVERY_ATTEMPTS
     assert reply.outbound.state == OutboundDelivery.State.DEAD
 
 

@@ -108,7 +108,7 @@ def test_a_permanent_error_fails_at_once_with_the_reason(sms_reply, sms_sender, 
 
 
 def test_transient_errors_give_up_after_the_last_attempt(sms_reply, sms_sender, no_requeue):
-    OutboundDelivery.objects.filter(message=sms_reply).update(attempts=services.delivery.MAX_ATTEMPTS - 1)
+    OutboundDelivery.objects.filter(message=sms_reply).update(attempts=services.MAX_DELIVERY_ATTEMPTS - 1)
     sms_sender.failures.append(registry.TransientDeliveryError("timeout"))
     deliver_message(sms_reply.pk)
     sms_reply.refresh_from_db()
@@ -138,7 +138,7 @@ def test_a_task_does_not_send_while_another_worker_holds_the_lease(sms_reply, sm
 
 
 def test_without_a_registered_adapter_the_message_waits_unfailed(sms_reply, no_sms_adapter, no_requeue):
-    for _ in range(services.delivery.MAX_ATTEMPTS + 2):
+    for _ in range(services.MAX_DELIVERY_ATTEMPTS + 2):
         deliver_message(sms_reply.pk)
     sms_reply.refresh_from_db()
     assert sms_reply.delivery_status == Status.PENDING

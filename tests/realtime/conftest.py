@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from agents.models import AgentConnection
 from tests.backends import ON_POSTGRES, ON_REDIS
@@ -41,4 +42,19 @@ def server_settles_before_flush(transactional_db):
     deadline = time.monotonic() + 10
     while AgentConnection.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(0.2)
+    # A customer's close (its presence, its live session) is written a moment after the client
+    # left, and the next test's flush may be another module's: wait until the server's
+    # connections are idle, twice in a row.
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        quiet = quiet + 1 if not server_queries_running() else 0
+        time.sleep(0.1)
+
+
+def server_queries_running() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state NOT IN ('idle', 'idle in transaction')"
+        )
+        return cursor.fetchone()[0] > 0

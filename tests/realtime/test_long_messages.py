@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from channels_in.api_channel.credentials import api_channel_credentials_ensure
 from conversations.models import ChannelType, Inbox
-from conversations.services.messages import MAX_BODY_LENGTH
+from conversations.services import MAX_BODY_LENGTH
 from conversations.sockets import MAX_FRAME_BYTES
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
