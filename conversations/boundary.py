@@ -100,8 +100,8 @@ def _check_tree(value: Any, max_depth: int, refuse_unstorable: bool) -> None:
     while stack:
         node, depth, path = stack.pop()
         if isinstance(node, dict | list):
-            if depth >= max_depth:
-                raise BadInput(f"JSON nested deeper than {max_depth} levels.", path)
+            if depth >= max_depth:  # the document's shape, not one field's: no path
+                raise BadInput(f"JSON nested deeper than {max_depth} levels.")
             pairs = node.items() if isinstance(node, dict) else enumerate(node)
             for key, inner in pairs:
                 inner_path = f"{path}.{key}" if path else str(key)

@@ -12,7 +12,6 @@ from conversations.models import Contact, Conversation, Message
 
 pytestmark = pytest.mark.django_db
 
-DEEP = "[" * 1500 + "]" * 1500
 CONTACTS = "/api/v1/channel/contacts"
 MESSAGES = "/api/v1/channel/messages"
 
@@ -44,10 +43,12 @@ def writes(api, channel_api, conversation):
     ]
 
 
-def test_deeply_nested_json_is_a_parse_error_on_every_write(writes):
+@pytest.mark.parametrize("depth", [33, 1500])  # just past the limit, and past Python's recursion
+def test_deeply_nested_json_is_a_parse_error_on_every_write(writes, depth):
     before = stored()
+    deep = "[" * depth + "]" * depth
     for client, method, path in writes:
-        answer = error(raw(client, method, path, '{"body": ' + DEEP + "}"), 400, "parse_error")
+        answer = error(raw(client, method, path, '{"body": ' + deep + "}"), 400, "parse_error")
         assert "nested deeper" in answer["detail"], path
     assert stored() == before
 
