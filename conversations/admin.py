@@ -8,20 +8,18 @@ inbox admins registered here (agents/admin.py); this module imports nothing of a
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, JSONField, Model, OuterRef, QuerySet, Subquery, URLField
 from django.db.models.functions import Coalesce
-from django.forms.fields import InvalidJSONInput
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .boundary import BadInput, read_json
+from .admin_fields import StorableJSONFormField
 from .models import (
     Attachment,
     Contact,
@@ -42,28 +40,6 @@ OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversa
 
 
 # Links typed without a scheme are web addresses: https, as Django 6 will assume.
-class StorableJSONFormField(forms.JSONField):
-    """A JSON field read through the input boundary: too deep, `NaN`, or text Postgres cannot
-    store (NUL, an unpaired surrogate) is an error on the field, never a 500 at save."""
-
-    def to_python(self, value):
-        if not self.disabled and isinstance(value, str) and value.strip():
-            try:
-                read_json(value)
-            except BadInput as bad:
-                raise ValidationError(str(bad), code="invalid") from None
-        return super().to_python(value)
-
-    def bound_data(self, data, initial):
-        """A refused value is shown again as typed (its escapes as text), never re-encoded."""
-        if not self.disabled and isinstance(data, str):
-            try:
-                read_json(data)
-            except BadInput:
-                return InvalidJSONInput(data)
-        return super().bound_data(data, initial)
-
-
 # Every admin's form fields: links are https unless typed otherwise, JSON goes through the boundary.
 FORM_FIELDS = {URLField: {"assume_scheme": "https"}, JSONField: {"form_class": StorableJSONFormField}}
 
