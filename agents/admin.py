@@ -10,16 +10,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from conversations import services
-from conversations.admin import (
-    FORM_FIELDS,
-    OPEN_STATUSES,
-    ConversationAdmin,
-    DeletesWholeThreadsMixin,
-    InboxAdmin,
-    apply_each,
-    related_count,
-    report_outcome,
-)
+from conversations.admin.actions import apply_each, report_outcome
+from conversations.admin.columns import OPEN_STATUSES, related_count
+from conversations.admin.conversations import ConversationAdmin
+from conversations.admin.fields import FORM_FIELDS
+from conversations.admin.inboxes import InboxAdmin
+from conversations.admin.permissions import DeletesWholeThreadsMixin
 from conversations.models import Conversation, Inbox, ReadMarker
 
 from .forms import AgentChangeForm, AgentCreationForm, ConversationRoutingForm

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conversations import events, registry
+from conversations.event_catalogue import EventType
 
 from .models import AgentConnection, AgentProfile
 
@@ -88,7 +89,7 @@ def _settle_availability(agent_id: int, *, seen_now: bool = False) -> str:
             registry.routing_due(agent_id=agent_id)  # waiting work can come to them now
         if changed:
             events.publish_on_commit(
-                {"type": "agent.presence", "agent_id": agent_id, "availability": availability},
+                {"type": EventType.AGENT_PRESENCE, "agent_id": agent_id, "availability": availability},
                 groups=[DESK_GROUP],
             )
     return availability

@@ -8,9 +8,10 @@ many in the window get more only when nobody else with room is under it. Event-d
 agent's load goes down (a resolve, an unassignment, a chat that ended), or an agent comes online.
 Never a sweep.
 
-Capacity is per mode. A live session always counts fully. A messaging conversation counts by
-what it waits for (PARLEY_LOAD_WEIGHTS): fully while the customer waits for a reply, less while
-it waits on the customer (replied to, or pending), least while snoozed.
+Capacity is per mode, against the agent's load (agents.selectors.agent_loads, its one
+definition). A live session always counts fully. A messaging conversation counts by what it waits
+for (PARLEY_LOAD_WEIGHTS): fully while the customer waits for a reply, less while it waits on the
+customer (replied to, or pending), least while snoozed.
 
 Safe under concurrency. Routers of one inbox take turns (the inbox row, FOR NO KEY UPDATE), so
 the oldest waits go first. The waiting conversations are locked with SKIP LOCKED: one a customer
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
 from conversations.languages import language_codes
@@ -33,6 +34,7 @@ from conversations.models import Conversation, Inbox, LiveSession
 from conversations.services import conversation_assign
 
 from .models import AgentProfile, InboxMembership, RoutingDecision, Team
+from .selectors import agent_loads
 
 Status = Conversation.Status
 ROUTE_BATCH = 50
@@ -256,41 +258,6 @@ def _languages_spoken(inbox_id: int) -> frozenset[str]:
     ):
         spoken.update(language_codes(languages, strict=False))
     return frozenset(spoken)
-
-
-def agent_loads(agent_ids: list[int], *, live: bool) -> dict[int, float]:
-    """Each agent's load in one mode: open live sessions, or weighted messaging conversations.
-    One query."""
-    if not agent_ids:
-        return {}
-    if live:
-        rows = (
-            LiveSession.objects.filter(
-                agent_id__in=agent_ids, closed_at__isnull=True, kind=LiveSession.Kind.LIVE
-            )
-            .values("agent_id")
-            .annotate(count=Count("pk"))
-        )
-        return {row["agent_id"]: float(row["count"]) for row in rows}
-    weights = settings.PARLEY_LOAD_WEIGHTS
-    rows = (
-        Conversation.objects.filter(assignee_id__in=agent_ids, inbox__mode=Inbox.Mode.MESSAGING)
-        .exclude(status=Status.RESOLVED)
-        .values("assignee_id")
-        .annotate(
-            customer_waiting=Count("pk", filter=Q(status=Status.OPEN, waiting_since__isnull=False)),
-            on_customer=Count(
-                "pk", filter=Q(status=Status.PENDING) | Q(status=Status.OPEN, waiting_since__isnull=True)
-            ),
-            snoozed=Count("pk", filter=Q(status=Status.SNOOZED)),
-        )
-    )
-    return {
-        row["assignee_id"]: row["customer_waiting"] * weights["customer_waiting"]
-        + row["on_customer"] * weights["on_customer"]
-        + row["snoozed"] * weights["snoozed"]
-        for row in rows
-    }
 
 
 def _pick(routing: str, candidates: list[Candidate]) -> Candidate | None:

@@ -1,13 +1,16 @@
-"""What the agent desk reads: the conversation list with its filters, and one conversation.
+"""What the agent desk reads: the conversation list with its filters, one conversation, and an
+agent's load (the one definition routing also uses).
 
 Every read here costs a fixed number of queries whatever the number of rows: the list's last
 message and unread count are correlated subqueries of the one list query (each an index range on
 (conversation, seq)), and pages are keysets, never offsets.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.db.models import BooleanField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -174,6 +177,51 @@ def desk_conversation(
     return (conversation.prefetch_related("labels") if with_labels else conversation).first()
 
 
+# --- an agent's load: the one definition (routing fills agents by it, the desk shows it) ---
+
+# Every messaging conversation counted as one, whatever it waits for: what the desk shows the agent.
+COUNTED = {"customer_waiting": 1, "on_customer": 1, "snoozed": 1}
+
+
+def agent_loads(
+    agent_ids: list[int], *, live: bool, weights: Mapping[str, float] | None = None
+) -> dict[int, float]:
+    """Each agent's load in one mode: their open live sessions, or their unresolved messaging
+    conversations, each weighted by what it waits for (`weights`, by default
+    PARLEY_LOAD_WEIGHTS: fully while the customer waits for a reply, less while it waits on the
+    customer, least while snoozed). Agents with no load are left out. One query."""
+    if not agent_ids:
+        return {}
+    if live:
+        rows = (
+            LiveSession.objects.filter(
+                agent_id__in=agent_ids, closed_at__isnull=True, kind=LiveSession.Kind.LIVE
+            )
+            .values("agent_id")
+            .annotate(count=Count("pk"))
+        )
+        return {row["agent_id"]: float(row["count"]) for row in rows}
+    weights = settings.PARLEY_LOAD_WEIGHTS if weights is None else weights
+    rows = (
+        Conversation.objects.filter(assignee_id__in=agent_ids, inbox__mode=Inbox.Mode.MESSAGING)
+        .exclude(status=Status.RESOLVED)
+        .values("assignee_id")
+        .annotate(
+            customer_waiting=Count("pk", filter=Q(status=Status.OPEN, waiting_since__isnull=False)),
+            on_customer=Count(
+                "pk", filter=Q(status=Status.PENDING) | Q(status=Status.OPEN, waiting_since__isnull=True)
+            ),
+            snoozed=Count("pk", filter=Q(status=Status.SNOOZED)),
+        )
+    )
+    return {
+        row["assignee_id"]: row["customer_waiting"] * weights["customer_waiting"]
+        + row["on_customer"] * weights["on_customer"]
+        + row["snoozed"] * weights["snoozed"]
+        for row in rows
+    }
+
+
 @dataclass(frozen=True)
 class AgentLoad:
     live: int
@@ -183,20 +231,17 @@ class AgentLoad:
 
 
 def agent_load(agent: AbstractBaseUser) -> AgentLoad:
-    """The agent's work against their capacity per mode: open live sessions they hold, and the
-    unresolved conversations of messaging inboxes assigned to them. Three queries."""
-    profile = AgentProfile.objects.filter(user=agent).first()
-    messaging = (
-        Conversation.objects.filter(assignee=agent, inbox__mode=Inbox.Mode.MESSAGING)
-        .exclude(status=Status.RESOLVED)
-        .count()
-    )
-    live = LiveSession.objects.filter(agent=agent, closed_at__isnull=True, kind=LiveSession.Kind.LIVE).count()
+    """What the desk shows the agent: their load per mode (agent_loads, each messaging
+    conversation counted as one) against their capacity (the profile's, or a new profile's
+    defaults). Three queries."""
+    profile = AgentProfile.objects.filter(user=agent).first() or AgentProfile(user=agent)
+    live = agent_loads([agent.pk], live=True).get(agent.pk, 0)
+    messaging = agent_loads([agent.pk], live=False, weights=COUNTED).get(agent.pk, 0)
     return AgentLoad(
-        live=live,
-        live_capacity=profile.live_capacity if profile else 3,
-        messaging=messaging,
-        messaging_capacity=profile.messaging_capacity if profile else 25,
+        live=int(live),
+        live_capacity=profile.capacity(live=True),
+        messaging=int(messaging),
+        messaging_capacity=profile.capacity(live=False),
     )
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from conversations import events
+from conversations.event_catalogue import EventType
 from conversations.models import Conversation, Inbox, Message
 from conversations.services import KEEP, Keep, conversation_assign
 
@@ -86,7 +87,7 @@ def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]
     for user in mentioned:
         events.publish_on_commit(
             {
-                "type": events.AGENT_MENTIONED,
+                "type": EventType.AGENT_MENTIONED,
                 "conversation_id": note.conversation_id,
                 "message_id": note.pk,
                 "by": getattr(profile, "name", "") or author.get_username(),
@@ -106,10 +107,10 @@ def agent_signed_out(*, agent_id: int, session_key: str | None = None) -> None:
     """Close the agent's desks at once, after commit: those of the session `session_key` (a logout),
     or every one (None: a deactivation). The caller has ended the session or deactivated the agent,
     or is about to in the same request; a desk that misses the event notices within its next
-    session check (agents.consumers.SESSION_CHECK_SECONDS)."""
+    session check (desk.consumers.SESSION_CHECK_SECONDS)."""
     events.publish_on_commit(
         {
-            "type": events.AGENT_SIGNED_OUT,
+            "type": EventType.AGENT_SIGNED_OUT,
             "agent_id": agent_id,
             "session": session_digest(session_key) if session_key else None,
         },

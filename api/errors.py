@@ -18,11 +18,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from conversations.boundary import replace_unstorable
+from conversations.refusals import Refused
 
 MAX_DETAIL_LENGTH = 500
 
 
-class Refused(exceptions.APIException):
+class Unprocessable(exceptions.APIException):
+    """A refusal (conversations.refusals.Refused, or a service's ValidationError) as the API's 422."""
+
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request was refused."
     default_code = "refused"
@@ -61,8 +64,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, Refused):
+        return Unprocessable(exc.detail, exc.code)
     if isinstance(exc, DjangoValidationError):
-        return Refused(" ".join(exc.messages))
+        return Unprocessable(" ".join(exc.messages))
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, PermissionDenied):

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse
 
-from .serializers.common import ErrorSerializer, ValidationErrorSerializer
+from api_common.serializers import ErrorSerializer, ValidationErrorSerializer
 
 ERRORS = {
     400: OpenApiResponse(ValidationErrorSerializer, description="Invalid input; see field_errors."),

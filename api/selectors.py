@@ -98,25 +98,15 @@ def messages_page(
     """A page of the conversation's messages (private notes included), oldest first, and whether
     there are more in the direction of paging: after `after`, or before `before` (by default the
     newest page)."""
-    if after is not None:
-        page = list(
-            thread_selectors.message_history_after(
-                conversation_id=conversation.pk,
-                after_seq=after,
-                include_private=True,
-                limit=limit + 1,
-                related=SENDER_RELATED,
-            )
-        )
-        return page[:limit], len(page) > limit
-    page = thread_selectors.message_history_before(
+    page = thread_selectors.message_page(
         conversation_id=conversation.pk,
-        before_seq=before if before is not None else conversation.last_seq + 1,
         include_private=True,
-        limit=limit + 1,
+        after_seq=after,
+        before_seq=before,
+        limit=limit,
         related=SENDER_RELATED,
     )
-    return page[-limit:], len(page) > limit
+    return page.messages, page.has_more
 
 
 def message_of_conversation(*, conversation: Conversation, message_id: int) -> Message | None:

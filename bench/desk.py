@@ -32,7 +32,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import desk_load, desk_seed
 from bench.desk_load import AgentPlan, CapturedRequest, Chooser
-from bench.realtime import Server
+from bench.realtime_servers import Server
 from bench.scale import scaled
 
 CONVERSATIONS = int(os.environ.get("BENCH_DESK_CONVERSATIONS", scaled(100_000, 300)))

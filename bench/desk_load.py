@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from bench.realtime_load import CpuMeter, quantiles
+from bench.measure import CpuMeter, quantiles
 
 LIST_SHARE = 0.5  # of the requests that are not a next page
 NEXT_PAGE_SHARE = 0.4  # after a first list page, how often the agent scrolls to the next one

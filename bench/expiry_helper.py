@@ -1,6 +1,6 @@
 """The expiry benchmark's data: open live sessions in live inboxes, COPYed in bulk.
 
-Rows match what the services write (conversations.services.live and .thread): the customer's first
+Rows match what the services write (conversations.services.sessions and .appending): the customer's first
 message opens a session and appends "Live chat started" before it; an agent's take appends the
 assignment line; seq is gap-free per conversation and last_seq is the newest. A queued session's
 conversation is unassigned and its customer waits since the session opened; a taken one is
@@ -27,7 +27,7 @@ from django.conf import settings
 
 from bench.seed_helper import copy_rows, reserve_ids
 from conversations.models import Contact, Conversation, LiveSession, Message
-from conversations.services.live import ACTIVITY_LINES
+from conversations.services import ACTIVITY_LINES
 
 LEFT, IDLE, NOT_DUE = "left", "idle", "not_due"
 # The reason a sweep must give each kind when it ends one (a not-due session it must not end).

@@ -31,11 +31,12 @@ from django.db import connection
 from websockets.exceptions import ConnectionClosed
 
 from bench import baseline_server
-from bench.realtime import LAYER_PREFIX, Server
+from bench.realtime_servers import LAYER_PREFIX, Server
 from bench.scale import SMOKE, scaled
-from channels_in.visitors import visitor_session_open
 from conversations import events
+from conversations.event_catalogue import EventType
 from conversations.models import ChannelType, Inbox
+from customer_clients.visitors import visitor_session_open
 
 SOCKETS = scaled(30, 5)
 TARGET_CPU_US_PER_DELIVERY = 20  # issue 19: a fifth of what Daphne and Channels cost today
@@ -96,7 +97,7 @@ class ParleyFanout:
         await get_channel_layer().group_send(
             events.contact_group(visitor.contact_id, visitor.inbox_id),
             {
-                "type": events.MESSAGE_CREATED,
+                "type": EventType.MESSAGE_CREATED,
                 "conversation_id": 1,
                 "inbox_id": visitor.inbox_id,
                 "seq": n,

@@ -1,7 +1,7 @@
 """Outbound delivery through Celery: agent replies on an SMS inbox posted through the product's
 message_post_reply (message and outbox row in one transaction, deliver_message enqueued after
 commit) at a steady rate, delivered by real Celery worker processes to the fake provider
-(`python -m channels_in.adapters.fake`, 100-300 ms per answer, 1% answered 500); against the
+(`python -m simulator.fake_provider`, 100-300 ms per answer, 1% answered 500); against the
 baseline of the same fake driven directly by as many concurrent httpx clients as the worker has
 threads (bench/outbound_load.py), measured in the same run.
 
@@ -28,10 +28,10 @@ from django.test.utils import override_settings
 from agents.services import agent_create
 from bench import outbound_helper, outbound_report
 from bench.scale import scaled
-from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProviderClient
 from config.celery import app as celery_app
 from conversations import services
 from conversations.models import ChannelType, Conversation, Inbox
+from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProviderClient
 
 
 def _variants(raw: str) -> list[tuple[str, int, int]]:

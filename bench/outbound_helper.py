@@ -28,13 +28,13 @@ def _stop(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
 
 
 class FakeProviderProcess:
-    """`python -m channels_in.adapters.fake` in its own process; its URL is its first line."""
+    """`python -m simulator.fake_provider` in its own process; its URL is its first line."""
 
     def __init__(self, latency_ms: str, error_rate: float, workdir: Path) -> None:
         self.argv = [
             sys.executable,
             "-m",
-            "channels_in.adapters.fake",
+            "simulator.fake_provider",
             "--port",
             "0",
             "--latency-ms",

@@ -17,7 +17,7 @@ import time
 
 import httpx
 
-from bench.realtime_load import quantiles
+from bench.measure import quantiles
 
 REQUEST_TIMEOUT = 30.0
 

@@ -5,7 +5,7 @@ import time
 from collections import defaultdict
 
 from bench import scale
-from bench.realtime_load import cpu_seconds, quantiles
+from bench.measure import cpu_seconds, quantiles
 from bench.webhooks_load import machine_busy
 from conversations.models import Message, OutboundDelivery
 

@@ -44,7 +44,7 @@ from django.utils import timezone
 from agents import routing as router
 from agents.models import AgentProfile
 from bench import routing_helper, seed_helper
-from bench.realtime_load import quantiles
+from bench.measure import quantiles
 from bench.scale import scaled
 from conversations import services
 from conversations.models import ChannelType, Contact, Conversation, Inbox

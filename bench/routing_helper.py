@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from bench.realtime_load import quantiles
+from bench.measure import quantiles
 
 ASSIGNED_LINE = "Parley assigned the conversation to %"  # routing's activity line (actor None)
 

@@ -27,12 +27,12 @@ from pathlib import Path
 from django.db import connection
 
 from bench import ingest, webhooks_helper
-from bench.realtime_load import quantiles
+from bench.measure import quantiles
 from bench.scale import SMOKE, scaled
-from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_pending
 from conversations.models import ChannelType, Inbox
+from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 
 PROCESS_COUNTS = [int(n) for n in os.environ.get("BENCH_WEBHOOKS_PROCESSES", "1,2").split(",")]
 _RATES = os.environ.get("BENCH_WEBHOOKS_RATES", scaled("10,25,50,75,100,150,200,300,400,600", "5,10"))
@@ -68,7 +68,7 @@ NOTES = [
     "Load: bench/webhooks_load.py, one asyncio process with httpx (CONNECTIONS keep-alive "
     "connections per server), open loop: request n is due at start + n/rate and its latency runs "
     "from that due time to the answer, so waiting for a free connection counts. Bodies are "
-    "channels_in.adapters.fake.webhooks' twilio_inbound_sms and whatsapp_text, signed with "
+    "simulator.fake_provider.webhooks' twilio_inbound_sms and whatsapp_text, signed with "
     "twilio_signature over the URL posted to (each Daphne has PUBLIC_URL set to its own address) "
     "and meta_signature over the exact bytes; alternating SMS and WhatsApp, from 3,000 customers "
     "per channel, every one a fresh provider message id except ~10% exact replays (same bytes and "

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.db import connection
 
 from bench import seed_helper
-from bench.realtime import Server
+from bench.realtime_servers import Server
 from bench.scale import scaled
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """The load generator of bench/webhooks.py: one asyncio process, no Django, posting signed
 provider webhooks (Twilio SMS and WhatsApp Cloud API, built and signed by
-channels_in.adapters.fake.webhooks exactly as the providers post them) at a fixed offered rate.
+simulator.fake_provider.webhooks exactly as the providers post them) at a fixed offered rate.
 
 Run as `python -m bench.webhooks_load SPEC.json RESULT.json`. Every request is built and signed
 before the clock starts, so the generator spends its time on the wire, not on HMACs. The load is
@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.realtime_load import cpu_seconds, own_cpu_seconds
-from channels_in.adapters.fake.webhooks import (
+from bench.measure import cpu_seconds, own_cpu_seconds
+from simulator.fake_provider.webhooks import (
     meta_signature,
     twilio_inbound_sms,
     twilio_signature,

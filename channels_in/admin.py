@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from conversations.admin import apply_each, report_outcome
+from conversations.admin.actions import apply_each, report_outcome
 
 from .models import WebhookReceipt
 from .receipts import receipt_apply_again

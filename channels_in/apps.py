@@ -10,8 +10,9 @@ class ChannelsInConfig(AppConfig):
         from conversations import registry
         from conversations.models import ChannelType
 
+        from . import tasks  # noqa: F401  the jobs services ask for by name (conversations.jobs)
+        from .adapters.by_provider import BY_CHANNEL_TYPE
         from .adapters.meta_whatsapp import sync_templates
-        from .adapters.registry import BY_CHANNEL_TYPE
 
         for channel_type, adapter in BY_CHANNEL_TYPE.items():
             registry.register_sender(channel_type, adapter)

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from conversations.models import Inbox
 
 from .adapters.base import SignatureMismatch, WebhookRequest
-from .adapters.registry import adapter_for_slug
+from .adapters.by_provider import adapter_for_slug
 from .receipts import receipt_apply, receipts_store
 
 MAX_WEBHOOK_BYTES = 1024 * 1024

@@ -4,12 +4,15 @@ import logging
 
 from conversations import services
 from conversations.models import Attachment
+from conversations.refusals import Refused
 from conversations.registry import PermanentDeliveryError
 
 from .adapters.base import InboundMedia
-from .adapters.registry import adapter_for_channel_type
+from .adapters.by_provider import adapter_for_channel_type
 
 logger = logging.getLogger(__name__)
+
+DOWNLOAD_MEDIA = "channels_in.tasks.download_media"  # the job that calls attachment_download
 
 
 def attachment_download(attachment_id: int) -> None:
@@ -30,5 +33,5 @@ def attachment_download(attachment_id: int) -> None:
         services.attachment_store_download(
             attachment_id=attachment_id, content=fetched.content, file_name=fetched.file_name
         )
-    except (PermanentDeliveryError, services.MediaRefused) as refused:
+    except (PermanentDeliveryError, Refused) as refused:
         logger.warning("attachment %s stays at the provider: %s", attachment_id, refused)

@@ -35,11 +35,12 @@ from django.db import DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from conversations import services
+from conversations import jobs, services
 from conversations.boundary import replace_unstorable
 from conversations.models import Attachment, Inbox, Message
 
 from .adapters.base import InboundEvent, InboundMessage, StatusUpdate, event_from_json, event_to_json
+from .media import DOWNLOAD_MEDIA
 from .models import WebhookReceipt
 
 logger = logging.getLogger(__name__)
@@ -168,11 +169,9 @@ def _apply_message(inbox: Inbox, event: InboundMessage) -> None:
         ],
     )
     if event.media:
-        from .tasks import download_media  # tasks import this module
-
         pending = Attachment.objects.filter(message=message, file="").values_list("pk", flat=True)
         for attachment_id in pending:
-            download_media.delay_on_commit(attachment_id)
+            jobs.run_after_commit(DOWNLOAD_MEDIA, attachment_id)
 
 
 def _apply_status(inbox: Inbox, event: StatusUpdate) -> None:

@@ -19,8 +19,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
-from channels_in.answers import cors
 from conversations.boundary import NOT_STORABLE, BadInput, unstorable
+from customer_clients.answers import cors
 
 # Paths whose forms are not read here: a provider's signed form (its receipt is stored with the
 # characters replaced, since nobody can correct it), and the REST API (JSON only: it answers a

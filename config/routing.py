@@ -6,8 +6,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
-from agents.consumers import DeskConsumer
-from channels_in.consumers import ClientConsumer
+from customer_clients.consumers import ClientConsumer
+from desk.consumers import DeskConsumer
 
 websocket_urlpatterns = [
     path("ws/v1/client/", ClientConsumer.as_asgi()),

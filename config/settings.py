@@ -86,7 +86,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "conversations",
     "agents",
+    "desk",
     "channels_in",
+    "customer_clients",
+    "simulator",
     "outbound_webhooks",
     "api",
     "config",
@@ -271,7 +274,7 @@ STATIC_MANIFEST = env_bool("STATICFILES_MANIFEST", default=not EMBEDDED and not 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "config.storage.HashedModulesStaticFilesStorage"
         if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -390,7 +393,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.authentication.IsAgent"],
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundaryJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api_common.parsers.BoundaryJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

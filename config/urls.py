@@ -22,11 +22,13 @@ class FaviconRedirect(RedirectView):
 urlpatterns = [
     path("", RedirectView.as_view(url="/desk/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("desk/", include("agents.urls")),
+    path("desk/", include("desk.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
     path("", include("channels_in.urls")),
+    path("", include("customer_clients.urls")),
+    path("", include("simulator.urls")),
     re_path(r"^api/", endpoint_not_found),  # last: after the API channel's own /api/ routes
 ]

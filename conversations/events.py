@@ -8,6 +8,8 @@ carries that conversation's latest `seq`, and history comes from the database.
 
 Groups: agents listen on their inboxes' groups; a widget or app client listens on its contact's
 group for its inbox. Private notes and agent-only activity are published to the inbox group alone.
+Event types, their payloads and audiences: conversations.event_catalogue; nothing is published
+that it does not declare.
 """
 
 import asyncio
@@ -22,24 +24,13 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from .event_catalogue import EventType, LayerEvent, check_layer_event
+
 logger = logging.getLogger(__name__)
 
-MESSAGE_CREATED = "message.created"
-MESSAGE_UPDATED = "message.updated"  # delivery status moved forward
-CONVERSATION_CREATED = "conversation.created"
-CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
-CONVERSATION_ASSIGNED = "conversation.assigned"
-CONVERSATION_UPDATED = "conversation.updated"  # priority or labels
-CONVERSATION_READ = "conversation.read"
-SESSION_QUEUED = "session.queued"  # a live session waits: its position in the queue and the estimated wait
-SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
-AGENT_MENTIONED = "agent.mentioned"  # to the mentioned agent's own group: a note names them
-# To the agent's own group: one session of theirs ended (a logout), or every one did (no session
-# named: a deactivation). Their desks of that session close; never passed on to a client.
-AGENT_SIGNED_OUT = "agent.signed_out"
-CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
-
-Event = dict[str, Any]
+# What goes through the channel layer: one of the catalogue's payloads (the catalogue declares
+# every event type, its payload and who receives it).
+Event = LayerEvent
 PUBLISHED_AT = "published_at"
 MAX_CONSUMER_LAG_SECONDS = 30.0
 
@@ -68,7 +59,7 @@ def conversation_groups(conversation: Any, *, agents_only: bool = False) -> tupl
     return inbox_group(conversation.inbox_id), contact_group(conversation.contact_id, conversation.inbox_id)
 
 
-def conversation_event(event_type: str, conversation: Any, **fields: Any) -> Event:
+def conversation_event(event_type: EventType, conversation: Any, **fields: Any) -> Event:
     """An event about one conversation, stamped with its latest seq and its assignee (so a desk
     knows whose it is without asking; client sockets pass on only named fields)."""
     return {
@@ -101,6 +92,7 @@ class Publisher:
             self._start_on(loop)
 
     def submit(self, groups: tuple[str, ...], event: Event) -> None:
+        check_layer_event(event)
         loop, queue = self._started()
         stamped = {**event, PUBLISHED_AT: time.time()}
         loop.call_soon_threadsafe(queue.put_nowait, (groups, stamped))
@@ -172,7 +164,9 @@ def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     Durable subscribers hear it first, inside the transaction.
 
     Outside a transaction Django runs the callback at once, which is after the autocommit write.
+    An event the catalogue does not declare is refused here, in the publisher's own transaction.
     """
+    check_layer_event(event)
     groups = tuple(groups)
     for subscriber in _durable_subscribers:
         subscriber(event)

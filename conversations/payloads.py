@@ -1,8 +1,11 @@
 """The JSON shapes of messages and conversations that every client (widget, app, desk) receives.
 
 `SENDER_RELATED` is the join a caller adds so sender names cost no extra query; the agent's
-profile is reached by its relation name, without importing the agents app.
+profile is reached by its relation name, without importing the agents app. The TypedDicts are
+these shapes as events carry them (conversations.event_catalogue).
 """
+
+from typing import NotRequired, TypedDict
 
 from .models import Conversation, Message
 
@@ -10,7 +13,46 @@ SENDER_RELATED = ("sender_agent__agent_profile",)
 AGENT_ONLY_FIELDS = ("is_private", "error_code", "error")
 
 
-def sender_payload(message: Message) -> dict:
+class SenderPayload(TypedDict):
+    kind: str  # contact, agent, bot or system
+    agent_id: NotRequired[int]
+    name: NotRequired[str]
+    avatar_url: NotRequired[str]
+
+
+class AttachmentPayload(TypedDict):
+    url: str | None  # None until a provider's file is downloaded
+    mime_type: str
+    name: str
+    size: int
+
+
+class MessagePayload(TypedDict):
+    id: int
+    conversation_id: int
+    seq: int
+    client_message_id: str | None
+    sender: SenderPayload
+    content_type: str
+    body: str
+    attachments: list[AttachmentPayload]
+    delivery_status: str
+    created_at: str
+    is_private: NotRequired[bool]  # AGENT_ONLY_FIELDS
+    error_code: NotRequired[str]
+    error: NotRequired[str]
+
+
+class ConversationPayload(TypedDict):
+    id: int
+    status: str
+    last_seq: int
+    read_seq: int
+    assignee_id: int | None
+    last_activity_at: str
+
+
+def sender_payload(message: Message) -> SenderPayload:
     if message.sender_kind != Message.SenderKind.AGENT or message.sender_agent is None:
         return {"kind": message.sender_kind}
     profile = getattr(message.sender_agent, "agent_profile", None)
@@ -22,9 +64,9 @@ def sender_payload(message: Message) -> dict:
     }
 
 
-def message_payload(message: Message, *, for_agents: bool = False) -> dict:
+def message_payload(message: Message, *, for_agents: bool = False) -> MessagePayload:
     """A message as clients see it; agents also see whether it is private and why it failed."""
-    payload = {
+    payload: MessagePayload = {
         "id": message.pk,
         "conversation_id": message.conversation_id,
         "seq": message.seq,
@@ -54,12 +96,12 @@ def message_payload(message: Message, *, for_agents: bool = False) -> dict:
     return payload
 
 
-def message_payload_for_clients(agents_payload: dict) -> dict:
+def message_payload_for_clients(agents_payload: MessagePayload) -> MessagePayload:
     """The customer's view of a message already rendered for agents (events carry that one)."""
     return {name: value for name, value in agents_payload.items() if name not in AGENT_ONLY_FIELDS}
 
 
-def conversation_payload(conversation: Conversation) -> dict:
+def conversation_payload(conversation: Conversation) -> ConversationPayload:
     return {
         "id": conversation.pk,
         "status": conversation.status,

@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import events
+from .event_catalogue import EventType
 
 # What a client may send in one frame, and the most the server sends in one: the longest message
 # (20,000 characters of 4-byte UTF-8) fits with room to spare. Daphne's own limit
@@ -72,7 +73,7 @@ def fetch_reference(payload: dict) -> dict:
     """What goes out in place of an event too big for a frame: which conversation changed, up to
     which seq, and the request it answers, so the client fetches it with `history.after`."""
     return {
-        "type": "event.fetch",
+        "type": EventType.EVENT_FETCH,
         "event": payload.get("type"),
         "ref": payload.get("ref"),
         "conversation_id": payload.get("conversation_id"),
@@ -146,5 +147,5 @@ class EventSocket(AsyncWebsocketConsumer):
         await super().close(code=code, reason=reason)
 
     async def refuse(self, code: str, detail: str, close_code: int, ref: object = None) -> None:
-        await self.send_event({"type": "error", "code": code, "detail": detail, "ref": ref})
+        await self.send_event({"type": EventType.ERROR, "code": code, "detail": detail, "ref": ref})
         await self.close(code=close_code)

@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from conversations.admin import ReadOnlyAdminMixin, apply_each, report_outcome
+from conversations.admin.actions import apply_each, report_outcome
+from conversations.admin.permissions import ReadOnlyAdminMixin
 
 from . import services
 from .models import PING, EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription

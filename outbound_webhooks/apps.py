@@ -10,6 +10,7 @@ class OutboundWebhooksConfig(AppConfig):
     def ready(self) -> None:
         from conversations import events
 
+        from . import tasks  # noqa: F401  the jobs services ask for by name (conversations.jobs)
         from .subscriber import record_event
 
         # Durable, not the channel layer: a delivery row commits or rolls back with the change it

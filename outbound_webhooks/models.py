@@ -10,22 +10,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from conversations import events
+from conversations.event_catalogue import EventType as Event
 from conversations.models import Inbox
 
-PING = "ping"  # the admin's test event; never produced by the core
+PING = Event.WEBHOOK_PING  # the admin's test event; never produced by the core
 
 
 class EventType(models.TextChoices):
-    """The events a business may subscribe to: the ones about what a customer or agent can see.
-    Read markers, queue positions, mentions and identity changes stay inside Parley."""
+    """The events a business may subscribe to: those the event catalogue names for webhook
+    subscribers. Read markers, queue positions, mentions and identity changes stay inside Parley."""
 
-    MESSAGE_CREATED = events.MESSAGE_CREATED, "Message created (public messages only)"
-    MESSAGE_UPDATED = events.MESSAGE_UPDATED, "Message delivery status changed"
-    CONVERSATION_CREATED = events.CONVERSATION_CREATED, "Conversation created"
-    CONVERSATION_STATUS_CHANGED = events.CONVERSATION_STATUS_CHANGED, "Conversation status changed"
-    CONVERSATION_ASSIGNED = events.CONVERSATION_ASSIGNED, "Conversation assigned"
-    CONVERSATION_UPDATED = events.CONVERSATION_UPDATED, "Conversation priority, labels or skill changed"
+    MESSAGE_CREATED = Event.MESSAGE_CREATED, "Message created (public messages only)"
+    MESSAGE_UPDATED = Event.MESSAGE_UPDATED, "Message delivery status changed"
+    CONVERSATION_CREATED = Event.CONVERSATION_CREATED, "Conversation created"
+    CONVERSATION_STATUS_CHANGED = Event.CONVERSATION_STATUS_CHANGED, "Conversation status changed"
+    CONVERSATION_ASSIGNED = Event.CONVERSATION_ASSIGNED, "Conversation assigned"
+    CONVERSATION_UPDATED = Event.CONVERSATION_UPDATED, "Conversation priority, labels or skill changed"
 
 
 def new_secret() -> str:

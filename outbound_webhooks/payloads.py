@@ -45,7 +45,7 @@ def ping_payload(subscription_id: int, at: datetime) -> Payload:
 def is_public(event: events.Event) -> bool:
     """Whether a business may hear of this event at all: never of a private note or an activity
     line (both are private messages)."""
-    return not (event["type"] == events.MESSAGE_CREATED and event.get("is_private", True))
+    return not (event["type"] == EventType.MESSAGE_CREATED and event.get("is_private", True))
 
 
 def _conversation(event: events.Event, facts: ConversationFacts) -> Payload:

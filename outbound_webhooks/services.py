@@ -7,11 +7,9 @@ delivered or failed delivery back to pending, keeping its id.
 
 import json
 import logging
-import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -23,11 +21,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import signing, transport
+from api_common import signing
+from conversations.outbox import DeliveryOutcome, Outbox, RetryPolicy
+
+from . import transport
 from .index import subscription_index
 from .models import PING, WebhookAttempt, WebhookDelivery, WebhookSubscription, new_secret
 from .payloads import ping_payload
-from .subscriber import enqueue_on_commit
+from .subscriber import DELIVER_WEBHOOK, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +41,34 @@ ROTATION_GRACE = timedelta(hours=24)  # the old secret still signs, alongside th
 EARLY_TOLERANCE = timedelta(seconds=5)  # a task may arrive a little before its row is due
 SWEEP_GRACE = timedelta(seconds=60)  # the row's own task normally comes first
 GONE = 410
+# After attempt n a random wait up to min(MAX_DELAY, BASE_DELAY * 2**(n-1)), at least a second;
+# retried until RETRY_WINDOW has passed since the first attempt.
+RETRY_POLICY = RetryPolicy(
+    base_seconds=BASE_DELAY_SECONDS, cap_seconds=MAX_DELAY_SECONDS, window=RETRY_WINDOW
+)
+backoff_seconds = RETRY_POLICY.backoff_seconds  # the schedule docs/webhooks.md describes
 
 
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    """What one call of webhook_deliver came to. `retry_in` (seconds) is set when the task should
-    queue itself again; a retry due later than the broker may hold a task is left to the sweep."""
+def lease() -> timedelta:
+    """How long a claimed delivery is the claiming worker's: well past the request's timeout."""
+    return timedelta(seconds=transport.timeout_seconds() * 3 + 30)
 
-    state: str
-    retry_in: float | None = None
+
+OUTBOX = Outbox(
+    model=WebhookDelivery,
+    job=DELIVER_WEBHOOK,
+    job_key="pk",
+    job_argument=str,
+    waiting=State.PENDING,
+    sending=State.DELIVERING,
+    done=State.DELIVERED,
+    dead=State.FAILED,
+    policy=RETRY_POLICY,
+    lease=lease,
+    early_tolerance=EARLY_TOLERANCE,
+    sweep_grace=SWEEP_GRACE,
+    guard_lease=True,
+)
 
 
 # --- subscriptions ---
@@ -178,12 +198,9 @@ def _claim(delivery_id: UUID | str) -> _Claim | DeliveryOutcome:
         if delivery is None:
             return DeliveryOutcome("missing")
         now = timezone.now()
-        if delivery.state in (State.DELIVERED, State.FAILED):
-            return DeliveryOutcome(delivery.state)
-        if delivery.state == State.DELIVERING and delivery.next_attempt_at > now:
-            return DeliveryOutcome(State.DELIVERING)  # another worker holds the lease
-        if delivery.state == State.PENDING and delivery.next_attempt_at > now + EARLY_TOLERANCE:
-            return DeliveryOutcome(State.PENDING)  # not due: its own task or the sweep comes then
+        busy = OUTBOX.not_now(delivery, now)
+        if busy is not None:
+            return busy
         subscription = WebhookSubscription.objects.filter(pk=delivery.subscription_id).first()
         if subscription is None:  # deleted while the event's transaction was writing this row
             delivery.delete()
@@ -196,18 +213,10 @@ def _claim(delivery_id: UUID | str) -> _Claim | DeliveryOutcome:
         WebhookAttempt.objects.filter(delivery=delivery, finished_at=None).update(
             finished_at=now, error="The worker was lost mid-request; the business may have received it."
         )
-        delivery.state = State.DELIVERING
-        delivery.attempts += 1
         delivery.first_attempt_at = delivery.first_attempt_at or now
-        delivery.next_attempt_at = now + lease()
-        delivery.save(update_fields=["state", "attempts", "first_attempt_at", "next_attempt_at"])
+        OUTBOX.lease_take(delivery, now, "first_attempt_at")
         attempt = WebhookAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=now)
         return _Claim(delivery, attempt, subscription.url, _signing_secrets(subscription, now))
-
-
-def lease() -> timedelta:
-    """How long a claimed delivery is the claiming worker's: well past the request's timeout."""
-    return timedelta(seconds=transport.timeout_seconds() * 3 + 30)
 
 
 def _signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
@@ -221,66 +230,40 @@ def _record(
     """Finish the attempt and move the delivery on; returns the outcome and the subscription if
     this failure disabled it."""
     delivery, now = claim.delivery, timezone.now()
+    outcome = _outcome_of(delivery, result, now)
+    attempt_record = {
+        "status_code": result.status_code,
+        "response_excerpt": result.response_excerpt,
+        "error": result.error,
+        "duration_ms": result.duration_ms,
+    }
+    columns = {"last_status_code": result.status_code}
+    if result.delivered:
+        columns["delivered_at"] = now
     with transaction.atomic():
-        WebhookAttempt.objects.filter(pk=claim.attempt.pk).update(
-            finished_at=now,
-            status_code=result.status_code,
-            response_excerpt=result.response_excerpt,
-            error=result.error,
-            duration_ms=result.duration_ms,
-        )
-        ours = WebhookDelivery.objects.filter(
-            pk=delivery.pk, state=State.DELIVERING, attempts=delivery.attempts
-        )
+        if not OUTBOX.settle(
+            delivery, outcome, attempt=claim.attempt, now=now, attempt_record=attempt_record, **columns
+        ):
+            return DeliveryOutcome("lease_lost"), None
         if result.delivered:
-            if not ours.update(
-                state=State.DELIVERED, delivered_at=now, last_status_code=result.status_code, last_error=""
-            ):
-                return DeliveryOutcome("lease_lost"), None
             WebhookSubscription.objects.filter(pk=delivery.subscription_id).filter(
                 Q(failing_since__isnull=False) | Q(consecutive_failures__gt=0)
             ).update(failing_since=None, consecutive_failures=0)
-            return DeliveryOutcome(State.DELIVERED), None
-        outcome, changes = _after_failure(delivery, result, now)
-        if not ours.update(last_status_code=result.status_code, **changes):
-            return DeliveryOutcome("lease_lost"), None
+            return outcome, None
         return outcome, _note_failure(
             delivery.subscription_id, gave_up=outcome.state == State.FAILED, now=now
         )
 
 
-def _after_failure(
-    delivery: WebhookDelivery, result: transport.PostResult, now: datetime
-) -> tuple[DeliveryOutcome, dict[str, Any]]:
-    deadline = delivery.first_attempt_at + RETRY_WINDOW
+def _outcome_of(delivery: WebhookDelivery, result: transport.PostResult, now: datetime) -> DeliveryOutcome:
+    """Delivered on a 2xx; failed for good on 410 Gone or at the end of the retry window; else
+    pending again after the backoff."""
+    if result.delivered:
+        return DeliveryOutcome(State.DELIVERED)
     if result.status_code == GONE:
         error = f"{result.error}: the endpoint says it is gone; not retried."
-        return DeliveryOutcome(State.FAILED), {"state": State.FAILED, "last_error": error}
-    if now >= deadline:
-        hours = RETRY_WINDOW.total_seconds() / 3600
-        error = f"{result.error} (gave up: still failing {hours:g} hours after the first attempt)"
-        return DeliveryOutcome(State.FAILED), {"state": State.FAILED, "last_error": error}
-    due = min(now + timedelta(seconds=backoff_seconds(delivery.attempts)), deadline)
-    wait = (due - now).total_seconds()
-    retry_in = wait if wait <= countdown_ceiling() else None
-    return DeliveryOutcome(State.PENDING, retry_in), {
-        "state": State.PENDING,
-        "next_attempt_at": due,
-        "last_error": result.error,
-    }
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with full jitter: after attempt n, a random wait up to
-    min(MAX_DELAY, BASE_DELAY * 2**(n-1)); at least a second."""
-    ceiling = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** min(max(attempts - 1, 0), 30))
-    return max(1.0, random.uniform(0, ceiling))
-
-
-def countdown_ceiling() -> float:
-    """The longest countdown a task may carry: a Redis broker hands an unacknowledged task to
-    another worker after the visibility timeout, so a longer ETA would run twice."""
-    return settings.CELERY_VISIBILITY_TIMEOUT * 0.8
+        return OUTBOX.after_failure(delivery, error=error, now=now, permanent=True)
+    return OUTBOX.after_failure(delivery, error=result.error, now=now)
 
 
 def _note_failure(subscription_id: int, *, gave_up: bool, now: datetime) -> WebhookSubscription | None:
@@ -362,15 +345,4 @@ def deliveries_requeue_due(*, batch_size: int = 500) -> int:
     """Queue a task for deliveries due a while ago that no task seems to hold: an enqueue lost
     after commit, a retry longer than a countdown may be, a worker killed mid-request once its
     lease ran out. Runs on beat; extra tasks are no-ops (webhook_deliver's claim)."""
-    from .tasks import deliver_webhook
-
-    due = list(
-        WebhookDelivery.objects.filter(
-            state__in=[State.PENDING, State.DELIVERING], next_attempt_at__lte=timezone.now() - SWEEP_GRACE
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    for delivery_id in due:
-        deliver_webhook.delay(str(delivery_id))
-    return len(due)
+    return OUTBOX.requeue_due(batch_size=batch_size)

@@ -8,19 +8,19 @@ INSERT for all the deliveries).
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conversations import events
+from conversations import events, jobs
 from conversations.models import Conversation
 
 from .index import subscription_index
 from .models import EventType, WebhookDelivery, WebhookSubscription
 from .payloads import ConversationFacts, is_public, payload_for
+
+DELIVER_WEBHOOK = "outbound_webhooks.tasks.deliver_webhook"  # a job (conversations.jobs)
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +63,8 @@ def record_event(event: events.Event) -> None:
 def enqueue_on_commit(delivery_ids: Iterable[UUID]) -> None:
     """Queue a delivery task per row once the transaction commits. Robust: a broker that is down
     then loses no delivery, since the rows are committed and the sweep queues due ones."""
-    transaction.on_commit(partial(_enqueue, [str(pk) for pk in delivery_ids]), robust=True)
-
-
-def _enqueue(delivery_ids: list[str]) -> None:
-    from .tasks import deliver_webhook
-
     for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+        jobs.run_after_commit(DELIVER_WEBHOOK, str(delivery_id))
 
 
 def _still_wanting(candidates: list[int], event_type: str, inbox_id: int) -> list[int]:

@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
+from api_common.serializers import id_field
 from conversations.languages import language_code
 from conversations.models import Contact, ContactIdentity, Inbox
 from conversations.services import normalised_phone
 
-from .common import blank_or, id_field
+from .common import blank_or
 
 NAME_MAX = 200  # what conversations.services keeps of a name
 EMAIL_MAX = 254

@@ -4,11 +4,12 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from agents.models import Team
+from api_common.serializers import id_field
 from conversations.models import Contact, Conversation, Label
 
 from .. import selectors
 from .catalog import InboxSummarySerializer, LabelSerializer
-from .common import AgentSummarySerializer, blank_or, id_field
+from .common import AgentSummarySerializer, blank_or
 
 Status = Conversation.Status
 MAX_LABELS = 50

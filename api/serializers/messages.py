@@ -2,10 +2,11 @@
 
 from rest_framework import serializers
 
+from api_common.serializers import MAX_ID
 from conversations.models import Attachment, Message
 from conversations.services import MAX_BODY_LENGTH
 
-from .common import MAX_ID, agent_name
+from .common import agent_name
 
 MAX_PAGE = 100
 

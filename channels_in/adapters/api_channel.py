@@ -34,10 +34,10 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from api_common.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 from conversations.models import Attachment, ChannelType, ContactIdentity, Inbox, Message, OutboundDelivery
 from conversations.payloads import sender_payload
 from conversations.services import MAX_DELIVERY_ATTEMPTS
-from outbound_webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
 from .base import (
     CannotTell,

@@ -1,6 +1,6 @@
 """Reads of the API channel, each scoped to the calling inbox and to what a customer may see."""
 
-from api.serializers.common import MAX_ID
+from api_common.serializers import MAX_ID
 from conversations import selectors
 from conversations.models import ContactIdentity, Conversation, Inbox, Message
 from conversations.payloads import SENDER_RELATED
@@ -30,16 +30,14 @@ def public_messages_after(
 ) -> tuple[list[Message], bool]:
     """A page of what the customer sees, oldest first: never private notes or activity lines (both
     are private). Two queries (the messages with their senders, then their attachments)."""
-    page = list(
-        selectors.message_history_after(
-            conversation_id=conversation.pk,
-            after_seq=after,
-            include_private=False,
-            limit=limit + 1,
-            related=SENDER_RELATED,
-        )
+    page = selectors.message_page(
+        conversation_id=conversation.pk,
+        include_private=False,
+        after_seq=after,
+        limit=limit,
+        related=SENDER_RELATED,
     )
-    return page[:limit], len(page) > limit
+    return page.messages, page.has_more
 
 
 def message_for_business(message_id: int) -> Message:

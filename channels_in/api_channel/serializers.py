@@ -12,7 +12,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.common import MAX_ID, id_field
+from api_common.serializers import MAX_ID, id_field
 from conversations.models import Attachment, ContactIdentity, Conversation, Message
 from conversations.payloads import sender_payload
 from conversations.services import MAX_BODY_LENGTH, normalised_phone

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from conversations import jobs, services
 from conversations import selectors as core_selectors
-from conversations import services
 from conversations.models import Attachment, ContactIdentity, Inbox, Message
 
-from ..tasks import download_media
+from ..media import DOWNLOAD_MEDIA
 from . import selectors
 
 UNKNOWN_CONTACT = (
@@ -73,7 +73,7 @@ def channel_message_receive(
     if attachments:  # fetched by a worker, after commit (STYLE.md: slow work goes to a task)
         pending = Attachment.objects.filter(message=message, file="").values_list("pk", flat=True)
         for attachment_id in pending:
-            download_media.delay_on_commit(attachment_id)
+            jobs.run_after_commit(DOWNLOAD_MEDIA, attachment_id)
     return _customer_message(message), created
 
 

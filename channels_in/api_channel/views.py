@@ -8,8 +8,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.parsers import BoundaryJSONParser
-from api.serializers.common import ErrorSerializer, ValidationErrorSerializer
+from api_common.parsers import BoundaryJSONParser
+from api_common.serializers import ErrorSerializer, ValidationErrorSerializer
 from conversations.models import Inbox
 
 from . import selectors, services

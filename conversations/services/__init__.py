@@ -3,6 +3,7 @@
 Lock order, everywhere: locks.py.
 """
 
+from ..selectors import SessionState, session_states
 from .contacts import (
     contact_edit,
     contact_identify,
@@ -39,16 +40,8 @@ from .delivery import (
     message_update_delivery_status,
     outbound_requeue_due,
 )
-from .live import (
-    EXPIRY_BATCH_SIZE,
-    SessionState,
-    live_session_end,
-    live_sessions_expire,
-    queue_announce_due,
-    session_customer_present,
-    session_states,
-)
-from .media import MediaRefused, attachment_store_download
+from .expiry import EXPIRY_BATCH_SIZE, live_sessions_expire
+from .media import attachment_store_download
 from .messages import (
     MAX_BODY_LENGTH,
     AttachmentInput,
@@ -57,9 +50,12 @@ from .messages import (
     message_receive_once,
 )
 from .notices import contact_notify_of_replies, transcript_send
+from .queue import queue_announce_due
+from .sessions import ACTIVITY_LINES, live_session_end, session_customer_present
 from .templates import message_post_template, templates_sync, templates_sync_all
 
 __all__ = [
+    "ACTIVITY_LINES",
     "EXPIRY_BATCH_SIZE",
     "KEEP",
     "MAX_BODY_LENGTH",
@@ -68,7 +64,6 @@ __all__ = [
     "WAKE_BATCH_SIZE",
     "AttachmentInput",
     "Keep",
-    "MediaRefused",
     "SessionState",
     "attachment_store_download",
     "contact_edit",

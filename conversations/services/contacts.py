@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import events
+from ..event_catalogue import EventType
 from ..languages import language_code
 from ..models import Contact, ContactIdentity, Inbox
 
@@ -191,7 +192,7 @@ def contact_verify_external_id(
         current.identities.update(contact=user_contact)
         current.delete()  # an anonymous contact with nothing left
         events.publish_on_commit(
-            {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity.pk},
+            {"type": EventType.CONTACT_IDENTITY_CHANGED, "identity_id": identity.pk},
             groups=[events.contact_group(anonymous_contact_id, identity.inbox_id)],
         )
         identity.refresh_from_db()
@@ -261,7 +262,7 @@ def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
         keep.save()
         for identity_id, inbox_id in moved_identities:
             events.publish_on_commit(
-                {"type": events.CONTACT_IDENTITY_CHANGED, "identity_id": identity_id},
+                {"type": EventType.CONTACT_IDENTITY_CHANGED, "identity_id": identity_id},
                 groups=[events.contact_group(merged_id, inbox_id)],
             )
         return keep

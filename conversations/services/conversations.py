@@ -10,12 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
-from .. import events, registry
+from .. import events, jobs, registry
 from ..capabilities import send_refusal
+from ..event_catalogue import EventType
 from ..models import Conversation, Label, Message, OutboundDelivery, ReadMarker
-from .live import session_note_assigned, session_note_resolved
-from .locks import lock_conversation
-from .thread import (
+from .appending import (
     activity_line,
     actor_name,
     append_in_bulk,
@@ -23,6 +22,8 @@ from .thread import (
     publish_status_changed,
     record_activity,
 )
+from .locks import lock_conversation
+from .sessions import session_note_assigned, session_note_resolved
 
 Status = Conversation.Status
 WAKE_BATCH_SIZE = 500
@@ -151,7 +152,7 @@ def conversation_set_skill(
         if locked.assignee_id is None and locked.status == Status.OPEN:
             registry.routing_due(inbox_id=locked.inbox_id)
         events.publish_on_commit(
-            events.conversation_event(events.CONVERSATION_UPDATED, locked, skill_id=skill_id),
+            events.conversation_event(EventType.CONVERSATION_UPDATED, locked, skill_id=skill_id),
             groups=events.conversation_groups(locked, agents_only=True),
         )
         return locked
@@ -188,7 +189,7 @@ def conversation_update(
         if changed:
             events.publish_on_commit(
                 events.conversation_event(
-                    events.CONVERSATION_UPDATED,
+                    EventType.CONVERSATION_UPDATED,
                     locked,
                     priority=locked.priority,
                     label_ids=sorted(locked.labels.values_list("pk", flat=True)),
@@ -212,7 +213,7 @@ def conversation_mark_read_by_agent(
             marker.save(update_fields=["last_read_seq", "updated_at"])
             events.publish_on_commit(
                 events.conversation_event(
-                    events.CONVERSATION_READ,
+                    EventType.CONVERSATION_READ,
                     conversation,
                     reader="agent",
                     agent_id=agent.pk,
@@ -240,7 +241,9 @@ def conversation_mark_read_by_contact(*, conversation: Conversation, up_to_seq: 
             delivery_status__in=[Message.DeliveryStatus.SENT, Message.DeliveryStatus.DELIVERED],
         ).update(delivery_status=Message.DeliveryStatus.READ)
         events.publish_on_commit(
-            events.conversation_event(events.CONVERSATION_READ, locked, reader="contact", read_seq=up_to_seq),
+            events.conversation_event(
+                EventType.CONVERSATION_READ, locked, reader="contact", read_seq=up_to_seq
+            ),
             groups=events.conversation_groups(locked),
         )
         return locked
@@ -322,9 +325,8 @@ def conversations_auto_resolve_pending(
             if conversation.assignee_id is not None:
                 registry.routing_due(agent_id=conversation.assignee_id)
         if outgoing:
-            from ..tasks import deliver_message  # tasks import services
-
-            transaction.on_commit(lambda: [deliver_message.delay(m.pk) for m in outgoing], robust=True)
+            for message in outgoing:
+                jobs.run_after_commit(jobs.DELIVER_MESSAGE, message.pk)
         return len(locked)
 
 

@@ -6,17 +6,15 @@ harmless. Only an explicit retry (message_retry_delivery) takes a failed message
 """
 
 import logging
-import random
-from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from .. import events, registry
+from .. import events, jobs, registry
+from ..event_catalogue import EventType
 from ..models import DeliveryAttempt, Message, OutboundDelivery
+from ..outbox import DeliveryOutcome, Outbox, RetryPolicy, attempt_finish
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +22,18 @@ Status = Message.DeliveryStatus
 State = OutboundDelivery.State
 Outcome = DeliveryAttempt.Outcome
 MAX_DELIVERY_ATTEMPTS = 8
+# Leased for the broker's visibility timeout; after attempt n a wait of 1..2**n seconds, never
+# longer than a task's countdown may be; given up after MAX_DELIVERY_ATTEMPTS.
+OUTBOX = Outbox(
+    model=OutboundDelivery,
+    job=jobs.DELIVER_MESSAGE,
+    job_key="message_id",
+    waiting=State.QUEUED,
+    sending=State.IN_FLIGHT,
+    done=State.DONE,
+    dead=State.DEAD,
+    policy=RetryPolicy(base_seconds=2.0, max_attempts=MAX_DELIVERY_ATTEMPTS, jitter_from_seconds=1.0),
+)
 NO_ADAPTER_RECHECK = timedelta(minutes=5)
 UNKNOWN_OUTCOME = "unknown_outcome"  # the error code of a message whose send may or may not have arrived
 _RANK = {Status.PENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.READ: 3}
@@ -65,7 +75,7 @@ def message_update_delivery_status(
 def _publish_delivery_changed(message: Message) -> None:
     events.publish_on_commit(
         events.conversation_event(
-            events.MESSAGE_UPDATED,
+            EventType.MESSAGE_UPDATED,
             message.conversation,
             message_id=message.pk,
             message_seq=message.seq,
@@ -74,22 +84,6 @@ def _publish_delivery_changed(message: Message) -> None:
         ),
         groups=events.conversation_groups(message.conversation),
     )
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    """What a delivery attempt came to; `retry_in` (seconds) is set when the task should try again."""
-
-    state: str
-    retry_in: float | None = None
-
-
-def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter, capped below the broker's visibility timeout."""
-    ceiling = max(1.0, settings.CELERY_VISIBILITY_TIMEOUT * 0.8)
-    if retry_after is not None:
-        return min(max(retry_after, 1.0), ceiling)
-    return min(ceiling, random.uniform(1.0, 2.0**attempt))
 
 
 def message_deliver(*, message_id: int) -> DeliveryOutcome:
@@ -117,9 +111,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
     except registry.PermanentDeliveryError as error:
         return _finish_failed(delivery, attempt, error)
     except registry.TransientDeliveryError as error:
-        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS and not error.ambiguous:
-            return _finish_failed(delivery, attempt, error)
-        return _schedule_retry(delivery, attempt, error)
+        return _retry_or_fail(delivery, attempt, error)
     return _finish_accepted(delivery, attempt, receipt, Outcome.ACCEPTED)
 
 
@@ -132,10 +124,9 @@ def _claim(message_id: int) -> tuple[OutboundDelivery, registry.OutboundSender] 
             .get(message_id=message_id)
         )
         now = timezone.now()
-        if delivery.state in (State.DONE, State.DEAD):
-            return DeliveryOutcome(delivery.state)
-        if delivery.state == State.IN_FLIGHT and delivery.next_attempt_at > now:
-            return DeliveryOutcome(delivery.state)  # another worker holds the lease and is sending
+        busy = OUTBOX.not_now(delivery, now)
+        if busy is not None:
+            return busy
         inbox = delivery.message.conversation.inbox
         sender = registry.sender_for(inbox.channel_type)
         if sender is None:
@@ -145,11 +136,7 @@ def _claim(message_id: int) -> tuple[OutboundDelivery, registry.OutboundSender] 
             delivery.next_attempt_at = now + NO_ADAPTER_RECHECK
             delivery.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
             return DeliveryOutcome(State.QUEUED)
-        delivery.state = State.IN_FLIGHT
-        delivery.attempts += 1
-        # If this worker dies mid-send, the requeue sweep picks the row up when the lease ends.
-        delivery.next_attempt_at = now + timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
-        delivery.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+        OUTBOX.lease_take(delivery, now, "updated_at")
         return delivery, sender
 
 
@@ -171,14 +158,16 @@ def _settle_lost_answer(
     try:
         receipt = sender.find_accepted(delivery.message, since=lost.started_at)
     except registry.CannotTell:
-        return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
+        return _finish_failed(delivery, lost, _cannot_tell(delivery), result=Outcome.UNKNOWN)
     except registry.TransientDeliveryError as error:
-        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
-            return _finish_failed(delivery, lost, _cannot_tell(delivery), outcome=Outcome.UNKNOWN)
-        return _schedule_retry(delivery, lost, error, outcome=Outcome.UNKNOWN)
+        now = timezone.now()
+        if OUTBOX.exhausted(delivery, now):
+            return _finish_failed(delivery, lost, _cannot_tell(delivery), result=Outcome.UNKNOWN)
+        retry = OUTBOX.retry_later(delivery, error=error.reason, now=now, retry_after=error.retry_after)
+        return _settle(delivery, lost, retry, result=Outcome.UNKNOWN, error=error)
     if receipt is not None:
         return _finish_accepted(delivery, lost, receipt, Outcome.FOUND)
-    _end_attempt(lost, Outcome.NOT_SENT)
+    attempt_finish(lost, now=timezone.now(), **_attempt_record(Outcome.NOT_SENT))
     return None
 
 
@@ -201,56 +190,37 @@ def _start_attempt(delivery: OutboundDelivery) -> DeliveryAttempt:
         return attempt
 
 
-def _end_attempt(
-    attempt: DeliveryAttempt,
-    outcome: str,
-    *,
-    error: registry.DeliveryError | None = None,
-    provider_id: str = "",
-) -> None:
-    DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-        finished_at=timezone.now(),
-        outcome=outcome,
-        provider_message_id=provider_id,
-        error_code=error.code if error else "",
-        error=error.reason if error else "",
-    )
+def _attempt_record(
+    result: str, error: registry.DeliveryError | None = None, provider_id: str = ""
+) -> dict[str, str]:
+    return {
+        "outcome": result,
+        "provider_message_id": provider_id,
+        "error_code": error.code if error else "",
+        "error": error.reason if error else "",
+    }
 
 
 def _finish_accepted(
-    delivery: OutboundDelivery, attempt: DeliveryAttempt, receipt: registry.SendReceipt, outcome: str
+    delivery: OutboundDelivery, attempt: DeliveryAttempt, receipt: registry.SendReceipt, result: str
 ) -> DeliveryOutcome:
-    with transaction.atomic():
-        _end_attempt(attempt, outcome, provider_id=receipt.provider_message_id)
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(
-            state=State.DONE, last_error="", updated_at=timezone.now()
-        )
-        message_update_delivery_status(
-            message_id=delivery.message_id,
-            status=Status.SENT,
-            provider_message_id=receipt.provider_message_id,
-        )
-    return DeliveryOutcome(State.DONE)
+    done = DeliveryOutcome(State.DONE)
+    return _settle(delivery, attempt, done, result=result, provider_id=receipt.provider_message_id)
 
 
-def _schedule_retry(
-    delivery: OutboundDelivery,
-    attempt: DeliveryAttempt,
-    error: registry.TransientDeliveryError,
-    *,
-    outcome: str | None = None,
+def _retry_or_fail(
+    delivery: OutboundDelivery, attempt: DeliveryAttempt, error: registry.TransientDeliveryError
 ) -> DeliveryOutcome:
-    retry_in = backoff_seconds(delivery.attempts, error.retry_after)
-    with transaction.atomic():
-        _end_attempt(attempt, outcome or (Outcome.UNKNOWN if error.ambiguous else Outcome.RETRY), error=error)
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(
-            state=State.QUEUED,
-            last_error=error.reason,
-            updated_at=timezone.now(),
-            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
-        )
-    logger.info("delivery of message %s deferred %.1fs: %s", delivery.message_id, retry_in, error.reason)
-    return DeliveryOutcome(State.QUEUED, retry_in=retry_in)
+    """Refused for now: tried again after the backoff (or the provider's Retry-After) until the
+    attempts are spent. An ambiguous refusal is never given up blind: the next attempt asks the
+    provider whether it has the message."""
+    now = timezone.now()
+    if error.ambiguous:
+        retry = OUTBOX.retry_later(delivery, error=error.reason, now=now, retry_after=error.retry_after)
+        return _settle(delivery, attempt, retry, result=Outcome.UNKNOWN, error=error)
+    outcome = OUTBOX.after_failure(delivery, error=error.reason, now=now, retry_after=error.retry_after)
+    result = Outcome.RETRY if outcome.state == State.QUEUED else Outcome.REFUSED
+    return _settle(delivery, attempt, outcome, result=result, error=error)
 
 
 def _finish_failed(
@@ -258,23 +228,46 @@ def _finish_failed(
     attempt: DeliveryAttempt,
     error: registry.DeliveryError,
     *,
-    outcome: str = Outcome.REFUSED,
+    result: str = Outcome.REFUSED,
 ) -> DeliveryOutcome:
+    dead = DeliveryOutcome(State.DEAD, error=error.reason)
+    return _settle(delivery, attempt, dead, result=result, error=error)
+
+
+def _settle(
+    delivery: OutboundDelivery,
+    attempt: DeliveryAttempt,
+    outcome: DeliveryOutcome,
+    *,
+    result: str,
+    error: registry.DeliveryError | None = None,
+    provider_id: str = "",
+) -> DeliveryOutcome:
+    """Record the attempt's `result`, move the outbox row to `outcome` and the message with it
+    (sent, or failed with the provider's reason), in one transaction."""
+    now = timezone.now()
     with transaction.atomic():
-        _end_attempt(attempt, outcome, error=error)
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(
-            state=State.DEAD, last_error=error.reason, updated_at=timezone.now()
-        )
-        message_update_delivery_status(
-            message_id=delivery.message_id, status=Status.FAILED, error_code=error.code, error=error.reason
-        )
-    return DeliveryOutcome(State.DEAD)
+        record = _attempt_record(result, error, provider_id)
+        OUTBOX.settle(delivery, outcome, attempt=attempt, now=now, attempt_record=record, updated_at=now)
+        if outcome.state == State.DONE:
+            message_update_delivery_status(
+                message_id=delivery.message_id, status=Status.SENT, provider_message_id=provider_id
+            )
+        elif outcome.state == State.DEAD and error is not None:
+            message_update_delivery_status(
+                message_id=delivery.message_id,
+                status=Status.FAILED,
+                error_code=error.code,
+                error=error.reason,
+            )
+    if outcome.state == State.QUEUED and outcome.due is not None:
+        wait = (outcome.due - now).total_seconds()
+        logger.info("delivery of message %s deferred %.1fs: %s", delivery.message_id, wait, outcome.error)
+    return outcome
 
 
 def message_retry_delivery(*, message_id: int) -> Message:
     """Send a failed message again (the desk's retry): back to pending with a fresh outbox row."""
-    from ..tasks import deliver_message
-
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=message_id)
@@ -297,22 +290,11 @@ def message_retry_delivery(*, message_id: int) -> Message:
             },
         )
         _publish_delivery_changed(message)
-        deliver_message.delay_on_commit(message.pk)
+        jobs.run_after_commit(jobs.DELIVER_MESSAGE, message.pk)
         return message
 
 
 def outbound_requeue_due(*, batch_size: int = 500) -> int:
     """Enqueue outbox rows whose time has come but that no task holds (a lost broker message, a
     worker killed mid-send). Runs on beat; the row lock in message_deliver makes extra tasks harmless."""
-    from ..tasks import deliver_message
-
-    due = list(
-        OutboundDelivery.objects.filter(
-            Q(state=State.QUEUED) | Q(state=State.IN_FLIGHT), next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at")
-        .values_list("message_id", flat=True)[:batch_size]
-    )
-    for message_id in due:
-        deliver_message.delay(message_id)
-    return len(due)
+    return OUTBOX.requeue_due(batch_size=batch_size)

@@ -6,15 +6,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from .. import events
+from ..event_catalogue import EventType
 from ..files import MAX_PROVIDER_MEDIA_BYTES, safe_file_name, sniff_media
 from ..models import Attachment
 from ..payloads import message_payload
+from ..refusals import Refused
 
 logger = logging.getLogger(__name__)
-
-
-class MediaRefused(ValueError):
-    """Too large, or not a kind of file Parley keeps; the attachment stays at the provider."""
 
 
 def attachment_store_download(*, attachment_id: int, content: bytes, file_name: str = "") -> Attachment:
@@ -23,10 +21,14 @@ def attachment_store_download(*, attachment_id: int, content: bytes, file_name: 
     is refused and stays a link. Storing twice is harmless: a stored attachment is left alone.
     Announces the message again (message.updated) so open desks show the file."""
     if len(content) > MAX_PROVIDER_MEDIA_BYTES:
-        raise MediaRefused(f"The file is larger than {MAX_PROVIDER_MEDIA_BYTES // (1024 * 1024)} MB.")
+        raise Refused(
+            "media_refused", f"The file is larger than {MAX_PROVIDER_MEDIA_BYTES // (1024 * 1024)} MB."
+        )
     mime_type = sniff_media(content[:16])
     if mime_type is None:
-        raise MediaRefused("Parley keeps images, PDFs, audio and video; this file stays at the provider.")
+        raise Refused(
+            "media_refused", "Parley keeps images, PDFs, audio and video; this file stays at the provider."
+        )
     with transaction.atomic():
         attachment = (
             Attachment.objects.select_for_update(of=("self",))
@@ -42,7 +44,7 @@ def attachment_store_download(*, attachment_id: int, content: bytes, file_name: 
         message = attachment.message
         events.publish_on_commit(
             events.conversation_event(
-                events.MESSAGE_UPDATED,
+                EventType.MESSAGE_UPDATED,
                 message.conversation,
                 message_id=message.pk,
                 message_seq=message.seq,

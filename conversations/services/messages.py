@@ -9,24 +9,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import events, registry
+from .. import events, jobs, registry
 from ..boundary import NOT_STORABLE, unstorable
 from ..capabilities import OutgoingFile, send_refusal
+from ..event_catalogue import EventType
 from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
-from .contacts import contact_touch_last_seen
-from .conversations import conversation_assign
-from .live import (
-    session_note_agent_reply,
-    session_note_customer_message,
-    stretch_note_agent_reply,
-    stretch_note_customer_message,
-)
-from .locks import lock_contact, lock_conversation
-from .thread import (
+from .appending import (
     AttachmentInput,
     append_message,
     files_removed_on_failure,
     publish_status_changed,
+)
+from .contacts import contact_touch_last_seen
+from .conversations import conversation_assign
+from .locks import lock_contact, lock_conversation
+from .sessions import (
+    session_note_agent_reply,
+    session_note_customer_message,
+    stretch_note_agent_reply,
+    stretch_note_customer_message,
 )
 
 MAX_BODY_LENGTH = 20_000
@@ -168,10 +169,7 @@ def message_post_reply(
             )
             if needs_delivery:
                 OutboundDelivery.objects.create(message=message, next_attempt_at=message.created_at)
-                # Imported here: tasks import services, and the task is only needed at this moment.
-                from ..tasks import deliver_message
-
-                deliver_message.delay_on_commit(message.pk)
+                jobs.run_after_commit(jobs.DELIVER_MESSAGE, message.pk)
             conversation.refresh_from_db()
             return message
     except IntegrityError:
@@ -193,13 +191,10 @@ def _keep_or_release_assignee(conversation: Conversation, resolved_at: datetime 
 
 
 def _notify_later(conversation_id: int) -> None:
-    from ..tasks import notify_contact_of_replies
-
-    transaction.on_commit(
-        lambda: notify_contact_of_replies.apply_async(
-            (conversation_id,), countdown=settings.PARLEY_REPLY_NOTICE_DELAY.total_seconds()
-        ),
-        robust=True,
+    jobs.run_after_commit(
+        jobs.NOTIFY_CONTACT_OF_REPLIES,
+        conversation_id,
+        countdown=settings.PARLEY_REPLY_NOTICE_DELAY.total_seconds(),
     )
 
 
@@ -272,7 +267,7 @@ def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
         last_activity_at=timezone.now(),
     )
     events.publish_on_commit(
-        events.conversation_event(events.CONVERSATION_CREATED, conversation),
+        events.conversation_event(EventType.CONVERSATION_CREATED, conversation),
         groups=events.conversation_groups(conversation),
     )
     return conversation

@@ -227,7 +227,7 @@ def test_change_page_query_count_does_not_grow_with_the_thread(
 
 
 def test_thread_inline_shows_only_the_latest_messages(admin_client, build_business, monkeypatch):
-    monkeypatch.setattr("conversations.admin.INLINE_MESSAGE_LIMIT", 4)
+    monkeypatch.setattr("conversations.admin.conversations.INLINE_MESSAGE_LIMIT", 4)
     (conversation,) = build_business(1).conversations
     add_exchanges(conversation, 3)
     conversation.refresh_from_db()

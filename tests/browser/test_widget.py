@@ -461,7 +461,7 @@ def test_while_the_widget_is_closed_a_reply_shows_on_the_badge_and_reaches_the_p
 
 
 def test_an_identified_user_finds_the_same_conversations_on_another_device(visit, inbox, agent):
-    from channels_in.visitors import identity_hash
+    from customer_clients.visitors import identity_hash
 
     user = {"userId": "customer-42", "userHash": identity_hash(inbox, "customer-42"), "name": "Ada"}
     laptop = visit()

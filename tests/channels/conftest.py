@@ -1,10 +1,15 @@
 """Provider fixtures (tests/fixtures: real payloads, signatures computed by the providers'
 own libraries) and inboxes configured with their test secrets."""
 
+from collections.abc import Iterator
+
 import pytest
 
+from channels_in.api_channel.credentials import api_channel_credentials_ensure
+from conversations.models import ChannelType
 from tests.factories.conversations import InboxFactory
 from tests.fixtures import fixture_json
+from tests.outbound_webhooks.receiver import Receiver
 
 PUBLIC_URL = "https://desk.example.com"  # where the fixtures' webhooks were posted
 
@@ -52,7 +57,7 @@ def meta_vector(file: str) -> str:
 
 @pytest.fixture
 def whatsapp_inbox(db, public_url):
-    from channels_in.adapters.fake import GRAPH_ACCESS_TOKEN
+    from simulator.fake_provider import GRAPH_ACCESS_TOKEN
 
     return InboxFactory(
         name="WhatsApp main",
@@ -69,7 +74,7 @@ def whatsapp_inbox(db, public_url):
 
 
 def _page_config() -> dict:
-    from channels_in.adapters.fake import GRAPH_ACCESS_TOKEN
+    from simulator.fake_provider import GRAPH_ACCESS_TOKEN
 
     return {
         "page_id": PAGE_ID,
@@ -98,7 +103,7 @@ def instagram_inbox(db, public_url):
 
 @pytest.fixture
 def telegram_inbox(db, public_url):
-    from channels_in.adapters.fake import TELEGRAM_BOT_TOKEN
+    from simulator.fake_provider import TELEGRAM_BOT_TOKEN
 
     return InboxFactory(
         name="Telegram main",
@@ -112,7 +117,7 @@ def telegram_inbox(db, public_url):
 def fake_provider(settings):
     """The local fake of Twilio, Graph and the Bot API, with every adapter pointed at it and a
     short provider timeout (its scripted timeouts outlast it)."""
-    from channels_in.adapters.fake import FakeProvider
+    from simulator.fake_provider import FakeProvider
 
     with FakeProvider(timeout_seconds=3.0) as fake:
         settings.TWILIO_API_URL = settings.META_GRAPH_URL = settings.TELEGRAM_API_URL = fake.url
@@ -122,7 +127,7 @@ def fake_provider(settings):
 
 @pytest.fixture
 def sms_on_fake(db, public_url, fake_provider):
-    from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+    from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 
     return InboxFactory(
         name="SMS (fake Twilio)",
@@ -134,6 +139,24 @@ def sms_on_fake(db, public_url, fake_provider):
             "phone_number": "+14155550100",
         },
     )
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """The business's webhook endpoint, where an API inbox's replies go."""
+    endpoint = Receiver().start()
+    yield endpoint
+    endpoint.stop()
+
+
+@pytest.fixture
+def api_inbox(db, receiver, settings):
+    settings.PUBLIC_URL = PUBLIC_URL
+    settings.PARLEY_PROVIDER_TIMEOUT_SECONDS = 0.5
+    inbox = InboxFactory(name="Acme app", channel_type=ChannelType.API, public_key="acme-app")
+    api_channel_credentials_ensure(inbox_id=inbox.pk, webhook_url=receiver.url)
+    inbox.refresh_from_db()
+    return inbox
 
 
 def reply_to(inbox, source_id: str, body: str = "Your order ships today.", phone: str = ""):

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from channels_in.adapters.fake import (
+from simulator.fake_provider import (
     GRAPH_ACCESS_TOKEN,
     TELEGRAM_BOT_TOKEN,
     TWILIO_ACCOUNT_SID,
@@ -675,7 +675,7 @@ def test_behaviour_is_validated(fake: FakeProvider) -> None:
 
 def test_a_fake_in_another_process_is_driven_by_the_client() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "channels_in.adapters.fake", "--port", "0", "--latency-ms", "0-5"],
+        [sys.executable, "-m", "simulator.fake_provider", "--port", "0", "--latency-ms", "0-5"],
         cwd=MAIN,
         stdout=subprocess.PIPE,
         text=True,

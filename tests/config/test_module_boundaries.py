@@ -6,7 +6,19 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("conversations", "channels_in", "agents", "api", "outbound_webhooks", "config")
+APPS = (
+    "conversations",
+    "channels_in",
+    "customer_clients",
+    "simulator",
+    "agents",
+    "desk",
+    "api",
+    "api_common",
+    "outbound_webhooks",
+    "config",
+    "bench",
+)
 
 
 def app_modules():
@@ -43,4 +55,28 @@ def test_other_apps_use_the_service_package_not_its_submodules():
         for node in imports(path)
         if node.level == 0 and node.module.startswith("conversations.services.")
     ]
+    assert reaches == []
+
+
+def test_no_module_reads_a_private_name_off_another_apps_module():
+    """`from customer_clients import visitors` then `visitors._SALT` is the same reach, spelled
+    differently."""
+    reaches = []
+    for path in app_modules():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        modules = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in APPS
+            for alias in node.names
+        }
+        reaches += [
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ]
     assert reaches == []

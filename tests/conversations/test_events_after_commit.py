@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from conversations import events, services
+from conversations.event_catalogue import EventType
 from conversations.models import Message
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
@@ -52,7 +53,7 @@ def test_nothing_is_published_before_commit_and_the_row_is_there_when_it_is(list
         assert listener.receive_all(timeout=0.2) == []  # still inside the transaction
 
     received = listener.receive_all()
-    assert [event["type"] for event in received] == [events.MESSAGE_CREATED]
+    assert [event["type"] for event in received] == [EventType.MESSAGE_CREATED]
     # Persist first: whoever hears the event can read the message.
     assert Message.objects.filter(pk=received[0]["message_id"]).exists()
     assert received[0]["message_id"] == message.pk
@@ -73,16 +74,16 @@ def test_every_event_carries_the_conversations_latest_seq(listen):
     received = listener.receive_all()
     types = [event["type"] for event in received]
     assert types == [
-        events.CONVERSATION_CREATED,
-        events.MESSAGE_CREATED,  # customer message, seq 1
-        events.MESSAGE_CREATED,  # agent reply, seq 2
-        events.MESSAGE_CREATED,  # activity: assigned, seq 3
-        events.CONVERSATION_ASSIGNED,
-        events.MESSAGE_CREATED,  # activity: resolved, seq 4
-        events.CONVERSATION_STATUS_CHANGED,
+        EventType.CONVERSATION_CREATED,
+        EventType.MESSAGE_CREATED,  # customer message, seq 1
+        EventType.MESSAGE_CREATED,  # agent reply, seq 2
+        EventType.MESSAGE_CREATED,  # activity: assigned, seq 3
+        EventType.CONVERSATION_ASSIGNED,
+        EventType.MESSAGE_CREATED,  # activity: resolved, seq 4
+        EventType.CONVERSATION_STATUS_CHANGED,
     ]
     assert all("seq" in event and event["conversation_id"] == conversation.pk for event in received)
-    assert [event["message_seq"] for event in received if event["type"] == events.MESSAGE_CREATED] == [
+    assert [event["message_seq"] for event in received if event["type"] == EventType.MESSAGE_CREATED] == [
         1,
         2,
         3,
@@ -139,7 +140,7 @@ def test_a_reopen_by_the_customer_is_announced_with_the_seq_of_their_message(lis
     )
 
     reopened = [
-        event for event in listener.receive_all() if event["type"] == events.CONVERSATION_STATUS_CHANGED
+        event for event in listener.receive_all() if event["type"] == EventType.CONVERSATION_STATUS_CHANGED
     ]
     assert [(event["status"], event["seq"]) for event in reopened] == [("open", message.seq)]
     assert message.seq == 2

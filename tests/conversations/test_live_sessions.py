@@ -9,8 +9,9 @@ from django.core.cache import cache
 
 from agents.presence import agent_desk_connected
 from conversations import events, services, tasks
+from conversations.event_catalogue import EventType
 from conversations.models import Conversation, LiveSession, Message
-from conversations.services import live
+from conversations.services import queue
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -34,7 +35,7 @@ def queue_events(listener) -> list[tuple[int, int]]:
     return [
         (event["conversation_id"], event["queue_position"])
         for event in listener.receive_all()
-        if event["type"] == events.SESSION_QUEUED
+        if event["type"] == EventType.SESSION_QUEUED
     ]
 
 
@@ -104,13 +105,13 @@ def test_a_fast_moving_queue_is_announced_at_once_then_once_at_the_end_of_the_wi
     heard = listen(events.contact_group(waiting.contact_id, live_inbox.pk))
 
     for _ in range(3):  # three more customers join within the window
-        live.queue_announce(live_inbox.pk)
+        queue.queue_announce(live_inbox.pk)
     assert queue_events(heard) == [(waiting.pk, 1)]  # the first move at once, the others held
     assert scheduled == [1]  # one closing announcement, however many moves
 
     tasks.announce_queue(live_inbox.pk)  # the window ends (Celery runs it after its countdown)
     assert queue_events(heard) == [(waiting.pk, 1)]
-    live.queue_announce(live_inbox.pk)  # still within the first window: held again
+    queue.queue_announce(live_inbox.pk)  # still within the first window: held again
     assert scheduled == [1, 1] and queue_events(heard) == []
 
 
@@ -164,10 +165,10 @@ def test_inactivity_ends_the_session_resolves_and_unassigns_and_a_rerun_changes_
     line = conversation.messages.get(seq=conversation.last_seq)
     assert (line.body, line.is_private) == ("Chat ended after inactivity", True)
     received = {event["type"]: event for event in heard.receive_all()}
-    assert received[events.SESSION_ENDED]["close_reason"] == Reason.INACTIVITY
-    assert received[events.CONVERSATION_STATUS_CHANGED]["status"] == "resolved"
-    assert received[events.CONVERSATION_ASSIGNED]["assignee_id"] is None
-    assert events.MESSAGE_CREATED not in received  # the activity line is for agents only
+    assert received[EventType.SESSION_ENDED]["close_reason"] == Reason.INACTIVITY
+    assert received[EventType.CONVERSATION_STATUS_CHANGED]["status"] == "resolved"
+    assert received[EventType.CONVERSATION_ASSIGNED]["assignee_id"] is None
+    assert EventType.MESSAGE_CREATED not in received  # the activity line is for agents only
 
     messages_before = Message.objects.count()
     clock.advance(hours=1)
@@ -265,5 +266,5 @@ def test_an_agent_resolving_a_live_conversation_ends_its_session_for_the_custome
         services.conversation_resolve(conversation=conversation, actor=agent)
 
     assert LiveSession.objects.get(conversation=conversation).close_reason == Reason.RESOLVED
-    [ended] = [event for event in heard.receive_all() if event["type"] == events.SESSION_ENDED]
+    [ended] = [event for event in heard.receive_all() if event["type"] == EventType.SESSION_ENDED]
     assert ended["close_reason"] == Reason.RESOLVED

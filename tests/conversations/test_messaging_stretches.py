@@ -4,7 +4,7 @@ Through the services, with the tests' clock."""
 
 import pytest
 
-from agents.routing import agent_loads
+from agents.selectors import agent_loads
 from conversations import services
 from conversations.models import Conversation, LiveSession
 

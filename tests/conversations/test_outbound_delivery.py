@@ -159,7 +159,7 @@ def test_late_and_duplicate_status_callbacks_are_harmless(sms_reply, sms_sender)
 
 def test_the_sweep_requeues_due_rows_and_a_stale_lease(sms_conversation, agent, monkeypatch):
     queued: list[int] = []
-    monkeypatch.setattr(deliver_message, "delay", queued.append)
+    monkeypatch.setattr(deliver_message, "apply_async", lambda args, countdown=None: queued.append(*args))
     due = services.message_post_reply(conversation=sms_conversation, agent=agent, body="a")
     stale = services.message_post_reply(conversation=sms_conversation, agent=agent, body="b")
     held = services.message_post_reply(conversation=sms_conversation, agent=agent, body="c")

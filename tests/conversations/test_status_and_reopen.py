@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from agents.services import conversation_assign_to_agent
 from conversations import events, services
+from conversations.event_catalogue import EventType
 from conversations.models import Conversation, Inbox, LiveSession, Message
 from tests.factories.agents import AgentProfileFactory, TeamFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory, LabelFactory
@@ -201,7 +202,7 @@ def test_priority_and_labels_change_through_one_service_and_are_announced_to_age
 
     received = agents.receive_all()
     assert [(event["type"], event["priority"], event["label_ids"]) for event in received] == [
-        (events.CONVERSATION_UPDATED, 3, sorted([vip.pk, bug.pk]))
+        (EventType.CONVERSATION_UPDATED, 3, sorted([vip.pk, bug.pk]))
     ]
     assert customer.receive_all() == []
 

@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProvider
-from channels_in.adapters.fake.webhooks import twilio_inbound_sms, twilio_signature
 from conversations import services
 from conversations.models import ChannelType, Contact, Message
 from conversations.tasks import deliver_message
+from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProvider
+from simulator.fake_provider.webhooks import twilio_inbound_sms, twilio_signature
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 

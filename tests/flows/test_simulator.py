@@ -17,11 +17,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from agents.demo import seed_demo
-from channels_in import simulator_runtime
 from channels_in.tasks import download_media
 from conversations.models import ChannelType, Inbox, Message
 from conversations.services import message_post_reply
 from conversations.tasks import deliver_message
+from simulator import runtime as simulator_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE, SEND, MESSAGES = "/simulator/", "/simulator/api/send", "/simulator/api/messages"

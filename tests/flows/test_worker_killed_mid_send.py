@@ -13,10 +13,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from channels_in.adapters.fake import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProvider
 from config.celery import app as celery_app
 from conversations import services
 from conversations.models import DeliveryAttempt, Message
+from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProvider
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 

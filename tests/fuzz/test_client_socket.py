@@ -14,10 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from channels_in.visitors import visitor_session_open
 from conversations import services
 from conversations.models import Conversation, Inbox, Message
 from conversations.sockets import MAX_FRAME_BYTES
+from customer_clients.visitors import visitor_session_open
 from tests.factories.conversations import InboxFactory
 from tests.fuzz import hostile, sockets
 from tests.fuzz.conftest import count_case

@@ -23,7 +23,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from channels_in.adapters.base import WebhookRequest
-from channels_in.adapters.registry import adapter_for_slug
+from channels_in.adapters.by_provider import adapter_for_slug
 from channels_in.models import WebhookReceipt
 from conversations.models import Attachment, Contact, ContactIdentity, Conversation, Message
 from tests.channels.conftest import (

@@ -17,8 +17,8 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from channels_in.visitors import visitor_session_open
 from conversations.models import Attachment, Contact, ContactIdentity, Conversation, Message
+from customer_clients.visitors import visitor_session_open
 from tests.factories.conversations import InboxFactory
 from tests.fuzz import database, hostile
 from tests.fuzz.conftest import count_case

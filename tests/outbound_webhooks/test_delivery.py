@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from api_common.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
 from outbound_webhooks import services
 from outbound_webhooks.models import EventType, WebhookAttempt, WebhookDelivery
-from outbound_webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
 from outbound_webhooks.tasks import deliver_webhook, requeue_due_webhooks
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, UserFactory
 from tests.factories.conversations import ConversationFactory

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from conversations import events
 from conversations import services as conversation_services
+from conversations.event_catalogue import EventType as CoreEvent
 from conversations.payloads import message_payload
 from outbound_webhooks import index
 from outbound_webhooks.index import subscription_index
@@ -177,7 +178,7 @@ def test_an_agent_reply_names_its_agent(subscribe, conversation, agent):
 def message_created_event(conversation, agent) -> events.Event:
     message = reply(conversation, agent)
     return events.conversation_event(
-        events.MESSAGE_CREATED,
+        CoreEvent.MESSAGE_CREATED,
         conversation,
         message_id=message.pk,
         message_seq=message.seq,
@@ -193,7 +194,7 @@ def test_an_event_nobody_wants_costs_no_query(subscribe, conversation, agent, dj
 
     with django_assert_num_queries(0):
         record_event(event)
-        record_event({**event, "type": events.CONVERSATION_ASSIGNED})  # another inbox's subscription
+        record_event({**event, "type": CoreEvent.CONVERSATION_ASSIGNED})  # another inbox's subscription
 
 
 def test_a_wanted_event_costs_three_queries_however_many_subscriptions(

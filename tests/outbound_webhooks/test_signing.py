@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from outbound_webhooks.signing import parse_header, sign, sign_many, verify
+from api_common.signing import parse_header, sign, sign_many, verify
 
 SECRET = "whsec_test_secret"
 BODY = b'{"type":"message.created","data":{"message":{"body":"Hi \xc3\xa9"}}}'

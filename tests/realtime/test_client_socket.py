@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async as sync_to_async
 from channels.layers import get_channel_layer
 
 from conversations import events, services
+from conversations.event_catalogue import EventType
 from conversations.models import Conversation, Message
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import InboxFactory
@@ -214,7 +215,7 @@ def test_a_socket_that_fell_far_behind_is_closed_to_resync(daphne, widget_inbox)
         client = await Client.connect(daphne, session["connect_token"], origin="https://shop.example.com")
         hello = await client.next_event()
         stale = {
-            "type": events.CONVERSATION_STATUS_CHANGED,
+            "type": EventType.CONVERSATION_STATUS_CHANGED,
             "conversation_id": 1,
             "inbox_id": widget_inbox.pk,
             "seq": 1,

@@ -12,9 +12,9 @@ import pytest
 from channels.db import database_sync_to_async as sync_to_async
 from django.core import signing
 
-from channels_in.visitors import identity_hash
 from conversations import services
 from conversations.models import Contact, Conversation
+from customer_clients.visitors import identity_hash
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import InboxFactory
 

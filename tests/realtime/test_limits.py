@@ -11,10 +11,10 @@ import json
 import pytest
 import websockets
 
-from channels_in.protocol import Close
 from config.management.commands.serve import WEBSOCKET_MAX_BYTES
 from conversations.models import Message
 from conversations.sockets import MAX_FRAME_BYTES
+from customer_clients.protocol import Close
 from tests.factories.conversations import InboxFactory
 
 from .harness import Client

@@ -32,31 +32,23 @@ pytestmark = [pytest.mark.django_db(transaction=True), REDIS_STOPPED]
 ORIGIN = "https://shop.example.com"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def private_redis():
     redis = PrivateRedis()
     yield redis
     redis.stop()
 
 
-@pytest.fixture(scope="module")
-def daphne_on_private_redis(private_redis, django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        server = DaphneServer(
-            redis_url=private_redis.url, log_path=tmp_path_factory.mktemp("daphne-redis") / "stderr.log"
-        )
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def server(private_redis, daphne_on_private_redis):
-    """The Daphne on the private Redis, which is up at the start and end of every test."""
+def server(private_redis, tmp_path):
+    """A Daphne on the private Redis, each test its own: what it logs while stopping (the layer
+    letting go of channels on a Redis that restarted) is checked against this module's marks, in
+    the test that caused it."""
+    server = DaphneServer(redis_url=private_redis.url, log_path=tmp_path / "daphne.log")
+    yield server
     if private_redis.process is None:
         private_redis.start()
-    yield daphne_on_private_redis
-    if private_redis.process is None:
-        private_redis.start()
+    server.stop()
 
 
 def visitor_session(server: DaphneServer, inbox, **fields) -> dict:

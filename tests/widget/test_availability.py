@@ -1,13 +1,13 @@
 """What the widget learns about when the team answers: the `availability` object of the config and
-session answers (docs/protocol.md), built once by channels_in.widget.availability."""
+session answers (docs/protocol.md), built once by customer_clients.widget.availability."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from agents.models import AgentProfile
-from channels_in.widget import availability
 from conversations.hours import WEEKDAYS
+from customer_clients.widget import availability
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 

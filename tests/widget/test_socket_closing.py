@@ -8,10 +8,10 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from channels_in.visitors import visitor_session_open
 from config.asgi import application
 from conversations.models import Message
 from conversations.sockets import MAX_FRAME_BYTES
+from customer_clients.visitors import visitor_session_open
 from tests.factories.conversations import InboxFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

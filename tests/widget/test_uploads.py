@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 
-from channels_in import uploads
 from conversations import services
 from conversations.models import Attachment, Message
+from customer_clients import uploads
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from daphne.server import Server, twisted_loop
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from channels_in import simulator_runtime
-from channels_in.simulator_runtime import Simulator
 from conversations import events
+from simulator import runtime as simulator_runtime
+from simulator.runtime import Simulator
 
 # Above the application's own frame limit (conversations.sockets.MAX_FRAME_BYTES) so that an
 # oversize frame is refused by the consumer with its documented 4009, never by Daphne with 1009.

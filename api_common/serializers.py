@@ -1,0 +1,28 @@
+"""The shapes both APIs answer in: errors (api/errors.py makes them) and ids."""
+
+from rest_framework import serializers
+
+MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist, and are refused before any query
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words for people.")
+    code = serializers.CharField(
+        help_text="Stable and machine-readable: not_found, not_authenticated, authentication_failed, "
+        "permission_denied, refused, conflict, parse_error, method_not_allowed, unsupported_media_type."
+    )
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A summary of every field's problem.")
+    code = serializers.CharField(help_text='"invalid", or "parse_error" for a body that is not JSON.')
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='With "invalid": messages per field; nested fields are dotted ("label_ids.2"), '
+        'request-wide ones are under "non_field_errors".',
+    )

@@ -1,0 +1,87 @@
+"""The inboxes admin: each channel's settings in the groups the `Inbox` model keeps, and the
+message templates its provider approved."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from ..models import Conversation, Inbox, MessageTemplate
+from .columns import OPEN_STATUSES, related_count
+from .fields import FORM_FIELDS
+from .permissions import ReadOnlyAdminMixin
+
+
+@admin.register(Inbox)
+class InboxAdmin(admin.ModelAdmin):
+    formfield_overrides = FORM_FIELDS
+    list_display = (
+        "name",
+        "channel_type",
+        "mode",
+        "public_key",
+        "reopen_policy",
+        "session_timeout",
+        "open_conversation_count",
+        "is_active",
+    )
+    list_filter = ("channel_type", "mode", "is_active")
+    search_fields = ("name", "public_key")
+    readonly_fields = ("public_key", "identity_secret", "created_at")
+    fieldsets = (
+        (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
+        (
+            "Behaviour",
+            {
+                "fields": (
+                    "routing",
+                    "match_language",
+                    "fairness_cap",
+                    "fairness_window",
+                    "reopen_policy",
+                    "session_timeout",
+                    "greeting",
+                    "auto_resolve_after",
+                    "auto_resolve_message",
+                )
+            },
+        ),
+        (
+            "Business hours",
+            {
+                "fields": ("timezone", "business_hours", "holidays", "reply_time"),
+                "description": "Outside these hours the widget says when you are back; inside them, "
+                "with nobody online, it promises the reply time.",
+            },
+        ),
+        (
+            "Widget security",
+            {
+                "fields": ("allowed_origins", "require_identity", "identity_secret"),
+                "description": "The identity secret signs your users' ids on your server (HMAC-SHA256, "
+                "docs/protocol.md); never put it in a page.",
+            },
+        ),
+        ("Channel settings", {"fields": ("config",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Inbox]:
+        open_conversations = Conversation.objects.filter(status__in=OPEN_STATUSES)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_conversation_count=related_count(open_conversations, "inbox"))
+        )
+
+    @admin.display(description="open conversations", ordering="open_conversation_count")
+    def open_conversation_count(self, inbox: Inbox) -> int:
+        return inbox.open_conversation_count
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Templates as the provider approved them; synced hourly and from the desk's picker."""
+
+    list_display = ("name", "language", "inbox", "status", "category", "synced_at")
+    list_filter = ("inbox", "status", "language")
+    list_select_related = ("inbox",)
+    search_fields = ("name", "body")

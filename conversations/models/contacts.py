@@ -1,0 +1,56 @@
+"""Contacts: the customers, and how each is known on every inbox they write to."""
+
+from django.db import models
+from django.db.models import Q
+
+from .inboxes import Inbox
+
+
+class Contact(models.Model):
+    """A customer. One contact may reach the business on many channels (see ContactIdentity)."""
+
+    name = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, e.g. +14155550100")
+    avatar_url = models.URLField(blank=True)
+    external_id = models.CharField(
+        max_length=255, blank=True, help_text="The business's own user id, for identified visitors."
+    )
+    language = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="Primary language code (en, fr, pt): from the browser, the business's page or an agent.",
+    )
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"Contact #{self.pk}"
+
+
+class ContactIdentity(models.Model):
+    """How a contact is known on one inbox: phone number, page-scoped id, WhatsApp id, visitor id."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="identities")
+    source_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "contact identities"
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "source_id"], name="identity_inbox_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} on {self.inbox}"

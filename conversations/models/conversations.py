@@ -1,0 +1,132 @@
+"""Conversations: the persistent thread with a contact on one inbox, its labels, and how far each
+agent has read it. `last_seq` and the read positions count the thread's messages (messages.py)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .contacts import Contact
+from .inboxes import Inbox
+
+
+class Label(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    color = models.CharField(max_length=7, default="#6b7280", help_text="CSS hex colour, e.g. #2563eb")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending (waiting on the customer)"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    class Priority(models.IntegerChoices):
+        NONE = 0, "None"
+        LOW = 1, "Low"
+        MEDIUM = 2, "Medium"
+        HIGH = 3, "High"
+        URGENT = 4, "Urgent"
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    # A string reference, not an import: the core never imports the agents app.
+    team = models.ForeignKey(
+        "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    skill = models.ForeignKey(
+        "agents.Skill",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        help_text="Routing gives it only to agents with this skill.",
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(default=0, help_text="seq of the newest message.")
+    last_activity_at = models.DateTimeField()
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Since when the customer has waited for a reply; empty when not."
+    )
+    contact_last_read_seq = models.PositiveBigIntegerField(default=0)
+    contact_notified_seq = models.PositiveBigIntegerField(
+        default=0, help_text="Replies up to this seq were sent to the customer by email while they were away."
+    )
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Facts for reports, kept as things happen (docs/architecture.md, "Metrics").
+    reopen_count = models.PositiveIntegerField(default=0)
+    sync_replies = models.PositiveIntegerField(
+        default=0, help_text="Public replies sent while the customer was there (live)."
+    )
+    async_replies = models.PositiveIntegerField(
+        default=0, help_text="Public replies sent while the customer was away (messaging)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [
+            models.Index(fields=["inbox", "status", "-last_activity_at"], name="conv_inbox_status_activity"),
+            models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_status_act"),
+            models.Index(
+                fields=["contact", "inbox", "-last_activity_at"], name="conv_contact_inbox_activity"
+            ),
+            models.Index(fields=["snoozed_until"], condition=Q(status="snoozed"), name="conv_snoozed_until"),
+            # The desk's lists across several inboxes, in their keyset order (bench/desk.py).
+            models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_keyset"),
+            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_priority_keyset"),
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=Q(waiting_since__isnull=False),
+                name="conv_waiting_keyset",
+            ),
+            models.Index(  # routing: an inbox's unassigned open conversations, longest waiting first
+                fields=["inbox", "waiting_since", "id"],
+                condition=Q(assignee__isnull=True, status="open"),
+                name="conv_routing_queue",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
+                name="conv_snoozed_has_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.contact} on {self.inbox}"
+
+
+class ReadMarker(models.Model):
+    """How far one agent has read a conversation; unread counts are last_seq minus this."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_markers")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "agent"], name="read_marker_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} read {self.conversation_id} to #{self.last_read_seq}"

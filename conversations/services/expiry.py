@@ -1,0 +1,96 @@
+"""The expiry sweep (beat): live sessions whose customer left longer than
+PARLEY_LIVE_LEAVE_GRACE ago, or idle longer than their inbox's timeout, end (live chats) or close
+(messaging stretches); sessions.py says what each is.
+
+Set-based and bounded: one batch of conversations is locked (SKIP LOCKED: one busy right now is
+the next run's), re-read under the locks, and ended with a fixed number of statements.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
+from django.utils import timezone
+
+from ..models import Conversation, Inbox, LiveSession
+from .sessions import live_chats_end
+
+Reason = LiveSession.CloseReason
+Kind = LiveSession.Kind
+EXPIRY_BATCH_SIZE = 200
+
+
+def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE) -> int:
+    """End, in one bounded batch, the open sessions whose customer left more than the grace period
+    ago or that were idle longer than their inbox's timeout: live chats end (live_chats_end),
+    messaging stretches close (_close_stretches). Returns how many ended; beat runs it again while
+    there are more. A re-run (or a second beat) finds nothing left to change."""
+    now = now or timezone.now()
+    left_before = now - settings.PARLEY_LIVE_LEAVE_GRACE
+    idle_deadline = ExpressionWrapper(Value(now) - F("inbox__session_timeout"), output_field=DateTimeField())
+    due = Q(customer_left_at__lt=left_before) | Q(last_activity_at__lt=idle_deadline)
+    with transaction.atomic():
+        locked_ids = list(
+            Conversation.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=_due_conversation_ids(now, left_before, batch_size))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked_ids:
+            return 0
+        # Re-read under the locks: a customer who came back or wrote meanwhile is no longer due.
+        sessions = list(
+            LiveSession.objects.select_for_update(of=("self",))
+            .select_related("conversation")
+            .filter(due, closed_at__isnull=True, conversation_id__in=locked_ids)
+        )
+        reasons = {
+            session.pk: Reason.CUSTOMER_LEFT
+            if session.customer_left_at is not None and session.customer_left_at < left_before
+            else Reason.INACTIVITY
+            for session in sessions
+        }
+        chats = [session for session in sessions if session.kind == Kind.LIVE]
+        live_chats_end(
+            sessions=chats,
+            reasons={session.pk: reasons[session.pk] for session in chats},
+            now=now,
+            actor=None,
+        )
+        _close_stretches(
+            {session.pk: reasons[session.pk] for session in sessions if session.kind == Kind.MESSAGING}
+        )
+        return len(sessions)
+
+
+def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int) -> list[int]:
+    """Up to `batch_size` conversations whose open session looks due, each condition read from its
+    own partial index: customers gone since before `left_before` (live_session_open_left), and
+    for each session timeout the inboxes use, sessions idle longer than it (live_session_open_idle).
+    Or-ing the two, with the timeout joined in, would scan every open session on every batch."""
+    open_sessions = LiveSession.objects.filter(closed_at__isnull=True).order_by()
+    due = set(
+        open_sessions.filter(customer_left_at__lt=left_before).values_list("conversation_id", flat=True)[
+            :batch_size
+        ]
+    )
+    for timeout in Inbox.objects.order_by().values_list("session_timeout", flat=True).distinct():
+        idle = open_sessions.filter(last_activity_at__lt=now - timeout, inbox__session_timeout=timeout)
+        due.update(idle.values_list("conversation_id", flat=True)[:batch_size])
+    return sorted(due)[:batch_size]
+
+
+def _close_stretches(reasons: dict[int, str]) -> None:
+    """Close messaging stretches (their conversations locked by the caller) when they really
+    ended: when the customer left, or at the last message. One statement; nothing else changes."""
+    if not reasons:
+        return
+    left = [pk for pk, reason in reasons.items() if reason == Reason.CUSTOMER_LEFT]
+    LiveSession.objects.filter(pk__in=reasons).update(
+        closed_at=Case(When(pk__in=left, then=F("customer_left_at")), default=F("last_activity_at")),
+        close_reason=Case(
+            When(pk__in=left, then=Value(Reason.CUSTOMER_LEFT)), default=Value(Reason.INACTIVITY)
+        ),
+        customer_left_at=None,
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CustomerClientsConfig(AppConfig):
+    name = "customer_clients"
+    verbose_name = "Customer clients"

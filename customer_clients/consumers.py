@@ -1,0 +1,363 @@
+"""The customer's socket (/ws/v1/client/): the widget and any business's own app speak it.
+
+Thin: authenticate from the connect token, check the Origin, join the contact's group, and map
+each client action to one function in client_actions (which calls the services). Events from the
+channel layer announce committed state (published after commit) and are passed on with only the
+fields a customer may see. docs/protocol.md documents every message.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from conversations import events, services
+from conversations.boundary import BadInput, read_json, replace_unstorable, storable_tree
+from conversations.event_catalogue import ClientHello, ContactPresence, ContactTyping, EventType, Request
+from conversations.models import ContactIdentity, Inbox
+from conversations.payloads import message_payload_for_clients
+from conversations.refusals import Refused
+from conversations.sockets import MAX_FRAME_BYTES, EventSocket, database_sync_to_async, fit_page
+
+from . import client_actions, protocol
+from .protocol import Close, ErrorCode
+from .ratelimit import TokenBucket
+from .visitors import Visitor, current_identity, visitor_from_connect_token
+from .widget import origin_allowed
+
+logger = logging.getLogger(__name__)
+STRIKES_BEFORE_CLOSE = 20
+VISITOR_REFUSALS = ("identity_changed", "token_invalid", "token_expired")
+# How stale a socket's view of its visitor may be before an action re-checks it (one query). A
+# re-link closes the socket at once through contact.identity_changed; this bounds the case where
+# that event is lost, or the inbox is switched off.
+IDENTITY_RECHECK_SECONDS = 60.0
+LAST_SEEN_EVERY_SECONDS = 60.0
+
+
+class ClientConsumer(EventSocket):
+    visitor: Visitor | None = None
+
+    async def connect(self) -> None:
+        await self.accept()  # then refuse with a close code the client can read
+        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
+        try:
+            self.visitor, self.identity = await database_sync_to_async(_authenticate)(token)
+        except Refused as refusal:
+            await self.refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
+            return
+        origin, host = _header(self.scope, b"origin"), _header(self.scope, b"host")
+        if not origin_allowed(self.identity.inbox, origin, host):
+            await self.refuse(
+                "origin_forbidden", "This site may not embed this inbox.", Close.FORBIDDEN_ORIGIN
+            )
+            self.visitor = None
+            return
+        self.identity_checked_at = time.monotonic()
+        self.bucket = TokenBucket()
+        self.strikes = 0
+        self.group = events.contact_group(self.visitor.contact_id, self.visitor.inbox_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.here = True  # until the client says its widget is closed (`presence`)
+        await self.mark_present(self.identity, True)
+        await self.announce_presence(online=True)
+        conversations = await database_sync_to_async(client_actions.conversations_list)(self.identity)
+        hello: ClientHello = {
+            "type": EventType.HELLO,
+            "protocol": protocol.PROTOCOL_VERSION,
+            "contact_id": self.visitor.contact_id,
+            "conversations": conversations,
+        }
+        await self.send_event(hello)
+
+    def serving(self) -> bool:
+        return self.visitor is not None
+
+    async def disconnect(self, code: int) -> None:
+        if self.visitor is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            # Another tab that is still here says so again with its next ping, well within the grace.
+            await self.mark_present(self.identity, False)
+            await self.announce_presence(online=False)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.visitor is None or self.closing:
+            return
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode()) > MAX_FRAME_BYTES:
+            await self.refuse(ErrorCode.TOO_BIG, "Frames are limited to 128 KiB.", Close.TOO_BIG)
+            return
+        if not self.bucket.take():
+            await self._strike(ErrorCode.RATE_LIMITED, "Slow down: about 100 actions a minute.", None)
+            return
+        try:
+            request = read_json(raw, refuse_unstorable=False)
+            handler = self.handlers()[request["type"]]
+        except BadInput as bad:
+            await self._strike(ErrorCode.BAD_REQUEST, str(bad), None)
+            return
+        except (KeyError, TypeError):
+            await self._strike(ErrorCode.BAD_REQUEST, "Expected a JSON object with a known type.", None)
+            return
+        ref, _ = replace_unstorable(request.get("ref"))  # echoed back: it must encode
+        try:
+            await handler(storable_tree(request), ref)
+        except Refused as refusal:
+            await self.send_event(protocol.error_event(refusal.code, refusal.detail, ref))
+            if refusal.code in VISITOR_REFUSALS:
+                await self.close(code=protocol.close_code_for(refusal.code))
+            return
+        except BadInput as bad:  # a field holds text that cannot be stored
+            await self._strike(ErrorCode.BAD_REQUEST, str(bad), ref)
+            return
+        except (KeyError, TypeError, ValueError) as error:
+            await self._strike(ErrorCode.BAD_REQUEST, f"Missing or malformed field: {error}", ref)
+            return
+        except Exception:
+            logger.exception("client action %s failed", request.get("type"))
+            await self.send_event(protocol.error_event(ErrorCode.INTERNAL, "Server error; retry.", ref))
+            return
+        self.strikes = 0  # a well-formed action: occasional slips never add up to a close
+
+    def handlers(self) -> dict[str, Callable[[dict, Any], Awaitable[None]]]:
+        return {
+            Request.MESSAGE_SEND: self.on_message_send,
+            Request.HISTORY_AFTER: self.on_history,
+            Request.HISTORY_BEFORE: self.on_history,
+            Request.CONVERSATIONS_LIST: self.on_conversations_list,
+            Request.READ: self.on_read,
+            Request.TYPING: self.on_typing,
+            Request.PING: self.on_ping,
+            Request.PRESENCE: self.on_presence,
+            Request.SESSION_END: self.on_session_end,
+            Request.TRANSCRIPT_REQUEST: self.on_transcript_request,
+        }
+
+    # --- client actions ---
+
+    async def on_message_send(self, request: dict, ref: Any) -> None:
+        conversation_id = _optional_int(request.get("conversation_id"))
+        client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
+        body = _text(request.get("body", ""), max_length=MAX_FRAME_BYTES)  # the service counts characters
+        message = await database_sync_to_async(client_actions.message_send)(
+            await self.checked_identity(),
+            conversation_id=conversation_id,
+            client_message_id=client_message_id,
+            body=body,
+        )
+        await self.send_event(
+            {
+                "type": EventType.MESSAGE_ACK,
+                "ref": ref,
+                "conversation_id": message["conversation_id"],
+                "message": message,
+            }
+        )
+
+    async def on_history(self, request: dict, ref: Any) -> None:
+        limit = min(max(int(request.get("limit", 50)), 1), protocol.HISTORY_LIMIT_MAX)
+        before = request["type"] == Request.HISTORY_BEFORE
+        page = await database_sync_to_async(_history_payload)(
+            await self.checked_identity(),
+            conversation_id=int(request["conversation_id"]),
+            after_seq=None if before else int(request.get("after_seq", 0)),
+            before_seq=int(request["before_seq"]) if before else None,
+            limit=limit,
+        )
+        await self.send_event({"type": EventType.HISTORY, "ref": ref, **page})
+
+    async def on_conversations_list(self, request: dict, ref: Any) -> None:
+        conversations = await database_sync_to_async(client_actions.conversations_list)(
+            await self.checked_identity()
+        )
+        await self.send_event({"type": EventType.CONVERSATIONS, "ref": ref, "conversations": conversations})
+
+    async def on_read(self, request: dict, ref: Any) -> None:
+        await database_sync_to_async(client_actions.mark_read)(
+            await self.checked_identity(),
+            conversation_id=int(request["conversation_id"]),
+            seq=int(request["seq"]),
+        )
+
+    async def on_typing(self, request: dict, ref: Any) -> None:
+        conversation = await database_sync_to_async(client_actions.own_conversation)(
+            await self.checked_identity(), int(request["conversation_id"])
+        )
+        typing: ContactTyping = {
+            "type": EventType.CONTACT_TYPING,
+            "conversation_id": conversation.pk,
+            "inbox_id": conversation.inbox_id,
+            "seq": conversation.last_seq,
+            "contact_id": self.visitor.contact_id,
+            "typing": bool(request.get("typing", True)),
+        }
+        await self.channel_layer.group_send(events.inbox_group(self.visitor.inbox_id), typing)
+
+    async def on_ping(self, request: dict, ref: Any) -> None:
+        """The heartbeat that makes a deaf socket impossible: it re-joins the group (a restarted
+        Redis forgets memberships) and answers with every conversation's latest seq, so a client
+        that missed events sees the gap and resyncs."""
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        identity = await self.checked_identity()
+        if self.here:
+            await self.mark_present(identity, True, ping=True)
+            await self.touch_last_seen()
+        conversations = await database_sync_to_async(client_actions.conversations_list)(identity)
+        await self.send_event(
+            {
+                "type": EventType.PONG,
+                "ref": ref,
+                "seqs": {str(item["id"]): item["last_seq"] for item in conversations},
+            }
+        )
+
+    async def on_presence(self, request: dict, ref: Any) -> None:
+        """The widget opened (`here`) or closed (`away`): in a live inbox, a customer away longer
+        than the grace period has left, and their session ends."""
+        if request["state"] not in ("here", "away"):
+            raise ValueError("state must be 'here' or 'away'")
+        self.here = request["state"] == "here"
+        await self.mark_present(await self.checked_identity(), self.here)
+
+    async def on_session_end(self, request: dict, ref: Any) -> None:
+        ended = await database_sync_to_async(client_actions.session_end)(
+            await self.checked_identity(), conversation_id=int(request["conversation_id"])
+        )
+        await self.send_event({"type": EventType.SESSION_END, "ref": ref, "ended": ended})
+
+    async def on_transcript_request(self, request: dict, ref: Any) -> None:
+        email = await database_sync_to_async(client_actions.transcript_request)(
+            await self.checked_identity(),
+            conversation_id=int(request["conversation_id"]),
+            email=_text(request.get("email", ""), max_length=254),
+        )
+        await self.send_event({"type": EventType.TRANSCRIPT_QUEUED, "ref": ref, "email": email})
+
+    # --- events from the channel layer (committed changes; each names what a client may see) ---
+
+    async def message_created(self, event: dict) -> None:
+        if event["is_private"]:  # never published to a contact's group; never shown if it were
+            return
+        await self.send_event(
+            {
+                "type": EventType.MESSAGE_CREATED,
+                "conversation_id": event["conversation_id"],
+                "seq": event["seq"],
+                "message": message_payload_for_clients(event["message"]),
+            }
+        )
+
+    async def message_updated(self, event: dict) -> None:
+        await self.forward(event, "message_id", "message_seq", "delivery_status")
+
+    async def conversation_created(self, event: dict) -> None:
+        await self.forward(event)
+
+    async def conversation_status_changed(self, event: dict) -> None:
+        await self.forward(event, "status", "previous_status", "snoozed_until")
+
+    async def conversation_assigned(self, event: dict) -> None:
+        await self.forward(event, "assignee_id", "assignee_name")
+
+    async def conversation_read(self, event: dict) -> None:
+        await self.forward(event, "reader", "read_seq")
+
+    async def agent_typing(self, event: dict) -> None:
+        await self.forward(event, "agent_id", "name", "typing")
+
+    async def session_queued(self, event: dict) -> None:
+        await self.forward(event, "session_id", "queue_position", "estimated_wait_seconds")
+
+    async def session_ended(self, event: dict) -> None:
+        await self.forward(event, "session_id", "close_reason")
+
+    async def contact_identity_changed(self, event: dict) -> None:
+        if self.visitor is not None and event.get("identity_id") == self.visitor.identity_id:
+            await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
+            await self.close(code=Close.IDENTITY_CHANGED)
+
+    async def forward(self, event: dict, *fields: str) -> None:
+        """Pass an event on with its conversation, seq and the named fields, nothing else."""
+        payload = {"type": event["type"], "conversation_id": event["conversation_id"], "seq": event["seq"]}
+        payload.update({name: event.get(name) for name in fields})
+        await self.send_event(payload)
+
+    # --- plumbing ---
+
+    async def announce_presence(self, *, online: bool) -> None:
+        """Agents see whether the customer has the chat open (last seen, and contact.presence).
+        With several tabs a closing one says offline while another is still open; that one's
+        next ping (25 s) says online again."""
+        if online:
+            await self.touch_last_seen(force=True)
+        presence: ContactPresence = {
+            "type": EventType.CONTACT_PRESENCE,
+            "contact_id": self.visitor.contact_id,
+            "inbox_id": self.visitor.inbox_id,
+            "online": online,
+        }
+        await self.channel_layer.group_send(events.inbox_group(self.visitor.inbox_id), presence)
+
+    async def touch_last_seen(self, *, force: bool = False) -> None:
+        """Last seen moves at most once a minute; between, no thread hop at all."""
+        seen = self.identity.contact.last_seen_at
+        if force or seen is None or time.time() - seen.timestamp() >= LAST_SEEN_EVERY_SECONDS:
+            await database_sync_to_async(services.contact_touch_last_seen)(self.identity.contact)
+
+    async def mark_present(self, identity: ContactIdentity, present: bool, *, ping: bool = False) -> None:
+        """Whether the customer is here ends a live chat, and closes a messaging stretch where both
+        were there. Pings re-assert it for live chats only (another tab may have said "gone"): a
+        messaging stretch is a metric, not worth a database hop every 25 s per customer."""
+        if identity.inbox.mode == Inbox.Mode.LIVE or not ping:
+            await database_sync_to_async(client_actions.customer_present)(identity, present=present)
+
+    async def checked_identity(self) -> ContactIdentity:
+        """The visitor's identity, re-checked (and its contact and inbox re-read) when the last
+        check is older than IDENTITY_RECHECK_SECONDS; raises Refused once it changed."""
+        if time.monotonic() - self.identity_checked_at > IDENTITY_RECHECK_SECONDS:
+            self.identity = await database_sync_to_async(client_actions.check_visitor)(self.visitor)
+            self.identity_checked_at = time.monotonic()
+        return self.identity
+
+    async def _strike(self, code: str, detail: str, ref: Any) -> None:
+        self.strikes += 1
+        await self.send_event(protocol.error_event(code, detail, ref))
+        if self.strikes >= STRIKES_BEFORE_CLOSE:
+            await self.close(code=Close.POLICY)
+
+
+def _authenticate(token: str) -> tuple[Visitor, ContactIdentity]:
+    visitor = visitor_from_connect_token(token)
+    return visitor, current_identity(visitor)
+
+
+def _history_payload(identity: ContactIdentity, **query: Any) -> dict:
+    page = client_actions.history(identity, **query)
+    messages, left_out = fit_page(
+        [protocol.message_payload(message) for message in page.messages],
+        keep_last=query["before_seq"] is not None,
+    )
+    return {
+        "conversation_id": page.conversation.pk,
+        "last_seq": page.conversation.last_seq,
+        "has_more": page.has_more or left_out,
+        "messages": messages,
+    }
+
+
+def _header(scope: dict, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(value: Any, *, max_length: int, min_length: int = 0) -> str:
+    if not isinstance(value, str) or not min_length <= len(value) <= max_length:
+        raise ValueError(f"expected a string of {min_length} to {max_length} characters")
+    return value

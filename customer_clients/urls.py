@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import attributes, uploads, views, widget
+
+app_name = "customer_clients"
+urlpatterns = [
+    path("widget.js", widget.loader, name="widget-loader"),
+    path("widget/frame/", widget.frame, name="widget-frame"),
+    path("widget/api/v1/config", widget.config, name="widget-config"),
+    path("widget/api/v1/session", views.session, name="widget-session"),
+    path("widget/api/v1/messages", uploads.upload, name="widget-upload"),
+    path("widget/api/v1/attributes", attributes.set_attributes, name="widget-attributes"),
+]

@@ -1,0 +1,49 @@
+"""What every desk view shares: who may call it, the conversation it names (or 404), a refusal the
+page shows where the action was, and numbers read leniently from a form or a query string."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+
+from agents import selectors
+from conversations.models import Conversation
+
+
+def desk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as staff (every agent is), or off to the desk's login page."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise Http404("Agents only.")
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
+
+
+def conversation_or_404(
+    request: HttpRequest, conversation_id: int, *, with_labels: bool = True
+) -> Conversation:
+    conversation = selectors.desk_conversation(request.user, conversation_id, with_labels=with_labels)
+    if conversation is None:
+        raise Http404("No such conversation in your inboxes.")
+    return conversation
+
+
+def refused(error: ValidationError) -> HttpResponse:
+    """A refusal the page shows where the action was (htmx swaps 422 into #desk-error)."""
+    response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
+    response["HX-Retarget"] = "#desk-error"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def int_or(value: str | None, *, default):
+    """`value` as an int, or `default` when it is missing or not a number."""
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default

@@ -1,0 +1,10 @@
+"""The agent desk (/desk/): one page of three panes, its fragments (htmx), and the actions agents
+take. Each view reads through agents.selectors or changes through a service; the desk socket
+(agents.consumers) tells the page what changed, and the page asks for the fragments again.
+
+One module per part of the page: `desk` (the page and its conversation list, saved filters),
+`conversation` (the open conversation: history, header, saved replies), `actions` (replying,
+reading, the header's and the list's actions), `customer` (the customer panel: edit, search,
+merge), `me` (the agent's own corner: load, availability, notifications). `choices` is what
+filters and actions offer, shared by the page and the conversation.
+"""

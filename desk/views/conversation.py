@@ -1,0 +1,101 @@
+"""The open conversation: its pane, the history before and after what the page shows, its
+header, and the saved replies the composer offers."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from agents.models import CannedResponse
+from conversations import selectors as thread_selectors
+from conversations.capabilities import capabilities_of, reply_window_closes_at, send_refusal
+from conversations.payloads import SENDER_RELATED
+
+from ..view_helpers import conversation_or_404, desk_view, int_or
+from .choices import desk_choices
+from .customer import customer_context
+
+HISTORY_PAGE = 50
+
+
+@require_GET
+@desk_view
+def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_or_404(request, conversation_id)
+    page = thread_selectors.message_page(
+        conversation_id=conversation.pk, include_private=True, limit=HISTORY_PAGE, related=SENDER_RELATED
+    )
+    return render(
+        request,
+        "desk/_conversation.html",
+        {
+            "conversation": conversation,
+            "entries": page.messages,
+            "has_older": page.has_more,
+            "capabilities": capabilities_of(conversation.inbox.channel_type),
+            "window_closes_at": reply_window_closes_at(conversation),
+            "reply_refusal": send_refusal(conversation, body="", by_person=True),
+            "now": timezone.now(),
+            **desk_choices(request.user),
+            **customer_context(conversation),
+        },
+    )
+
+
+@require_GET
+@desk_view
+def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Older messages, for scrolling back: keyset on (conversation, seq)."""
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
+    page = thread_selectors.message_page(
+        conversation_id=conversation.pk,
+        include_private=True,
+        before_seq=int_or(request.GET.get("before"), default=conversation.last_seq + 1),
+        limit=HISTORY_PAGE,
+        related=SENDER_RELATED,
+    )
+    return render(
+        request,
+        "desk/_older.html",
+        {
+            "conversation": conversation,
+            "entries": page.messages,
+            "has_older": page.has_more,
+        },
+    )
+
+
+@require_GET
+@desk_view
+def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Messages after `seq`: what the open conversation appends when the socket says there is more."""
+    conversation = conversation_or_404(request, conversation_id, with_labels=False)
+    page = thread_selectors.message_page(
+        conversation_id=conversation.pk,
+        include_private=True,
+        after_seq=int_or(request.GET.get("seq"), default=0),
+        limit=200,
+        related=SENDER_RELATED,
+    )
+    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": page.messages})
+
+
+@require_GET
+@desk_view
+def header(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The conversation's header again, after another agent changed its state."""
+    return render_header(request, conversation_id)
+
+
+@require_GET
+@desk_view
+def canned_responses(request: HttpRequest) -> HttpResponse:
+    """Saved replies whose short code starts with what follows the "/" in the composer."""
+    prefix = request.GET.get("q", "").lstrip("/").strip()[:50]
+    responses = CannedResponse.objects.filter(short_code__startswith=prefix).order_by("short_code")[:8]
+    return render(request, "desk/_canned.html", {"responses": responses})
+
+
+def render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_or_404(request, conversation_id)
+    return render(request, "desk/_header.html", {"conversation": conversation, **desk_choices(request.user)})

@@ -1,0 +1,108 @@
+"""The desk page and its conversation list: the chosen view, its filters and sort, pages by
+keyset, and the filters an agent saves under a name."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from agents import selectors
+from agents.models import SavedFilter
+from agents.selectors import ListFilters, Sort, View
+from conversations.models import Conversation
+
+from ..view_helpers import desk_view, int_or, refused
+from .choices import desk_choices
+from .me import me_context
+
+Status = Conversation.Status
+
+
+@require_GET
+@desk_view
+def desk(request: HttpRequest) -> HttpResponse:
+    """The desk: the list of the chosen view, and (with ?c=<id>) one conversation open."""
+    filters = _filters(request)
+    opened = request.GET.get("c")
+    context = {
+        **_list_context(request, filters),
+        **desk_choices(request.user),
+        **me_context(request.user),
+        **_saved_context(request.user),
+        "opened_id": int(opened) if opened and opened.isdigit() else None,
+    }
+    return render(request, "desk/desk.html", context)
+
+
+@require_GET
+@desk_view
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/_list.html", _list_context(request, _filters(request)))
+
+
+@require_POST
+@desk_view
+def save_filter(request: HttpRequest) -> HttpResponse:
+    """Keep the list's current filters under a name (the same name replaces the old one)."""
+    name = request.POST.get("name", "").strip()[:60]
+    if not name:
+        return refused(ValidationError("Name the view to save it."))
+    query = _without(request.POST, "name", "csrfmiddlewaretoken", "after")
+    SavedFilter.objects.update_or_create(agent=request.user, name=name, defaults={"query": query[:500]})
+    return render(request, "desk/_saved.html", _saved_context(request.user))
+
+
+@require_POST
+@desk_view
+def delete_filter(request: HttpRequest, filter_id: int) -> HttpResponse:
+    SavedFilter.objects.filter(agent=request.user, pk=filter_id).delete()
+    return render(request, "desk/_saved.html", _saved_context(request.user))
+
+
+def _filters(request: HttpRequest) -> ListFilters:
+    query = request.GET
+    view = query.get("view", View.MINE)
+    status = query.get("status", Status.OPEN)
+    sort = query.get("sort", Sort.ACTIVITY)
+    return ListFilters(
+        view=view if view in View.CHOICES else View.MINE,
+        status=status if status in (*Status.values, "all") else Status.OPEN,
+        sort=sort if sort in Sort.CHOICES else Sort.ACTIVITY,
+        inbox_id=int_or(query.get("inbox"), default=None),
+        team_id=int_or(query.get("team"), default=None),
+        label_id=int_or(query.get("label"), default=None),
+        query=query.get("q", "").strip(),
+    )
+
+
+def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
+    rows = selectors.desk_conversations(request.user, filters)
+    after = int_or(request.GET.get("after"), default=None)
+    if after is not None:
+        cursor = Conversation.objects.filter(pk=after).first()
+        if cursor is not None:
+            rows = selectors.after_row(rows, filters.sort, cursor)
+    page = list(rows[: selectors.LIST_PAGE_SIZE + 1])
+    now = timezone.now()
+    for row in page:
+        row.waiting_minutes = selectors.waiting_minutes(row.waiting_since, now)
+    return {
+        "filters": filters,
+        "rows": page[: selectors.LIST_PAGE_SIZE],
+        "next_after": page[selectors.LIST_PAGE_SIZE - 1].pk if len(page) > selectors.LIST_PAGE_SIZE else None,
+        "appending": after is not None,
+        "query_string": _without(request.GET, "after"),
+    }
+
+
+def _without(query: QueryDict, *names: str) -> str:
+    kept = query.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _saved_context(agent: AbstractBaseUser) -> dict:
+    return {"saved_filters": list(SavedFilter.objects.filter(agent=agent))}

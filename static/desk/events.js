@@ -1,0 +1,57 @@
+/* The desk socket's events: what each one refreshes. Nothing is rendered from an event: the page
+ * asks the server for the fragment again. After every (re)connect (hello) the list, the header and
+ * the thread are fetched again: a desk is never stale after a reconnect. */
+import { notify } from "./attention.js";
+import { refreshList, refreshMe } from "./list.js";
+import { lastSeq, openId } from "./page.js";
+import { announceViewing, messageArrived, onPresenceEvent } from "./presence.js";
+import { setConnection } from "./socket.js";
+import { newer, refreshHeader, replaceEntry } from "./thread.js";
+
+const me = Number(document.body.dataset.agentId);
+
+export function onEvent(event) {
+  const id = openId();
+  switch (event.type) {
+    case "hello":
+      setConnection("online", "Online");
+      refreshList();
+      refreshMe();
+      if (id) { refreshHeader(); newer(); announceViewing(); }
+      return;
+    case "pong":
+      return;
+    case "message.created":
+      refreshList();
+      if (event.sender_kind === "contact" && event.assignee_id === me) {
+        notify("New message", (event.message && event.message.body || "").slice(0, 140), event.conversation_id);
+      }
+      if (event.conversation_id === id && event.seq > lastSeq()) newer();
+      messageArrived(event.conversation_id);
+      return;
+    case "message.updated":
+      if (event.conversation_id === id) replaceEntry(event.message_id);
+      return;
+    case "contact.typing": case "contact.presence": case "agent.typing": case "agent.viewing":
+      return onPresenceEvent(event, me);
+    case "error":
+      if (event.code === "logged_out") location.href = "/desk/login/?next=/desk/";
+      return;
+    case "conversation.created":
+      refreshList();
+      if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
+      return;
+    case "agent.mentioned":
+      notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
+      return;
+    case "agent.presence":
+      if (event.agent_id === me) refreshMe();
+      return;
+    default: // status, assignment, priority, labels, sessions: the list and the open header
+      if (event.assignee_id === me || event.type === "session.ended") refreshMe();
+      if (event.conversation_id !== undefined) {
+        refreshList();
+        if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
+      }
+  }
+}
