@@ -1,8 +1,6 @@
 """The desk's template picker: once a customer's window has closed, channels like WhatsApp let a
 business send only an approved template. The agent picks one, fills its values and sends it."""
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +11,7 @@ from conversations import services
 from conversations.models import Conversation
 from conversations.registry import DeliveryError
 
-from .view_helpers import conversation_or_404, desk_view, int_or, refused
+from .view_helpers import conversation_or_404, desk_view, int_or, refused, sent
 
 
 @require_GET
@@ -38,9 +36,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         return refused(error)
-    response = HttpResponse(status=204)
-    response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
-    return response
+    return sent(message)
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """What every desk view shares: who may call it, the conversation it names (or 404), a refusal the
 page shows where the action was, and numbers read leniently from a form or a query string."""
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 
 from agents import selectors
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 
 
 def desk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,6 +39,14 @@ def refused(error: ValidationError) -> HttpResponse:
     response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
     response["HX-Retarget"] = "#desk-error"
     response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def sent(message: Message) -> HttpResponse:
+    """A reply or note stored: no body, the page appends it with everything else new after the
+    seq it was told (one path, so never twice: static/desk/desk.js)."""
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
     return response
 
 

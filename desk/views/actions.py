@@ -2,7 +2,6 @@
 the header's actions (assign, team, skill, status, snooze, priority, labels), and the same on
 the conversations ticked in the list. Each goes through its service."""
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +23,7 @@ from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
 from conversations.models import Conversation, Label, Message
 from conversations.payloads import SENDER_RELATED
 
-from ..view_helpers import conversation_or_404, desk_view, int_or, refused
+from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
 from .conversation import render_header
 
 
@@ -45,10 +44,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     except ValidationError as error:
         return refused(error)
     note_mention_agents(note=message, author=request.user)
-    # The page appends it with everything else new (one path, so never twice): see desk.js.
-    response = HttpResponse(status=204)
-    response["HX-Trigger"] = json.dumps({"parley:sent": {"seq": message.seq}})
-    return response
+    return sent(message)
 
 
 @require_POST

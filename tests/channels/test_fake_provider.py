@@ -26,6 +26,7 @@ from simulator.fake_provider import (
     webhooks,
 )
 from tests.fixtures import fixture_bytes, fixture_json
+from tests.waiting import wait_until
 
 MAIN = Path(__file__).resolve().parents[2]
 TWILIO_AUTH = (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)
@@ -334,6 +335,8 @@ def test_twilio_status_callbacks_are_posted_and_signed(fake: FakeProvider, api: 
     try:
         sid = twilio_send(api, StatusCallback=callback_url).json()["sid"]
         captured.wait_for(2)
+        # The fake records each callback's answer once the POST returns: after the capture saw it.
+        wait_until(lambda: len(fake.callbacks()) == 2, seconds=5)
     finally:
         captured.stop()
 

@@ -10,7 +10,6 @@ status callbacks, or the receipts the simulated WhatsApp and Messenger apps post
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from conversations.models import ChannelType, Inbox, Message
 from conversations.services import message_post_reply
 from conversations.tasks import deliver_message
 from simulator import runtime as simulator_runtime
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE, SEND, MESSAGES = "/simulator/", "/simulator/api/send", "/simulator/api/messages"
@@ -61,14 +61,6 @@ def phone_thread(client, channel: str) -> list[dict]:
     answer = client.get(MESSAGES, {"inbox": key, "customer": customer})
     assert answer.status_code == 200
     return answer.json()["messages"]
-
-
-def wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {seconds}s")
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("channel", list(CUSTOMERS))
