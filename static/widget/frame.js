@@ -113,6 +113,7 @@ function start(values, identified) { // once, with what was kept and who the pag
   client.connect();
 }
 
+$("launcher").hidden = false; // every listener is wired: a click from now on opens the panel
 panel.render();
 if (embedded) {
   parent.postMessage({ parley: "ready" }, "*");

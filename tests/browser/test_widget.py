@@ -494,6 +494,23 @@ def test_an_identified_user_finds_the_same_conversations_on_another_device(visit
     assert Conversation.objects.count() == 1
 
 
+def test_the_launcher_shows_only_once_it_works_however_slow_the_frames_modules(visit, new_context, inbox):
+    """The frame's ES modules load after its HTML: a launcher shown before they ran would take a
+    click (or Enter) and do nothing. Here one module comes 2 s late; the first click on the
+    launcher, as soon as it is visible, opens the panel."""
+    context = new_context()
+
+    def late(route):
+        time.sleep(2)
+        route.continue_()
+
+    context.route(re.compile(r"/static/widget/panel[.\w]*\.js"), late)
+    widget = visit(context)
+    expect(widget.launcher).to_be_visible(timeout=10_000)
+    widget.launcher.click()
+    expect(widget.panel).to_be_visible(timeout=2_000)
+
+
 def test_the_widget_works_from_the_keyboard_and_names_every_control(visit, inbox):
     widget = visit()
     frame_page = widget.page
