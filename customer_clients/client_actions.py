@@ -1,7 +1,7 @@
 """What a customer's client may do over the socket, each checked against the visitor it serves.
 
 Synchronous functions (the consumer runs them through database_sync_to_async). Each takes the
-visitor's identity as `check_visitor` last loaded it (with its contact and inbox); the consumer
+visitor's identity as `visitors.current_identity` last loaded it (with its contact and inbox); the consumer
 re-checks it every few seconds and closes at once on `contact.identity_changed`, and every
 conversation an action names is checked against the identity's contact and inbox.
 """
@@ -16,7 +16,6 @@ from conversations.models import ContactIdentity, Conversation, Inbox, LiveSessi
 from conversations.refusals import Refused
 
 from . import protocol
-from .visitors import Visitor, current_identity
 
 TRANSCRIPT_ONCE_SECONDS = 24 * 3600
 
@@ -26,11 +25,6 @@ class HistoryPage:
     conversation: Conversation
     messages: list[Message]
     has_more: bool
-
-
-def check_visitor(visitor: Visitor) -> ContactIdentity:
-    """The visitor's identity, with its contact and inbox, while it still is this visitor."""
-    return current_identity(visitor)
 
 
 def own_conversation(identity: ContactIdentity, conversation_id: int) -> Conversation:

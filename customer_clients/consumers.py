@@ -316,7 +316,7 @@ class ClientConsumer(EventSocket):
         """The visitor's identity, re-checked (and its contact and inbox re-read) when the last
         check is older than IDENTITY_RECHECK_SECONDS; raises Refused once it changed."""
         if time.monotonic() - self.identity_checked_at > IDENTITY_RECHECK_SECONDS:
-            self.identity = await database_sync_to_async(client_actions.check_visitor)(self.visitor)
+            self.identity = await database_sync_to_async(current_identity)(self.visitor)
             self.identity_checked_at = time.monotonic()
         return self.identity
 

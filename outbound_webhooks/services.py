@@ -46,7 +46,6 @@ GONE = 410
 RETRY_POLICY = RetryPolicy(
     base_seconds=BASE_DELAY_SECONDS, cap_seconds=MAX_DELAY_SECONDS, window=RETRY_WINDOW
 )
-backoff_seconds = RETRY_POLICY.backoff_seconds  # the schedule docs/webhooks.md describes
 
 
 def lease() -> timedelta:

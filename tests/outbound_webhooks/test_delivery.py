@@ -123,7 +123,7 @@ def test_a_task_for_a_delivery_not_yet_due_sends_nothing(owe, receiver, clock):
 
 def test_the_backoff_grows_exponentially_with_full_jitter_and_a_ceiling():
     for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (6, 960), (9, 7680), (10, 10800), (40, 10800)]:
-        waits = [services.backoff_seconds(attempts) for _ in range(200)]
+        waits = [services.RETRY_POLICY.backoff_seconds(attempts) for _ in range(200)]
         assert all(1.0 <= wait <= ceiling for wait in waits)
         assert max(waits) > ceiling / 2  # spread over the whole range, not clustered at the top
 
