@@ -25,6 +25,7 @@ run: $(INSTALLED)
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@echo "== Demo data"
 	@$(BIN)/python manage.py seed_demo --port $(PORT)
+	@$(BIN)/python manage.py seed_self_service
 	@echo "== Serving (Ctrl-C stops)"
 	@$(BIN)/python manage.py serve --port $(PORT)
 

@@ -100,7 +100,9 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
         # the newer window could win. FOR NO KEY UPDATE: rows that merely point at the inbox
         # (a new message, a new conversation) are not held up.
         Inbox.objects.select_for_update(no_key=True).filter(pk=inbox.pk).values_list("pk").get()
-        waiting = Conversation.objects.filter(inbox=inbox, assignee__isnull=True, status=Status.OPEN)
+        waiting = Conversation.objects.filter(
+            inbox=inbox, assignee__isnull=True, status=Status.OPEN, bot_active=False
+        )
         if live:
             waiting = waiting.filter(live_sessions__closed_at__isnull=True)
         if inbox.match_language:

@@ -77,8 +77,8 @@ def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySe
         conversations = conversations.filter(labels=filters.label_id)
     if filters.query:
         conversations = conversations.filter(_search(filters.query))
-    if filters.sort == Sort.WAITING:  # who is waiting for a reply, longest first
-        conversations = conversations.filter(waiting_since__isnull=False)
+    if filters.sort == Sort.WAITING:  # who is waiting for a person's reply, longest first (not the bot's)
+        conversations = conversations.filter(waiting_since__isnull=False, bot_active=False)
     return _with_row_details(conversations, agent).order_by(*ORDERINGS[filters.sort])
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from agents.selectors import ListFilters, View, desk_conversation, desk_conversations, desk_inboxes
@@ -17,6 +17,8 @@ from conversations import selectors as thread_selectors
 from conversations.models import Contact, ContactIdentity, Conversation, Inbox, Label, Message
 from conversations.payloads import SENDER_RELATED
 from conversations.services import contact_merge_suggestions
+from knowledge.models import Article, ArticleQuestion, Category, Portal
+from knowledge.search import SearchHit, search_articles
 
 
 def contacts_for_agent(agent: AbstractBaseUser, query: str = "") -> QuerySet[Contact]:
@@ -139,3 +141,62 @@ def assignable_agents() -> QuerySet:
 
 def token_of(agent: AbstractBaseUser) -> Token | None:
     return Token.objects.filter(user=agent).first()
+
+
+# --- The knowledge base: the help centers linked to an inbox the agent works (admins: all). ---
+
+
+def portals_for_agent(agent: AbstractBaseUser) -> QuerySet[Portal]:
+    portals = Portal.objects.all()
+    if not agent.is_superuser:
+        linked = Portal.inboxes.through.objects.filter(inbox__in=desk_inboxes(agent)).values("portal_id")
+        portals = portals.filter(pk__in=linked)
+    return portals.order_by("name", "pk")
+
+
+def portal_for_agent(agent: AbstractBaseUser, slug: str) -> Portal | None:
+    return portals_for_agent(agent).filter(slug=slug).first()
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    portal: str | None = None  # a portal's slug
+    status: str | None = None
+    locale: str | None = None
+
+
+def articles_for_agent(agent: AbstractBaseUser, filters: ArticleFilters) -> QuerySet[Article]:
+    """Articles of the agent's help centers, any status, with their portal (for their links); the
+    list shows no body, so none is read."""
+    articles = Article.objects.filter(portal__in=portals_for_agent(agent))
+    if filters.portal:
+        articles = articles.filter(portal__slug=filters.portal)
+    if filters.status:
+        articles = articles.filter(status=filters.status)
+    if filters.locale:
+        articles = articles.filter(locale=filters.locale)
+    return articles.select_related("portal").defer("embedding", "body").order_by("pk")
+
+
+def article_for_agent(agent: AbstractBaseUser, article_id: int) -> Article | None:
+    """One article of the agent's help centers, whole, with its portal and its questions."""
+    return (
+        Article.objects.filter(pk=article_id, portal__in=portals_for_agent(agent))
+        .select_related("portal")
+        .prefetch_related(Prefetch("questions", ArticleQuestion.objects.only("pk", "article_id", "text")))
+        .defer("embedding")
+        .first()
+    )
+
+
+def categories_for_agent(agent: AbstractBaseUser) -> QuerySet[Category]:
+    return Category.objects.filter(portal__in=portals_for_agent(agent))
+
+
+def help_search(*, portal: Portal, query: str, locale: str | None, limit: int) -> list[SearchHit]:
+    """The portal's published articles that best answer `query` (knowledge.search), each knowing
+    its portal so its link costs no query. Raises knowledge.search.QueryRefused."""
+    hits = search_articles(portal=portal, query=query, locale=locale, limit=limit)
+    for hit in hits:
+        hit.article.portal = portal
+    return hits

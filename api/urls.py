@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import catalog, contacts, conversations, messages, profile
+from .views import catalog, contacts, conversations, knowledge, messages, profile
 
 app_name = "api"
 urlpatterns = [
@@ -45,6 +45,10 @@ urlpatterns = [
     ),
     path("v1/labels", catalog.LabelList.as_view(), name="labels"),
     path("v1/inboxes", catalog.InboxList.as_view(), name="inboxes"),
+    path("v1/help/search", knowledge.HelpSearch.as_view(), name="help-search"),
+    path("v1/portals", knowledge.PortalList.as_view(), name="portals"),
+    path("v1/articles", knowledge.ArticleList.as_view(), name="articles"),
+    path("v1/articles/<int:article_id>", knowledge.ArticleDetail.as_view(), name="article"),
     path("v1/profile", profile.Profile.as_view(), name="profile"),
     path("v1/profile/token", profile.ProfileToken.as_view(), name="profile-token"),
 ]

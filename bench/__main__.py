@@ -42,6 +42,7 @@ from bench import (  # noqa: E402
     expiry,
     fanout,
     ingest,
+    kb,
     outbound,
     provenance,
     realtime,
@@ -61,6 +62,7 @@ BENCHMARKS = {
     "routing": routing.run,
     "webhooks": webhooks.run,
     "outbound": outbound.run,
+    "kb": kb.run,
 }
 USAGE = f"usage: python -m bench [--smoke] [{' | '.join(BENCHMARKS)} ...]"
 

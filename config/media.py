@@ -1,7 +1,8 @@
-"""GET /media/<path>: stored attachments. Their paths hold a random part (attachment_path), so a
-URL is the capability to read one; answers never let a browser guess a type or run anything.
+"""GET /media/<path>: stored attachments, and the help center's images and logos (help/). Their
+paths hold a random part (attachment_path, knowledge's image_path), so a URL is the capability to
+read one; answers never let a browser guess a type or run anything.
 
-Only a regular file under attachments/ is served. Everything else (a directory at any level,
+Only a regular file under attachments/ or help/ is served. Everything else (a directory at any level,
 nothing, a path not in its one written form, a link out of the media root) is the same 404, so an
 answer tells a stranger nothing about which conversations have files."""
 
@@ -15,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-ATTACHMENTS = "attachments"
+SERVED_FOLDERS = ("attachments", "help")
 
 
 @require_GET
@@ -38,7 +39,7 @@ def serve(request: HttpRequest, path: str) -> FileResponse:
 def open_attachment(path: str) -> File:
     """The stored attachment at `path`, open for reading; Http404 for anything but a file."""
     folder, *rest = path.split("/")
-    if folder != ATTACHMENTS or not rest or any(part in ("", ".", "..") for part in rest):
+    if folder not in SERVED_FOLDERS or not rest or any(part in ("", ".", "..") for part in rest):
         raise Http404("No such file.")
     try:
         local_path = default_storage.path(path)

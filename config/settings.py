@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "simulator",
     "outbound_webhooks",
     "api",
+    "knowledge",
+    "answerbot",
     "config",
 ]
 
@@ -230,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-outbound": {
         "task": "conversations.tasks.requeue_stalled_outbound",
         "schedule": timedelta(seconds=60),
+    },
+    "settle-bot-episodes": {
+        "task": "answerbot.tasks.settle_quiet_episodes",
+        "schedule": timedelta(minutes=5),
     },
     "requeue-due-webhooks": {
         "task": "outbound_webhooks.tasks.requeue_due_webhooks",
@@ -385,6 +391,25 @@ PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAV
 # per this many seconds however fast the queue moves (a sweep ending hundreds of chats, routing a
 # backlog). 0 announces every move.
 PARLEY_QUEUE_ANNOUNCE_SECONDS = int(os.environ.get("PARLEY_QUEUE_ANNOUNCE_SECONDS", "1"))
+
+# --- Self-service (knowledge/, answerbot/, docs/knowledge.md). ---
+# The bot answers at or above this search score and hands off below it; unset: the threshold
+# measured by `python -m bench kb` (knowledge.search.answer_threshold).
+_BOT_THRESHOLD = os.environ.get("PARLEY_BOT_THRESHOLD", "")
+PARLEY_BOT_THRESHOLD = float(_BOT_THRESHOLD) if _BOT_THRESHOLD else None
+# A bot answer the customer neither confirmed nor questioned counts as resolved after this long.
+PARLEY_BOT_ASSUME_RESOLVED_AFTER = timedelta(
+    hours=int(os.environ.get("PARLEY_BOT_ASSUME_RESOLVED_HOURS", "24"))
+)
+# What a contact costs, for cost per contact (Gartner's figures by default).
+PARLEY_COST_PERSON_CONTACT = float(os.environ.get("PARLEY_COST_PERSON_CONTACT", "8.01"))
+PARLEY_COST_SELF_SERVICE_CONTACT = float(os.environ.get("PARLEY_COST_SELF_SERVICE_CONTACT", "0.10"))
+# Optional generated answers: any OpenAI-compatible chat endpoint. Off unless a base URL is set
+# and an inbox's bot turns it on; the answer is written from the retrieved articles only.
+PARLEY_GENERATIVE_BASE_URL = os.environ.get("PARLEY_GENERATIVE_BASE_URL", "")
+PARLEY_GENERATIVE_API_KEY = os.environ.get("PARLEY_GENERATIVE_API_KEY", "")
+PARLEY_GENERATIVE_MODEL = os.environ.get("PARLEY_GENERATIVE_MODEL", "gpt-4o-mini")
+PARLEY_GENERATIVE_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_GENERATIVE_TIMEOUT_SECONDS", "20"))
 
 # --- REST API (api/, docs/api.md): agents by token or desk session; one error shape and schema. ---
 REST_FRAMEWORK = {

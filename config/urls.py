@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from api.errors import endpoint_not_found
 from config import health, media
+from knowledge.views.helpcenter import site_robots
 
 admin.site.site_header = "Parley administration"
 admin.site.site_title = "Parley"
@@ -25,8 +26,10 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
+    path("robots.txt", site_robots, name="robots"),
     path("api/", include("api.urls")),
     path("media/<path:path>", media.serve, name="media"),
+    path("help/", include("knowledge.urls")),
     path("", include("channels_in.urls")),
     path("", include("customer_clients.urls")),
     path("", include("simulator.urls")),

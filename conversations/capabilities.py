@@ -35,6 +35,7 @@ class Capabilities:
     typing: bool = False  # the customer can see that an agent is typing
     read_receipts: bool = False
     edits: bool = False  # the customer's edits of a sent message reach us
+    buttons: int = 0  # replies offered as buttons the customer taps (0: numbered lines in the text instead)
 
     def media_limit(self, mime_type: str) -> int | None:
         return self.media.get(mime_type)
@@ -56,8 +57,8 @@ WIDGET_MEDIA = _limits(
 )
 
 CAPABILITIES = {
-    ChannelType.WEB_WIDGET: Capabilities(typing=True, read_receipts=True, media=WIDGET_MEDIA),
-    ChannelType.API: Capabilities(media=WIDGET_MEDIA),
+    ChannelType.WEB_WIDGET: Capabilities(typing=True, read_receipts=True, media=WIDGET_MEDIA, buttons=10),
+    ChannelType.API: Capabilities(media=WIDGET_MEDIA, buttons=10),  # the app draws message.actions
     # Twilio joins long texts up to 1,600 characters; MMS (US and Canada) up to 5 MB a message.
     ChannelType.SMS: Capabilities(
         max_text_length=1600,
@@ -83,6 +84,7 @@ CAPABILITIES = {
         max_attachments=1,
         typing=True,
         read_receipts=True,
+        buttons=3,  # reply buttons, titles of up to 20 characters
     ),
     ChannelType.MESSENGER: Capabilities(
         reply_window=timedelta(hours=24),
@@ -101,6 +103,7 @@ CAPABILITIES = {
         max_attachments=1,
         typing=True,
         read_receipts=True,
+        buttons=13,  # quick replies, titles of up to 20 characters
     ),
     ChannelType.INSTAGRAM: Capabilities(
         reply_window=timedelta(hours=24),
@@ -110,6 +113,7 @@ CAPABILITIES = {
         max_attachments=1,
         typing=True,
         read_receipts=True,
+        buttons=13,  # quick replies, titles of up to 20 characters
     ),
     # Files sent by URL: photos up to 5 MB, other files up to 20 MB.
     ChannelType.TELEGRAM: Capabilities(
@@ -125,6 +129,7 @@ CAPABILITIES = {
         ),
         typing=True,
         edits=True,
+        buttons=10,  # an inline keyboard (Telegram takes more; a message offers at most 10)
     ),
 }
 

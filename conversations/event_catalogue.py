@@ -33,6 +33,7 @@ class EventType(StrEnum):
     CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
     CONVERSATION_ASSIGNED = "conversation.assigned"
     CONVERSATION_UPDATED = "conversation.updated"  # priority, labels or required skill
+    CONVERSATION_HANDED_OFF = "conversation.handed_off"  # the answer bot gave it to people, and why
     CONVERSATION_READ = "conversation.read"
     SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
     SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
@@ -135,6 +136,11 @@ class ConversationAssigned(AboutConversation):
     type: Literal[EventType.CONVERSATION_ASSIGNED]
     assignee_name: str | None
     team_id: int | None
+
+
+class ConversationHandedOff(AboutConversation):
+    type: Literal[EventType.CONVERSATION_HANDED_OFF]
+    reason: str  # asked_for_person, no_answer, not_solved, out_of_hours, unclear
 
 
 class ConversationUpdated(AboutConversation):
@@ -340,6 +346,7 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.CONVERSATION_STATUS_CHANGED: EventSpec(ConversationStatusChanged, _COMMITTED, _EVERYONE),
     EventType.CONVERSATION_ASSIGNED: EventSpec(ConversationAssigned, _COMMITTED, _EVERYONE),
     EventType.CONVERSATION_UPDATED: EventSpec(ConversationUpdated, _COMMITTED, _DESK | _WEBHOOK),
+    EventType.CONVERSATION_HANDED_OFF: EventSpec(ConversationHandedOff, _COMMITTED, _DESK | _WEBHOOK),
     EventType.CONVERSATION_READ: EventSpec(ConversationRead, _COMMITTED, SOCKETS),  # customers: their own
     EventType.SESSION_QUEUED: EventSpec(SessionQueued, _COMMITTED, SOCKETS),
     EventType.SESSION_ENDED: EventSpec(SessionEnded, _COMMITTED, SOCKETS),
@@ -387,6 +394,7 @@ LayerEvent = (
     | ConversationCreated
     | ConversationStatusChanged
     | ConversationAssigned
+    | ConversationHandedOff
     | ConversationUpdated
     | ConversationRead
     | SessionQueued

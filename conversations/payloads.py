@@ -27,6 +27,11 @@ class AttachmentPayload(TypedDict):
     size: int
 
 
+class ActionPayload(TypedDict):
+    id: str
+    title: str
+
+
 class MessagePayload(TypedDict):
     id: int
     conversation_id: int
@@ -36,6 +41,7 @@ class MessagePayload(TypedDict):
     content_type: str
     body: str
     attachments: list[AttachmentPayload]
+    actions: list[ActionPayload]  # replies offered with a bot's message
     delivery_status: str
     created_at: str
     is_private: NotRequired[bool]  # AGENT_ONLY_FIELDS
@@ -84,6 +90,7 @@ def message_payload(message: Message, *, for_agents: bool = False) -> MessagePay
             }
             for attachment in message.attachments.all()
         ],
+        "actions": message.actions,
         "delivery_status": message.delivery_status,
         "created_at": message.created_at.isoformat(),
     }

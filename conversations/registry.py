@@ -153,3 +153,24 @@ def routing_due(*, inbox_id: int | None = None, agent_id: int | None = None) -> 
         on_commit_once(("route inbox", inbox_id), lambda: _route_inbox(inbox_id))
     if agent_id is not None:
         on_commit_once(("route for agent", agent_id), lambda: _route_for_agent(agent_id))
+
+
+# Self-service registers its answer bot: whether an inbox's bot takes a conversation that starts
+# (or comes back unassigned), and what to do after commit with a conversation the bot has whose
+# customer wrote (queue the bot's turn). Without it, no conversation ever goes to a bot.
+_answer_bot_takes: Callable[[int], bool] = lambda inbox_id: False  # noqa: E731 (until self-service registers)
+_answer_bot_turn: Callable[[int], object] = lambda conversation_id: None  # noqa: E731
+
+
+def register_answer_bot(*, takes: Callable[[int], bool], turn: Callable[[int], object]) -> None:
+    global _answer_bot_takes, _answer_bot_turn
+    _answer_bot_takes, _answer_bot_turn = takes, turn
+
+
+def answer_bot_takes(inbox_id: int) -> bool:
+    return _answer_bot_takes(inbox_id)
+
+
+def answer_bot_due(conversation_id: int) -> None:
+    """The bot's turn in `conversation_id`, after commit, once per transaction."""
+    on_commit_once(("answer bot", conversation_id), lambda: _answer_bot_turn(conversation_id))

@@ -1,11 +1,22 @@
-"""A token bucket per connection: `rate` actions a minute on average, bursts up to `burst`."""
+"""Rate limits of the customer clients.
+
+A socket's frames are counted by a token bucket in that connection's memory (`TokenBucket`:
+`rate` actions a minute on average, bursts up to `burst`). An HTTP request may land on any web
+process, so its count lives in the shared cache instead (`within_rate`).
+"""
 
 import time
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
+WINDOW_SECONDS = 60
+
 
 @dataclass
 class TokenBucket:
+    """One socket's allowance: `rate_per_minute` actions on average, bursts up to `burst`."""
+
     rate_per_minute: float = 100
     burst: float = 20
     tokens: float = field(default=-1.0)
@@ -23,3 +34,22 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+def within_rate(key: str, *, per_minute: int) -> bool:
+    """Count one request for `key` and say whether it is within `per_minute` for the current
+    minute. A window per calendar minute, counted with the cache's atomic increment (Redis INCR),
+    so every web process sees the same count; a refused request counts too."""
+    window = f"parley:rate:{key}:{int(time.time()) // WINDOW_SECONDS}"
+    cache.add(window, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(window)
+    except ValueError:  # the window expired between add and incr: this is its first request
+        cache.add(window, 1, timeout=WINDOW_SECONDS * 2)
+        count = 1
+    return count <= per_minute
+
+
+def seconds_to_next_window() -> int:
+    """For Retry-After: when within_rate counts afresh."""
+    return WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS

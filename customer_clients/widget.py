@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from conversations import hours, registry
 from conversations.models import ChannelType, Inbox
+from knowledge.models import Portal
 
 from .answers import cors, refusal
 
@@ -59,6 +60,21 @@ def widget_inbox(public_key: str) -> Inbox | None:
     return Inbox.objects.filter(
         public_key=public_key, is_active=True, channel_type=ChannelType.WEB_WIDGET
     ).first()
+
+
+def widget_portal(inbox: Inbox) -> Portal | None:
+    """The help center the inbox's widget offers: the first portal linked to the inbox (the one its
+    answer bot reads by default), if that help center is public; None otherwise."""
+    portal = Portal.objects.filter(inboxes=inbox).order_by("pk").first()
+    return portal if portal is not None and portal.is_public else None
+
+
+def help_offer(portal: Portal | None) -> dict:
+    """The `help` object of the config: whether the widget offers search and articles, from which
+    help center, and in which locales (the portal's default first)."""
+    if portal is None:
+        return {"enabled": False, "portal_name": None, "locales": []}
+    return {"enabled": True, "portal_name": portal.name, "locales": portal.all_locales}
 
 
 def brand_color(inbox: Inbox) -> str:
@@ -119,7 +135,12 @@ def config(request: HttpRequest) -> HttpResponse:
     if (refused := inbox_refusal(inbox, request)) is not None:
         return refused
     answer = JsonResponse(
-        {"name": inbox.name, "color": brand_color(inbox), "availability": availability(inbox)}
+        {
+            "name": inbox.name,
+            "color": brand_color(inbox),
+            "availability": availability(inbox),
+            "help": help_offer(widget_portal(inbox)),
+        }
     )
     return cors(answer, request.headers.get("Origin"))
 
@@ -144,6 +165,8 @@ def frame(request: HttpRequest) -> HttpResponse:
         "online": available["team_online"],
         "availability": available,
         "prechat": prechat_fields(inbox),
+        "help": help_offer(widget_portal(inbox)),
+        "helpUrl": "/widget/api/v1/help",
     }
     response = render(request, "widget/frame.html", {"page": page})
     ancestors = " ".join(inbox.allowed_origin_list) if inbox.allowed_origin_list else "*"

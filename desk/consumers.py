@@ -215,6 +215,7 @@ class DeskConsumer(EventSocket):
     conversation_status_changed = message_created
     conversation_assigned = message_created
     conversation_updated = message_created
+    conversation_handed_off = message_created
     conversation_read = message_created
     contact_typing = message_created
     contact_presence = message_created

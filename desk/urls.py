@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import template_picker
-from .views import actions, conversation, customer, desk, me
+from .views import actions, article_picker, articles, conversation, customer, desk, me
 
 app_name = "desk"
 urlpatterns = [
@@ -17,12 +17,19 @@ urlpatterns = [
     path("me/", me.me, name="me"),
     path("me/availability/", me.availability, name="availability"),
     path("me/notifications/", me.notification_settings, name="notifications"),
+    path("kb/", articles.article_list, name="kb"),
+    path("kb/new/", articles.article_new, name="kb-new"),
+    path("kb/preview/", articles.article_preview, name="kb-preview"),
+    path("kb/<int:article_id>/", articles.article_edit, name="kb-article"),
+    path("kb/<int:article_id>/translate/", articles.article_translate, name="kb-translate"),
+    path("kb/portals/<int:portal_id>/images/", articles.image_upload, name="kb-image"),
     path("c/<int:conversation_id>/", conversation.conversation_pane, name="conversation"),
     path("c/<int:conversation_id>/history/", conversation.history_before, name="history"),
     path("c/<int:conversation_id>/after/", conversation.history_after, name="after"),
     path("c/<int:conversation_id>/header/", conversation.header, name="header"),
     path("c/<int:conversation_id>/reply/", actions.reply, name="reply"),
     path("c/<int:conversation_id>/read/", actions.mark_read, name="read"),
+    path("c/<int:conversation_id>/articles/", article_picker.article_links, name="article-links"),
     path("c/<int:conversation_id>/templates/", template_picker.picker, name="template-picker"),
     path("c/<int:conversation_id>/templates/send/", template_picker.send, name="template-send"),
     path("c/<int:conversation_id>/templates/sync/", template_picker.sync, name="template-sync"),

@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     CONVERSATION_STATUS_CHANGED = Event.CONVERSATION_STATUS_CHANGED, "Conversation status changed"
     CONVERSATION_ASSIGNED = Event.CONVERSATION_ASSIGNED, "Conversation assigned"
     CONVERSATION_UPDATED = Event.CONVERSATION_UPDATED, "Conversation priority, labels or skill changed"
+    CONVERSATION_HANDED_OFF = Event.CONVERSATION_HANDED_OFF, "Answer bot handed the conversation to people"
 
 
 def new_secret() -> str:

@@ -129,6 +129,10 @@ def _updated(event: events.Event, facts: ConversationFacts) -> Payload:
     return {name: event[name] for name in ("priority", "label_ids", "skill_id") if name in event}
 
 
+def _handed_off(event: events.Event, facts: ConversationFacts) -> Payload:
+    return {"reason": event["reason"]}
+
+
 _DETAILS: dict[str, Callable[[events.Event, ConversationFacts], Payload]] = {
     EventType.MESSAGE_CREATED: _message_created,
     EventType.MESSAGE_UPDATED: _message_updated,
@@ -136,4 +140,5 @@ _DETAILS: dict[str, Callable[[events.Event, ConversationFacts], Payload]] = {
     EventType.CONVERSATION_STATUS_CHANGED: _status_changed,
     EventType.CONVERSATION_ASSIGNED: _assigned,
     EventType.CONVERSATION_UPDATED: _updated,
+    EventType.CONVERSATION_HANDED_OFF: _handed_off,
 }

@@ -17,6 +17,7 @@ DEMO_PASSWORD = "parley-demo"  # noqa: S105 - public on purpose: printed for eve
 SUPPORT_TEAM = "Support"
 WEBSITE_CHAT = "Website chat"
 LIVE_SUPPORT = "Live support"
+HELP_CHAT = "Help chat (answer bot)"  # answerbot's demo turns its bot on (answerbot/demo.py)
 SMS_LINE = "SMS +1 415 555 0100"
 WHATSAPP_LINE = "WhatsApp +1 555 078 3881"
 MESSENGER_PAGE = "Messenger: Parley Demo"
@@ -113,6 +114,13 @@ DEMO_INBOXES = (
         Inbox.Mode.LIVE,
         greeting="You're chatting live with our support team. How can we help?",
         session_timeout=timedelta(minutes=10),
+    ),
+    DemoInbox(
+        HELP_CHAT,
+        ChannelType.WEB_WIDGET,
+        Inbox.Mode.MESSAGING,
+        greeting="Hi! Ask anything: our answer bot replies at once, and a person is one tap away.",
+        public_key="demo-help-chat",
     ),
     DemoInbox(
         SMS_LINE,

@@ -36,9 +36,19 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return attachment.file.url if attachment.file else None  # a provider's file still downloading
 
 
+class ActionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+
+
 class MessageSerializer(serializers.ModelSerializer):
     sender = SenderSerializer(source="*", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    actions = ActionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Replies a bot's message offered; the customer answers with a message.",
+    )
     error_code = serializers.CharField(source="provider_error_code", read_only=True)
     error = serializers.CharField(
         source="provider_error", read_only=True, help_text="Why delivery failed, in the provider's words."
@@ -56,6 +66,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "content_type",
             "body",
             "attachments",
+            "actions",
             "delivery_status",
             "error_code",
             "error",

@@ -15,9 +15,11 @@ JSON to the business's `webhook_url`, signed like every Parley webhook (docs/web
               "contact": {"id": 7, "source_id": "user-1234"},
               "message": {"id": 981, "seq": 13, "sender": {"kind": "agent", "agent_id": 5, "name": "Ana"},
                           "content_type": "text", "body": "It ships today.", "attachments": [],
-                          "created_at": "2025-01-06T09:31:40.120113+00:00"}}}
+                          "actions": [], "created_at": "2025-01-06T09:31:40.120113+00:00"}}}
 
 Parley-Delivery is the same on every try of one message, so the business can drop repeats.
+`actions` are the replies a bot offers ([{"id", "title"}]): the app draws them as buttons, and
+posts the customer's pick back as their message, with the title as its body.
 
 Inbox.config: webhook_url, webhook_secret, api_token (the last two made by
 `manage.py api_channel_credentials <inbox public key>`).
@@ -97,6 +99,7 @@ def reply_payload(message: Message) -> dict[str, Any]:
                     }
                     for attachment in message.attachments.all()
                 ],
+                "actions": message.actions,
                 "created_at": message.created_at.isoformat(),
             },
         },

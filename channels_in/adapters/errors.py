@@ -79,6 +79,8 @@ TELEGRAM_DESCRIPTIONS = {
     "wrong file identifier/http url": "Telegram could not fetch the file from Parley's public address "
     "(PUBLIC_URL): it must be reachable from the internet.",
     "file is too big": "Telegram lets bots download files up to 20 MB: this one stays in Telegram.",
+    "button_data_invalid": "Telegram refused the message's buttons: each reply's id must be 1 to 64 bytes.",
+    "reply markup is too long": "Telegram refused the message's buttons: there are too many.",
 }
 
 

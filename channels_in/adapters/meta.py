@@ -37,6 +37,8 @@ from .errors import META, meta_error_in_words
 # Graph's codes for "too many calls" and "try again later": worth another attempt.
 TRANSIENT_CODES = frozenset({"1", "2", "4", "17", "32", "341", "613", "80007", "130429", "131000", "131056"})
 CAPTION_LIMIT = 1024  # WhatsApp's media caption; longer text goes as its own message
+# Codes whose words are general ("a value was refused"): Graph's details say which one.
+DETAILED_CODES = frozenset({"100", "131008", "131009"})
 
 
 def signature(app_secret: str, body: bytes) -> str:
@@ -86,6 +88,8 @@ def graph_refusal(response: httpx.Response) -> TransientDeliveryError | Permanen
     )
     fallback = str(details or error.get("message") or f"Meta answered {response.status_code}.")
     reason = meta_error_in_words(key, fallback=fallback) if key else fallback
+    if key in DETAILED_CODES and details and str(details) not in reason:
+        reason = f"{reason} Meta says: {details}"
     if (
         response.status_code == 429
         or response.status_code >= 500

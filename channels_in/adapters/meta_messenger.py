@@ -13,6 +13,11 @@ one "read" report per message of ours to this customer sent up to the watermark 
 (one indexed query), so replays and out-of-order reports stay harmless: the status only moves
 forward. Instagram's read report names the message instead.
 
+Offered replies (Message.actions) go as quick replies on the message's last part (text, title
+shortened to 20 characters, payload the reply's id). A tap comes back as a text message whose
+text is the title the button showed and whose quick_reply.payload is that id
+(fixtures/meta/messenger_quick_reply.json); Parley stores the reply's whole title as its body.
+
 Outbound: POST /{version}/me/messages with the page access token. Within 24 hours of the
 customer's last message a reply is a RESPONSE; from 24 hours to 7 days only a reply an agent
 wrote may go, tagged HUMAN_AGENT; anything else is refused before Meta is called.
@@ -48,6 +53,7 @@ from .base import (
     media_url,
     transient_for_status,
 )
+from .buttons import buttons_for, drawn_actions, offered_title
 from .content import (
     answer_json,
     location_body,
@@ -75,6 +81,8 @@ SHARED_KINDS = {
     "story_mention": "a story that mentions you",
 }
 WATERMARK_BATCH = 100
+QUICK_REPLY_TITLE = 20  # characters a quick reply shows
+QUICK_REPLY_PAYLOAD = 1000
 Status = Message.DeliveryStatus
 # What a report moves forward from: a watermark never touches a failed or already later message.
 BEFORE = {Status.DELIVERED: (Status.SENT,), Status.READ: (Status.SENT, Status.DELIVERED)}
@@ -113,7 +121,7 @@ class MessengerAdapter:
             message = event["message"]
             if message.get("is_echo") or message.get("is_deleted") or not message.get("mid"):
                 return []  # our own send (or the page's, from Meta's inbox), or an unsent message
-            return [self._inbound(customer, event, message)]
+            return [self._inbound(inbox, customer, event, message)]
         if isinstance(event.get("reaction"), dict):
             return [self._reaction(inbox, customer, event)]
         if isinstance(event.get("postback"), dict) and event["postback"].get("title"):
@@ -125,8 +133,11 @@ class MessengerAdapter:
                 return _reports(inbox, customer, event[report], status)
         return []
 
-    def _inbound(self, customer: str, event: dict[str, Any], message: dict[str, Any]) -> InboundMessage:
-        lines = [str(message["text"])] if message.get("text") else []
+    def _inbound(
+        self, inbox: Inbox, customer: str, event: dict[str, Any], message: dict[str, Any]
+    ) -> InboundMessage:
+        text = str(message.get("text") or "")
+        lines = [_tapped_title(inbox, customer, message) or text] if text else []
         media: list[InboundMedia] = []
         unsupported: list[str] = []
         for attachment in message.get("attachments") or []:
@@ -181,9 +192,14 @@ class MessengerAdapter:
         inbox = message.conversation.inbox
         token = config_value(inbox, "page_access_token")
         envelope = {"recipient": {"id": recipient(message)}, **self._messaging_type(message)}
-        contents = [{"attachment": _attachment(attachment)} for attachment in message.attachments.all()]
+        contents: list[dict[str, Any]] = [
+            {"attachment": _attachment(attachment)} for attachment in message.attachments.all()
+        ]
         if message.body:
             contents.append({"text": message.body})
+        actions = drawn_actions(message)
+        if actions and contents:  # on the last part: the one whose id Parley keeps
+            contents[-1] = {**contents[-1], "quick_replies": _quick_replies(actions)}
         return send_parts([partial(_post, token, {**envelope, "message": content}) for content in contents])
 
     def _messaging_type(self, message: Message) -> dict[str, str]:
@@ -256,6 +272,19 @@ def _post(token: str, payload: dict[str, Any]) -> str:
             "Meta answered without the message's id.", code="no_message_id", ambiguous=True
         )
     return str(message_id)
+
+
+def _quick_replies(actions: list[dict[str, str]]) -> list[dict[str, str]]:
+    buttons = buttons_for(actions, id_bytes=QUICK_REPLY_PAYLOAD, title_length=QUICK_REPLY_TITLE)
+    return [{"content_type": "text", "title": button.title, "payload": button.id} for button in buttons]
+
+
+def _tapped_title(inbox: Inbox, customer: str, message: dict[str, Any]) -> str:
+    """A tapped quick reply's whole title ('' for a typed message, or a quick reply Parley did not
+    offer, such as Meta's own e-mail and phone ones: their text is what the customer sent)."""
+    quick_reply = message.get("quick_reply")
+    picked = str(quick_reply.get("payload") or "") if isinstance(quick_reply, dict) else ""
+    return offered_title(inbox, picked, customer=customer) if picked else ""
 
 
 def _attachment(attachment: Attachment) -> dict[str, Any]:

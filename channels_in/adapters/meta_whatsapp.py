@@ -12,6 +12,13 @@ A delivery report has "statuses": [{"id": "wamid…", "status": "delivered", "re
 Outbound: POST /{version}/{phone_number_id}/messages with the access token as Bearer, one file
 per request (the text rides along as its caption). Templates: sync_templates and send_template.
 
+Offered replies (Message.actions, at most 3) go as an interactive "button" message: the text is its
+body (up to 1,024 characters; a longer text goes first as its own message, and the buttons come with
+its last paragraphs), each reply a button titled in at most 20 characters with the reply's id. A tap
+arrives as an "interactive" message whose button_reply names that id and whose context names the
+tapped message (fixtures/meta/whatsapp_button_reply.json); Parley stores the reply's whole title.
+A template's quick-reply button arrives as a "button" message with its text.
+
 Inbox.config: phone_number_id, access_token, app_secret, verify_token, waba_id.
 """
 
@@ -38,6 +45,7 @@ from .base import (
     config_value,
     media_url,
 )
+from .buttons import buttons_for, drawn_actions, offered_title
 from .content import (
     answer_json,
     from_unix,
@@ -78,6 +86,9 @@ OUTBOUND_VIDEOS = frozenset({"video/mp4", "video/3gpp"})
 CALLBACK_PREFIX = "parley:"
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,200}$")
 MAX_TEMPLATE_PAGES = 50
+BUTTON_BODY_LIMIT = 1024
+BUTTON_TITLE_LIMIT = 20
+BUTTON_ID_LIMIT = 256
 
 Content = tuple[str, tuple[InboundMedia, ...], bool]  # body, media, unsupported
 
@@ -113,8 +124,9 @@ class WhatsAppAdapter:
         return events
 
     def send(self, message: Message) -> SendReceipt:
-        """Text, or each file with the text as the first file's caption. A message carrying a
-        template choice (see send_template) goes as that template."""
+        """Text, or each file with the text as the first file's caption; offered replies as reply
+        buttons under the text (_with_buttons). A message carrying a template choice (see
+        send_template) goes as that template."""
         template = getattr(message, "template", None)
         if template:
             return self.send_template(
@@ -123,15 +135,18 @@ class WhatsAppAdapter:
         inbox = message.conversation.inbox
         to = recipient(message)
         attachments = list(message.attachments.all())
-        caption = message.body if attachments and len(message.body) <= CAPTION_LIMIT else ""
-        parts = [
-            partial(_post, inbox, message, to, _media_content(attachment, caption if index == 0 else ""))
+        actions = drawn_actions(message)
+        fits = bool(attachments) and not actions and len(message.body) <= CAPTION_LIMIT
+        caption = message.body if fits else ""
+        contents = [
+            _media_content(attachment, caption if index == 0 else "")
             for index, attachment in enumerate(attachments)
         ]
-        if message.body and not caption:
-            text = {"type": "text", "text": {"body": message.body, "preview_url": True}}
-            parts.append(partial(_post, inbox, message, to, text))
-        return send_parts(parts)
+        if actions and message.body:
+            contents += _with_buttons(message.body, actions)
+        elif message.body and not caption:
+            contents.append(_text(message.body))
+        return send_parts([partial(_post, inbox, message, to, content) for content in contents])
 
     def send_template(
         self, message: Message, name: str, language: str, parameters: Sequence[str] = ()
@@ -229,6 +244,40 @@ def _post(inbox: Inbox, message: Message, to: str, content: dict[str, Any]) -> s
     return str(accepted[0]["id"])
 
 
+def _text(body: str) -> dict[str, Any]:
+    return {"type": "text", "text": {"body": body, "preview_url": True}}
+
+
+def _with_buttons(body: str, actions: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The text with reply buttons: one interactive message, or, for a text longer than its body
+    takes, the lead as a text message and the buttons under the rest."""
+    lead, prompt = split_for_buttons(body, BUTTON_BODY_LIMIT)
+    buttons = buttons_for(actions, id_bytes=BUTTON_ID_LIMIT, title_length=BUTTON_TITLE_LIMIT)
+    interactive = {
+        "type": "button",
+        "body": {"text": prompt},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": button.id, "title": button.title}} for button in buttons
+            ]
+        },
+    }
+    return [*([_text(lead)] if lead else []), {"type": "interactive", "interactive": interactive}]
+
+
+def split_for_buttons(text: str, limit: int) -> tuple[str, str]:
+    """`text` as a lead and a prompt of at most `limit` characters: whole paragraphs where they
+    fit, else whole lines, else whole words. Nothing is cut away: the two are sent one after the other."""
+    if len(text) <= limit:
+        return "", text
+    start = len(text) - limit  # the earliest the prompt may begin
+    for separator in ("\n\n", "\n", " "):
+        at = text.find(separator, start)
+        if at != -1 and text[at:].strip():
+            return text[:at].rstrip(), text[at:].strip()
+    return text[:start], text[start:]
+
+
 def _media_content(attachment: Attachment, caption: str) -> dict[str, Any]:
     """A file by link: images and videos as such, audio without text as a voice/audio message,
     anything else (or audio with text, which audio cannot carry) as a document."""
@@ -283,7 +332,10 @@ def _content(inbox: Inbox, message: dict[str, Any]) -> Content:
     if kind == "interactive":
         reply = content.get("button_reply") or content.get("list_reply") or {}
         if reply.get("title"):
-            return str(reply["title"]), (), False
+            tapped = str((message.get("context") or {}).get("id") or "")
+            picked = str(reply.get("id") or "")
+            whole = offered_title(inbox, picked, provider_message_id=tapped) if tapped and picked else ""
+            return whole or str(reply["title"]), (), False
     if kind == "system" and content.get("body"):  # e.g. "User A changed from … to …"
         return str(content["body"]), (), True
     if kind == "contacts":

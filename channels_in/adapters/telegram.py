@@ -13,12 +13,20 @@ time: the agent learns of the change, and the transcript shows both versions.
 
 Telegram sends no delivery or read reports to bots, so a sent message stays "sent".
 
+Offered replies (Message.actions) go as an inline keyboard on the message, one button a row, the
+reply's id as callback_data (fixtures/telegram/update_callback_query.json). A tap arrives as a
+"callback_query" naming the tapped message (with its keyboard, while Telegram still has it);
+Parley stores it as the customer's message whose body is the button's title, keyed by the query's
+id. The query is not answered (answerCallbackQuery): the button shows a spinner for a few seconds.
+
 Outbound: sendMessage, sendPhoto (jpeg/png by URL) and sendDocument (by URL for the PDF, ZIP
-and GIF files Telegram fetches itself, else uploaded), with the text as the first file's caption.
+and GIF files Telegram fetches itself, else uploaded), with the text as the first file's caption
+and the keyboard on the last part sent.
 
 Inbox.config: bot_token, secret_token.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -46,6 +54,7 @@ from .base import (
     retry_after_seconds,
     same_secret,
 )
+from .buttons import buttons_for, drawn_actions, offered_title, title_of
 from .content import (
     answer_json,
     excerpt,
@@ -60,6 +69,7 @@ from .content import (
 from .errors import telegram_error_in_words
 
 CAPTION_LIMIT = 1024
+CALLBACK_DATA_BYTES = 64
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 FETCHED_BY_URL = frozenset({"application/pdf", "application/zip", "image/gif"})  # sendDocument by URL
 # Content a message carries, in the order checked (an animation also comes with a "document").
@@ -131,8 +141,10 @@ class TelegramAdapter:
             event = _inbound(update["message"])
         elif isinstance(update.get("edited_message"), dict):
             event = _edited(inbox, update["edited_message"])
+        elif isinstance(update.get("callback_query"), dict):
+            event = _button_tapped(inbox, update["callback_query"])
         else:
-            event = None  # channel posts, button presses, membership changes: nothing to show
+            event = None  # channel posts, membership changes: nothing to show
         return [event] if event is not None else []
 
     def send(self, message: Message) -> SendReceipt:
@@ -141,12 +153,22 @@ class TelegramAdapter:
         chat_id = recipient(message)
         attachments = list(message.attachments.all())
         caption = message.body if attachments and len(message.body) <= CAPTION_LIMIT else ""
+        text_alone = bool(message.body and not caption)
+        keyboard = _keyboard(drawn_actions(message))  # on the last part: the one whose id Parley keeps
         parts: list[Callable[[], str]] = [
-            partial(_send_file, token, chat_id, attachment, caption if index == 0 else "")
+            partial(
+                _send_file,
+                token,
+                chat_id,
+                attachment,
+                caption if index == 0 else "",
+                keyboard if index == len(attachments) - 1 and not text_alone else {},
+            )
             for index, attachment in enumerate(attachments)
         ]
-        if message.body and not caption:
-            parts.append(partial(_call, token, "sendMessage", {"chat_id": chat_id, "text": message.body}))
+        if text_alone:
+            fields = {"chat_id": chat_id, "text": message.body, **keyboard}
+            parts.append(partial(_call, token, "sendMessage", fields))
         return send_parts(parts)
 
     def find_accepted(self, message: Message, *, since: datetime) -> SendReceipt | None:
@@ -196,20 +218,35 @@ def _call(token: str, method: str, fields: dict[str, Any], files: dict[str, Any]
     raise _refusal(response, answer)
 
 
-def _send_file(token: str, chat_id: str, attachment: Attachment, caption: str) -> str:
+def _keyboard(actions: list[dict[str, str]]) -> dict[str, Any]:
+    """The reply_markup for offered replies, one button a row ({} for none)."""
+    if not actions:
+        return {}
+    rows = [
+        [{"text": button.title, "callback_data": button.id}]
+        for button in buttons_for(actions, id_bytes=CALLBACK_DATA_BYTES)
+    ]
+    return {"reply_markup": {"inline_keyboard": rows}}
+
+
+def _send_file(
+    token: str, chat_id: str, attachment: Attachment, caption: str, keyboard: dict[str, Any]
+) -> str:
     """A photo by URL; a document by URL where Telegram fetches that kind itself, else uploaded
     from storage (Telegram fetches only PDF, ZIP and GIF documents by URL)."""
     fields: dict[str, Any] = {"chat_id": chat_id}
     if caption:
         fields["caption"] = caption
     if attachment.mime_type in PHOTO_TYPES:
-        return _call(token, "sendPhoto", {**fields, "photo": media_url(attachment)})
+        return _call(token, "sendPhoto", {**fields, **keyboard, "photo": media_url(attachment)})
     if attachment.file and attachment.mime_type not in FETCHED_BY_URL:
         with attachment.file.open("rb") as stored:
             content = stored.read()
         upload = {"document": (attachment.file_name or "file", content, attachment.mime_type)}
+        if keyboard:  # a multipart form carries the markup as JSON text
+            fields["reply_markup"] = json.dumps(keyboard["reply_markup"], ensure_ascii=False)
         return _call(token, "sendDocument", fields, files=upload)
-    return _call(token, "sendDocument", {**fields, "document": media_url(attachment)})
+    return _call(token, "sendDocument", {**fields, **keyboard, "document": media_url(attachment)})
 
 
 def _refusal(
@@ -263,6 +300,31 @@ def _edited(inbox: Inbox, message: dict[str, Any]) -> InboundMessage | None:
         body=before + new_text,
         contact_name=_name(chat),
         sent_at=from_unix(message.get("edit_date")),
+    )
+
+
+def _button_tapped(inbox: Inbox, query: dict[str, Any]) -> InboundMessage | None:
+    """A tap on an inline button of a message Parley sent: the button's title, from the keyboard
+    the update carries or, once Telegram no longer has the message (after 48 hours it sends an
+    inaccessible one, without its keyboard), from the offered replies Parley stored with it."""
+    message = query.get("message")
+    picked = str(query.get("data") or "")
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict) or not picked:
+        return None  # a button under an inline-mode message, or a game: not a conversation's
+    chat = message["chat"]
+    shown = [
+        {"id": str(button.get("callback_data") or ""), "title": str(button.get("text") or "")}
+        for row in ((message.get("reply_markup") or {}).get("inline_keyboard") or [])
+        for button in row
+        if isinstance(button, dict)
+    ]
+    tapped = f"{chat['id']}:{message['message_id']}"
+    title = offered_title(inbox, picked, provider_message_id=tapped) or title_of(shown, picked)
+    return InboundMessage(
+        provider_message_id=f"callback:{query['id']}",
+        source_id=str(chat["id"]),
+        body=title or picked,
+        contact_name=_name(chat) or _name(query.get("from") or {}),
     )
 
 

@@ -60,6 +60,11 @@ class Conversation(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    bot_active = models.BooleanField(
+        default=False,
+        help_text="The answer bot has it: routing leaves it alone until the bot hands it off or an agent "
+        "takes it. Only the server changes this (conversations.services.bot).",
+    )
     last_seq = models.PositiveBigIntegerField(default=0, help_text="seq of the newest message.")
     last_activity_at = models.DateTimeField()
     waiting_since = models.DateTimeField(
@@ -100,8 +105,8 @@ class Conversation(models.Model):
             ),
             models.Index(  # routing: an inbox's unassigned open conversations, longest waiting first
                 fields=["inbox", "waiting_since", "id"],
-                condition=Q(assignee__isnull=True, status="open"),
-                name="conv_routing_queue",
+                condition=Q(assignee__isnull=True, status="open", bot_active=False),
+                name="conv_routing_queue_human",
             ),
         ]
         constraints = [

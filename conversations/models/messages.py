@@ -59,6 +59,12 @@ class Message(models.Model):
         help_text='An approved template sent as this message: {"name", "language", "parameters"}; '
         "body holds its rendered text.",
     )
+    actions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Replies offered with the message, as [{"id", "title"}]: buttons where the channel has '
+        "them, numbered lines where not. The customer answers with a message; only the server reads it.",
+    )
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

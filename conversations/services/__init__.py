@@ -4,6 +4,7 @@ Lock order, everywhere: locks.py.
 """
 
 from ..selectors import SessionState, session_states
+from .bot import conversation_hand_off, message_post_bot
 from .contacts import (
     contact_edit,
     contact_identify,
@@ -76,6 +77,7 @@ __all__ = [
     "contact_update_details",
     "contact_verify_external_id",
     "conversation_assign",
+    "conversation_hand_off",
     "conversation_mark_pending",
     "conversation_mark_read_by_agent",
     "conversation_mark_read_by_contact",
@@ -90,6 +92,7 @@ __all__ = [
     "live_session_end",
     "live_sessions_expire",
     "message_deliver",
+    "message_post_bot",
     "message_post_reply",
     "message_post_template",
     "message_receive",

@@ -22,6 +22,7 @@ from .appending import (
     publish_status_changed,
     record_activity,
 )
+from .bot import release_from_bot
 from .locks import lock_conversation
 from .sessions import session_note_assigned, session_note_resolved
 
@@ -126,7 +127,8 @@ def conversation_assign(
             record_activity(locked, f"{actor_name(actor)} moved the conversation to {team}")
         previous_assignee_id = locked.assignee_id
         locked.assignee_id = assignee_id
-        locked.save(update_fields=["assignee", "team"])
+        released = release_from_bot(locked) if assignee_id is not None else []
+        locked.save(update_fields=["assignee", "team", *released])
         if previous_assignee_id not in (None, assignee_id):
             registry.routing_due(agent_id=previous_assignee_id)  # they have room now
         if assignee_id is None and locked.status == Status.OPEN:

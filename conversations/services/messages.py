@@ -20,6 +20,7 @@ from .appending import (
     files_removed_on_failure,
     publish_status_changed,
 )
+from .bot import bot_takes_or_routes, release_from_bot
 from .contacts import contact_touch_last_seen
 from .conversations import conversation_assign
 from .locks import lock_contact, lock_conversation
@@ -101,8 +102,11 @@ def message_receive_once(
                 publish_status_changed(target, previous_status)
             if previous_status == Conversation.Status.RESOLVED:
                 _keep_or_release_assignee(target, resolved_at)
-            if target.assignee_id is None:
-                registry.routing_due(inbox_id=inbox.pk)
+            changed = bot_takes_or_routes(
+                target, is_new=message.seq == 1 or previous_status == Conversation.Status.RESOLVED
+            )
+            if changed:
+                target.save(update_fields=changed)
             return message, True
     except IntegrityError:
         replay = _stored_message(inbox, client_message_id, provider_message_id)
@@ -155,6 +159,9 @@ def message_post_reply(
                 written_files=written,
             )
             if not is_private:
+                released = release_from_bot(locked)
+                if released:
+                    locked.save(update_fields=released)
                 customer_here = _record_reply(locked, message.created_at)
                 if conversation.inbox.mode == Inbox.Mode.LIVE:
                     session_note_agent_reply(locked, message.created_at)

@@ -7,4 +7,8 @@ One module per part of the page: `desk` (the page and its conversation list, sav
 reading, the header's and the list's actions), `customer` (the customer panel: edit, search,
 merge), `me` (the agent's own corner: load, availability, notifications). `choices` is what
 filters and actions offer, shared by the page and the conversation.
+
+Help articles (/desk/kb/) are pages of their own: `articles` (the list, the editor, its preview,
+images, translations; `article_form` reads the editor's form, `article_selectors` what they show)
+and `article_picker` (article links for the composer).
 """

@@ -9,6 +9,7 @@
 
 A token comes as "Authorization: Bearer …" or an access_token parameter. Answers follow
 fixtures/meta/*_send_*.json; errors are Graph's {"error": {message, type, code, …, fbtrace_id}}.
+Reply buttons and quick replies are checked in meta_buttons.py and recorded as the send's "buttons".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import string
 from typing import Any
 
+from .meta_buttons import interactive_content, quick_replies
 from .state import ProviderState
 from .wire import ApiRequest, ApiResponse, json_response, new_mid, new_wamid, random_token
 
@@ -70,6 +72,14 @@ WHATSAPP_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
             "message": "(#132001) Template name does not exist in the translation",
             "code": 132001,
             "details": "",
+        },
+    ),
+    "131009": (
+        400,
+        {
+            "message": "(#131009) Parameter value is not valid",
+            "code": 131009,
+            "details": "Button title length invalid. Min length: 1, Max length: 20",
         },
     ),
     "100": (400, {"message": "(#100) Invalid parameter", "code": 100}),
@@ -193,7 +203,10 @@ def _whatsapp_content(
         return {"body": str(part.get("caption") or ""), "media": [str(reference)]}
     if kind == "template":
         return _template_content(part, state)
-    if kind in ("interactive", "reaction", "location", "contacts"):
+    if kind == "interactive":
+        checked = interactive_content(part)
+        return graph_error(*checked) if isinstance(checked, tuple) else checked
+    if kind in ("reaction", "location", "contacts"):
         return {"body": "", "media": []}
     return invalid(f"(#100) Param type must be one of {{TEXT, TEMPLATE, {', '.join(MEDIA_KINDS).upper()}}}")
 
@@ -287,6 +300,9 @@ def _messenger_send(request: ApiRequest, state: ProviderState, node: str) -> Api
     attachment = message.get("attachment") if isinstance(message.get("attachment"), dict) else None
     if not message.get("text") and attachment is None:
         return invalid("(#100) The parameter message['text'] or message['attachment'] is required")
+    buttons = quick_replies(message["quick_replies"]) if "quick_replies" in message else []
+    if isinstance(buttons, tuple):
+        return graph_error(*buttons)
     refusal = _messaging_type_refusal(payload, psid, state)
     if refusal is not None:
         return refusal
@@ -302,6 +318,7 @@ def _messenger_send(request: ApiRequest, state: ProviderState, node: str) -> Api
         "tag": payload.get("tag"),
         "account": node,
         "status": "sent",
+        **({"buttons": buttons} if buttons else {}),
     }
     accepted = state.accept("messenger", request, send)
     response = json_response(200, {"recipient_id": psid, "message_id": accepted["id"]})

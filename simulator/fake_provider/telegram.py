@@ -7,11 +7,16 @@
 
 Every answer is {"ok": true, "result": …} or {"ok": false, "error_code", "description"[, "parameters"]},
 as fixtures/telegram/send_*.json.
+
+A send may carry reply_markup (an object in JSON, JSON text in a form): an inline keyboard is
+checked as Telegram checks it and recorded as the send's "buttons" ([{"id": callback_data,
+"title": text}]), and echoed in the answer (fixtures/telegram/send_200_inline_keyboard.json).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -24,6 +29,29 @@ _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_\-]+$")
 MAX_TEXT = 4096
 BOT_NAME = {"first_name": "Parley Support", "username": "parley_support_bot"}
 SENDING = {"sendmessage": "text", "sendphoto": "photo", "senddocument": "document"}
+CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100
+# What Telegram answers a malformed inline keyboard (HTTP 400).
+BAD_MARKUP = "Bad Request: can't parse reply keyboard markup JSON object"
+NOT_ARRAYS = 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+NO_TEXT = 'Bad Request: can\'t find field "text"'
+TEXT_BUTTON = "Bad Request: text buttons are unallowed in the inline keyboard"
+BAD_DATA = "Bad Request: BUTTON_DATA_INVALID"
+TOO_LONG = "Bad Request: reply markup is too long"
+BUTTON_KINDS = frozenset(
+    {
+        "callback_data",
+        "url",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
 
 # Scripted "error:<name>" answers: (HTTP status and error_code, description).
 ERRORS: dict[str, tuple[int, str]] = {
@@ -91,6 +119,12 @@ def _send(
     content = _content(request, kind, params)
     if isinstance(content, ApiResponse):
         return content
+    markup = _reply_markup(params.get("reply_markup"))
+    if isinstance(markup, ApiResponse):
+        return markup
+    if markup is not None:
+        content["buttons"] = _buttons(markup)
+        content["result"]["reply_markup"] = markup
     echoed = content.pop("result")
     message_id = state.next_telegram_message_id()
     send = {"id": str(message_id), "to": chat_id, "type": kind, **content, "account": token.split(":")[0]}
@@ -138,6 +172,45 @@ def _content(request: ApiRequest, kind: str, params: dict[str, Any]) -> dict[str
     if caption:
         echoed["caption"] = caption
     return {"body": caption, "media": media, "result": echoed}
+
+
+def _reply_markup(raw: Any) -> dict[str, Any] | ApiResponse | None:
+    """The send's reply_markup, checked; None when it has none. Only an inline keyboard is echoed
+    back in the answer's Message, as Telegram does; other keyboards are taken and not echoed."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return failure(400, BAD_MARKUP)
+    if not isinstance(raw, dict):
+        return failure(400, BAD_MARKUP)
+    if "inline_keyboard" not in raw:
+        return None
+    rows = raw["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return failure(400, NOT_ARRAYS)
+    buttons = [button for row in rows for button in row]
+    if len(buttons) > MAX_INLINE_BUTTONS:
+        return failure(400, TOO_LONG)
+    for button in buttons:
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+            return failure(400, NO_TEXT)
+        if not BUTTON_KINDS.intersection(button):
+            return failure(400, TEXT_BUTTON)
+        data = button.get("callback_data")
+        if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_BYTES:
+            return failure(400, BAD_DATA)
+    return {"inline_keyboard": rows}
+
+
+def _buttons(markup: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"id": str(button.get("callback_data") or button.get("url") or ""), "title": button["text"]}
+        for row in markup["inline_keyboard"]
+        for button in row
+    ]
 
 
 def _photo_sizes(size: int) -> list[dict[str, Any]]:

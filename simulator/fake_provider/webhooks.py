@@ -142,17 +142,17 @@ def twilio_status(
 # --- Meta: WhatsApp Cloud API, Messenger, Instagram (compact JSON, signed as bytes) ---
 
 
-def _compact(payload: Any) -> bytes:
+def compact(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _whatsapp_envelope(phone_number_id: str, value: dict[str, Any], waba_id: str, display: str) -> bytes:
     metadata = {"display_phone_number": display, "phone_number_id": phone_number_id}
     change = {"value": {"messaging_product": "whatsapp", "metadata": metadata, **value}, "field": "messages"}
-    return _compact({"object": "whatsapp_business_account", "entry": [{"id": waba_id, "changes": [change]}]})
+    return compact({"object": "whatsapp_business_account", "entry": [{"id": waba_id, "changes": [change]}]})
 
 
-def _whatsapp_message(
+def whatsapp_message(
     phone_number_id: str,
     wa_id: str,
     name: str,
@@ -161,8 +161,11 @@ def _whatsapp_message(
     timestamp: str | int | None,
     waba_id: str,
     display: str,
+    context_id: str | None = None,
 ) -> bytes:
-    head = {"from": wa_id, "id": wamid or new_wamid(), "timestamp": str(timestamp or int(time.time()))}
+    """One customer message; `context_id` names the business's message it answers (a button tap)."""
+    head = {"context": {"from": display, "id": context_id}} if context_id else {}
+    head |= {"from": wa_id, "id": wamid or new_wamid(), "timestamp": str(timestamp or int(time.time()))}
     value = {
         "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
         "messages": [{**head, **message}],
@@ -182,7 +185,7 @@ def whatsapp_text(
     display_phone_number: str = DISPLAY_PHONE_NUMBER,
 ) -> bytes:
     message = {"type": "text", "text": {"body": body}}
-    return _whatsapp_message(
+    return whatsapp_message(
         phone_number_id, wa_id, name, message, wamid, timestamp, waba_id, display_phone_number
     )
 
@@ -205,7 +208,7 @@ def whatsapp_image(
     image: dict[str, Any] = {} if caption is None else {"caption": caption}
     image.update(mime_type=mime_type, sha256=sha256 or secrets.token_hex(32), id=media_id)
     message = {"type": "image", "image": image}
-    return _whatsapp_message(
+    return whatsapp_message(
         phone_number_id, wa_id, name, message, wamid, timestamp, waba_id, display_phone_number
     )
 
@@ -240,14 +243,14 @@ def whatsapp_status(
     return _whatsapp_envelope(phone_number_id, {"statuses": [entry]}, waba_id, display_phone_number)
 
 
-def _messaging(
+def messaging_body(
     object_type: str, page_id: str, sender: str, message: dict[str, Any], time_ms: int | None
 ) -> bytes:
     """Messenger and Instagram share the `messaging` envelope; only `object` differs."""
     sent_at = time_ms or int(time.time() * 1000)
     event = {"sender": {"id": sender}, "recipient": {"id": page_id}, "timestamp": sent_at, "message": message}
     # Meta stamps the entry a little after the event itself (the fixtures show 123 ms).
-    return _compact(
+    return compact(
         {"object": object_type, "entry": [{"id": page_id, "time": sent_at + 123, "messaging": [event]}]}
     )
 
@@ -255,26 +258,28 @@ def _messaging(
 def messenger_text(
     page_id: str, psid: str, text: str, mid: str | None = None, *, time_ms: int | None = None
 ) -> bytes:
-    return _messaging("page", page_id, psid, {"mid": mid or new_mid(), "text": text}, time_ms)
+    return messaging_body("page", page_id, psid, {"mid": mid or new_mid(), "text": text}, time_ms)
 
 
 def messenger_image(
     page_id: str, psid: str, url: str, mid: str | None = None, *, time_ms: int | None = None
 ) -> bytes:
     attachment = {"type": "image", "payload": {"url": url}}
-    return _messaging("page", page_id, psid, {"mid": mid or new_mid(), "attachments": [attachment]}, time_ms)
+    return messaging_body(
+        "page", page_id, psid, {"mid": mid or new_mid(), "attachments": [attachment]}, time_ms
+    )
 
 
 def instagram_text(
     instagram_id: str, igsid: str, text: str, mid: str | None = None, *, time_ms: int | None = None
 ) -> bytes:
-    return _messaging("instagram", instagram_id, igsid, {"mid": mid or new_mid(), "text": text}, time_ms)
+    return messaging_body("instagram", instagram_id, igsid, {"mid": mid or new_mid(), "text": text}, time_ms)
 
 
 # --- Telegram (Bot API updates) ---
 
 
-def _telegram_people(
+def telegram_people(
     chat_id: int, first_name: str, last_name: str | None, username: str | None, language_code: str | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     names = {"first_name": first_name}
@@ -286,11 +291,11 @@ def _telegram_people(
 
 
 def _telegram_update(update_id: int, chat_id: int, people: dict[str, Any], content: dict[str, Any]) -> bytes:
-    sender, chat = _telegram_people(chat_id, **people)
+    sender, chat = telegram_people(chat_id, **people)
     message_id = content.pop("message_id", None) or next(_message_ids)
     date = content.pop("date", None) or int(time.time())
     message = {"message_id": message_id, "from": sender, "chat": chat, "date": date, **content}
-    return _compact({"update_id": update_id, "message": message})
+    return compact({"update_id": update_id, "message": message})
 
 
 def telegram_text(

@@ -5,8 +5,10 @@
  * changes (socket.js); events.js says what each one fetches again, and thread.js appends the open
  * conversation's new entries through one serialised path. list.js is the list pane, composer.js
  * the reply form, presence.js who else is here, attention.js chimes and notifications,
- * shortcuts.js the keyboard. This module wires them to the page.
+ * shortcuts.js the keyboard, article_picker.js help-article links in replies, bot.js the answer
+ * bot's hand-offs. This module wires them to the page.
  */
+import { wireArticlePicker } from "./article_picker.js";
 import { wireAttention } from "./attention.js";
 import { newClientId, wireComposer } from "./composer.js";
 import { onEvent } from "./events.js";
@@ -42,6 +44,7 @@ document.body.addEventListener("parley:sent", () => {
 });
 
 wireComposer();
+wireArticlePicker();
 document.addEventListener("pointerdown", () => { markActive(); });
 document.body.addEventListener("htmx:configRequest", (e) => { // datetime-local is wall-clock time
   if (e.detail.parameters.until !== undefined && e.detail.elt.closest(".snooze")) {

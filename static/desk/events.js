@@ -2,6 +2,7 @@
  * asks the server for the fragment again. After every (re)connect (hello) the list, the header and
  * the thread are fetched again: a desk is never stale after a reconnect. */
 import { notify } from "./attention.js";
+import { onHandedOff } from "./bot.js";
 import { refreshList, refreshMe } from "./list.js";
 import { lastSeq, openId } from "./page.js";
 import { announceViewing, messageArrived, onPresenceEvent } from "./presence.js";
@@ -41,6 +42,8 @@ export function onEvent(event) {
       refreshList();
       if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
       return;
+    case "conversation.handed_off": // the row and header from the event; its messages come as message.created
+      return onHandedOff(event, me);
     case "agent.mentioned":
       notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
       return;

@@ -1,4 +1,5 @@
 /* Keyboard shortcuts (the ? dialog lists them), and the narrow screen's customer panel toggle. */
+import { articleKeydown } from "./article_picker.js";
 import { composerKeydown, updateLimits } from "./composer.js";
 import { $ } from "./page.js";
 
@@ -32,7 +33,7 @@ function shortcut(e) {
 
 export function wireShortcuts() {
   document.addEventListener("keydown", (e) => {
-    if (composerKeydown(e)) return;
+    if (articleKeydown(e) || composerKeydown(e)) return;
     if (e.target.closest("input, textarea, select") || e.metaKey || e.ctrlKey || e.altKey) return;
     shortcut(e);
   });

@@ -149,4 +149,6 @@ export function createComposer(ui, panel) {
     $("thread").classList.remove("dropping");
     attachFiles(event.dataTransfer && event.dataTransfer.files);
   });
+
+  return { send: compose }; // text sent from elsewhere (a bot's offered reply) takes the same path
 }

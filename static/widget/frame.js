@@ -3,15 +3,19 @@
  *
  * protocol-client.js speaks the protocol and holds the state (no DOM code: a business can embed
  * it in its own app); panel.js draws that state and knows where the visitor is; composer.js is
- * what they write and send; messages.js draws one message; storage.js keeps what outlives a
- * reload. This module picks the language, wires them together and talks to the loader.
+ * what they write and send; messages.js draws one message (actions.js, a bot's offered replies);
+ * help.js is the help center's search and reader, suggestions.js its articles offered while the
+ * visitor writes; storage.js keeps what outlives a reload. This module picks the language, wires
+ * them together and talks to the loader.
  */
 import { $ } from "./dom.js";
 import { createComposer } from "./composer.js";
+import { createHelp } from "./help.js";
 import { hideImage, wireLightbox } from "./messages.js";
 import { createPanel } from "./panel.js";
 import { ProtocolClient } from "./protocol-client.js";
 import { frameStorage } from "./storage.js";
+import { createSuggestions } from "./suggestions.js";
 
 const page = JSON.parse(document.getElementById("parley-page").textContent);
 const STRINGS = translations();
@@ -30,12 +34,16 @@ const ui = {
   translated: Boolean(STRINGS[lang]), // t is in the visitor's language, not the English fallback
   sound: new URLSearchParams(location.search).get("sound") === "1",
   view: null, // null: home; a conversation id; or "new"
+  article: null, // the id of the help article open over the view, or null
   navigated: false, // the visitor chose a view: hello no longer picks one for them
   isOpen: false,
   transcriptSentTo: null,
 };
 const panel = createPanel(ui);
-createComposer(ui, panel);
+const composer = createComposer(ui, panel);
+ui.reply = (text) => { composer.send(text); $("composer").focus(); }; // a bot's offered reply, picked
+ui.help = createHelp(ui, panel);
+createSuggestions(ui, ui.help);
 wireLightbox(t);
 
 // --- what the protocol client tells ---
@@ -59,9 +67,11 @@ $("launcher").setAttribute("aria-label", t.open);
 $("close").setAttribute("aria-label", t.close);
 $("back").setAttribute("aria-label", t.back);
 $("new-conversation").textContent = t.newConversation;
+if (!$("greeting").textContent.trim()) $("greeting").textContent = t.hello; // the inbox set none
 $("launcher").addEventListener("click", () => { panel.setOpen(true); });
 $("close").addEventListener("click", () => { panel.setOpen(false); });
 $("back").addEventListener("click", () => {
+  if (ui.help.closeArticle()) return;
   ui.navigated = true;
   ui.view = null;
   panel.render();
@@ -146,6 +156,13 @@ function translations() {
       idleEnd: "The chat ended after a quiet while.", agentEnd: "The agent ended the chat.",
       transcript: "Email me the transcript:", transcriptSent: "The transcript is on its way to {email}.",
       reach: "Email or phone, like +44 20 7946 0958",
+      helpTitle: "Search for answers", helpSearch: "Search our help center", helpFound: "Articles found: {n}",
+      helpNone: "No article matches. Try other words, or send us a message.",
+      helpFailed: "Search is not available right now.", articleFailed: "This article cannot be shown right now.",
+      openInHelp: "Open in help center", backFromArticle: "Back", updated: "Updated {date}",
+      suggested: "These articles may help", suggestedCount: "Suggested articles: {n}",
+      hideSuggestions: "Hide suggestions", quickReplies: "Suggested replies", bot: "Bot",
+      hello: "Hi there 👋\nHow can we help?",
     },
     fr: {
       open: "Ouvrir la discussion", close: "Fermer la discussion", back: "Retour aux conversations",
@@ -169,6 +186,14 @@ function translations() {
       agentEnd: "L'agent a terminé la discussion.", transcript: "Recevoir la transcription par e-mail :",
       transcriptSent: "La transcription part vers {email}.",
       reach: "E-mail ou téléphone, ex. +33 6 12 34 56 78",
+      helpTitle: "Trouver une réponse", helpSearch: "Rechercher dans l'aide", helpFound: "Articles trouvés : {n}",
+      helpNone: "Aucun article ne correspond. Essayez d'autres mots, ou écrivez-nous.",
+      helpFailed: "La recherche est indisponible pour le moment.",
+      articleFailed: "Impossible d'afficher cet article pour le moment.",
+      openInHelp: "Ouvrir dans le centre d'aide", backFromArticle: "Retour", updated: "Mis à jour le {date}",
+      suggested: "Ces articles peuvent vous aider", suggestedCount: "Articles suggérés : {n}",
+      hideSuggestions: "Masquer les suggestions", quickReplies: "Réponses proposées", bot: "Bot",
+      hello: "Bonjour 👋\nComment pouvons-nous vous aider ?",
     },
   };
 }

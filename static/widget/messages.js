@@ -42,7 +42,7 @@ export function messageItem(m, pending, t) {
       avatar.alt = "";
       who.appendChild(avatar);
     }
-    who.appendChild(document.createTextNode(m.sender.name || t.someone));
+    who.appendChild(document.createTextNode(m.sender.name || (m.sender.kind === "bot" ? t.bot : t.someone)));
     item.appendChild(who);
   }
   if (m.body) {

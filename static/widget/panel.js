@@ -1,6 +1,8 @@
 /* What the visitor sees, drawn again from the protocol client's state on every change: the
- * launcher's badge, the list of conversations, the open thread with its live-chat line; and
- * where they are (`ui.view`: null for home, a conversation id, or "new"). */
+ * launcher's badge, the list of conversations, the open thread with its live-chat line and the
+ * bot's offered replies; and where they are (`ui.view`: null for home, a conversation id, or
+ * "new"; `ui.article`: the id of the help article read over that view, or null). */
+import { offeredReplies, replyButtons } from "./actions.js";
 import { $, el } from "./dom.js";
 import { messageItem, time } from "./messages.js";
 
@@ -44,10 +46,13 @@ export function createPanel(ui) {
   function render() {
     document.body.classList.toggle("open", ui.isOpen);
     $("panel").hidden = !ui.isOpen;
-    const inThread = ui.view !== null;
-    $("home").hidden = inThread;
-    $("thread").hidden = !inThread;
-    $("back").hidden = !inThread;
+    const inThread = ui.view !== null, reading = ui.article !== null;
+    $("panel").dataset.view = reading ? "article" : inThread ? "thread" : "home";
+    $("home").hidden = inThread || reading;
+    $("thread").hidden = !inThread || reading;
+    $("reader").hidden = !reading;
+    $("back").hidden = !inThread && !reading;
+    $("back").setAttribute("aria-label", reading ? t.backFromArticle : t.back);
     $("subtitle").textContent = subtitle();
     if (inThread) renderThread(); else renderHome();
     let total = 0;
@@ -76,6 +81,7 @@ export function createPanel(ui) {
       item.appendChild(button);
       list.appendChild(item);
     });
+    if (ui.isOpen && ui.article === null && ui.help) ui.help.showHome();
   }
 
   function renderThread() {
@@ -86,9 +92,14 @@ export function createPanel(ui) {
     if (c) {
       const notices = c.notices.slice();
       const notice = () => el("li", "day", t.joined.replace("{name}", notices.shift().name));
-      messagesInOrder(c).forEach((m) => {
+      const ordered = messagesInOrder(c);
+      const waiting = Array.from(client.unacked.values()).some((item) => item.conversation_id === c.id);
+      const offer = offeredReplies(ordered, waiting);
+      ordered.forEach((m) => {
         while (notices.length && notices[0].seq < m.seq) items.push(notice());
-        items.push(messageItem(m, false, t));
+        const item = messageItem(m, false, t);
+        if (offer && offer.message === m) item.appendChild(replyButtons(offer, t, ui.reply));
+        items.push(item);
       });
       while (notices.length) items.push(notice());
     }
@@ -174,7 +185,7 @@ export function createPanel(ui) {
       if (ui.view === null) showDefault();
       if (typeof ui.view === "number") markRead(client.conversation(ui.view));
       render();
-      (ui.view === null ? $("new-conversation") : $("composer")).focus();
+      (ui.article !== null ? $("reader-title") : ui.view === null ? $("new-conversation") : $("composer")).focus();
     } else {
       render();
       $("launcher").focus();

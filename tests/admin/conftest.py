@@ -5,13 +5,17 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
+from answerbot.models import AnswerBot, Episode
 from channels_in.models import WebhookReceipt
 from conversations import registry, services
 from conversations.models import Conversation, Inbox, MessageTemplate
+from knowledge.models import ArticleImage
+from knowledge.services import article_create, article_record_feedback, category_create, portal_create
 from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
@@ -108,4 +112,39 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     RoutingDecision.objects.create(
         conversation=first, inbox=first.inbox, agent=first.assignee, routed_at=first.created_at
     )
+    _self_service(business, first)
     return business
+
+
+def _self_service(business: Business, conversation) -> None:
+    """A help center with an article (its question, image and a reader's vote) and the inbox's
+    answer bot with one finished episode."""
+    portal = portal_create(name="Acme help", slug="acme", inboxes=[conversation.inbox])
+    article = article_create(
+        portal=portal,
+        title="Reset your password",
+        body="Open **Settings**.",
+        questions=["forgot password"],
+        author=conversation.assignee,
+        status="published",
+        category=category_create(portal=portal, name="Account"),
+    )
+    article_record_feedback(article=article, helpful=True, reader_key="reader-1")
+    ArticleImage.objects.create(
+        portal=portal, file=ContentFile(b"GIF89a", name="a.gif"), mime_type="image/gif"
+    )
+    AnswerBot.objects.create(inbox=conversation.inbox, enabled=True, portal=portal)
+    now = timezone.now()
+    Episode.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        contact=conversation.contact,
+        channel_type=conversation.inbox.channel_type,
+        state="ended",
+        question="forgot password",
+        outcome="handed_off",
+        handoff_reason="asked_for_person",
+        started_at=now,
+        last_turn_at=now,
+        ended_at=now,
+    )

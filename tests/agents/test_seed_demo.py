@@ -77,12 +77,17 @@ SMS, WHATSAPP, MESSENGER, TELEGRAM = (
     "Telegram @parley_support_bot",
 )
 PROVIDER_INBOXES = {SMS, WHATSAPP, MESSENGER, TELEGRAM}
+HELP_CHAT = "Help chat (answer bot)"
 
 
 def test_it_creates_an_inbox_per_channel():
     seed_demo()
     inboxes = {inbox.name: inbox for inbox in Inbox.objects.all()}
-    assert set(inboxes) == {"Website chat", "Live support", *PROVIDER_INBOXES}
+    assert set(inboxes) == {"Website chat", "Live support", HELP_CHAT, *PROVIDER_INBOXES}
+    assert (inboxes[HELP_CHAT].channel_type, inboxes[HELP_CHAT].public_key) == (
+        ChannelType.WEB_WIDGET,
+        "demo-help-chat",
+    )
     website, live, sms = inboxes["Website chat"], inboxes["Live support"], inboxes[SMS]
     assert (website.channel_type, website.mode) == (ChannelType.WEB_WIDGET, Inbox.Mode.MESSAGING)
     assert website.greeting

@@ -27,6 +27,12 @@ EXPECTED_OPERATIONS = {
     "profile_retrieve",
     "profile_token_retrieve",
     "profile_token_regenerate",
+    "help_search",
+    "portals_list",
+    "articles_list",
+    "articles_create",
+    "articles_retrieve",
+    "articles_update",
 }
 
 

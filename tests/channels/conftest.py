@@ -50,9 +50,12 @@ PAGE_ID = "1122334455667788"  # the fixtures' Messenger page
 INSTAGRAM_ACCOUNT_ID = "17841400000000000"  # the fixtures' Instagram account
 
 
+META_VECTORS = META["vectors"] + fixture_json("meta/signatures_buttons.json")["vectors"]
+
+
 def meta_vector(file: str) -> str:
     """The X-Hub-Signature-256 Meta sent with fixtures/meta/<file>."""
-    return next(v["X-Hub-Signature-256"] for v in META["vectors"] if v["file"] == file)
+    return next(v["X-Hub-Signature-256"] for v in META_VECTORS if v["file"] == file)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@
 - delivery reports arriving out of order never move a message backwards;
 - each send outcome (accepted, refused for good, refused for now, answer lost) ends in one
   known state, and nothing is ever sent twice unasked.
+- offered replies go as the provider's buttons, and a tap comes back as the whole title
+  (test_adapter_buttons.py, from each entry's `buttons`).
 
 Real parts only: Postgres, the URL the provider posts to, real signatures, and sends through
 the fake provider's wire formats (or a business's endpoint on 127.0.0.1 for the API channel).

@@ -501,6 +501,7 @@ def test_a_reply_is_posted_signed(business, customer, agent, api_inbox, receiver
                 "content_type": "text",
                 "body": "It ships today.",
                 "attachments": [],
+                "actions": [],
                 "created_at": reply.created_at.isoformat(),
             },
         },

@@ -16,6 +16,8 @@ APPS = (
     "api",
     "api_common",
     "outbound_webhooks",
+    "knowledge",
+    "answerbot",
     "config",
     "bench",
 )

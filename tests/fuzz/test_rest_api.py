@@ -44,6 +44,8 @@ from conversations.models import (
     Message,
     OutboundDelivery,
 )
+from knowledge.models import Article, ArticleQuestion
+from knowledge.services import article_create, portal_create
 from tests.api.schema_fuzz import api_schema, operations
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory, LabelFactory
 from tests.fuzz import database, hostile
@@ -53,6 +55,8 @@ pytestmark = pytest.mark.postgres  # the stored rows' digest is computed by Post
 
 CHANNEL_PATHS = "/api/v1/channel/"
 STORED = [
+    Article,
+    ArticleQuestion,
     Contact,
     ContactIdentity,
     Conversation,
@@ -123,6 +127,8 @@ def world(agent, inbox, conversation, settings, tmp_path) -> dict:
     channel_inbox.refresh_from_db()
     app_user = services.contact_identify(inbox=channel_inbox, source_id="app-user-1")
     app_conversation = services.message_receive(inbox=channel_inbox, contact=app_user, body="Hi").conversation
+    portal = portal_create(name="Fuzz help", slug="fuzz-help", inboxes=[inbox])
+    article = article_create(portal=portal, title="Fuzz", body="Fuzz.", questions=["fuzz?"], author=agent)
     token, _ = Token.objects.get_or_create(user=agent)
     return {
         "path": {
@@ -131,6 +137,7 @@ def world(agent, inbox, conversation, settings, tmp_path) -> dict:
             "message_id": reply.pk,
             "source_id": "app-user-1",
             "id": app_conversation.pk,
+            "article_id": article.pk,
         },
         "bodies": {
             "contacts_create": {"inbox_id": inbox.pk, "name": "Fuzz"},
@@ -142,6 +149,8 @@ def world(agent, inbox, conversation, settings, tmp_path) -> dict:
             "labels_create": {"name": "fuzz"},
             "channel_contacts_create": {"source_id": "app-user-2", "name": "Fuzz"},
             "channel_messages_create": {"source_id": "app-user-1", "message_id": "fuzz-1", "body": "Fuzz"},
+            "articles_create": {"portal": "fuzz-help", "title": "Fuzz", "questions": ["fuzz?"]},
+            "articles_update": {"title": "Fuzz", "questions": ["fuzz?"]},
         },
         "agent_auth": f"Token {token.key}",
         "channel_auth": f"Bearer {channel_inbox.config['api_token']}",

@@ -1,16 +1,18 @@
 """The API channel: the business's own backend is the other end. Its customers' messages come in as
 JSON posts with the inbox's bearer token; replies go out as signed posts to its webhook_url, which
-dedupes every try on Parley-Delivery, so a lost answer is settled by sending again."""
+dedupes every try on Parley-Delivery, so a lost answer is settled by sending again. Offered replies
+travel with the reply as `actions`; the app draws them and posts the pick back as the title."""
 
 import json
 
 from channels_in.adapters.api_channel import ApiChannelAdapter
-from conversations.models import ChannelType, Inbox
-from tests.outbound_webhooks.receiver import Answer
+from conversations.models import ChannelType, Inbox, Message
+from tests.outbound_webhooks.receiver import Answer, Received
 
 from .entry import (
     AdapterCase,
     BusinessEndpoint,
+    Buttons,
     Forgery,
     Inbound,
     LostAnswer,
@@ -49,6 +51,15 @@ def api_customer_exists(inbox: Inbox) -> None:
 API_MESSAGE = business_post(
     "/api/v1/channel/messages", {"source_id": API_CUSTOMER, "message_id": "m-1", "body": "Where is my order?"}
 )
+
+
+def app_pick(message: Message, send: Received, action_id: str) -> SignedPost:
+    """The business's app posts its customer's pick as their message, the title as its body."""
+    actions = json.loads(send.body)["data"]["message"]["actions"]
+    title = next(action["title"] for action in actions if action["id"] == action_id)
+    payload = {"source_id": API_CUSTOMER, "message_id": f"pick-{message.pk}-{action_id}", "body": title}
+    return business_post("/api/v1/channel/messages", payload)(message.conversation.inbox)
+
 
 API = AdapterCase(
     name="api-channel",
@@ -98,5 +109,11 @@ API = AdapterCase(
             "429": Retry(business_answers(Answer(429))),
         },
         lost_answer=LostAnswer(business_answers(Answer(200, delay=1.5)), Settled.SENT_AGAIN),
+    ),
+    buttons=Buttons(
+        limit=10,
+        title_length=None,
+        drawn=lambda send: json.loads(send.body)["data"]["message"]["actions"],
+        tap=app_pick,
     ),
 )

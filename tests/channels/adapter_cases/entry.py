@@ -155,6 +155,27 @@ class Sending:
     lost_answer: LostAnswer
 
 
+Tap = Callable[[Message, Any, str], SignedPost]  # (the sent message, its accepted send, an action id)
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """How the channel draws the replies a message offers (Message.actions), and how a tap on
+    one comes back; test_adapter_buttons.py holds each entry to it."""
+
+    limit: int  # conversations.capabilities: at most this many offered replies go as buttons
+    title_length: int | None  # a longer title is shortened on its button (None: shown whole)
+    drawn: Callable[[Any], list[dict[str, str]]]  # the accepted send's buttons as {"id", "title"}
+    tap: Tap  # the customer taps the button of that action on the sent message, as posted
+
+
+@dataclass(frozen=True)
+class NoButtons:
+    """The channel draws no buttons; `why` says what happens instead."""
+
+    why: str
+
+
 @dataclass(frozen=True)
 class AdapterCase:
     name: str
@@ -163,6 +184,7 @@ class AdapterCase:
     inbound: Inbound
     statuses: StatusReports | NoStatusReports
     sending: Sending
+    buttons: Buttons | NoButtons
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,7 @@
 """Messenger and Instagram, both through the Messenger Platform: JSON signed like WhatsApp's;
 Messenger reports delivery by message id and reading by watermark, Instagram reports reading
-by message id; Meta cannot be asked about a lost answer."""
+by message id; Meta cannot be asked about a lost answer; offered replies as quick replies, a tap
+as a text message carrying the quick reply's payload."""
 
 import json
 from datetime import timedelta
@@ -10,11 +11,13 @@ from django.utils import timezone
 
 from channels_in.adapters.meta_messenger import InstagramAdapter, MessengerAdapter
 from conversations.models import ChannelType, Inbox, Message
+from simulator.fake_provider import taps
 from tests.channels.conftest import INSTAGRAM_ACCOUNT_ID, META, PAGE_ID, meta_vector
 from tests.fixtures import fixture_bytes
 
 from .entry import (
     AdapterCase,
+    Buttons,
     Forgery,
     Inbound,
     LostAnswer,
@@ -33,7 +36,7 @@ from .entry import (
     signed,
     wrong_secret,
 )
-from .whatsapp import meta_fixture
+from .whatsapp import meta_fixture, shown_title
 
 MESSENGER_HOOK = "/hooks/messenger/fb-main/"
 INSTAGRAM_HOOK = "/hooks/instagram/ig-main/"
@@ -93,6 +96,20 @@ def page_sending(inbox: str, customer: str, channel: str) -> Sending:
     )
 
 
+def messenger_tap(message: Message, send: dict[str, Any], action_id: str) -> SignedPost:
+    body = taps.messenger_quick_reply(PAGE_ID, PSID, shown_title(send, action_id), action_id)
+    return signed(MESSENGER_HOOK, "messenger", body, META["app_secret"])
+
+
+def instagram_tap(message: Message, send: dict[str, Any], action_id: str) -> SignedPost:
+    body = taps.instagram_quick_reply(INSTAGRAM_ACCOUNT_ID, IGSID, shown_title(send, action_id), action_id)
+    return signed(INSTAGRAM_HOOK, "instagram", body, META["app_secret"])
+
+
+def quick_replies(tap: Any) -> Buttons:
+    return Buttons(limit=13, title_length=20, drawn=lambda send: send.get("buttons", []), tap=tap)
+
+
 MESSENGER_TEXT = meta_fixture("messenger_text.json", MESSENGER_HOOK)
 INSTAGRAM_TEXT = meta_fixture("instagram_text.json", INSTAGRAM_HOOK)
 SIGNATURE = "X-Hub-Signature-256"
@@ -107,6 +124,10 @@ MESSENGER = AdapterCase(
         samples={
             "messenger_text.json": Sample(MESSENGER_TEXT, "hello, is anyone there?"),
             "messenger_image.json": Sample(meta_fixture("messenger_image.json", MESSENGER_HOOK), ""),
+            "messenger_quick_reply.json": Sample(
+                meta_fixture("messenger_quick_reply.json", MESSENGER_HOOK),
+                "Yes, that solved it",
+            ),
         },
         replayed="messenger_text.json",
         forgeries=page_forgeries(MESSENGER_TEXT, "messenger_text.json"),
@@ -121,6 +142,7 @@ MESSENGER = AdapterCase(
         report=messenger_report,
     ),
     sending=page_sending("messenger_inbox", PSID, "Facebook Messenger"),
+    buttons=quick_replies(messenger_tap),
 )
 
 INSTAGRAM = AdapterCase(
@@ -129,7 +151,13 @@ INSTAGRAM = AdapterCase(
     channel_type=ChannelType.INSTAGRAM,
     inbound=Inbound(
         inbox="instagram_inbox",
-        samples={"instagram_text.json": Sample(INSTAGRAM_TEXT, "Do you ship to Canada?")},
+        samples={
+            "instagram_text.json": Sample(INSTAGRAM_TEXT, "Do you ship to Canada?"),
+            "instagram_quick_reply.json": Sample(
+                meta_fixture("instagram_quick_reply.json", INSTAGRAM_HOOK),
+                "No, talk to a person",
+            ),
+        },
         replayed="instagram_text.json",
         forgeries=page_forgeries(INSTAGRAM_TEXT, "instagram_text.json"),
         signature_header=SIGNATURE,
@@ -143,4 +171,5 @@ INSTAGRAM = AdapterCase(
         report=instagram_report,
     ),
     sending=page_sending("instagram_inbox", IGSID, "Instagram"),
+    buttons=quick_replies(instagram_tap),
 )

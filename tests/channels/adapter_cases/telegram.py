@@ -1,13 +1,19 @@
 """Telegram: Bot API updates carrying the secret token Telegram echoes back verbatim; no delivery
-reports; the Bot API cannot be asked about a lost answer."""
+reports; the Bot API cannot be asked about a lost answer; offered replies as an inline keyboard,
+a tap as a callback_query."""
+
+from typing import Any
 
 from channels_in.adapters.telegram import TelegramAdapter
-from conversations.models import ChannelType
+from conversations.models import ChannelType, Message
+from simulator.fake_provider import taps
+from simulator.fake_provider.telegram import BOT_NAME
 from tests.channels.conftest import TELEGRAM_SECRET
 from tests.fixtures import fixture_bytes
 
 from .entry import (
     AdapterCase,
+    Buttons,
     Forgery,
     Inbound,
     LostAnswer,
@@ -32,9 +38,26 @@ CHAT_ID = "111222333"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+HEADERS = {"Content-Type": "application/json", SECRET_HEADER: TELEGRAM_SECRET}
+
+
 def telegram_fixture(file: str) -> MakePost:
-    headers = {"Content-Type": "application/json", SECRET_HEADER: TELEGRAM_SECRET}
-    return lambda inbox: SignedPost(TELEGRAM_HOOK, fixture_bytes(f"telegram/{file}"), headers)
+    return lambda inbox: SignedPost(TELEGRAM_HOOK, fixture_bytes(f"telegram/{file}"), HEADERS)
+
+
+def telegram_tap(message: Message, send: dict[str, Any], action_id: str) -> SignedPost:
+    """Ana taps a button under the bot's message as the fake Bot API accepted it."""
+    keyboard = [[{"text": button["title"], "callback_data": button["id"]}] for button in send["buttons"]]
+    tapped = {
+        "message_id": int(send["id"]),
+        "from": {"id": int(send["account"]), "is_bot": True, **BOT_NAME},
+        "chat": {"id": int(CHAT_ID), "type": "private"},
+        "date": int(send["received_at"]),
+        "text": send["body"],
+        "reply_markup": {"inline_keyboard": keyboard},
+    }
+    body = taps.telegram_callback_query(987654330, int(CHAT_ID), "Ana", action_id, tapped)
+    return SignedPost(TELEGRAM_HOOK, body, HEADERS)
 
 
 TELEGRAM_TEXT = telegram_fixture("update_text.json")
@@ -54,6 +77,9 @@ TELEGRAM = AdapterCase(
             "update_text.json": Sample(TELEGRAM_TEXT),
             "update_photo.json": Sample(telegram_fixture("update_photo.json")),
             "update_sticker.json": Sample(telegram_fixture("update_sticker.json")),
+            "update_callback_query.json": Sample(
+                telegram_fixture("update_callback_query.json"), "Yes, that solved it"
+            ),
         },
         replayed="update_text.json",
         signature_header=SECRET_HEADER,
@@ -97,5 +123,11 @@ TELEGRAM = AdapterCase(
             "502": Retry(fault("502")),
         },
         lost_answer=LostAnswer(fault("timeout"), Settled.CANNOT_TELL, ("Telegram offers no way to check",)),
+    ),
+    buttons=Buttons(
+        limit=10,
+        title_length=None,
+        drawn=lambda send: send.get("buttons", []),
+        tap=telegram_tap,
     ),
 )

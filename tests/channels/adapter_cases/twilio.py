@@ -16,6 +16,7 @@ from .entry import (
     Inbound,
     LostAnswer,
     MakePost,
+    NoButtons,
     Refusal,
     Retry,
     Sample,
@@ -107,5 +108,9 @@ TWILIO = AdapterCase(
             "429": Retry(fault("429"), code="20429"),
         },
         lost_answer=LostAnswer(fault("timeout"), Settled.FOUND),
+    ),
+    buttons=NoButtons(
+        "SMS draws no buttons: the bot writes the replies into the text as numbered lines, and the "
+        "customer answers with a digit."
     ),
 )
