@@ -18,7 +18,7 @@ Definitions (docs and the admin's "Self-service report" page use the same words)
   passed without them writing again, which cost what self-service costs (they used the bot and
   nobody else). The saving is against every contact handled by a person.
 - **Unanswered questions**: the questions of episodes handed off because no article answered
-  (no_answer) or the answer did not solve it (not_solved), grouped by meaning: see
+  (no_answer, not_covered) or the answer did not solve it (not_solved), grouped by meaning: see
   `group_questions` and GROUPING_THRESHOLD.
 """
 
@@ -40,7 +40,7 @@ from .models import Episode
 
 Outcome, Reason = Episode.Outcome, Episode.HandoffReason
 RESOLVED = (Outcome.RESOLVED_CONFIRMED, Outcome.RESOLVED_ASSUMED)
-UNANSWERED_REASONS = (Reason.NO_ANSWER, Reason.NOT_SOLVED)
+UNANSWERED_REASONS = (Reason.NO_ANSWER, Reason.NOT_COVERED, Reason.NOT_SOLVED)
 RETURN_WINDOW = timedelta(days=7)
 # Two questions share a group when the cosine of one to the group's centroid (WordLlama vectors,
 # the knowledge base's own model) is at least this. Measured on banking77's train set: 30 draws
@@ -445,7 +445,7 @@ def _group(wordings: list[_Wording], centrality: np.ndarray) -> QuestionGroup:
         representative=wordings[central].text,
         examples=tuple(wording.text for n, wording in enumerate(wordings) if n != central)[:EXAMPLES],
         latest=max(question.asked_at for question in asked),
-        no_answer=reasons[Reason.NO_ANSWER],
+        no_answer=reasons[Reason.NO_ANSWER] + reasons[Reason.NOT_COVERED],
         not_solved=reasons[Reason.NOT_SOLVED],
     )
 

@@ -66,6 +66,7 @@ class Episode(models.Model):
     class HandoffReason(models.TextChoices):
         ASKED_FOR_PERSON = "asked_for_person", "The customer asked for a person"
         NO_ANSWER = "no_answer", "No article answered it with enough confidence"
+        NOT_COVERED = "not_covered", "The generated answer found the articles do not cover it"
         NOT_SOLVED = "not_solved", "The customer said the answer did not solve it"
         PERSON_TOOK_IT = "person_took_it", "An agent took the conversation"
         BOT_TURNED_OFF = "bot_turned_off", "The inbox's bot was turned off"

@@ -142,7 +142,7 @@ def _answer(plan: Plan, bot: AnswerBot, conversation: Conversation, question: st
             plan.says = replies.articles_answer(channel, plan.hits)
         else:
             if written is None:  # the articles do not cover it
-                plan.hand_off = Reason.NO_ANSWER
+                plan.hand_off = Reason.NOT_COVERED
                 return
             plan.says = replies.generated_answer(channel, written)
         return

@@ -140,7 +140,7 @@ class ConversationAssigned(AboutConversation):
 
 class ConversationHandedOff(AboutConversation):
     type: Literal[EventType.CONVERSATION_HANDED_OFF]
-    reason: str  # asked_for_person, no_answer, not_solved, out_of_hours, unclear
+    reason: str  # asked_for_person, no_answer, not_covered, not_solved, bot_turned_off, person_took_it
 
 
 class ConversationUpdated(AboutConversation):

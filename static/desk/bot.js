@@ -11,11 +11,10 @@ import { newer } from "./thread.js";
 const REASONS = {
   asked_for_person: "asked for a person",
   no_answer: "no article answered the question",
+  not_covered: "the articles found do not cover it",
   not_solved: "the answer did not solve it",
   bot_turned_off: "the bot was turned off",
   person_took_it: "a person took it",
-  out_of_hours: "out of hours",
-  unclear: "the question was unclear",
 };
 const TOAST_MS = 12000;
 

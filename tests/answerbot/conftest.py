@@ -1,8 +1,8 @@
 import pytest
-from knowledge.indexing import index_article
 
 from answerbot.models import AnswerBot
 from conversations import registry
+from knowledge.indexing import index_article
 from knowledge.models import Article, ArticleQuestion, Portal
 
 

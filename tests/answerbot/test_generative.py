@@ -117,9 +117,9 @@ def test_when_the_articles_do_not_cover_it_the_bot_hands_off_with_the_summary_no
     conversation = Conversation.objects.get(pk=asked.conversation_id)
     assert not conversation.bot_active
     episode = Episode.objects.get(conversation=conversation)
-    assert (episode.outcome, episode.handoff_reason) == ("handed_off", "no_answer")
+    assert (episode.outcome, episode.handoff_reason) == ("handed_off", "not_covered")
     note = Message.objects.filter(conversation=conversation, is_private=True, sender_kind="system").last()
-    assert "Answer bot handed off: no article answered it" in note.body
+    assert "Answer bot handed off: the generated answer found the articles do not cover it" in note.body
     assert "Question: where is my parcel?" in note.body and "Offered: Track your order" in note.body
     [handing_off] = bot_lines(conversation.pk)
     assert handing_off.body.startswith("I'm passing you to a person")
