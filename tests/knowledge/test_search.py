@@ -75,6 +75,20 @@ def test_a_typo_is_forgiven_by_trigrams(shelf):
     assert titles(hits)[:1] == ["Reset your password"]
 
 
+def test_postgres_alone_ranks_first_the_article_whose_question_reads_like_the_query(portal):
+    """Stemming keeps "verification" and "verify" apart, so on words alone the article with
+    "identity" in its title wins; the query's resemblance to a listed question puts it right."""
+    asked = indexed_article(
+        portal=portal, title="Prove who you are", questions=("How do I verify my identity?",)
+    )
+    indexed_article(portal=portal, title="Identity documents we accept", body="Passports and identity cards.")
+
+    hits = engine.search(portal=portal, query="verification of my identity", weights=ranking.LEXICAL_ONLY)
+
+    assert hits[0].article == asked
+    assert len(hits) == 2  # both share a word; nothing that shares none is listed
+
+
 def test_words_are_or_ed_and_ranked_not_and_ed(shelf):
     hits = engine.search(portal=shelf, query="pin card hamster", weights=ranking.LEXICAL_ONLY)
 
