@@ -17,6 +17,7 @@ from conversations.models import ChannelType, Inbox
 from knowledge.search import answer_threshold
 
 from . import metrics
+from .grouping import QuestionGroup
 from .models import AnswerBot, Episode
 
 REPORT_URL_NAME = "answerbot_self_service_report"
@@ -126,7 +127,7 @@ class ReportPicker(forms.Form):
     channel = forms.ChoiceField(choices=(("", "All channels"), *ChannelType.choices), required=False)
 
 
-def _write_article_url(request: HttpRequest, group: metrics.QuestionGroup) -> str | None:
+def _write_article_url(request: HttpRequest, group: QuestionGroup) -> str | None:
     """The knowledge admin's add-article page with the group's question as the title (the admin
     fills a form field from a GET parameter of its name); None for who may not add articles."""
     if not request.user.has_perm("knowledge.add_article"):

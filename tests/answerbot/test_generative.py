@@ -134,7 +134,7 @@ def test_a_model_that_says_not_covered_loosely_still_hands_off_and_the_customer_
     chat_model.behave(script=["reply:NOT_COVERED."])
     asked = customer_says(inbox, contact, PASSWORD_QUESTION)
     episode = Episode.objects.get(conversation_id=asked.conversation_id)
-    assert episode.handoff_reason == Episode.HandoffReason.NO_ANSWER
+    assert episode.handoff_reason == Episode.HandoffReason.NOT_COVERED
     assert not Message.objects.filter(
         conversation_id=asked.conversation_id, body__contains="NOT_COVERED"
     ).exists()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from answerbot import metrics
+from answerbot import grouping, metrics
 from answerbot.models import Episode
 from conversations.models import Contact, Conversation, Inbox, Message
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
@@ -241,11 +241,11 @@ def test_unanswered_questions_are_grouped_by_meaning_biggest_first(widget):
 
 
 def test_the_same_words_asked_again_are_one_wording_counted_twice():
-    groups = metrics.group_questions(
+    groups = grouping.group_questions(
         [
-            metrics.AskedQuestion("where is my  PARCEL", MONDAY),
-            metrics.AskedQuestion("Where is my parcel", MONDAY + timedelta(hours=1)),
-            metrics.AskedQuestion("Can I pay with PayPal?", MONDAY + timedelta(hours=2)),
+            grouping.AskedQuestion("where is my  PARCEL", MONDAY),
+            grouping.AskedQuestion("Where is my parcel", MONDAY + timedelta(hours=1)),
+            grouping.AskedQuestion("Can I pay with PayPal?", MONDAY + timedelta(hours=2)),
         ]
     )
 
@@ -253,7 +253,7 @@ def test_the_same_words_asked_again_are_one_wording_counted_twice():
         (2, "Where is my parcel", (), MONDAY + timedelta(hours=1)),
         (1, "Can I pay with PayPal?", (), MONDAY + timedelta(hours=2)),
     ]
-    assert metrics.group_questions([]) == []
+    assert grouping.group_questions([]) == []
 
 
 @pytest.mark.parametrize("rows", [1, 6])
