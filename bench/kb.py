@@ -15,6 +15,7 @@ knowledge.search on the throwaway Postgres database.
 3. Speed: a help center of 5,005 articles (each intent 65 times, distinct titles, its own draw of
    5 questions); retrieval p50/p95 through search_articles, Postgres included; the index build,
    the rebuild after an edit, statements per search, and model load in a fresh process.
+4. The bot's first answer, end to end through Daphne and a Celery worker (bench/kb_bot.py).
 
 `--smoke`: one draw of N = 5, 100 test questions, a 231-article help center, 30 timed searches.
 """
@@ -22,6 +23,7 @@ knowledge.search on the throwaway Postgres database.
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +31,7 @@ import numpy as np
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench import kb_data
+from bench import kb_bot, kb_data
 from bench.measure import quantiles
 from bench.scale import SMOKE, scaled
 from knowledge.indexing import index_article
@@ -243,6 +245,8 @@ def run() -> dict:
     measured = _quality_and_abstention(pool, validation, tests, outside, problems)
     speed = _speed(pool, tests)
     load = _model_load_seconds()
+    with tempfile.TemporaryDirectory(prefix="parley-bench-kb-") as workdir:
+        bot = kb_bot.bot_first_answer(pool, tests, Path(workdir))
     fused_hit3 = [measured["quality"][n]["fused"]["hit@3"] for n in measured["quality"]]
     return {
         "setup": {
@@ -256,6 +260,7 @@ def run() -> dict:
         },
         **{key: value for key, value in measured.items() if key != "guard_hits"},
         "speed": speed | {"model_load_seconds": load},
+        "bot": bot,
         "raised": problems[:5],
         "checks": {
             "no_search_raised": not problems,
@@ -265,6 +270,9 @@ def run() -> dict:
             ),
             "fused_finds_most": all(hit3 > 0.5 for hit3 in fused_hit3),
             "at_most_three_statements_per_search": max(speed["statements_per_search"]) <= 3,
+            "the_bot_answered_every_question": all(
+                part["answered"] == part["asked"] for name, part in bot.items() if name != "questions"
+            ),
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
