@@ -1,5 +1,6 @@
 """What every desk view shares: who may call it, the conversation it names (or 404), a refusal the
-page shows where the action was, and numbers read leniently from a form or a query string."""
+page shows where the action was, numbers read leniently from a form or a query string, and a
+query string without the parameters a link sets itself."""
 
 import json
 from collections.abc import Callable
@@ -7,7 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 
 from agents import selectors
 from conversations.models import Conversation, Message
@@ -56,3 +57,11 @@ def int_or(value: str | None, *, default):
         return int(value) if value not in (None, "") else default
     except ValueError:
         return default
+
+
+def query_without(query: QueryDict, *names: str) -> str:
+    """`query` url-encoded without `names`: a list's filters, kept in its "more" and save links."""
+    kept = query.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()

@@ -21,7 +21,7 @@ from knowledge.links import article_url
 from knowledge.markdown import render_markdown
 from knowledge.models import Article, Category, Portal
 
-from ..view_helpers import desk_view, int_or
+from ..view_helpers import desk_view, int_or, query_without
 from . import article_selectors as selectors
 from .article_form import ArticleForm
 from .article_selectors import ArticleFilters
@@ -73,7 +73,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "articles": page[: selectors.ARTICLE_PAGE_SIZE],
         "next_after": page[-2].pk if len(page) > selectors.ARTICLE_PAGE_SIZE else None,
-        "query_string": _without(request.GET, "after"),
+        "query_string": query_without(request.GET, "after"),
         "appending": after is not None,
     }
     rows_only = request.htmx and not request.htmx.history_restore_request  # "back": the whole page
@@ -251,10 +251,3 @@ def _filters(query: QueryDict) -> ArticleFilters:
         locale=query.get("locale", "").strip()[:12],
         query=query.get("q", "").strip(),
     )
-
-
-def _without(query: QueryDict, *names: str) -> str:
-    kept = query.copy()
-    for name in names:
-        kept.pop(name, None)
-    return kept.urlencode()

@@ -3,7 +3,7 @@ keyset, and the filters an agent saves under a name."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +13,7 @@ from agents.models import SavedFilter
 from agents.selectors import ListFilters, Sort, View
 from conversations.models import Conversation
 
-from ..view_helpers import desk_view, int_or, refused
+from ..view_helpers import desk_view, int_or, query_without, refused
 from .choices import desk_choices
 from .me import me_context
 
@@ -49,7 +49,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:60]
     if not name:
         return refused(ValidationError("Name the view to save it."))
-    query = _without(request.POST, "name", "csrfmiddlewaretoken", "after")
+    query = query_without(request.POST, "name", "csrfmiddlewaretoken", "after")
     SavedFilter.objects.update_or_create(agent=request.user, name=name, defaults={"query": query[:500]})
     return render(request, "desk/_saved.html", _saved_context(request.user))
 
@@ -93,15 +93,8 @@ def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
         "rows": page[: selectors.LIST_PAGE_SIZE],
         "next_after": page[selectors.LIST_PAGE_SIZE - 1].pk if len(page) > selectors.LIST_PAGE_SIZE else None,
         "appending": after is not None,
-        "query_string": _without(request.GET, "after"),
+        "query_string": query_without(request.GET, "after"),
     }
-
-
-def _without(query: QueryDict, *names: str) -> str:
-    kept = query.copy()
-    for name in names:
-        kept.pop(name, None)
-    return kept.urlencode()
 
 
 def _saved_context(agent: AbstractBaseUser) -> dict:
