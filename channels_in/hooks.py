@@ -51,7 +51,10 @@ def webhook(request: HttpRequest, provider: str, key: str) -> HttpResponse:
         return _plain(f"Could not read this webhook: {type(error).__name__}: {error}", 400)
     for receipt_id in receipts_store(inbox=inbox, provider=adapter.slug, events=events, raw_body=hook.body):
         receipt_apply(receipt_id)
-    return _plain("", 200)
+    answer = adapter.answer(hook)
+    if answer is None:
+        return _plain("", 200)
+    return HttpResponse(answer.body, status=200, content_type=answer.content_type)
 
 
 def _webhook_request(request: HttpRequest) -> WebhookRequest:

@@ -51,6 +51,7 @@ from .base import (
     SendReceipt,
     SignatureMismatch,
     TransientDeliveryError,
+    WebhookAnswer,
     WebhookRequest,
     config_value,
     transient_for_status,
@@ -116,6 +117,9 @@ class ApiChannelAdapter:
         raise SignatureMismatch("The API channel takes messages at /api/v1/channel/, not as webhooks.")
 
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
+        return None
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
         return None
 
     def parse(self, inbox: Inbox, request: WebhookRequest) -> list[InboundEvent]:

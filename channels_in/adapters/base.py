@@ -41,6 +41,15 @@ class SignatureMismatch(Exception):
 
 
 @dataclass(frozen=True)
+class WebhookAnswer:
+    """What a stored webhook's 200 carries, when the provider reads it: Telegram runs a Bot API
+    call named in it."""
+
+    body: str
+    content_type: str
+
+
+@dataclass(frozen=True)
 class WebhookRequest:
     """A webhook as it arrived, with the URL the provider signed (PUBLIC_URL's, behind a proxy)."""
 
@@ -158,6 +167,10 @@ class ChannelAdapter(Protocol):
 
     def parse(self, inbox: Inbox, request: WebhookRequest) -> Sequence[InboundEvent]:
         """The verified webhook's events; echoes of Parley's own sends are left out."""
+        ...
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """What the 200 says once the webhook's events are stored; None for an empty body."""
         ...
 
     def send(self, message: Message) -> SendReceipt: ...

@@ -48,6 +48,7 @@ from .base import (
     SendReceipt,
     StatusUpdate,
     TransientDeliveryError,
+    WebhookAnswer,
     WebhookRequest,
     config_value,
     media_url,
@@ -100,6 +101,9 @@ class MessengerAdapter:
 
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
         return subscription_challenge(inbox, request)
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
+        return None
 
     def parse(self, inbox: Inbox, request: WebhookRequest) -> list[InboundEvent]:
         payload = webhook_json(request)

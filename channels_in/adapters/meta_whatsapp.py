@@ -41,6 +41,7 @@ from .base import (
     SendReceipt,
     StatusUpdate,
     TransientDeliveryError,
+    WebhookAnswer,
     WebhookRequest,
     config_value,
     media_url,
@@ -102,6 +103,9 @@ class WhatsAppAdapter:
 
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
         return subscription_challenge(inbox, request)
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
+        return None
 
     def parse(self, inbox: Inbox, request: WebhookRequest) -> list[InboundEvent]:
         payload = webhook_json(request)

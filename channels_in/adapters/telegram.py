@@ -17,7 +17,8 @@ Offered replies (Message.actions) go as an inline keyboard on the message, one b
 reply's id as callback_data (fixtures/telegram/update_callback_query.json). A tap arrives as a
 "callback_query" naming the tapped message (with its keyboard, while Telegram still has it);
 Parley stores it as the customer's message whose body is the button's title, keyed by the query's
-id. The query is not answered (answerCallbackQuery): the button shows a spinner for a few seconds.
+id. The webhook's 200 answers the query (answerCallbackQuery, as a JSON body: the Bot API runs a
+method named in a webhook's reply), so the button stops spinning without an outbound call.
 
 Outbound: sendMessage, sendPhoto (jpeg/png by URL) and sendDocument (by URL for the PDF, ZIP
 and GIF files Telegram fetches itself, else uploaded), with the text as the first file's caption
@@ -48,6 +49,7 @@ from .base import (
     SendReceipt,
     SignatureMismatch,
     TransientDeliveryError,
+    WebhookAnswer,
     WebhookRequest,
     config_value,
     media_url,
@@ -146,6 +148,13 @@ class TelegramAdapter:
         else:
             event = None  # channel posts, membership changes: nothing to show
         return [event] if event is not None else []
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
+        query = webhook_json(request).get("callback_query")
+        if not isinstance(query, dict) or not query.get("id"):
+            return None
+        call = {"method": "answerCallbackQuery", "callback_query_id": str(query["id"])}
+        return WebhookAnswer(json.dumps(call), "application/json")
 
     def send(self, message: Message) -> SendReceipt:
         inbox = message.conversation.inbox

@@ -34,6 +34,7 @@ from .base import (
     SendReceipt,
     SignatureMismatch,
     StatusUpdate,
+    WebhookAnswer,
     WebhookRequest,
     config_value,
     media_url,
@@ -86,6 +87,9 @@ class TwilioAdapter:
         raise SignatureMismatch("X-Twilio-Signature does not match this inbox's auth token")
 
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
+        return None
+
+    def answer(self, request: WebhookRequest) -> WebhookAnswer | None:
         return None
 
     def parse(self, inbox: Inbox, request: WebhookRequest) -> list[InboundEvent]:

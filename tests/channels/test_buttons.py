@@ -180,6 +180,30 @@ def test_a_telegram_tap_on_a_message_telegram_no_longer_has_takes_the_title_parl
     assert tapped.conversation_id == reply.conversation_id
 
 
+def test_a_telegram_tap_is_answered_in_the_webhook_reply_so_the_button_stops_spinning(client, telegram_inbox):
+    """Telegram's clients spin the tapped button until the bot answers the callback query; the Bot
+    API lets a webhook's 200 carry that call (a JSON body naming the method), so it costs no
+    outbound request and cannot be lost to a busy worker."""
+    offering(telegram_inbox, CHAT_ID, CONFIRM)
+    update = fixture_json("telegram/update_callback_query.json")
+
+    answer = post_telegram(client, json.dumps(update).encode())
+
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json"
+    assert json.loads(answer.content) == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": update["callback_query"]["id"],
+    }
+    assert customer_messages(telegram_inbox)[-1] == "Yes, that solved it"
+
+
+def test_a_telegram_message_gets_an_empty_webhook_reply(client, telegram_inbox):
+    answer = post_telegram(client, fixture_bytes("telegram/update_text.json"))
+
+    assert (answer.status_code, answer.content) == (200, b"")
+
+
 def test_a_telegram_tap_under_an_inline_mode_message_is_left_out(client, telegram_inbox):
     update = fixture_json("telegram/update_callback_query.json")
     query = update["callback_query"]
