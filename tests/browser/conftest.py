@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
 from tests.backends import ON_POSTGRES, ON_REDIS
 from tests.factories.conversations import InboxFactory
-from tests.realtime.harness import ROOT, DaphneServer, free_port
+from tests.realtime.harness import ROOT, CeleryWorker, DaphneServer, free_port
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -76,6 +76,34 @@ def parley(browser_prerequisites, django_db_setup, django_db_blocker) -> Iterato
         server = DaphneServer(log_path=log)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def celery_worker_env() -> dict[str, str]:
+    """What the module's worker runs with beyond the server's environment (override it in a test
+    module: provider URLs, say)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(parley, celery_worker_env, request) -> Iterator[CeleryWorker]:
+    """A real Celery worker beside the live Parley, for the journeys whose work happens in tasks
+    (the answer bot's turns, SMS delivery); its log is test-artifacts/celery-<module>.log.
+    Module-scoped, not session-scoped: the other browser modules drive deliveries from the test
+    process and expect the broker to keep their tasks."""
+    log = ARTIFACTS / f"celery-{request.module.__name__.rsplit('.', 1)[-1]}.log"
+    log.write_bytes(b"")
+    worker = CeleryWorker(parley, log_path=log, env=celery_worker_env)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db) -> Iterator[CeleryWorker]:
+    """The module's worker for one test. Torn down before the tables are flushed, once the worker
+    has finished what the test queued: a task left running would find its rows gone."""
+    yield celery_worker_process
+    celery_worker_process.wait_idle()
 
 
 class HostSite:

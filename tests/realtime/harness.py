@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 
+from config.celery import app as celery_app
 from config.management.commands.serve import WEBSOCKET_MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +62,7 @@ class DaphneServer:
             # announcement: announce every move (the window is tested on its own).
             PARLEY_QUEUE_ANNOUNCE_SECONDS="0",
         )
+        self.env = env  # what a CeleryWorker beside this server starts with
         log = log_path.open("ab") if log_path else None
         if log_path is not None:
             SERVER_LOGS.append(log_path)
@@ -121,6 +124,98 @@ class DaphneServer:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+
+class CeleryWorker:
+    """A real `celery worker --pool=solo` beside a DaphneServer: the same database, Redis (broker
+    and channel layer), secret and media as the server, so what the server queues (a bot's turn,
+    an outbound send) is run as production runs it. `env` overrides the server's (provider URLs,
+    say). The broker queue is purged first: tests without a worker leave their tasks behind, and
+    this worker would run them against tables those tests no longer have.
+
+    The worker's log goes to `log_path`, which joins SERVER_LOGS: a traceback in a task fails the
+    test it happened in (tests/server_logs.py)."""
+
+    def __init__(self, server: DaphneServer, *, log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.celery = celery_app  # the test process's app: the same broker
+        self.hostname = f"browser-{uuid.uuid4().hex[:8]}@parley"
+        self.log_path = log_path
+        environment = {
+            **server.env,
+            # Links the worker writes (a bot's article links, Twilio's StatusCallback) point at
+            # the server the browser and the fake provider can reach.
+            "PUBLIC_URL": server.http,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            **(env or {}),
+        }
+        self.celery.control.purge()
+        if log_path not in SERVER_LOGS:
+            SERVER_LOGS.append(log_path)
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            self.hostname,
+        ]
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=environment, stdout=log, stderr=log, start_new_session=True
+            )
+        self._wait_ready()
+
+    def _wait_ready(self, seconds: float = 30) -> None:
+        """Ready when it answers a ping: it is then consuming the queue."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the celery worker exited: {self.log_tail()}")
+            if self.celery.control.ping(destination=[self.hostname], timeout=0.5, limit=1):
+                return
+        self.stop()
+        raise RuntimeError(f"the celery worker did not answer a ping: {self.log_tail()}")
+
+    def log_tail(self, chars: int = 2000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def queued(self) -> int:
+        """Tasks waiting in the broker's default queue."""
+        with self.celery.connection_for_read() as broker:
+            return broker.default_channel.client.llen("celery")  # the Redis broker's list
+
+    def in_hand(self) -> int:
+        """Tasks the worker is running or has taken to run next (not those waiting for an ETA)."""
+        inspect = self.celery.control.inspect(destination=[self.hostname], timeout=2, limit=1)
+        active, reserved = inspect.active() or {}, inspect.reserved() or {}
+        return len(active.get(self.hostname, [])) + len(reserved.get(self.hostname, []))
+
+    def wait_idle(self, seconds: float = 15) -> None:
+        """Until nothing is queued or in hand twice in a row: a task may queue another as it ends
+        (a bot's turn queues the delivery of its answer)."""
+        deadline, quiet = time.monotonic() + seconds, 0
+        while quiet < 2:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the celery worker was still busy after {seconds}s")
+            quiet = quiet + 1 if self.queued() == 0 and self.in_hand() == 0 else 0
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """A warm shutdown (the task in hand finishes), then a kill if it takes too long."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 class PrivateRedis:
