@@ -1,6 +1,7 @@
 """The demo help center `make run` starts with: a portal linked to every demo inbox, a few
 articles in two categories (one translated into French), and the answer bot turned on in the
-demo's "Help chat" inbox (and its SMS line), so a newcomer sees self-service answer first.
+demo's "Help chat" inbox, its SMS line (numbered choices) and its Telegram bot (buttons), so a
+newcomer sees self-service answer first.
 
 Safe to run on every start: a second run finds the portal and changes nothing.
 """
@@ -16,7 +17,7 @@ from knowledge.services import article_create, category_create, portal_create
 from .models import AnswerBot
 
 PORTAL_SLUG = "parley-demo"
-BOT_INBOXES = ("Help chat (answer bot)", "SMS +1 415 555 0100")
+BOT_INBOXES = ("Help chat (answer bot)", "SMS +1 415 555 0100", "Telegram @parley_support_bot")
 
 
 @dataclass(frozen=True)

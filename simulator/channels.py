@@ -1,6 +1,7 @@
 """What the simulator does as each provider: the webhook a customer's message becomes (built and
 signed exactly as the provider does it, with the inbox's own secret), which of the fake
-provider's recorded sends reach that customer, and the receipts the customer's phone reports.
+provider's recorded sends reach that customer, a tap on one of their buttons as the provider posts
+it, and the receipts the customer's phone reports.
 
 Payload shapes come from the fake provider's builders (adapters/fake/webhooks.py), which match
 the providers' real fixtures byte for byte.
@@ -17,7 +18,7 @@ from typing import Any
 
 from conversations.models import ChannelType, Inbox
 
-from .fake_provider import TWILIO_ACCOUNT_SID
+from .fake_provider import TWILIO_ACCOUNT_SID, taps
 from .fake_provider import webhooks as build
 from .fake_provider.twilio import SERVICE_NUMBER
 
@@ -156,6 +157,42 @@ def customer_webhooks(
         )
         return [Webhook("telegram", body, str(config.get("secret_token") or ""))]
     raise ValueError(f"the simulator does not play {inbox.channel_type} customers")
+
+
+def tap_webhook(
+    inbox: Inbox, customer: Customer, send: dict[str, Any], button: dict[str, str], next_id: Callable[[], int]
+) -> Webhook:
+    """The provider's webhook for the customer's tap on `button` under `send` (one of the buttons
+    the fake provider recorded with it): WhatsApp's button_reply, Messenger's quick reply, or
+    Telegram's callback_query carrying the message with its keyboard."""
+    config = inbox.config or {}
+    name = customer.name or "Customer"
+    if inbox.channel_type == ChannelType.WHATSAPP:
+        number = str(config.get("phone_number_id") or "")
+        body = taps.whatsapp_button_reply(
+            number, customer.id, name, button["id"], button["title"], context_id=send["id"]
+        )
+        return Webhook("whatsapp", body, str(config.get("app_secret") or ""))
+    if inbox.channel_type == ChannelType.MESSENGER:
+        page = str(config.get("page_id") or "")
+        body = taps.messenger_quick_reply(page, customer.id, button["title"], button["id"])
+        return Webhook("messenger", body, str(config.get("app_secret") or ""))
+    if inbox.channel_type == ChannelType.TELEGRAM:
+        chat = int(customer.id)
+        _, chat_shown = build.telegram_people(chat, name, None, None, None)
+        message = {
+            "message_id": int(send["id"]),
+            "from": {"id": int(send["account"]), "is_bot": True, "first_name": inbox.name},
+            "chat": chat_shown,
+            "date": int(send["received_at"]),
+            "text": send.get("body") or "",
+            "reply_markup": {
+                "inline_keyboard": [[{"text": b["title"], "callback_data": b["id"]}] for b in send["buttons"]]
+            },
+        }
+        body = taps.telegram_callback_query(next_id(), chat, name, button["id"], message)
+        return Webhook("telegram", body, str(config.get("secret_token") or ""))
+    raise ValueError(f"{inbox.channel_type} shows no buttons")
 
 
 def _twilio_media(photo: Photo, account_sid: str) -> tuple[str, str]:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("simulator/", views.page, name="page"),
     path("simulator/api/send", views.send, name="send"),
     path("simulator/api/messages", views.messages, name="messages"),
+    path("simulator/api/tap", views.tap, name="tap"),
 ]

@@ -33,6 +33,7 @@ from .channels import (
     customer_webhooks,
     receipt_webhooks,
     sends_to,
+    tap_webhook,
 )
 from .fake_provider.webhooks import post_signed
 from .runtime import Simulator
@@ -70,20 +71,45 @@ def send(request: HttpRequest) -> JsonResponse:
         photo = simulator.provider.add_media(f"simulator-{simulator.next_id()}", _photo(), "image/png")
     hooks = customer_webhooks(inbox, customer, text, photo, simulator.next_id)
     refusal = next((refused for hook in hooks if (refused := _post(simulator, inbox, hook))), "")
-    message = simulator.record_customer_message(
+    message = _record(simulator, inbox, customer, text, refusal, photo=static(PHOTO) if photo else "")
+    return JsonResponse({"message": message}, status=502 if refusal else 200)
+
+
+@require_POST
+def tap(request: HttpRequest) -> JsonResponse:
+    """The customer taps a button under a reply: {inbox, customer, name, reply, button} ->
+    {message} (200), or {error} (400 when that reply shows no such button, 502 when Parley refused
+    the webhook)."""
+    simulator = _running()
+    inbox = _simulated_inbox(request.POST.get("inbox", ""))
+    customer = _customer(request.POST.get("customer", ""), request.POST.get("name", ""))
+    replies = sends_to(inbox, customer, simulator.provider.sends(CHANNELS[inbox.channel_type].provider))
+    reply = next((sent for sent in replies if sent["id"] == request.POST.get("reply")), {})
+    button = next((b for b in reply.get("buttons") or [] if b["id"] == request.POST.get("button")), None)
+    if button is None:
+        return JsonResponse({"error": "No such button: none of this customer's replies shows it."}, status=400)
+    refusal = _post(simulator, inbox, tap_webhook(inbox, customer, reply, button, simulator.next_id))
+    message = _record(simulator, inbox, customer, button["title"], refusal)
+    return JsonResponse({"message": message}, status=502 if refusal else 200)
+
+
+def _record(
+    simulator: Simulator, inbox: Inbox, customer: Customer, text: str, refusal: str, *, photo: str = ""
+) -> dict[str, Any]:
+    """What the customer sent, on their phone, marked stored or refused by Parley."""
+    return simulator.record_customer_message(
         {
             "id": f"customer-{simulator.next_id()}",
             "inbox": inbox.public_key,
             "customer": customer.id,
             "direction": "in",
             "body": text,
-            "photo": static(PHOTO) if photo else "",
+            "photo": photo,
             "at": time.time(),
             "status": "refused" if refusal else "stored",
             "detail": refusal,
         }
     )
-    return JsonResponse({"message": message}, status=502 if refusal else 200)
 
 
 @require_GET
@@ -176,6 +202,7 @@ def _reply(simulator: Simulator, reply: dict[str, Any], receipts: bool) -> dict[
         "body": reply.get("body") or "",
         "links": [url for url in media if url.startswith(("http://", "https://"))],
         "files": len(media),
+        "buttons": reply.get("buttons") or [],
         "status": status,
         "at": reply["received_at"],
     }

@@ -117,8 +117,24 @@
       item.append(link);
     }
     if (message.files > (message.links || []).length) item.append(document.createTextNode("📎 A file"));
+    if (message.buttons && message.buttons.length) item.append(buttons(message));
     item.append(footer(message));
     return item;
+  }
+
+  // The reply's buttons as the provider shows them (reply buttons, quick replies, an inline
+  // keyboard); a tap posts that provider's own tap webhook.
+  function buttons(message) {
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const offered of message.buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = offered.title;
+      button.addEventListener("click", () => post(root.dataset.tapUrl, { reply: message.id, button: offered.id }));
+      row.append(button);
+    }
+    return row;
   }
 
   function footer(message) {
@@ -133,29 +149,37 @@
     return meta;
   }
 
-  async function send(withPhoto) {
-    if (sending) return;
+  function send(withPhoto) {
+    const fields = { text: $("text").value, ...(withPhoto ? { photo: "1" } : {}) };
+    post(root.dataset.sendUrl, fields).then((sent) => {
+      if (sent) $("text").value = "";
+    });
+  }
+
+  // Posts as this customer; true once the simulator has the message (Parley may still refuse it).
+  async function post(url, fields) {
+    if (sending) return false;
     const form = new FormData();
     const person = customer();
     form.set("inbox", inbox.key);
     form.set("customer", person.customer);
     form.set("name", person.name);
-    form.set("text", $("text").value);
-    if (withPhoto) form.set("photo", "1");
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
     sending = true;
     try {
-      const response = await fetch(root.dataset.sendUrl, { method: "POST", body: form, headers: { "X-CSRFToken": csrfToken } });
+      const response = await fetch(url, { method: "POST", body: form, headers: { "X-CSRFToken": csrfToken } });
       const answer = await response.json().catch(() => ({ error: `The simulator answered ${response.status}.` }));
       if (response.status === 400 || !answer.message) {
         problem(answer.error);
-        return;
+        return false;
       }
       problem(answer.message.detail);
-      $("text").value = "";
       remember();
       refresh();
+      return true;
     } catch {
       problem("Parley is not answering: is make run still running?");
+      return false;
     } finally {
       sending = false;
     }

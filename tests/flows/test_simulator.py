@@ -25,6 +25,7 @@ from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE, SEND, MESSAGES = "/simulator/", "/simulator/api/send", "/simulator/api/messages"
+TAP = "/simulator/api/tap"
 Status = Message.DeliveryStatus
 # (inbox key, customer as typed, customer as the provider names them, name the provider passes on)
 CUSTOMERS = {
@@ -121,6 +122,48 @@ def test_the_agents_reply_reaches_the_customers_phone_with_its_ticks(client, dem
             for callback in provider.callbacks()
         ]
         assert answered == [("sent", 200), ("delivered", 200)]
+
+
+@pytest.mark.parametrize("channel", [ChannelType.WHATSAPP, ChannelType.MESSENGER, ChannelType.TELEGRAM])
+def test_the_phone_shows_a_replys_buttons_and_a_tap_reaches_parley_as_the_providers_tap(
+    client, demo, channel
+):
+    """Buttons as the fake provider accepted them (WhatsApp's reply buttons, Messenger's quick
+    replies, Telegram's inline keyboard); a tap is that provider's own tap webhook, signed."""
+    key, typed, _, name = CUSTOMERS[channel]
+    customer_writes(client, channel, "Did my refund go through?")
+    conversation = Message.objects.get(body="Did my refund go through?").conversation
+    ana = get_user_model().objects.get(username="ana")
+    offered = [{"id": "solved", "title": "Yes, thanks"}, {"id": "person", "title": "Talk to a person"}]
+    reply = message_post_reply(conversation=conversation, agent=ana, body="It did. All good?")
+    Message.objects.filter(pk=reply.pk).update(actions=offered)
+    deliver_message(reply.pk)
+
+    wait_until(lambda: any(m["direction"] == "out" for m in phone_thread(client, channel)))
+    [shown] = [m for m in phone_thread(client, channel) if m["direction"] == "out"]
+    assert shown["buttons"] == offered
+
+    tapped = client.post(
+        TAP, {"inbox": key, "customer": typed, "name": name, "reply": shown["id"], "button": "person"}
+    )
+
+    assert tapped.status_code == 200, tapped.content
+    assert tapped.json()["message"]["status"] == "stored"
+    answer = Message.objects.filter(conversation=conversation, sender_kind=Message.SenderKind.CONTACT).last()
+    assert answer.body == "Talk to a person"
+    last = phone_thread(client, channel)[-1]
+    assert (last["direction"], last["body"]) == ("in", "Talk to a person")
+
+
+def test_a_tap_on_a_button_the_reply_does_not_have_is_refused(client, demo):
+    key, typed, _, name = CUSTOMERS[ChannelType.TELEGRAM]
+    stored = Message.objects.count()
+
+    tapped = client.post(TAP, {"inbox": key, "customer": typed, "name": name, "reply": "404", "button": "x"})
+
+    assert tapped.status_code == 400
+    assert tapped.json()["error"].startswith("No such button")
+    assert Message.objects.count() == stored
 
 
 def test_a_photo_arrives_as_the_providers_media_and_is_downloaded(client, demo):
