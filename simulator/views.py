@@ -87,7 +87,8 @@ def tap(request: HttpRequest) -> JsonResponse:
     reply = next((sent for sent in replies if sent["id"] == request.POST.get("reply")), {})
     button = next((b for b in reply.get("buttons") or [] if b["id"] == request.POST.get("button")), None)
     if button is None:
-        return JsonResponse({"error": "No such button: none of this customer's replies shows it."}, status=400)
+        problem = "No such button: none of this customer's replies shows it."
+        return JsonResponse({"error": problem}, status=400)
     refusal = _post(simulator, inbox, tap_webhook(inbox, customer, reply, button, simulator.next_id))
     message = _record(simulator, inbox, customer, button["title"], refusal)
     return JsonResponse({"message": message}, status=502 if refusal else 200)
