@@ -7,9 +7,8 @@ PARLEY_GENERATIVE_BASE_URL takes) as the first line of stdout. SIGTERM or Ctrl-C
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
+
+from simulator.fake_provider.serving import serve_until_signalled
 
 from .server import API_KEY, FakeChat
 
@@ -33,18 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         require_key=not arguments.no_key,
         slow_seconds=arguments.slow_seconds,
     )
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    fake.start()
-    print(fake.base_url, flush=True)
-    while not stopping.wait(0.5):
-        pass  # a timed wait lets the signal handlers run promptly
-    fake.stop()
+    serve_until_signalled(fake, lambda: fake.base_url)
 
 
 if __name__ == "__main__":

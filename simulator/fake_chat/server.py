@@ -22,11 +22,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
-from simulator.fake_provider.wire import ApiRequest, ApiResponse, json_response, parse_request
+from simulator.fake_provider.serving import BackgroundFake, FakeHandler
+from simulator.fake_provider.wire import ApiRequest, ApiResponse, json_response
 
 from . import api, model
 
@@ -173,57 +172,14 @@ def control(request: ApiRequest, state: ChatState) -> ApiResponse:
     return json_response(404, {"error": f"no control endpoint {route[0]} {route[1]}"})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    state: ChatState
-    root_url: str
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # tests read requests(), not a log line per call
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = parse_request(
-            self.command, self.path, dict(self.headers.items()), body, self.server.root_url
-        )
-        state = self.server.state
+class _Handler(FakeHandler):
+    def answer(self, request: ApiRequest, state: ChatState) -> ApiResponse | None:
         if request.path.startswith("/_fake/"):
-            response: ApiResponse | None = control(request, state)
-        else:
-            response = answer_completion(request, state)
-        if response is None:
-            self.close_connection = True
-            return
-        content_type = response.content_type
-        if content_type == "application/json":
-            content_type += "; charset=utf-8"
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up waiting
+            return control(request, state)
+        return answer_completion(request, state)
 
 
-class FakeChat:
+class FakeChat(BackgroundFake):
     """A local OpenAI-compatible chat endpoint. In-process:
 
         with FakeChat() as fake:
@@ -235,18 +191,13 @@ class FakeChat:
     or `python -m simulator.fake_chat --port 0` for another process, driven over /_fake/.
     """
 
+    handler = _Handler
+    thread_name = "fake chat server"
+
     def __init__(self, port: int = 0, host: str = "127.0.0.1", **behaviour: Any) -> None:
         initial = Behaviour().updated(behaviour)
+        super().__init__(port, host)
         self.state = ChatState(behaviour=initial, initial=initial)
-        self._address = (host, port)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake chat server has not been started")
-        return self._server.root_url
 
     @property
     def base_url(self) -> str:
@@ -256,36 +207,6 @@ class FakeChat:
     @property
     def api_key(self) -> str:
         return self.state.behaviour.api_key
-
-    def start(self) -> FakeChat:
-        self.state.stopping.clear()
-        server = _Server(self._address, _Handler)
-        host, port = server.server_address[:2]
-        server.state, server.root_url = self.state, f"http://{host}:{port}"
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-chat", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stops listening and wakes every call waiting out `slow_seconds`."""
-        self.state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeChat:
-        return self.start() if self._server is None else self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def requests(self) -> list[dict[str, Any]]:
         """Every call, oldest first: method, path, headers (lower-case names), json, status, fault,

@@ -7,11 +7,9 @@ parent process (a test, a benchmark) can read where it listens. SIGTERM or Ctrl-
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
 
 from .server import FakeProvider
+from .serving import serve_until_signalled
 
 
 def _latency(raw: str) -> tuple[int, int]:
@@ -40,18 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         status_callbacks=arguments.status_callbacks,
         accept_any_credentials=arguments.accept_any_credentials,
     )
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    fake.start()
-    print(fake.url, flush=True)
-    while not stopping.wait(0.5):
-        pass  # a timed wait lets the signal handlers run promptly
-    fake.stop()
+    serve_until_signalled(fake, lambda: fake.url)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,14 @@ accepted send it never heard about, as with a real provider.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any
 
 from . import control, meta, telegram, twilio
 from .client import wait_for_sends
+from .serving import BackgroundFake, FakeHandler
 from .state import Behaviour, ProviderState
-from .wire import ApiRequest, ApiResponse, json_response, parse_request
+from .wire import ApiRequest, ApiResponse, json_response
 
 PROVIDER_APIS: tuple[ModuleType, ...] = (twilio, meta, telegram)
 KNOWN_ERRORS = (
@@ -66,79 +65,14 @@ def _fault_response(
     return twilio.fault_response(fault, request)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256  # benchmarks open many connections at once
-    state: ProviderState
-    base_url: str
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections to real providers
-    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK would add
-    # some 40 ms to every answer on a kept-alive connection.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # tests and benchmarks read /_fake/requests, not a log of every call
-
-    def _serve(self) -> None:
-        body = self._read_body()
-        state = self.server.state
-        request = parse_request(
-            self.command, self.path, dict(self.headers.items()), body, self.server.base_url
-        )
+class _Handler(FakeHandler):
+    def answer(self, request: ApiRequest, state: ProviderState) -> ApiResponse | None:
         if request.path.startswith("/_fake/"):
-            response: ApiResponse | None = control.handle(request, state)
-        else:
-            response = answer_api(request, state)
-        if response is None:
-            self.close_connection = True
-            return
-        self._write(response)
-        for later in response.after:
-            later()
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
-        chunks = []  # a streamed upload: size line, chunk, CRLF, until a zero size
-        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
-        while self.rfile.readline().strip():
-            pass  # trailers
-        return b"".join(chunks)
-
-    def _write(self, response: ApiResponse) -> None:
-        content_type = response.content_type
-        if content_type == "application/json":
-            content_type += "; charset=utf-8"
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up waiting; the send still stands
+            return control.handle(request, state)
+        return answer_api(request, state)
 
 
-class FakeProvider:
+class FakeProvider(BackgroundFake):
     """A local Twilio + Meta Graph + Telegram. In-process:
 
         with FakeProvider() as fake:
@@ -150,6 +84,9 @@ class FakeProvider:
     FakeProviderClient(url), which has the same control methods as this class.
     """
 
+    handler = _Handler
+    thread_name = "fake provider"
+
     def __init__(
         self,
         port: int = 0,
@@ -160,47 +97,8 @@ class FakeProvider:
         **behaviour: Any,
     ) -> None:
         initial = Behaviour().updated({"latency_ms": latency_ms, "error_rate": error_rate, **behaviour})
+        super().__init__(port, host)
         self.state = ProviderState(initial, KNOWN_ERRORS)
-        self._address = (host, port)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake provider has not been started")
-        return self._server.base_url
-
-    def start(self) -> FakeProvider:
-        self.state.stopping.clear()
-        server = _Server(self._address, _Handler)
-        host, port = server.server_address[:2]
-        server.state = self.state
-        server.base_url = f"http://{host}:{port}"
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-provider", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stops listening and wakes every call sleeping in latency or a scripted timeout."""
-        self.state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeProvider:
-        return self.start() if self._server is None else self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- the control methods; FakeProviderClient has the same ones over HTTP ---
 
