@@ -264,6 +264,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/desk/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LANGUAGE_CODE = "en"
+# The help center's own words (buttons, headings, messages) in the languages a portal is offered in.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

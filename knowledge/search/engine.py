@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
 
 from conversations.refusals import Refused
 from knowledge.models import Article, Portal
@@ -139,11 +140,12 @@ def checked_query(query: str) -> str:
     cleaned = "".join(" " if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in query)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise QueryRefused("query_empty", "Type a few words about what you are looking for.")
+        raise QueryRefused("query_empty", gettext("Type a few words about what you are looking for."))
     if len(cleaned) > MAX_QUERY_LENGTH:
         raise QueryRefused(
             "query_too_long",
-            f"Searches are limited to {MAX_QUERY_LENGTH} characters: keep the words that matter most.",
+            gettext("Searches are limited to %(most)d characters: keep the words that matter most.")
+            % {"most": MAX_QUERY_LENGTH},
         )
     return cleaned
 
@@ -153,7 +155,6 @@ def checked_locale(portal: Portal, locale: str | None) -> str:
         return portal.default_locale
     if locale not in portal.all_locales:
         offered = ", ".join(portal.all_locales)
-        raise QueryRefused(
-            "unknown_locale", f"This help center is offered in {offered}: search in one of those."
-        )
+        message = gettext("This help center is offered in %(offered)s: search in one of those.")
+        raise QueryRefused("unknown_locale", message % {"offered": offered})
     return locale

@@ -9,18 +9,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..models import Article
 from .helpcenter import FEEDBACK_SENT
-from .pages import PageMissing, error_page, portal_page
+from .pages import PageMissing, error_page, in_page_language, portal_page
 
 ANSWERS = {"yes": True, "no": False}
-THANKS = "Thanks for letting us know!"
 
 
 @require_POST
+@in_page_language
 def article_feedback(request: HttpRequest, portal_slug: str, locale: str, article_slug: str) -> HttpResponse:
     try:
         page = portal_page(request, portal_slug, locale)
@@ -31,7 +32,7 @@ def article_feedback(request: HttpRequest, portal_slug: str, locale: str, articl
         return error_page(request, page, reason="article")
     answer = request.POST.get("helpful", "")
     if answer not in ANSWERS:
-        return _refused(request, page, "Answer yes or no.")
+        return _refused(request, page, gettext("Answer yes or no."))
     try:
         services.article_record_feedback(
             article=found, helpful=ANSWERS[answer], reader_key=reader_key(request)
@@ -39,7 +40,7 @@ def article_feedback(request: HttpRequest, portal_slug: str, locale: str, articl
     except ValidationError as error:
         return _refused(request, page, " ".join(error.messages))
     if _wants_json(request):
-        return JsonResponse({"message": THANKS})
+        return JsonResponse({"message": gettext("Thanks for letting us know!")})
     path = reverse(
         "knowledge:article", kwargs={"portal_slug": portal_slug, "locale": locale, "article_slug": found.slug}
     )

@@ -31,6 +31,7 @@ from .pages import (
     cached_for_everyone,
     error_page,
     home_url,
+    in_page_language,
     is_reader,
     page_etag,
     portal_page,
@@ -56,6 +57,7 @@ def portal_root(request: HttpRequest, portal_slug: str) -> HttpResponse:
 
 
 @require_safe
+@in_page_language
 def home(request: HttpRequest, portal_slug: str, locale: str) -> HttpResponse:
     try:
         page = portal_page(request, portal_slug, locale)
@@ -73,6 +75,7 @@ def home(request: HttpRequest, portal_slug: str, locale: str) -> HttpResponse:
 
 
 @require_safe
+@in_page_language
 def category(request: HttpRequest, portal_slug: str, locale: str, category_slug: str) -> HttpResponse:
     try:
         page = portal_page(request, portal_slug, locale)
@@ -95,6 +98,7 @@ def category(request: HttpRequest, portal_slug: str, locale: str, category_slug:
 
 
 @require_safe
+@in_page_language
 def article(request: HttpRequest, portal_slug: str, locale: str, article_slug: str) -> HttpResponse:
     try:
         page = portal_page(request, portal_slug, locale)
@@ -153,6 +157,7 @@ def article(request: HttpRequest, portal_slug: str, locale: str, article_slug: s
 
 
 @require_safe
+@in_page_language
 def search(request: HttpRequest, portal_slug: str, locale: str) -> HttpResponse:
     """Search results; no query is the search page itself, a query search refuses is a 400 that
     says why."""

@@ -4,13 +4,14 @@ says where to go instead), the theme, the language switcher, absolute links and 
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import get_language_info
@@ -25,6 +26,7 @@ BOTS = re.compile(
     re.IGNORECASE,
 )
 TEMPLATES = settings.BASE_DIR / "templates" / "helpcenter"
+TRANSLATIONS = settings.BASE_DIR / "locale"
 SHARED_CACHE_SECONDS = 60  # home and category pages: a publish shows within a minute
 
 
@@ -68,6 +70,33 @@ class PageMissing(Exception):
         self.response = response
 
 
+def in_page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view's words (templates, messages, dates) in the language of the page's `locale`."""
+
+    @functools.wraps(view)
+    def localized(request: HttpRequest, *args: object, locale: str, **kwargs: object) -> HttpResponse:
+        with translation.override(page_language(locale)):
+            return view(request, *args, locale=locale, **kwargs)
+
+    return localized
+
+
+def page_language(locale: str) -> str:
+    """The language a help center page in `locale` speaks: the locale's when locale/ has its
+    language (pt-BR reads pt's words, with Brazilian dates), else English: never a page whose
+    dates are in one language and its words in another."""
+    language = locale.lower()
+    base = language.split("-")[0]
+    if base in shipped_languages() and translation.check_for_language(language):
+        return language
+    return settings.LANGUAGE_CODE
+
+
+@functools.cache
+def shipped_languages() -> frozenset[str]:
+    return frozenset(path.parent.parent.name for path in TRANSLATIONS.glob("*/LC_MESSAGES/django.mo"))
+
+
 def portal_page(request: HttpRequest, portal_slug: str, locale: str | None = None) -> Page:
     """The page's portal and locale (the default when None); PageMissing for an unknown or private
     portal, and for a locale the portal does not offer (with a link to its default locale)."""
@@ -85,13 +114,15 @@ def portal_page(request: HttpRequest, portal_slug: str, locale: str | None = Non
 def error_page(
     request: HttpRequest, page: Page | None, *, reason: str, status: int = 404, **context: object
 ) -> HttpResponse:
-    """The help center's own 404 (or 410) page: it says what was not found and links onward."""
-    return render(
-        request,
-        "helpcenter/error.html",
-        {"page": page, "reason": reason, **context},
-        status=status,
-    )
+    """The help center's own 404 (or 410) page: it says what was not found and links onward, in the
+    language of the page it offers instead (a locale the portal lacks gets the default's)."""
+    with translation.override(page_language(page.locale) if page else settings.LANGUAGE_CODE):
+        return render(
+            request,
+            "helpcenter/error.html",
+            {"page": page, "reason": reason, **context},
+            status=status,
+        )
 
 
 def home_url(portal: Portal, locale: str) -> str:
@@ -133,7 +164,8 @@ def cached_for_everyone(request: HttpRequest, response: HttpResponse) -> HttpRes
 
 def page_etag(parts: Mapping[str, object]) -> str:
     """A validator from what a page shows (not from its bytes: they hold a form token), and from
-    the templates that show it, so a deploy that changes them changes every page's tag."""
+    the templates and translations that show it, so a deploy that changes them changes every
+    page's tag."""
     shown = repr((templates_version(), sorted(parts.items())))
     return quote_etag(hashlib.sha256(shown.encode()).hexdigest()[:32])
 
@@ -141,6 +173,6 @@ def page_etag(parts: Mapping[str, object]) -> str:
 @functools.cache
 def templates_version() -> str:
     digest = hashlib.sha256()
-    for path in sorted(TEMPLATES.glob("*")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted([*TEMPLATES.glob("*"), *TRANSLATIONS.glob("*/LC_MESSAGES/django.mo")]):
+        digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]

@@ -1,8 +1,9 @@
 // "Was this helpful?" without leaving the page. Without JavaScript the same form posts and the
 // page comes back with the thanks; here it is sent with fetch and the answer shown in place.
-const FAILED = "Your answer could not be sent. Please try again.";
+// Words come from the page, in its language.
 const form = document.querySelector("form[data-feedback]");
 const status = document.querySelector("[data-feedback-status]");
+const FAILED = form?.dataset.failed || "Your answer could not be sent. Please try again.";
 
 async function send(body) {
   let response;
