@@ -1,4 +1,6 @@
-"""Business hours: is an inbox open at a given moment, and when does it open next.
+"""Business hours: is an inbox open at a given moment, when does it open next, how much open time
+lies between two instants, and when a span of open time ends (reports' business time, SLA
+deadlines).
 
 An inbox's hours are wall-clock times in its own time zone (`Inbox.timezone`), so "09:00" stays
 09:00 across daylight-saving changes: every local time is turned into an instant through zoneinfo,
@@ -13,6 +15,7 @@ A day left out is closed all day; an empty schedule means always open. A period 
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -23,6 +26,9 @@ from django.core.exceptions import ValidationError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 LOOKAHEAD_DAYS = 14
+# A deadline further than this in open time is never met: a schedule open one hour a week reaches
+# a year of hours after 60 years; a deadline is searched this many calendar days ahead at most.
+DEADLINE_HORIZON_DAYS = 400
 CLOCK_TIME = re.compile(r"^(\d\d):([0-5]\d)$")
 ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 MINUTES_PER_DAY = 24 * 60
@@ -72,10 +78,57 @@ class Schedule:
                     return opening
         return None
 
+    def open_seconds(self, start: datetime, end: datetime) -> float:
+        """Open time between two instants, in seconds (0 when `end` is not after `start`): the
+        business-time length of a wait. Elapsed time, not wall-clock: an open day with a
+        spring-forward change lasts 23 hours, one with a fall-back change 25."""
+        if end <= start:
+            return 0.0
+        if self.always_open:
+            return (end - start).total_seconds()
+        stop_day = end.astimezone(self.zone).date()
+        spans = self._open_spans(start.astimezone(self.zone).date() - timedelta(days=1), stop_day)
+        return sum(
+            (min(closing, end) - max(opening, start)).total_seconds()
+            for opening, closing in spans
+            if opening < end and closing > start
+        )
+
+    def deadline(self, start: datetime, seconds: float) -> datetime | None:
+        """The instant when `seconds` of open time have passed since `start` (an SLA target in
+        business time), in UTC; a clock started while closed begins at the next opening. None
+        when the schedule does not give that much open time within DEADLINE_HORIZON_DAYS."""
+        start = start.astimezone(UTC)
+        if seconds <= 0 or self.always_open:
+            return start + timedelta(seconds=max(seconds, 0))
+        left = timedelta(seconds=seconds)
+        first_day = start.astimezone(self.zone).date() - timedelta(days=1)
+        last_day = first_day + timedelta(days=DEADLINE_HORIZON_DAYS)
+        for opening, closing in self._open_spans(first_day, last_day):
+            if closing <= start:
+                continue
+            available = closing - max(opening, start)
+            if left <= available:
+                return max(opening, start) + left
+            left -= available
+        return None
+
+    def _open_spans(self, first_day: date, last_day: date) -> Iterator[tuple[datetime, datetime]]:
+        """(opening, closing) UTC instants of each open period from `first_day` to `last_day`
+        (local dates, both included), in order; holidays left out."""
+        day = first_day
+        while day <= last_day:
+            if day not in self.holidays:
+                for start, end in self.periods.get(day.weekday(), ()):
+                    yield self._instant(day, start), self._instant(day, end)
+            day += timedelta(days=1)
+
     def _instant(self, day: date, minute: int) -> datetime:
-        """A local wall-clock time as a UTC instant. A time that a spring-forward change skips
-        (02:30 in Paris on the last Sunday of March) is read with the offset before the change:
-        02:30 CET, which is 03:30 CEST."""
+        """A local wall-clock time as a UTC instant ("24:00" is the next day's 00:00). A time that
+        a spring-forward change skips (02:30 in Paris on the last Sunday of March) is read with the
+        offset before the change: 02:30 CET, which is 03:30 CEST."""
+        if minute == MINUTES_PER_DAY:
+            day, minute = day + timedelta(days=1), 0
         local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone)
         return local.astimezone(UTC)
 
