@@ -22,6 +22,7 @@ import pytest
 from django.utils.html import escape
 from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
+from agents.models import AgentConnection, AgentProfile
 from tests.backends import ON_POSTGRES, ON_REDIS
 from tests.factories.conversations import InboxFactory
 from tests.realtime.harness import ROOT, CeleryWorker, DaphneServer, free_port
@@ -202,6 +203,7 @@ def new_context(chromium, parley, transactional_db, request) -> Iterator[Callabl
         return context
 
     yield make
+    connected = set(AgentConnection.objects.values_list("agent_id", flat=True))
     report = getattr(request.node, "report_call", None)
     failed = report is not None and report.failed
     name = re.sub(r"[^\w.-]+", "-", request.node.name)
@@ -215,6 +217,22 @@ def new_context(chromium, parley, transactional_db, request) -> Iterator[Callabl
         context.close()
     # Let Daphne finish what the closed sockets left in flight before the tables are truncated.
     time.sleep(0.3)
+    _wait_until_desks_settled(connected)
+
+
+def _wait_until_desks_settled(agent_ids: set[int], seconds: float = 10) -> None:
+    """Until the server has handled the closed desk sockets of these agents: their connections
+    deleted, then (a second transaction) their availability settled to offline. Truncating the
+    tables in between makes that settling insert a profile for a deleted user."""
+    deadline = time.monotonic() + seconds
+    while agent_ids and time.monotonic() < deadline:
+        if not AgentConnection.objects.filter(agent_id__in=agent_ids).exists() and not (
+            AgentProfile.objects.filter(user_id__in=agent_ids)
+            .exclude(availability=AgentProfile.Availability.OFFLINE)
+            .exists()
+        ):
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture
