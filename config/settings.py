@@ -372,46 +372,8 @@ _PROVIDER_URL_SET = any(
 )
 PARLEY_SIMULATOR = env_bool("PARLEY_SIMULATOR", default=EMBEDDED and not _PROVIDER_URL_SET)
 
-# --- Parley's own knobs. ---
-PARLEY_DEFAULT_SESSION_TIMEOUT = timedelta(minutes=10)
-# Messaging: a reply the customer has not read this long after it was sent is emailed to them
-# (when they left an address). Keep it under CELERY_VISIBILITY_TIMEOUT: it is a task's countdown.
-PARLEY_REPLY_NOTICE_DELAY = timedelta(seconds=int(os.environ.get("PARLEY_REPLY_NOTICE_DELAY_SECONDS", "120")))
-# Routing: how much an assigned messaging conversation weighs against an agent's capacity, by what
-# it waits for. A live session always weighs 1.
-PARLEY_LOAD_WEIGHTS = {"customer_waiting": 1.0, "on_customer": 0.5, "snoozed": 0.25}
-# Messaging: a customer who writes again within this long after their conversation was resolved
-# goes back to the agent who had it (if online and under capacity), else to routing.
-PARLEY_STICKY_FOR = timedelta(days=int(os.environ.get("PARLEY_STICKY_DAYS", "7")))
-# Live chat: how long an agent may be offline (tab closed, network lost) before their live chats
-# go back to the queue and to another agent.
-PARLEY_LIVE_AGENT_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_AGENT_GRACE_SECONDS", "120")))
-# Live mode: how long the customer may be gone (widget closed, tab closed, network lost) before
-# their session ends as "customer left".
-PARLEY_LIVE_LEAVE_GRACE = timedelta(seconds=int(os.environ.get("PARLEY_LIVE_LEAVE_GRACE_SECONDS", "120")))
-# Live mode: customers waiting in a queue hear their new positions at once, then at most once more
-# per this many seconds however fast the queue moves (a sweep ending hundreds of chats, routing a
-# backlog). 0 announces every move.
-PARLEY_QUEUE_ANNOUNCE_SECONDS = int(os.environ.get("PARLEY_QUEUE_ANNOUNCE_SECONDS", "1"))
-
-# --- Self-service (knowledge/, answerbot/, docs/knowledge.md). ---
-# The bot answers at or above this search score and hands off below it; unset: the threshold
-# measured by `python -m bench kb` (knowledge.search.answer_threshold).
-_BOT_THRESHOLD = os.environ.get("PARLEY_BOT_THRESHOLD", "")
-PARLEY_BOT_THRESHOLD = float(_BOT_THRESHOLD) if _BOT_THRESHOLD else None
-# A bot answer the customer neither confirmed nor questioned counts as resolved after this long.
-PARLEY_BOT_ASSUME_RESOLVED_AFTER = timedelta(
-    hours=int(os.environ.get("PARLEY_BOT_ASSUME_RESOLVED_HOURS", "24"))
-)
-# What a contact costs, for cost per contact (Gartner's figures by default).
-PARLEY_COST_PERSON_CONTACT = float(os.environ.get("PARLEY_COST_PERSON_CONTACT", "8.01"))
-PARLEY_COST_SELF_SERVICE_CONTACT = float(os.environ.get("PARLEY_COST_SELF_SERVICE_CONTACT", "0.10"))
-# Optional generated answers: any OpenAI-compatible chat endpoint. Off unless a base URL is set
-# and an inbox's bot turns it on; the answer is written from the retrieved articles only.
-PARLEY_GENERATIVE_BASE_URL = os.environ.get("PARLEY_GENERATIVE_BASE_URL", "")
-PARLEY_GENERATIVE_API_KEY = os.environ.get("PARLEY_GENERATIVE_API_KEY", "")
-PARLEY_GENERATIVE_MODEL = os.environ.get("PARLEY_GENERATIVE_MODEL", "gpt-4o-mini")
-PARLEY_GENERATIVE_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_GENERATIVE_TIMEOUT_SECONDS", "20"))
+# --- Parley's own knobs (sessions, routing, live chat, self-service): config/product_settings.py. ---
+from config.product_settings import *  # noqa: E402, F403
 
 # --- REST API (api/, docs/api.md): agents by token or desk session; one error shape and schema. ---
 REST_FRAMEWORK = {
