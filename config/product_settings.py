@@ -40,6 +40,9 @@ PARLEY_BOT_ASSUME_RESOLVED_AFTER = timedelta(
 # What a contact costs, for cost per contact (Gartner's figures by default).
 PARLEY_COST_PERSON_CONTACT = float(os.environ.get("PARLEY_COST_PERSON_CONTACT", "8.01"))
 PARLEY_COST_SELF_SERVICE_CONTACT = float(os.environ.get("PARLEY_COST_SELF_SERVICE_CONTACT", "0.10"))
+# Reports: the time zone whose midnights divide report days (a measure belongs to the day it
+# stops in). Each inbox's business time uses the inbox's own zone.
+PARLEY_REPORTS_TIME_ZONE = os.environ.get("PARLEY_REPORTS_TIME_ZONE", "UTC")
 # Optional generated answers: any OpenAI-compatible chat endpoint. Off unless a base URL is set
 # and an inbox's bot turns it on; the answer is written from the retrieved articles only.
 PARLEY_GENERATIVE_BASE_URL = os.environ.get("PARLEY_GENERATIVE_BASE_URL", "")

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "api",
     "knowledge",
     "answerbot",
+    "reports",
     "config",
 ]
 
@@ -248,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
     "apply-pending-webhook-receipts": {
         "task": "channels_in.tasks.apply_pending_receipts",
         "schedule": timedelta(seconds=60),
+    },
+    "catch-up-report-rollups": {
+        "task": "reports.tasks.catch_up_rollups",
+        "schedule": timedelta(minutes=5),
     },
 }
 # Without Redis nothing else can reach the memory:// broker: `serve` runs a worker thread and the

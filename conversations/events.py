@@ -18,7 +18,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -148,26 +149,57 @@ class Publisher:
 publisher = Publisher()
 
 
-_durable_subscribers: list[Callable[[Event], None]] = []
+DurableSubscriber = Callable[[Sequence[Event]], None]
+_durable_subscribers: list[DurableSubscriber] = []
+_together = threading.local()
 
 
-def subscribe_durably(subscriber: Callable[[Event], None]) -> None:
+def subscribe_durably(subscriber: DurableSubscriber) -> None:
     """Hear every event inside the transaction that causes it, so what `subscriber` writes (a
-    business's webhook delivery, say) commits or rolls back with the change itself: at-least-once
-    where the channel layer is at-most-once. An edge app registers once, when it is ready."""
+    business's webhook delivery, a report's fact) commits or rolls back with the change itself:
+    at-least-once where the channel layer is at-most-once. An edge app registers once, when it is
+    ready. A subscriber takes a batch: one event, or every event of a `published_together` block."""
     if subscriber not in _durable_subscribers:
         _durable_subscribers.append(subscriber)
 
 
+@contextmanager
+def published_together() -> Iterator[None]:
+    """Hand durable subscribers the events published inside this block as one batch when it ends
+    (a sweep that ends a hundred chats writes their facts in one statement, not a hundred). The
+    block ends inside the transaction; an exception in it hands nothing over."""
+    outer = getattr(_together, "events", None)
+    if outer is not None:  # nested: the outermost block hands everything over
+        yield
+        return
+    _together.events = []
+    try:
+        yield
+        batch = _together.events
+    finally:
+        _together.events = None
+    _hand_over(batch)
+
+
 def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     """Publish `event` to `groups` once the current transaction commits; never if it rolls back.
-    Durable subscribers hear it first, inside the transaction.
+    Durable subscribers hear it first, inside the transaction (at the end of the enclosing
+    `published_together` block, if any).
 
     Outside a transaction Django runs the callback at once, which is after the autocommit write.
     An event the catalogue does not declare is refused here, in the publisher's own transaction.
     """
     check_layer_event(event)
     groups = tuple(groups)
-    for subscriber in _durable_subscribers:
-        subscriber(event)
+    pending = getattr(_together, "events", None)
+    if pending is None:
+        _hand_over([event])
+    else:
+        pending.append(event)
     transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)
+
+
+def _hand_over(batch: Sequence[Event]) -> None:
+    if batch:
+        for subscriber in _durable_subscribers:
+            subscriber(batch)

@@ -7,7 +7,7 @@ INSERT for all the deliveries).
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from django.db.models import Q
@@ -27,8 +27,15 @@ logger = logging.getLogger(__name__)
 SUBSCRIBABLE = frozenset(EventType.values)
 
 
+def record_events(batch: Sequence[events.Event]) -> None:
+    """Write the deliveries each event of `batch` is owed (called by the core inside the causing
+    transaction)."""
+    for event in batch:
+        record_event(event)
+
+
 def record_event(event: events.Event) -> None:
-    """Write the deliveries `event` is owed (called by the core inside the causing transaction)."""
+    """Write the deliveries `event` is owed."""
     event_type = event.get("type")
     if event_type not in SUBSCRIBABLE or not is_public(event):
         return

@@ -209,19 +209,21 @@ def live_chats_end(
         snoozed_until=None,
         assignee=None,
     )
-    for session in sessions:
-        conversation, _ = ended[session.conversation_id]
-        previous = before[session.conversation_id]
-        events.publish_on_commit(
-            events.conversation_event(
-                EventType.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reasons[session.pk]
-            ),
-            groups=events.conversation_groups(conversation),
-        )
-        if previous.status != conversation.status:
-            publish_status_changed(conversation, previous.status)
-        if previous.assignee_id is not None:
-            publish_assigned(conversation, None, None)
+    with events.published_together():
+        for session in sessions:
+            conversation, _ = ended[session.conversation_id]
+            previous = before[session.conversation_id]
+            reason = reasons[session.pk]
+            events.publish_on_commit(
+                events.conversation_event(
+                    EventType.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reason
+                ),
+                groups=events.conversation_groups(conversation),
+            )
+            if previous.status != conversation.status:
+                publish_status_changed(conversation, previous.status)
+            if previous.assignee_id is not None:
+                publish_assigned(conversation, None, None)
     for agent_id in {session.agent_id for session in sessions if session.agent_id is not None}:
         registry.routing_due(agent_id=agent_id)  # a live slot is free
     waiting_inboxes = {session.conversation.inbox_id for session in sessions if session.agent_id is None}
