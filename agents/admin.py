@@ -122,6 +122,7 @@ class AgentProfileInline(admin.StackedInline):
     max_num = 1
     fields = (
         "display_name",
+        "role",
         "avatar_url",
         "availability",
         "live_capacity",
@@ -164,11 +165,19 @@ class AgentUserAdmin(DeletesWholeThreadsMixin, UserAdmin):
         "agent_profile__display_name",
         "email",
         "agent_profile__availability",
+        "agent_profile__role",
         "is_admin",
         "is_active",
     )
     list_select_related = ("agent_profile",)
-    list_filter = ("teams", "agent_profile__availability", "is_superuser", "is_staff", "is_active")
+    list_filter = (
+        "teams",
+        "agent_profile__availability",
+        "agent_profile__role",
+        "is_superuser",
+        "is_staff",
+        "is_active",
+    )
     search_fields = (*UserAdmin.search_fields, "agent_profile__display_name")
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
@@ -201,8 +210,16 @@ class AgentUserAdmin(DeletesWholeThreadsMixin, UserAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "availability", "live_capacity", "messaging_capacity", "last_seen_at")
-    list_filter = ("availability",)
+    list_display = (
+        "name",
+        "user",
+        "role",
+        "availability",
+        "live_capacity",
+        "messaging_capacity",
+        "last_seen_at",
+    )
+    list_filter = ("role", "availability")
     list_select_related = ("user",)
     search_fields = ("display_name", "user__username", "user__email")
     autocomplete_fields = ("user",)

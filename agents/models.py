@@ -13,10 +13,21 @@ class AgentProfile(models.Model):
         AWAY = "away", "Away"
         OFFLINE = "offline", "Offline"
 
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        SUPERVISOR = "supervisor", "Supervisor"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     display_name = models.CharField(max_length=120, blank=True)
+    role = models.CharField(
+        max_length=10,
+        choices=Role.choices,
+        default=Role.AGENT,
+        help_text="A supervisor sees and works every inbox in the desk, the API and the sockets, and "
+        "every agent's reports, as an administrator does; it gives no rights in this admin.",
+    )
     avatar_url = models.URLField(blank=True)
     availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
     accepting = models.BooleanField(

@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 
 from conversations import events, registry
 from conversations.event_catalogue import EventType
 
 from .models import AgentConnection, AgentProfile
+from .selectors import seeing_every_inbox
 
 AWAY_AFTER = timedelta(minutes=5)
 STALE_AFTER = timedelta(seconds=90)  # three missed 25 s heartbeats
@@ -98,4 +99,5 @@ def _settle_availability(agent_id: int, *, seen_now: bool = False) -> str:
 def inbox_has_someone_online(inbox_id: int) -> bool:
     """Registered with the core (conversations.registry) when the app is ready."""
     online = AgentProfile.objects.filter(availability=Availability.ONLINE, user__is_active=True)
-    return online.filter(Q(user__is_superuser=True) | Q(user__inbox_memberships__inbox_id=inbox_id)).exists()
+    works_it = seeing_every_inbox(OuterRef("user_id")) | Q(user__inbox_memberships__inbox_id=inbox_id)
+    return online.filter(works_it).exists()

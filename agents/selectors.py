@@ -11,9 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import BooleanField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -39,6 +50,7 @@ class Sort:
     CHOICES = (ACTIVITY, WAITING, PRIORITY)
 
 
+
 @dataclass(frozen=True)
 class ListFilters:
     view: str = View.MINE
@@ -50,14 +62,45 @@ class ListFilters:
     query: str = ""
 
 
+# --- who sees what: the one rule the desk, the API, the sockets and the reports ask ---
+# Administrators and supervisors see and work every inbox (in the desk, the API and the sockets);
+# everyone else works the inboxes they are a member of. The role gives no right in the Django
+# admin: that stays with is_staff, is_superuser and permissions. The rule comes in two forms, kept
+# side by side: for a user in hand, and in SQL for reads that would otherwise pay a query for it.
+
+
+def sees_every_inbox(user: AbstractBaseUser) -> bool:
+    """Does this user see and work every inbox? Reads the user's profile once (then kept on the
+    user; the API's token query brings it along)."""
+    return user.is_superuser or role_of(user) == AgentProfile.Role.SUPERVISOR
+
+
+def seeing_every_inbox(user_id: int | OuterRef) -> Exists:
+    """sees_every_inbox in SQL, for the user `user_id` (an id, or an OuterRef to one)."""
+    users = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(agent_profile__role=AgentProfile.Role.SUPERVISOR), pk=user_id
+    )
+    return Exists(users)
+
+
+def sees_all_reports(user: AbstractBaseUser) -> bool:
+    """Administrators and supervisors see every agent's figures; an agent sees their own."""
+    return user.is_superuser or role_of(user) == AgentProfile.Role.SUPERVISOR
+
+
+def role_of(user: AbstractBaseUser) -> str:
+    """The user's AgentProfile.Role; a user without a profile (an administrator, say) is an agent."""
+    profile = getattr(user, "agent_profile", None)  # None also for an anonymous user
+    return profile.role if profile is not None else AgentProfile.Role.AGENT
+
+
 def desk_inboxes(agent: AbstractBaseUser) -> QuerySet:
-    """The inboxes this agent works (admins: all active ones)."""
-    inboxes = Inbox.objects.filter(is_active=True)
-    if not agent.is_superuser:
-        inboxes = inboxes.filter(
-            pk__in=InboxMembership.objects.filter(agent=agent).values("inbox_id"),
-        )
-    return inboxes.order_by("name")
+    """The inboxes this agent works: every active one for administrators and supervisors, else
+    the active ones they are a member of. The rule is asked inside this query (seeing_every_inbox),
+    so a desk page pays no query of its own for the agent's role."""
+    member_of = InboxMembership.objects.filter(agent_id=agent.pk).values("inbox_id")
+    works = seeing_every_inbox(agent.pk) | Q(pk__in=member_of)
+    return Inbox.objects.filter(works, is_active=True).order_by("name")
 
 
 def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySet[Conversation]:

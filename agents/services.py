@@ -20,6 +20,7 @@ from conversations.services import KEEP, Keep, conversation_assign
 
 from .models import AgentProfile, InboxMembership, Team
 from .presence import agent_group
+from .selectors import sees_every_inbox
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{2,150})")
 
@@ -31,16 +32,22 @@ def agent_create(
     password: str,
     display_name: str = "",
     is_admin: bool = False,
+    role: str = AgentProfile.Role.AGENT,
     inboxes: Iterable[Inbox] = (),
     teams: Iterable[Team] = (),
 ) -> AbstractBaseUser:
-    """A user who can log in to the desk (and, as admin, to /admin/), with profile and memberships."""
+    """A user who can log in to the desk (and, as admin, to /admin/), with profile and memberships.
+    `role`: an AgentProfile.Role; a supervisor works every inbox without being a member of it, and
+    gets no admin rights from it (is_admin alone gives those). An unknown role is a ValidationError
+    and nothing is written."""
+    if role not in AgentProfile.Role.values:
+        raise ValidationError(f"{role!r} is not a role: choose one of {', '.join(AgentProfile.Role.values)}.")
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(
             username=username, email=email, password=password, is_staff=True, is_superuser=is_admin
         )
-        AgentProfile.objects.create(user=user, display_name=display_name)
+        AgentProfile.objects.create(user=user, display_name=display_name, role=role)
         InboxMembership.objects.bulk_create([InboxMembership(inbox=inbox, agent=user) for inbox in inboxes])
         user.teams.set(teams)
     return user
@@ -49,7 +56,7 @@ def agent_create(
 def agent_can_work_inbox(*, agent: AbstractBaseUser, inbox_id: int) -> bool:
     if not agent.is_active:
         return False
-    return agent.is_superuser or InboxMembership.objects.filter(agent=agent, inbox_id=inbox_id).exists()
+    return sees_every_inbox(agent) or InboxMembership.objects.filter(agent=agent, inbox_id=inbox_id).exists()
 
 
 def conversation_assign_to_agent(
@@ -59,7 +66,8 @@ def conversation_assign_to_agent(
     actor: AbstractBaseUser | None,
     team: Team | Keep | None = KEEP,
 ) -> Conversation:
-    """Assign after checking that the assignee works this conversation's inbox (admins work all).
+    """Assign after checking that the assignee works this conversation's inbox (administrators and
+    supervisors work all).
     `team`: a team, None to clear it, or KEEP (the default) to leave it."""
     if assignee is not None and not agent_can_work_inbox(agent=assignee, inbox_id=conversation.inbox_id):
         raise ValidationError(f"{assignee} is not a member of the inbox {conversation.inbox}.")
@@ -81,6 +89,7 @@ def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]
         get_user_model()
         .objects.filter(reduce(or_, (Q(username__iexact=name) for name in names)), is_active=True)
         .exclude(pk=author.pk)
+        .select_related("agent_profile")  # whether each works every inbox, without a query each
     )
     mentioned = [user for user in named if agent_can_work_inbox(agent=user, inbox_id=note.inbox_id)]
     profile = getattr(author, "agent_profile", None)

@@ -1,5 +1,6 @@
 """What the API reads, each scoped to the inboxes the agent works (agents.selectors.desk_inboxes;
-admins: all). Something outside that scope is simply not found: the views answer 404.
+administrators and supervisors: all, by agents.selectors.sees_every_inbox). Something outside that
+scope is simply not found: the views answer 404.
 
 Every list here costs a fixed number of queries whatever its length: joins are done here, and
 the views' query counts are pinned by tests/api/test_query_counts.py.
@@ -12,7 +13,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
-from agents.selectors import ListFilters, View, desk_conversation, desk_conversations, desk_inboxes
+from agents.selectors import (
+    ListFilters,
+    View,
+    desk_conversation,
+    desk_conversations,
+    desk_inboxes,
+    sees_every_inbox,
+)
 from conversations import selectors as thread_selectors
 from conversations.models import Contact, ContactIdentity, Conversation, Inbox, Label, Message
 from conversations.payloads import SENDER_RELATED
@@ -22,10 +30,10 @@ from knowledge.search import SearchHit, search_articles
 
 
 def contacts_for_agent(agent: AbstractBaseUser, query: str = "") -> QuerySet[Contact]:
-    """Contacts the agent may see: admins all; others those with a conversation or an identity in
-    one of their inboxes. `query` matches name, email or phone."""
+    """Contacts the agent may see: administrators and supervisors all; others those with a
+    conversation or an identity in one of their inboxes. `query` matches name, email or phone."""
     contacts = Contact.objects.all()
-    if not agent.is_superuser:
+    if not sees_every_inbox(agent):
         inboxes = desk_inboxes(agent)
         contacts = contacts.filter(
             Q(pk__in=Conversation.objects.filter(inbox__in=inboxes).values("contact_id"))
@@ -43,9 +51,9 @@ def contact_for_agent(agent: AbstractBaseUser, contact_id: int) -> Contact | Non
 
 
 def identities_for_agent(agent: AbstractBaseUser, contact: Contact) -> QuerySet[ContactIdentity]:
-    """How the contact is known on the agent's inboxes (admins: on every inbox)."""
+    """How the contact is known on the agent's inboxes (administrators and supervisors: on every inbox)."""
     identities = ContactIdentity.objects.filter(contact=contact)
-    if not agent.is_superuser:
+    if not sees_every_inbox(agent):
         identities = identities.filter(inbox__in=desk_inboxes(agent))
     return identities.select_related("inbox").order_by("inbox__name", "pk")
 
@@ -143,12 +151,13 @@ def token_of(agent: AbstractBaseUser) -> Token | None:
     return Token.objects.filter(user=agent).first()
 
 
-# --- The knowledge base: the help centers linked to an inbox the agent works (admins: all). ---
+# --- The knowledge base: the help centers linked to an inbox the agent works (administrators and
+# supervisors: all). ---
 
 
 def portals_for_agent(agent: AbstractBaseUser) -> QuerySet[Portal]:
     portals = Portal.objects.all()
-    if not agent.is_superuser:
+    if not sees_every_inbox(agent):
         linked = Portal.inboxes.through.objects.filter(inbox__in=desk_inboxes(agent)).values("portal_id")
         portals = portals.filter(pk__in=linked)
     return portals.order_by("name", "pk")

@@ -8,21 +8,18 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.module_loading import import_string
 
-from agents.models import InboxMembership
+from agents.selectors import desk_inboxes
 from conversations import selectors
-from conversations.models import Conversation, Inbox
+from conversations.models import Conversation
 from conversations.payloads import SENDER_RELATED, conversation_payload, message_payload
 from conversations.refusals import Refused
 from conversations.sockets import fit_page
 
 
 def desk_inbox_ids(agent: AbstractBaseUser) -> list[int]:
-    """The inboxes whose events this agent receives: their memberships, or every inbox for admins."""
-    if agent.is_superuser:
-        return list(Inbox.objects.filter(is_active=True).values_list("pk", flat=True))
-    return list(
-        InboxMembership.objects.filter(agent=agent, inbox__is_active=True).values_list("inbox_id", flat=True)
-    )
+    """The inboxes whose events this agent receives: the active inboxes they work (their
+    memberships; every one for administrators and supervisors), as the desk's pages list them."""
+    return list(desk_inboxes(agent).order_by("pk").values_list("pk", flat=True))
 
 
 def desk_session_valid(*, agent_id: int, session_key: str | None, session_class: str) -> bool:

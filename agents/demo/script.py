@@ -13,6 +13,8 @@ from django.conf import settings
 
 from conversations.models import ChannelType, Conversation, Inbox
 
+from ..models import AgentProfile
+
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - public on purpose: printed for every demo login
 SUPPORT_TEAM = "Support"
 WEBSITE_CHAT = "Website chat"
@@ -47,6 +49,7 @@ class DemoAgent:
     display_name: str
     inbox_names: tuple[str, ...]
     is_admin: bool = False
+    role: str = AgentProfile.Role.AGENT
     in_support_team: bool = True
     languages: str = "en"
     skills: tuple[str, ...] = ()
@@ -54,6 +57,11 @@ class DemoAgent:
     @property
     def email(self) -> str:
         return f"{self.username}@example.com"
+
+    @property
+    def role_label(self) -> str:
+        """What the demo logins call them."""
+        return "administrator" if self.is_admin else AgentProfile.Role(self.role).label.lower()
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,14 @@ DEMO_AGENTS = (
     DemoAgent("ana", "Ana Lima", (WEBSITE_CHAT, LIVE_SUPPORT, *PROVIDER_INBOXES), languages="en, pt, es"),
     DemoAgent(
         "ben", "Ben Okafor", (WEBSITE_CHAT, *PROVIDER_INBOXES), languages="en, fr", skills=("billing",)
+    ),
+    # A member of no inbox: the role alone shows them every inbox and every agent's reports.
+    DemoAgent(
+        "supervisor",
+        "Sam Supervisor",
+        (),
+        role=AgentProfile.Role.SUPERVISOR,
+        in_support_team=False,
     ),
 )
 

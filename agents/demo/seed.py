@@ -171,6 +171,7 @@ def _agent_ensure(
         password=DEMO_PASSWORD,
         display_name=spec.display_name,
         is_admin=spec.is_admin,
+        role=spec.role,
         inboxes=[inboxes[name] for name in spec.inbox_names],
         teams=[team] if spec.in_support_team else [],
     )

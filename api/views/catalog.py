@@ -52,7 +52,7 @@ class InboxList(generics.ListAPIView):
     @extend_schema(
         tags=["inboxes"],
         operation_id="inboxes_list",
-        summary="The inboxes you work (admins: all active ones)",
+        summary="The inboxes you work (administrators and supervisors: all active ones)",
         responses=responses({200: InboxSerializer(many=True)}, 400, 404),
     )
     def get(self, request: Request) -> Response:

@@ -1,6 +1,6 @@
 """The knowledge base, for agents: search a help center as the widget and the bot do, read and
 write its articles (through knowledge.services), list the help centers. Only the help centers
-linked to an inbox the agent works (admins: all); any other is not found."""
+linked to an inbox the agent works (administrators and supervisors: all); any other is not found."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,7 +77,7 @@ class PortalList(generics.ListAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="portals_list",
-        summary="The help centers of your inboxes (admins: all)",
+        summary="The help centers of your inboxes (administrators and supervisors: all)",
         responses=responses({200: PortalSerializer(many=True)}, 400, 404),
     )
     def get(self, request: Request) -> Response:

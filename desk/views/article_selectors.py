@@ -13,7 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from agents.models import AgentProfile
-from agents.selectors import desk_inboxes
+from agents.selectors import desk_inboxes, sees_every_inbox
 from conversations.models import Contact, Conversation
 from knowledge.models import Article, ArticleQuestion, Category, Portal
 
@@ -42,9 +42,9 @@ def may_write_articles(agent: AbstractBaseUser) -> bool:
 
 
 def writable_portals(agent: AbstractBaseUser) -> QuerySet[Portal]:
-    """The help centers linked to an inbox the agent works (admins: every one)."""
+    """The help centers linked to an inbox the agent works (administrators and supervisors: every one)."""
     portals = Portal.objects.all()
-    if not agent.is_superuser:
+    if not sees_every_inbox(agent):
         linked = Portal.inboxes.through.objects.filter(inbox__in=desk_inboxes(agent))
         portals = portals.filter(pk__in=linked.values("portal_id"))
     return portals.order_by("name", "pk")

@@ -140,13 +140,22 @@ def test_an_sms_inbox_from_an_older_seed_gets_credentials_and_keeps_its_key():
 
 def test_the_demo_agents_log_in_with_the_demo_password():
     seed_demo()
-    for username in ("admin", "ana", "ben"):
+    for username in ("admin", "ana", "ben", "supervisor"):
         user = authenticate(username=username, password="parley-demo")
         assert user is not None, username
         assert user.is_staff
     assert User.objects.get(username="admin").is_superuser
     assert not User.objects.get(username="ana").is_superuser
     assert AgentProfile.objects.get(user__username="ben").display_name == "Ben Okafor"
+
+
+def test_the_demo_supervisor_works_no_inbox_as_a_member_and_has_no_admin():
+    seed_demo()
+    supervisor = User.objects.get(username="supervisor")
+    assert supervisor.agent_profile.role == AgentProfile.Role.SUPERVISOR
+    assert not supervisor.is_superuser
+    assert not InboxMembership.objects.filter(agent=supervisor).exists()
+    assert not supervisor.teams.exists()
 
 
 def test_agents_work_their_inboxes_and_the_support_team():
@@ -256,9 +265,11 @@ def test_the_output_lists_the_demo_logins_and_the_admin_url(monkeypatch, run):
     for _ in range(run):
         output = seed_demo()
     assert "Demo logins (password: parley-demo)" in output
-    for username in ("admin", "ana", "ben"):
+    for username in ("admin", "ana", "ben", "supervisor"):
         assert f"  {username} " in output
     assert "administrator" in output
+    [supervisor_line] = [line for line in output.splitlines() if line.startswith("  supervisor ")]
+    assert "(supervisor)" in supervisor_line and "/admin/" not in supervisor_line
     assert "http://127.0.0.1:8123/admin/" in output
 
 

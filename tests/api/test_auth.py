@@ -68,6 +68,7 @@ def test_an_agent_token_opens_the_api(api, agent, inbox):
         "email": agent.email,
         "name": "Ana",
         "is_admin": False,
+        "role": "agent",
     }
 
 
@@ -97,7 +98,7 @@ def test_an_admin_without_a_profile_may_use_it(client_for, admin_user):
     response = client_for(admin_user).get("/api/v1/profile")
 
     assert response.status_code == 200
-    assert response.json()["is_admin"] is True
+    assert (response.json()["is_admin"], response.json()["role"]) == (True, "agent")
 
 
 def test_the_desk_session_works_too_and_checks_csrf(agent, inbox):

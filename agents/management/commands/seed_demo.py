@@ -23,7 +23,7 @@ def demo_logins(base_url: str) -> str:
     width = max(len(agent.username) for agent in DEMO_AGENTS)
     lines = [f"Demo logins (password: {DEMO_PASSWORD}):"]
     for agent in DEMO_AGENTS:
-        role = "administrator" if agent.is_admin else "agent"
+        role = agent.role_label
         where = " and ".join(path for name, path in live.items() if agent.is_admin or name != "Admin")
         lines.append(f"  {agent.username:<{width}}  {agent.display_name} ({role}) -> {where or DESK_PENDING}")
     lines += [f"{name + ':':<12}{base_url}{path}" for name, path in live.items()]
