@@ -8,7 +8,7 @@ message and unread count are correlated subqueries of the one list query (each a
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from conversations.models import Contact, Conversation, Inbox, LiveSession, Message, ReadMarker
 
@@ -47,8 +48,11 @@ class Sort:
     ACTIVITY = "activity"  # newest activity first
     WAITING = "waiting"  # the customer who has waited longest first
     PRIORITY = "priority"  # most urgent first, then newest activity
-    CHOICES = (ACTIVITY, WAITING, PRIORITY)
+    BREACHING = "breaching"  # a service-level deadline within BREACHING_SOON or missed, nearest first
+    CHOICES = (ACTIVITY, WAITING, PRIORITY, BREACHING)
 
+
+BREACHING_SOON = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySe
         conversations = conversations.filter(_search(filters.query))
     if filters.sort == Sort.WAITING:  # who is waiting for a person's reply, longest first (not the bot's)
         conversations = conversations.filter(waiting_since__isnull=False, bot_active=False)
+    elif filters.sort == Sort.BREACHING:  # Conversation.sla_due_at: the reports app keeps it
+        conversations = conversations.filter(sla_due_at__lte=timezone.now() + BREACHING_SOON)
     return _with_row_details(conversations, agent).order_by(*ORDERINGS[filters.sort])
 
 
@@ -129,6 +135,7 @@ ORDERINGS = {
     Sort.ACTIVITY: ("-last_activity_at", "-pk"),
     Sort.WAITING: ("waiting_since", "pk"),
     Sort.PRIORITY: ("-priority", "-last_activity_at", "-pk"),
+    Sort.BREACHING: ("sla_due_at", "pk"),
 }
 
 
@@ -137,6 +144,10 @@ def after_row(conversations: QuerySet[Conversation], sort: str, row: Conversatio
     if sort == Sort.WAITING:
         return conversations.filter(
             Q(waiting_since__gt=row.waiting_since) | Q(waiting_since=row.waiting_since, pk__gt=row.pk)
+        )
+    if sort == Sort.BREACHING:
+        return conversations.filter(
+            Q(sla_due_at__gt=row.sla_due_at) | Q(sla_due_at=row.sla_due_at, pk__gt=row.pk)
         )
     later = Q(last_activity_at__lt=row.last_activity_at) | Q(
         last_activity_at=row.last_activity_at, pk__lt=row.pk

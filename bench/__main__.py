@@ -46,6 +46,7 @@ from bench import (  # noqa: E402
     outbound,
     provenance,
     realtime,
+    reports,
     routing,
     scale,
     webhooks,
@@ -63,6 +64,7 @@ BENCHMARKS = {
     "webhooks": webhooks.run,
     "outbound": outbound.run,
     "kb": kb.run,
+    "reports": reports.run,
 }
 USAGE = f"usage: python -m bench [--smoke] [{' | '.join(BENCHMARKS)} ...]"
 

@@ -8,8 +8,10 @@ from django.urls import path
 
 from customer_clients.consumers import ClientConsumer
 from desk.consumers import DeskConsumer
+from reports.consumers import FloorConsumer
 
 websocket_urlpatterns = [
     path("ws/v1/client/", ClientConsumer.as_asgi()),
     path("ws/v1/desk/", AllowedHostsOriginValidator(AuthMiddlewareStack(DeskConsumer.as_asgi()))),
+    path("ws/v1/floor/", AllowedHostsOriginValidator(AuthMiddlewareStack(FloorConsumer.as_asgi()))),
 ]

@@ -250,9 +250,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_in.tasks.apply_pending_receipts",
         "schedule": timedelta(seconds=60),
     },
+    "sweep-sla-breaches": {
+        "task": "reports.tasks.sweep_sla_breaches",
+        "schedule": timedelta(seconds=30),
+    },
     "catch-up-report-rollups": {
         "task": "reports.tasks.catch_up_rollups",
         "schedule": timedelta(minutes=5),
+    },
+    "requeue-stale-surveys": {
+        "task": "reports.csat.tasks.requeue_stale_surveys",
+        "schedule": timedelta(minutes=1),
     },
 }
 # Without Redis nothing else can reach the memory:// broker: `serve` runs a worker thread and the

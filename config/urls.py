@@ -23,6 +23,7 @@ class FaviconRedirect(RedirectView):
 urlpatterns = [
     path("", RedirectView.as_view(url="/desk/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("desk/reports/", include("reports.urls")),
     path("desk/", include("desk.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),

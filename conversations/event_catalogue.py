@@ -35,6 +35,7 @@ class EventType(StrEnum):
     CONVERSATION_UPDATED = "conversation.updated"  # priority, labels or required skill
     CONVERSATION_HANDED_OFF = "conversation.handed_off"  # the answer bot gave it to people, and why
     CONVERSATION_READ = "conversation.read"
+    SLA_BREACHED = "sla.breached"  # a service-level deadline passed unmet (reports' beat sweep)
     SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
     SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
     AGENT_MENTIONED = "agent.mentioned"  # a note names the agent
@@ -157,6 +158,11 @@ class ConversationRead(AboutConversation):
     reader: Literal["agent", "contact"]
     read_seq: int
     agent_id: NotRequired[int]  # reader "agent" only; published to agents alone
+
+
+class SlaBreached(AboutConversation):
+    type: Literal[EventType.SLA_BREACHED]
+    targets: list[str]  # first_response, next_response, resolution
 
 
 class SessionQueued(AboutConversation):
@@ -348,6 +354,7 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.CONVERSATION_UPDATED: EventSpec(ConversationUpdated, _COMMITTED, _DESK | _WEBHOOK),
     EventType.CONVERSATION_HANDED_OFF: EventSpec(ConversationHandedOff, _COMMITTED, _DESK | _WEBHOOK),
     EventType.CONVERSATION_READ: EventSpec(ConversationRead, _COMMITTED, SOCKETS),  # customers: their own
+    EventType.SLA_BREACHED: EventSpec(SlaBreached, _COMMITTED, _DESK),
     EventType.SESSION_QUEUED: EventSpec(SessionQueued, _COMMITTED, SOCKETS),
     EventType.SESSION_ENDED: EventSpec(SessionEnded, _COMMITTED, SOCKETS),
     EventType.AGENT_MENTIONED: EventSpec(AgentMentioned, _COMMITTED, _DESK),
@@ -397,6 +404,7 @@ LayerEvent = (
     | ConversationHandedOff
     | ConversationUpdated
     | ConversationRead
+    | SlaBreached
     | SessionQueued
     | SessionEnded
     | AgentMentioned

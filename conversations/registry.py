@@ -6,7 +6,9 @@ registered sender (before its adapter exists) keeps its messages queued and unfa
 by the outbox sweep.
 
 Likewise the agents app registers how to tell whether an inbox has someone online, which the
-widget shows its visitors ("online now"), without channels_in importing agents.
+widget shows its visitors ("online now"), without channels_in importing agents; and an edge app
+that asks the customer something on resolve (reports' satisfaction survey) registers a reply
+catcher, so the answer does not reopen the conversation.
 """
 
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .commit import on_commit_once
-from .models import ChannelType, Inbox, Message
+from .models import ChannelType, Conversation, Inbox, Message
 
 
 @dataclass(frozen=True)
@@ -174,3 +176,31 @@ def answer_bot_takes(inbox_id: int) -> bool:
 def answer_bot_due(conversation_id: int) -> None:
     """The bot's turn in `conversation_id`, after commit, once per transaction."""
     on_commit_once(("answer bot", conversation_id), lambda: _answer_bot_turn(conversation_id))
+
+
+# An edge app that asks the customer something when a conversation is resolved (reports' CSAT
+# survey) registers a reply catcher. message_receive asks the catchers, holding the conversation's
+# lock, before a customer's text (without files) reopens a resolved conversation: a catcher answers
+# None (not its business: the message reopens it as usual) or a taker, called with the stored
+# message inside the same transaction. A caught message is stored as the customer's and announced;
+# the conversation stays resolved: no reopen, no waiting, no routing, no bot, no live session.
+# Asking must change nothing (the inbox's "start new" policy asks too, unlocked, to pick the
+# conversation); the taker does the work.
+ReplyTaker = Callable[[Message], object]
+ReplyCatcher = Callable[[Conversation, str], ReplyTaker | None]
+_reply_catchers: list[ReplyCatcher] = []
+
+
+def register_reply_catcher(catcher: ReplyCatcher) -> None:
+    if catcher not in _reply_catchers:
+        _reply_catchers.append(catcher)
+
+
+def reply_taker(conversation: Conversation, body: str) -> ReplyTaker | None:
+    """Who takes the customer's `body` to the resolved `conversation` instead of it reopening; None
+    when no catcher does."""
+    for catcher in _reply_catchers:
+        taker = catcher(conversation, body)
+        if taker is not None:
+            return taker
+    return None

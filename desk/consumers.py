@@ -217,6 +217,7 @@ class DeskConsumer(EventSocket):
     conversation_updated = message_created
     conversation_handed_off = message_created
     conversation_read = message_created
+    sla_breached = message_created
     contact_typing = message_created
     contact_presence = message_created
     agent_presence = message_created

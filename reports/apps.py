@@ -11,7 +11,12 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from conversations import events
 
+        from . import tasks  # noqa: F401  the beat's tasks
+        from .csat import wiring
         from .facts import record_facts
+        from .sla import track_clocks
 
-        # Durable: a fact commits or rolls back with the change it records.
+        # Durable: a fact, or a service-level clock, commits or rolls back with the change itself.
         events.subscribe_durably(record_facts)
+        events.subscribe_durably(track_clocks)
+        wiring.connect()  # CSAT: the survey's resolve subscriber, reply catcher and jobs

@@ -9,7 +9,7 @@ and the agreement test compare with.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -78,7 +78,7 @@ class DayResult:
     day: date
     figures: dict[tuple[str, str, str], Totals] = field(default_factory=lambda: defaultdict(Totals))
     handled: set[tuple[int, int, int]] = field(default_factory=set)  # (agent, conversation, inbox)
-    carry_conversations: list[int] = field(default_factory=list)
+    carry_conversations: list[list] = field(default_factory=list)  # [conversation, agent, live]
     carry_agents: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,16 +86,22 @@ class DayResult:
 
 
 def compute_day(day: date, carry: DayCarry | None, inboxes: dict[int, InboxFacts]) -> DayResult:
+    """One day's figures. Conversations with facts that day are replayed from their first fact;
+    those the day before carried over and that stay quiet all day are carried on as they were,
+    without reading their history (an open conversation is quiet on most of its days)."""
     start, end = day_bounds(day)
     result = DayResult(day)
-    carried_in = set(carry.conversations) if carry else set()
     touched = set(
         Fact.objects.filter(at__gte=start, at__lt=end, conversation_id__isnull=False)
         .values_list("conversation_id", flat=True)
         .distinct()
     )
     stretches: list[Stretch] = []
-    for conversation_id, inbox_id, facts in _histories(touched | carried_in, end):
+    for conversation_id, agent_id, live in carry.conversations if carry else ():
+        if conversation_id not in touched:
+            stretches.append(Stretch(agent_id, start, None, live))
+            result.carry_conversations.append([conversation_id, agent_id, live])
+    for conversation_id, inbox_id, facts in _histories(touched, end):
         inbox = inboxes.get(inbox_id)
         if inbox is None:
             continue
@@ -108,7 +114,7 @@ def compute_day(day: date, carry: DayCarry | None, inboxes: dict[int, InboxFacts
                 result.handled.add((agent_id, conversation_id, inbox_id))
         stretches.extend(Stretch(c.agent_id, c.start, c.end, inbox.live) for c in replayed.carried)
         if replayed.carried and replayed.carried[-1].end is None:
-            result.carry_conversations.append(conversation_id)
+            result.carry_conversations.append([conversation_id, replayed.carried[-1].agent_id, inbox.live])
     availability = {int(agent): state for agent, state in (carry.agents if carry else {}).items()}
     presence = list(
         Fact.objects.filter(kind=Fact.Kind.PRESENCE, at__gte=start, at__lt=end)
@@ -279,10 +285,3 @@ def catch_up(now: datetime | None = None) -> int:
             state.last_fact_id = new["newest"]
             state.save(update_fields=["last_fact_id", "updated_at"])
     return stored
-
-
-def days_between(first: date, last: date) -> Iterable[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)

@@ -176,7 +176,7 @@ class _State:
     def on_message(self, at: datetime, sender: str, author: int | None) -> None:
         cycle = self.cycle
         if cycle is None:
-            if sender == "contact" and self.contact_while_closed is None:
+            if sender == "contact":
                 self.contact_while_closed = at
             return
         if sender == "bot":
@@ -222,6 +222,10 @@ class _State:
             self.end_session(at, self.cycle)
 
 
+# Facts that may fall between a customer's message and the reopen it causes (same transaction).
+KEEP_REOPENING_MESSAGE = frozenset({"assigned", "updated"})
+
+
 def replay(facts: Iterable[FactLike], schedule: Schedule, *, live: bool = False) -> Replay:
     """The measures of one conversation's facts, given in the order they happened."""
     state = _State(schedule, live=live)
@@ -248,6 +252,10 @@ def replay(facts: Iterable[FactLike], schedule: Schedule, *, live: bool = False)
             state.on_session_ended(at)
         elif kind in ("csat_sent", "csat_answered", "sla_met", "sla_missed"):
             _credited_count(state, fact)
+        if kind not in KEEP_REOPENING_MESSAGE and not (kind == "message" and data.get("sender") == "contact"):
+            # A customer message while resolved reopens only if the reopen follows it at once:
+            # an answer to the satisfaction survey (csat_answered comes next) reopens nothing.
+            state.contact_while_closed = None
         state.after_change(at)
     if state.carried_since is not None:
         state.out.carried.append(Carried(state.assignee, state.carried_since, None))

@@ -74,6 +74,11 @@ class Conversation(models.Model):
     contact_notified_seq = models.PositiveBigIntegerField(
         default=0, help_text="Replies up to this seq were sent to the customer by email while they were away."
     )
+    sla_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The nearest deadline of its running service-level clocks (set by the reports app).",
+    )
     first_reply_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     # Facts for reports, kept as things happen (docs/architecture.md, "Metrics").
@@ -102,6 +107,9 @@ class Conversation(models.Model):
                 fields=["waiting_since", "id"],
                 condition=Q(waiting_since__isnull=False),
                 name="conv_waiting_keyset",
+            ),
+            models.Index(  # the desk's "breaching soon" filter and its countdowns
+                fields=["sla_due_at", "id"], condition=Q(sla_due_at__isnull=False), name="conv_sla_due"
             ),
             models.Index(  # routing: an inbox's unassigned open conversations, longest waiting first
                 fields=["inbox", "waiting_since", "id"],

@@ -4,6 +4,7 @@ Lock order, everywhere: locks.py.
 """
 
 from ..selectors import SessionState, session_states
+from .automatic import message_post_activity, message_post_automatic
 from .bot import conversation_hand_off, message_post_bot
 from .contacts import (
     contact_edit,
@@ -30,6 +31,7 @@ from .conversations import (
     conversation_snooze,
     conversation_update,
     conversations_auto_resolve_pending,
+    conversations_set_sla_due,
     conversations_wake_snoozed,
     label_create,
 )
@@ -87,11 +89,14 @@ __all__ = [
     "conversation_snooze",
     "conversation_update",
     "conversations_auto_resolve_pending",
+    "conversations_set_sla_due",
     "conversations_wake_snoozed",
     "label_create",
     "live_session_end",
     "live_sessions_expire",
     "message_deliver",
+    "message_post_activity",
+    "message_post_automatic",
     "message_post_bot",
     "message_post_reply",
     "message_post_template",

@@ -11,16 +11,19 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db.models import F, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .. import events
+from .. import events, jobs, registry
 from ..event_catalogue import EventType
-from ..models import Attachment, Conversation, Message
+from ..models import Attachment, Conversation, Message, OutboundDelivery
 from ..payloads import message_payload
+
+MAX_ACTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,45 @@ def append_message(
     remember_attachments(message, [_store_attachment(message, item, written_files) for item in attachments])
     publish_message_created(conversation, message)
     return message
+
+
+def append_outgoing(
+    conversation: Conversation,
+    *,
+    sender_kind: str,
+    body: str,
+    actions: Sequence[dict] = (),
+    client_message_id: str | None = None,
+    template: dict | None = None,
+) -> Message:
+    """Store a public message to the customer that no person wrote (the bot's, or Parley's own:
+    `sender_kind` bot or system; caller holds the lock and has asked capabilities.send_refusal).
+    Delivered like an agent's reply: on a provider channel it is stored `pending` with its outbox
+    row and sent after commit; on a push channel (the widget) it is `sent` as stored."""
+    needs_delivery = registry.needs_provider_delivery(conversation.inbox.channel_type)
+    message = append_message(
+        conversation,
+        sender_kind=sender_kind,
+        content_type=Message.ContentType.TEXT,
+        body=body,
+        actions=list(actions),
+        client_message_id=client_message_id,
+        template=template,
+        delivery_status=Message.DeliveryStatus.PENDING if needs_delivery else Message.DeliveryStatus.SENT,
+    )
+    if needs_delivery:
+        OutboundDelivery.objects.create(message=message, next_attempt_at=message.created_at)
+        jobs.run_after_commit(jobs.DELIVER_MESSAGE, message.pk)
+    return message
+
+
+def check_actions(actions: Sequence[dict]) -> None:
+    """Offered replies are at most MAX_ACTIONS {"id": text, "title": text}; refused otherwise."""
+    if len(actions) > MAX_ACTIONS:
+        raise ValidationError(f"A message offers at most {MAX_ACTIONS} replies.")
+    for action in actions:
+        if set(action) != {"id", "title"} or not all(isinstance(value, str) for value in action.values()):
+            raise ValidationError('Each offered reply is {"id": text, "title": text}.')
 
 
 def publish_message_created(conversation: Conversation, message: Message) -> None:

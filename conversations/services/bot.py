@@ -14,14 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import events, jobs, registry
+from .. import events, registry
 from ..capabilities import send_refusal
 from ..event_catalogue import EventType
-from ..models import Conversation, Message, OutboundDelivery
-from .appending import append_message, publish_status_changed
+from ..models import Conversation, Message
+from .appending import append_message, append_outgoing, check_actions, publish_status_changed
 from .locks import lock_conversation
-
-MAX_ACTIONS = 10
 
 
 def bot_takes_or_routes(conversation: Conversation, *, is_new: bool) -> list[str]:
@@ -48,7 +46,7 @@ def message_post_bot(
     still has; None, and nothing stored, once a person has it. Delivered like an agent's reply on
     provider channels (outbox, after commit); refused (ValidationError) where the channel would
     refuse an automatic message. Idempotent by `client_message_id` (a task run twice)."""
-    _check_actions(actions)
+    check_actions(actions)
     with transaction.atomic():
         conversation = lock_conversation(conversation_id)
         if not conversation.bot_active:
@@ -112,25 +110,10 @@ def release_from_bot(conversation: Conversation) -> list[str]:
 def _append_bot_message(
     conversation: Conversation, body: str, actions: Sequence[dict], client_message_id: str | None
 ) -> Message:
-    needs_delivery = registry.needs_provider_delivery(conversation.inbox.channel_type)
-    message = append_message(
+    return append_outgoing(
         conversation,
         sender_kind=Message.SenderKind.BOT,
-        content_type=Message.ContentType.TEXT,
         body=body,
-        actions=list(actions),
+        actions=actions,
         client_message_id=client_message_id,
-        delivery_status=Message.DeliveryStatus.PENDING if needs_delivery else Message.DeliveryStatus.SENT,
     )
-    if needs_delivery:
-        OutboundDelivery.objects.create(message=message, next_attempt_at=message.created_at)
-        jobs.run_after_commit(jobs.DELIVER_MESSAGE, message.pk)
-    return message
-
-
-def _check_actions(actions: Sequence[dict]) -> None:
-    if len(actions) > MAX_ACTIONS:
-        raise ValidationError(f"A message offers at most {MAX_ACTIONS} replies.")
-    for action in actions:
-        if set(action) != {"id", "title"} or not all(isinstance(value, str) for value in action.values()):
-            raise ValidationError('Each offered reply is {"id": text, "title": text}.')

@@ -251,6 +251,17 @@ def conversation_mark_read_by_contact(*, conversation: Conversation, up_to_seq: 
         return locked
 
 
+def conversations_set_sla_due(due: dict[int, datetime | None]) -> None:
+    """Record each conversation's nearest service-level deadline (None: no clock runs). The reports
+    app calls it inside the transaction of the change that started or stopped a clock; desks read
+    it with the row they were about to re-fetch anyway."""
+    by_due: dict[datetime | None, list[int]] = {}
+    for conversation_id, deadline in due.items():
+        by_due.setdefault(deadline, []).append(conversation_id)
+    for deadline, ids in by_due.items():
+        Conversation.objects.filter(pk__in=ids).update(sla_due_at=deadline)
+
+
 def conversations_wake_snoozed(*, now: datetime | None = None, batch_size: int = WAKE_BATCH_SIZE) -> int:
     """Open, in one bounded batch, the conversations whose snooze has run out; returns how many
     woke (beat runs it; a full batch queues the next run). Set-based like every expiry: the batch

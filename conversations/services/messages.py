@@ -62,7 +62,9 @@ def message_receive_once(
     that message and changes nothing; the second value says whether the message is new. The
     database's unique constraints decide, with no lookup first (replays are rare, and one only
     rolls its own transaction back), so of two racing sends exactly one is new. A resolved, snoozed or
-    pending conversation opens again; the customer is waiting from now on.
+    pending conversation opens again; the customer is waiting from now on. Except an answer to what
+    was asked on resolve (a satisfaction survey: registry.reply_taker): stored, announced, and
+    handed to its taker, while the conversation stays resolved.
     """
     _validate_content(body, attachments)
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
@@ -73,19 +75,20 @@ def message_receive_once(
             # first messages at once.
             lock_contact(contact.pk)
             if conversation_id is None:
-                conversation_id = _conversation_for_incoming(inbox, contact).pk
+                conversation_id = _conversation_for_incoming(inbox, contact, body, attachments).pk
             target = lock_conversation(conversation_id)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
                 raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
             now = timezone.now()
             previous_status, resolved_at = target.status, target.resolved_at
-            if inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" reads first
+            taker = _reply_taker(target, body, attachments)  # an answer to what was asked on resolve
+            if taker is None and inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" first
                 session_note_customer_message(target, now)
-            else:
+            elif taker is None:
                 stretch_note_customer_message(target, now)
             message = append_message(
                 target,
-                also_save=_open_for_customer(target, now),
+                also_save=_open_for_customer(target, now) if taker is None else (),
                 at=received_at or now,
                 sender_kind=Message.SenderKind.CONTACT,
                 content_type=content_type,
@@ -97,6 +100,9 @@ def message_receive_once(
                 written_files=written,
             )
             contact_touch_last_seen(contact, now)
+            if taker is not None:  # it stays resolved: nobody waits, nothing routes, no bot wakes
+                taker(message)
+                return message, True
             if previous_status != target.status:
                 # After the append, so the event carries the seq of the message that reopened it.
                 publish_status_changed(target, previous_status)
@@ -249,12 +255,25 @@ def _stored_message(
     return Message.objects.filter(ids, inbox=inbox).select_related("conversation").first()
 
 
-def _conversation_for_incoming(inbox: Inbox, contact: Contact) -> Conversation:
+def _reply_taker(
+    conversation: Conversation, body: str, attachments: Sequence[AttachmentInput]
+) -> registry.ReplyTaker | None:
+    """Who takes this text to a resolved conversation instead of it reopening (registry)."""
+    if conversation.status != Conversation.Status.RESOLVED or attachments or not body.strip():
+        return None
+    return registry.reply_taker(conversation, body)
+
+
+def _conversation_for_incoming(
+    inbox: Inbox, contact: Contact, body: str, attachments: Sequence[AttachmentInput]
+) -> Conversation:
     latest = (
         Conversation.objects.filter(inbox=inbox, contact=contact).order_by("-last_activity_at", "-pk").first()
     )
     if latest is not None and (
-        latest.status != Conversation.Status.RESOLVED or inbox.reopen_policy == Inbox.ReopenPolicy.REOPEN_LAST
+        latest.status != Conversation.Status.RESOLVED
+        or inbox.reopen_policy == Inbox.ReopenPolicy.REOPEN_LAST
+        or _reply_taker(latest, body, attachments) is not None  # it answers what that one asked
     ):
         return latest
     sticky = (

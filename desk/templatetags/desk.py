@@ -3,6 +3,8 @@
 from django import template
 from django.utils import timezone
 
+from agents.selectors import BREACHING_SOON, sees_every_inbox
+
 register = template.Library()
 
 
@@ -44,3 +46,20 @@ def ago(moment) -> str:
     if minutes < 7 * 24 * 60:
         return short_wait(minutes)
     return f"{moment:%b} {moment.day}"
+
+
+@register.filter
+def sees_all(user) -> bool:
+    """Administrators and supervisors: the desk tells them of every inbox's service-level misses."""
+    return sees_every_inbox(user)
+
+
+@register.filter
+def sla_left(due) -> tuple[str, str]:
+    """A service-level countdown as the row shows it before desk/sla.js takes over: (text, state),
+    state "breached" once the deadline passed, "soon" within 30 minutes (the list's filter)."""
+    seconds = (due - timezone.now()).total_seconds()
+    if seconds <= 0:
+        return "SLA missed", "breached"
+    minutes = int(seconds // 60)
+    return f"SLA {short_wait(max(minutes, 1))}", "soon" if seconds <= BREACHING_SOON.total_seconds() else ""

@@ -38,6 +38,7 @@ def desk_choices(agent: AbstractBaseUser) -> dict:
         "sorts": (
             (Sort.ACTIVITY, "Last activity"),
             (Sort.WAITING, "Longest waiting"),
+            (Sort.BREACHING, "Breaching soon"),
             (Sort.PRIORITY, "Priority"),
         ),
     }

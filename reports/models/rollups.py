@@ -29,7 +29,14 @@ class DailyFigure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "figure", "dimension", "key"], name="daily_figure_unique"),
         ]
-        indexes = [models.Index(fields=["dimension", "day"], name="daily_figure_slice_day")]
+        indexes = [
+            # A page's read: the figures its columns name, of one dimension, over a period.
+            models.Index(
+                fields=["dimension", "figure", "day"],
+                include=["key", "count", "seconds", "business_seconds", "peak"],
+                name="daily_figure_read",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.figure} {self.dimension}:{self.key}"
@@ -59,7 +66,8 @@ class DayCarry(models.Model):
     not offline, so a day's load and presence are computed without replaying the whole log."""
 
     day = models.DateField(primary_key=True)
-    conversations = models.JSONField(default=list)  # conversation ids open and assigned at the day's end
+    # [conversation id, agent id, live inbox?] of each conversation open and assigned at the day's end
+    conversations = models.JSONField(default=list)
     agents = models.JSONField(default=dict)  # agent id -> availability at the day's end (not offline)
 
     def __str__(self) -> str:

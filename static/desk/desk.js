@@ -6,7 +6,7 @@
  * conversation's new entries through one serialised path. list.js is the list pane, composer.js
  * the reply form, presence.js who else is here, attention.js chimes and notifications,
  * shortcuts.js the keyboard, article_picker.js help-article links in replies, bot.js the answer
- * bot's hand-offs. This module wires them to the page.
+ * bot's hand-offs, sla.js the rows' service-level countdowns. This module wires them to the page.
  */
 import { wireArticlePicker } from "./article_picker.js";
 import { wireAttention } from "./attention.js";
@@ -15,11 +15,13 @@ import { onEvent } from "./events.js";
 import { highlightRow, updateBulk, updateTitle, wireList } from "./list.js";
 import { $ } from "./page.js";
 import { renderPresence } from "./presence.js";
+import { tickSla } from "./sla.js";
 import { wireShortcuts } from "./shortcuts.js";
 import { listen, markActive } from "./socket.js";
 import { markRead, newer, wireThread } from "./thread.js";
 
 setInterval(renderPresence, 2000);
+setInterval(tickSla, 15000);
 wireAttention();
 listen(onEvent);
 wireThread();
@@ -27,7 +29,7 @@ wireThread();
 // --- the page's own swaps ---
 document.body.addEventListener("htmx:afterSwap", (e) => {
   const target = e.detail && e.detail.target;
-  if (target && (target.id === "list" || target.classList.contains("more"))) { highlightRow(); updateTitle(); updateBulk(); }
+  if (target && (target.id === "list" || target.classList.contains("more"))) { highlightRow(); updateTitle(); updateBulk(); tickSla(); }
 });
 document.body.addEventListener("htmx:afterRequest", (e) => {
   if (e.detail.successful && e.detail.elt.id !== "desk-error" && e.detail.requestConfig && e.detail.requestConfig.verb !== "get") {

@@ -44,6 +44,13 @@ export function onEvent(event) {
       return;
     case "conversation.handed_off": // the row and header from the event; its messages come as message.created
       return onHandedOff(event, me);
+    case "sla.breached":
+      refreshList();
+      if (event.conversation_id === id) refreshHeader();
+      if (event.assignee_id === me || document.body.dataset.seesAll === "1") {
+        notify("Service level missed", "Missed: " + event.targets.join(", ").replace(/_/g, " "), event.conversation_id);
+      }
+      return;
     case "agent.mentioned":
       notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
       return;

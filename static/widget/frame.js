@@ -3,10 +3,11 @@
  *
  * protocol-client.js speaks the protocol and holds the state (no DOM code: a business can embed
  * it in its own app); panel.js draws that state and knows where the visitor is; composer.js is
- * what they write and send; messages.js draws one message (actions.js, a bot's offered replies);
- * help.js is the help center's search and reader, suggestions.js its articles offered while the
- * visitor writes; storage.js keeps what outlives a reload. This module picks the language, wires
- * them together and talks to the loader.
+ * what they write and send; messages.js draws one message (actions.js, a bot's offered replies;
+ * survey.js, the satisfaction survey's ratings and comment box); help.js is the help center's
+ * search and reader, suggestions.js its articles offered while the visitor writes; storage.js
+ * keeps what outlives a reload. This module picks the language, wires them together and talks to
+ * the loader.
  */
 import { $ } from "./dom.js";
 import { createComposer } from "./composer.js";
@@ -16,6 +17,7 @@ import { createPanel } from "./panel.js";
 import { ProtocolClient } from "./protocol-client.js";
 import { frameStorage } from "./storage.js";
 import { createSuggestions } from "./suggestions.js";
+import { createSurveyComment } from "./survey.js";
 
 const page = JSON.parse(document.getElementById("parley-page").textContent);
 const STRINGS = translations();
@@ -41,7 +43,8 @@ const ui = {
 };
 const panel = createPanel(ui);
 const composer = createComposer(ui, panel);
-ui.reply = (text) => { composer.send(text); $("composer").focus(); }; // a bot's offered reply, picked
+ui.reply = (text) => { composer.send(text); $("composer").focus(); }; // an offered reply, picked
+ui.surveyComment = createSurveyComment(ui);
 ui.help = createHelp(ui, panel);
 createSuggestions(ui, ui.help);
 wireLightbox(t);
@@ -162,6 +165,8 @@ function translations() {
       openInHelp: "Open in help center", backFromArticle: "Back", updated: "Updated {date}",
       suggested: "These articles may help", suggestedCount: "Suggested articles: {n}",
       hideSuggestions: "Hide suggestions", quickReplies: "Suggested replies", bot: "Bot",
+      rate: "Rate this conversation", rating: "{n} out of 5", surveyComment: "Your comment (optional)",
+      surveyThanks: "Thank you for your feedback!",
       hello: "Hi there 👋\nHow can we help?",
     },
     fr: {
@@ -193,6 +198,8 @@ function translations() {
       openInHelp: "Ouvrir dans le centre d'aide", backFromArticle: "Retour", updated: "Mis à jour le {date}",
       suggested: "Ces articles peuvent vous aider", suggestedCount: "Articles suggérés : {n}",
       hideSuggestions: "Masquer les suggestions", quickReplies: "Réponses proposées", bot: "Bot",
+      rate: "Notez cette conversation", rating: "{n} sur 5", surveyComment: "Votre commentaire (facultatif)",
+      surveyThanks: "Merci pour votre avis !",
       hello: "Bonjour 👋\nComment pouvons-nous vous aider ?",
     },
   };

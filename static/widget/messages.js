@@ -28,8 +28,9 @@ export function time(iso) {
 
 function statusOf(m) { return m.delivery_status === "read" ? "read" : m.delivery_status || "sent"; }
 
-// A held message, or (pending) a queued one: the visitor's own, or an agent's with their name.
-export function messageItem(m, pending, t) {
+// A held message, or (pending) a queued one: the visitor's own, or an agent's with their name
+// (Parley's own, such as a survey's question, under the inbox's name).
+export function messageItem(m, pending, t, inboxName) {
   const mine = m.sender ? m.sender.kind === "contact" : true;
   const item = el("li", "message " + (mine ? "mine" : "theirs"));
   item.dataset.seq = pending ? "" : String(m.seq);
@@ -42,7 +43,8 @@ export function messageItem(m, pending, t) {
       avatar.alt = "";
       who.appendChild(avatar);
     }
-    who.appendChild(document.createTextNode(m.sender.name || (m.sender.kind === "bot" ? t.bot : t.someone)));
+    const named = { bot: t.bot, system: inboxName || t.someone };
+    who.appendChild(document.createTextNode(m.sender.name || named[m.sender.kind] || t.someone));
     item.appendChild(who);
   }
   if (m.body) {

@@ -1,10 +1,11 @@
 /* What the visitor sees, drawn again from the protocol client's state on every change: the
- * launcher's badge, the list of conversations, the open thread with its live-chat line and the
- * bot's offered replies; and where they are (`ui.view`: null for home, a conversation id, or
+ * launcher's badge, the list of conversations, the open thread with its live-chat line, the
+ * bot's offered replies and the satisfaction survey (survey.js); and where they are (`ui.view`: null for home, a conversation id, or
  * "new"; `ui.article`: the id of the help article read over that view, or null). */
 import { offeredReplies, replyButtons } from "./actions.js";
 import { $, el } from "./dom.js";
 import { messageItem, time } from "./messages.js";
+import { ratingButtons, surveyOf } from "./survey.js";
 
 export function createPanel(ui) {
   const { page, t, client } = ui;
@@ -89,22 +90,27 @@ export function createPanel(ui) {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     const c = typeof ui.view === "number" ? client.conversation(ui.view) : null;
     const items = [];
+    let survey = null;
     if (c) {
       const notices = c.notices.slice();
       const notice = () => el("li", "day", t.joined.replace("{name}", notices.shift().name));
       const ordered = messagesInOrder(c);
       const waiting = Array.from(client.unacked.values()).some((item) => item.conversation_id === c.id);
       const offer = offeredReplies(ordered, waiting);
+      survey = surveyOf(ordered, waiting);
       ordered.forEach((m) => {
         while (notices.length && notices[0].seq < m.seq) items.push(notice());
-        const item = messageItem(m, false, t);
+        const item = messageItem(m, false, t, page.name);
         if (offer && offer.message === m) item.appendChild(replyButtons(offer, t, ui.reply));
+        if (survey && survey.question === m) item.appendChild(ratingButtons(survey, t, ui.reply));
         items.push(item);
+        if (survey && survey.thanksAfter === m) items.push(el("li", "day", t.surveyThanks));
       });
       while (notices.length) items.push(notice());
     }
+    if (ui.surveyComment) ui.surveyComment.render(survey);
     client.unacked.forEach((item) => {
-      if (item.conversation_id === (c ? c.id : null)) items.push(messageItem(item, true, t));
+      if (item.conversation_id === (c ? c.id : null)) items.push(messageItem(item, true, t, page.name));
     });
     if (!items.length) items.push(el("li", "day", c && !c.loaded ? t.loading : t.empty));
     if (c && c.status === "resolved") items.push(el("li", "day", page.mode === "live" ? t.endedLive : t.ended));

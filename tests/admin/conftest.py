@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -17,6 +18,7 @@ from conversations.models import Conversation, Inbox, MessageTemplate
 from knowledge.models import ArticleImage
 from knowledge.services import article_create, article_record_feedback, category_create, portal_create
 from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
+from reports.models import CsatSettings, CsatSurvey, SlaClock, SlaPolicy
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
 
@@ -113,7 +115,39 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
         conversation=first, inbox=first.inbox, agent=first.assignee, routed_at=first.created_at
     )
     _self_service(business, first)
+    _satisfaction(first)
+    _service_levels(first)
     return business
+
+
+def _service_levels(conversation) -> None:
+    """A policy on the inbox, and the first-response clock it started on the conversation."""
+    policy = SlaPolicy.objects.create(
+        name="Standard", inbox=conversation.inbox, first_response=timedelta(minutes=30)
+    )
+    now = timezone.now()
+    SlaClock.objects.create(
+        conversation_id=conversation.pk,
+        inbox_id=conversation.inbox_id,
+        policy=policy,
+        target=SlaClock.Target.FIRST_RESPONSE,
+        started_at=now,
+        due_at=now + timedelta(minutes=30),
+    )
+
+
+def _satisfaction(conversation) -> None:
+    """The inbox asks for a rating on resolve, and one survey came back rated, with a comment."""
+    CsatSettings.objects.create(inbox=conversation.inbox, enabled=True)
+    CsatSurvey.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        resolved_at=timezone.now(),
+        agent=conversation.assignee,
+        state=CsatSurvey.State.ANSWERED,
+        rating=5,
+        comment="Quick and kind, thanks!",
+    )
 
 
 def _self_service(business: Business, conversation) -> None:

@@ -16,7 +16,7 @@ import pytest
 from answerbot.reading import picked_action
 from conversations.capabilities import capabilities_of
 from conversations.models import Message
-from conversations.services.bot import MAX_ACTIONS
+from conversations.services.appending import MAX_ACTIONS
 from conversations.tasks import deliver_message
 from tests.channels.adapter_cases import CASES
 from tests.channels.adapter_cases.entry import AdapterCase, Buttons, Endpoint, NoButtons

@@ -37,7 +37,7 @@ from outbound_webhooks.models import EventType as WebhookEventType
 ROOT = Path(__file__).resolve().parents[2]
 APP_PACKAGES = (
     "conversations", "agents", "desk", "customer_clients", "outbound_webhooks", "channels_in", "simulator",
-    "api", "api_common", "config",
+    "api", "api_common", "answerbot", "reports", "config",
 )  # fmt: skip
 SENDING_CALLS = {
     "send_event",

@@ -5,7 +5,7 @@ is ever owed to a business."""
 import pytest
 from django.db import transaction
 
-from conversations import events
+from conversations import events, process_copy
 from conversations import services as conversation_services
 from conversations.event_catalogue import EventType as CoreEvent
 from conversations.payloads import message_payload
@@ -217,7 +217,7 @@ def test_another_process_change_is_seen_within_the_recheck(
 ):
     """A subscription written elsewhere (no local invalidation) is found once the shared
     generation moves and the recheck interval has passed."""
-    monkeypatch.setattr(index, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(process_copy, "RECHECK_SECONDS", 0.0)
     reply(conversation, agent)  # the index is loaded: nobody subscribes
     subscription = WebhookSubscription.objects.create(
         name="Elsewhere", url=receiver.url, event_types=[EventType.MESSAGE_CREATED]

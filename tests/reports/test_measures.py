@@ -306,6 +306,31 @@ CASES = [
         ],
         id="resolution of a reopened cycle runs from the reopen",
     ),
+    pytest.param(
+        # Resolved 09:30; the customer answers the satisfaction survey at 09:35 ("5": it reopens
+        # nothing). Wednesday 10:00 an agent reopens it and writes at 10:05; the customer writes at
+        # 11:00 and is answered at 11:10. The second cycle's first response is those 10 minutes,
+        # not two days from the survey answer.
+        [
+            created("2026-06-08 09:00"),
+            customer("2026-06-08 09:00"),
+            assign("2026-06-08 09:00", 1),
+            person("2026-06-08 09:05", 1),
+            resolve("2026-06-08 09:30"),
+            customer("2026-06-08 09:35"),
+            fact("2026-06-08 09:35", "csat_answered", agent=1, rating=5),
+            status("2026-06-10 10:00", "open", "resolved"),
+            person("2026-06-10 10:05", 1),
+            customer("2026-06-10 11:00"),
+            person("2026-06-10 11:10", 1),
+        ],
+        [
+            ("first_response", 1, 5 * MIN, 5 * MIN),
+            ("resolution", 1, 30 * MIN, 30 * MIN),
+            ("first_response", 1, 10 * MIN, 10 * MIN),
+        ],
+        id="a survey answer while resolved is not the customer waiting after a later reopen",
+    ),
     # --- resolution ---
     pytest.param(
         # Created Fri 17:00, resolved Mon 10:00 by agent 3: 65 hours; open Fri 1 h + Mon 1 h.

@@ -2,10 +2,12 @@
 and compared, after three days of conversations written through the real services, a reopen on
 another day, a late fact and a presence day. Also an agent's day computed by hand."""
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from agents.presence import agent_desk_connected, agent_desk_disconnected
 from conversations import services
@@ -125,10 +127,24 @@ def test_a_day_is_recomputed_from_the_carry_of_the_day_before(team_at_work):
     # Ana carried it, online, from Monday 09:00 to the end of Wednesday: Tuesday had no fact at
     # all and still counts 24 hours online with one conversation.
     tuesday = MONDAY.date() + timedelta(days=1)
-    assert DayCarry.objects.get(day=tuesday).conversations == [conversation.pk]
+    assert DayCarry.objects.get(day=tuesday).conversations == [[conversation.pk, ana.pk, False]]
     figures = stored()
     assert figures[(tuesday, "online", "agent", str(ana.pk))][1] == 24 * 3600
     assert figures[(tuesday, "load_messaging", "agent", str(ana.pk))][1:4:2] == (24 * 3600, 1)
+
+
+def test_rebuild_reports_recomputes_a_range_and_refuses_a_bad_date(team_at_work):
+    inbox, ana, _ = team_at_work
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        conversation = services.message_receive(inbox=inbox, contact=ContactFactory(), body="Hi").conversation
+        clock.shift(timedelta(minutes=3))
+        services.message_post_reply(conversation=conversation, agent=ana, body="Hello")
+        out = io.StringIO()
+        call_command("rebuild_reports", stdout=out)
+    assert "Recomputed 1 days" in out.getvalue()
+    assert stored()[(MONDAY.date(), "first_response", "account", "")][:2] == (1, 180)
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("rebuild_reports", "--from", "monday")
 
 
 def at(hour: float) -> datetime:
