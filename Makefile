@@ -26,6 +26,7 @@ run: $(INSTALLED)
 	@echo "== Demo data"
 	@$(BIN)/python manage.py seed_demo --port $(PORT)
 	@$(BIN)/python manage.py seed_self_service
+	@$(BIN)/python manage.py seed_reports
 	@echo "== Serving (Ctrl-C stops)"
 	@$(BIN)/python manage.py serve --port $(PORT)
 

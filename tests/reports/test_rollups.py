@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from agents.presence import agent_desk_connected, agent_desk_disconnected
 from conversations import services
 from reports import rollups
-from reports.models import DailyFigure, DayCarry, Fact, HandledDay
+from reports.models import DailyFigure, DayCarry, Fact, HandledDay, SlaPolicy
 from reports.workload import Stretch, agent_days
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
@@ -188,3 +188,13 @@ def test_a_transfer_at_one_instant_is_no_peak():
     assert day.peak_messaging == 1
     assert day.load_messaging == 2 * 3600
     assert day.online == 24 * 3600
+
+
+def test_seed_reports_turns_the_demo_on_once(db):
+    inbox = InboxFactory(name="Demo chat")
+    out = io.StringIO()
+    call_command("seed_reports", stdout=out)
+    call_command("seed_reports", stdout=out)
+    assert "Created the SLA policy" in out.getvalue() and "Found the SLA policy" in out.getvalue()
+    assert inbox.csat_settings.enabled
+    assert SlaPolicy.objects.count() == 1
