@@ -5,6 +5,11 @@ from bench.rows import Row, row
 PAGE_NAMES = ("overview", "agents", "inboxes", "teams", "labels", "csat", "sla", "bot", "floor")
 
 
+def _times_faster(parley: float, baseline: float) -> str:
+    """A page against computing its figures from the raw facts: "1/1,236" is 1,236 times faster."""
+    return f"1/{round(baseline / parley):,}" if parley else ""
+
+
 def reports_rows(report: dict) -> list[Row]:
     targets, met = report["targets"], report["met"]
     raw_ms = report["baseline_raw"]["seconds"] * 1000
@@ -13,6 +18,7 @@ def reports_rows(report: dict) -> list[Row]:
             f"page p95, {name}, 90 days (ms)",
             report["pages"][name]["p95_ms"],
             raw_ms if name != "floor" else None,
+            ratio=_times_faster(report["pages"][name]["p95_ms"], raw_ms) if name != "floor" else None,
             target=f"<= {targets['page_p95_ms']}",
             met=report["pages"][name]["p95_ms"] <= targets["page_p95_ms"],
         )
@@ -25,6 +31,7 @@ def reports_rows(report: dict) -> list[Row]:
             "slowest CSV export, 90 days (ms)",
             slowest_csv,
             raw_ms,
+            ratio=_times_faster(slowest_csv, raw_ms),
             target=f"<= {targets['csv_ms']}",
             met=met["csv_ms"],
         ),
