@@ -101,6 +101,14 @@ def append_outgoing(
     return message
 
 
+def already_stored(conversation: Conversation, client_message_id: str | None) -> Message | None:
+    """The message a retried automatic send already stored under `client_message_id`, if any (the
+    caller holds the conversation's lock)."""
+    if not client_message_id:
+        return None
+    return Message.objects.filter(inbox_id=conversation.inbox_id, client_message_id=client_message_id).first()
+
+
 def check_actions(actions: Sequence[dict]) -> None:
     """Offered replies are at most MAX_ACTIONS {"id": text, "title": text}; refused otherwise."""
     if len(actions) > MAX_ACTIONS:

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from ..capabilities import send_refusal
 from ..models import Conversation, Message
-from .appending import append_outgoing, check_actions, record_activity
+from .appending import already_stored, append_outgoing, check_actions, record_activity
 from .locks import lock_conversation
 
 
@@ -40,12 +40,9 @@ def message_post_automatic(
     check_actions(actions)
     with transaction.atomic():
         conversation = lock_conversation(conversation_id)
-        if client_message_id:
-            stored = Message.objects.filter(
-                inbox_id=conversation.inbox_id, client_message_id=client_message_id
-            ).first()
-            if stored is not None:
-                return stored
+        stored = already_stored(conversation, client_message_id)
+        if stored is not None:
+            return stored
         if while_resolved_at is not None and (
             conversation.status != Conversation.Status.RESOLVED
             or conversation.resolved_at != while_resolved_at

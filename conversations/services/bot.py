@@ -18,7 +18,13 @@ from .. import events, registry
 from ..capabilities import send_refusal
 from ..event_catalogue import EventType
 from ..models import Conversation, Message
-from .appending import append_message, append_outgoing, check_actions, publish_status_changed
+from .appending import (
+    already_stored,
+    append_message,
+    append_outgoing,
+    check_actions,
+    publish_status_changed,
+)
 from .locks import lock_conversation
 
 
@@ -51,12 +57,9 @@ def message_post_bot(
         conversation = lock_conversation(conversation_id)
         if not conversation.bot_active:
             return None
-        if client_message_id:
-            stored = Message.objects.filter(
-                inbox_id=conversation.inbox_id, client_message_id=client_message_id
-            ).first()
-            if stored is not None:
-                return stored
+        stored = already_stored(conversation, client_message_id)
+        if stored is not None:
+            return stored
         refusal = send_refusal(conversation, body=body, by_person=False)
         if refusal is not None:
             raise ValidationError(refusal)

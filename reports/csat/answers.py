@@ -81,15 +81,7 @@ def _take_rating(survey_id: int, rating: int, message: Message) -> None:
     survey.state, survey.rating, survey.rated_at = State.ANSWERED, rating, now
     survey.comment_until = now + COMMENT_WINDOW if settings.ask_comment else None
     survey.save(update_fields=["state", "rating", "rated_at", "comment_until"])
-    Fact.objects.create(
-        kind=Fact.Kind.CSAT_ANSWERED,
-        at=now,
-        conversation_id=survey.conversation_id,
-        inbox_id=survey.inbox_id,
-        agent_id=survey.agent_id,
-        team_id=survey.team_id,
-        data={"rating": rating},
-    )
+    survey.fact(Fact.Kind.CSAT_ANSWERED, now, rating=rating).save()
     services.message_post_activity(conversation_id=survey.conversation_id, text=asking.rated_note(rating))
     follow_up = asking.after_rating(settings)
     try:

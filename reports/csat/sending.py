@@ -75,14 +75,7 @@ def survey_send(*, survey_id: int) -> bool:
             locked.state, locked.message, locked.sent_at = State.SENT, message, now
             locked.offered = question.offered  # what counts as each rating when tapped
             locked.save(update_fields=["state", "message", "sent_at", "offered"])
-            Fact.objects.create(
-                kind=Fact.Kind.CSAT_SENT,
-                at=now,
-                conversation_id=locked.conversation_id,
-                inbox_id=locked.inbox_id,
-                agent_id=locked.agent_id,
-                team_id=locked.team_id,
-            )
+            locked.fact(Fact.Kind.CSAT_SENT, now).save()
             return True
     except ValidationError as refused:  # the channel refused it after all (the core checks again)
         return _skip(survey_id, " ".join(refused.messages))

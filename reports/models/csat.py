@@ -14,6 +14,8 @@ from django.db.models import Q
 
 from conversations.models import Conversation, Inbox, Message, MessageTemplate
 
+from .facts import Fact
+
 
 class CsatSettings(models.Model):
     """Whether an inbox asks for a rating on resolve, and in which words (the business's language:
@@ -125,3 +127,15 @@ class CsatSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"survey of #{self.conversation_id} at {self.resolved_at:%Y-%m-%d %H:%M}"
+
+    def fact(self, kind: str, at, **data) -> Fact:
+        """A fact about this survey (sent, answered), credited as the resolution it asks about."""
+        return Fact(
+            kind=kind,
+            at=at,
+            conversation_id=self.conversation_id,
+            inbox_id=self.inbox_id,
+            agent_id=self.agent_id,
+            team_id=self.team_id,
+            data=data,
+        )
