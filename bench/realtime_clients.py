@@ -140,7 +140,7 @@ class Customer:
                     if self.history is not None and not self.history.done():
                         self.history.set_result(event)
                 elif kind == "error":
-                    gen.on_error(event)
+                    gen.on_error(self, event)
         except ConnectionClosed:
             pass
         gen.on_customer_closed(self, ws)
@@ -173,10 +173,17 @@ class Sockets:
 
     # -- callbacks from the readers --
 
-    def on_error(self, event: dict) -> None:
+    def on_error(self, customer: Customer, event: dict) -> None:
+        if event.get("code") == "busy" and self.resend(customer, event):
+            return
         self.error_count += 1
         if len(self.errors) < 10:
             self.errors.append(json.dumps(event)[:300])
+
+    def resend(self, customer: Customer, refusal: dict) -> bool:
+        """A send refused `busy` goes again, the same frame, after the delay it names (jittered), as
+        the protocol asks; False when this mode keeps no frames to send again."""
+        return False
 
     def on_ack(self, customer: Customer, event: dict) -> None:
         seq = event["message"]["seq"]

@@ -7,6 +7,7 @@ should have happened.
 """
 
 import asyncio
+import contextlib
 import json
 import random
 from array import array
@@ -19,6 +20,8 @@ from bench.realtime_clients import Sockets, log, now, now_ns
 
 
 class LatencyMode(Sockets):
+    resending: set = set()  # the resends on their way (kept referenced until done)
+
     async def agent_read(self, slot: int, ws: ClientConnection) -> None:
         got = self.got[slot]
         prefix = f"rt:{self.run_id}:"
@@ -26,6 +29,8 @@ class LatencyMode(Sockets):
             async for raw in ws:
                 arrived = now_ns()
                 if '"message.created"' not in raw:
+                    if raw.startswith('{"type":"resync"'):
+                        self.agent_resyncs += 1
                     continue
                 event = json.loads(raw)
                 if event.get("type") != "message.created":
@@ -76,6 +81,7 @@ class LatencyMode(Sockets):
             sent = now()
             lags.append((sent - due) * 1000)
             self.sent_at[index] = sent
+            self.frames[index] = frame
             try:
                 if customer.ws is None:
                     raise ConnectionClosed(None, None)
@@ -100,6 +106,8 @@ class LatencyMode(Sockets):
         self.duplicates = [0] * slots
         self.complete = [0] * slots
         self.send_failures = [0] * slots
+        self.frames: dict[int, str] = {}  # each send's frame, to send again when refused busy
+        self.busy_resends = self.agent_resyncs = 0
 
         report: dict = {"mode": "latency"}
         report["connect_agents"] = await self.connect_agents()
@@ -130,6 +138,8 @@ class LatencyMode(Sockets):
                     break
             if step.get("stop_on_failure") and not figures["passed"]:
                 failed_before = True
+        if self.spec.get("final_drain_seconds"):
+            report["overall"] = await self.final_drain(start, self.spec["final_drain_seconds"])
         report["errors_sample"] = self.errors
         report["closed_by_server"] = self.close_codes
         await self.close_all()
@@ -153,6 +163,41 @@ class LatencyMode(Sockets):
         figures["passed"] = self.passed(figures, step)
         log(step["name"], {k: figures[k] for k in ("offered_rate", "p50_ms", "p99_ms", "lost", "passed")})
         return figures
+
+    async def final_drain(self, count: int, seconds: float) -> dict:
+        """After every step: wait (up to `seconds`) for every send to be stored and reach every
+        agent; what never was is lost for good, not late."""
+        deadline = now() + seconds
+        sent = [i for i in range(count) if self.sent_at[i] > 0]
+        while now() < deadline and not all(self.acked_at[i] > 0 for i in sent):
+            await asyncio.sleep(0.1)
+        return {
+            "sent": len(sent),
+            "never_stored": sum(1 for i in sent if self.acked_at[i] == 0.0),
+            "deliveries_missing": sum(self.agent_count - self.delivered[i] for i in sent),
+            "busy_resends": self.busy_resends,
+            "agent_resyncs": self.agent_resyncs,
+            "sockets_closed": self.closed_during_run,
+        }
+
+    def resend(self, customer, refusal: dict) -> bool:
+        ref = refusal.get("ref")
+        frame = self.frames.get(int(ref)) if isinstance(ref, str) and ref.isdigit() else None
+        if frame is None:
+            return False
+        self.busy_resends += 1
+        delay = refusal.get("retry_after_ms", 1000) / 1000 * (1 + random.random())
+
+        async def again() -> None:
+            await asyncio.sleep(delay)
+            if customer.ws is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await customer.ws.send(frame)
+
+        task = asyncio.ensure_future(again())
+        self.resending.add(task)
+        task.add_done_callback(self.resending.discard)
+        return True
 
     def drained(self, number: int, step: dict, start: int, count: int) -> bool:
         """Has every sent message reached every agent (and, with "drain_acks", been acked)? The

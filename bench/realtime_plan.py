@@ -29,6 +29,12 @@ L2 = scaled(
 )
 KNEE_RATES = scaled([10, 25, 50, 100, 150, 200, 300, 450, 600, 800], [5, 10, 20])
 KNEE_STEP_SECONDS = scaled(6, 1)
+# Overload (issue 19): twice the knee for 30 s, then L1 in short steps until one holds p99 <= 100
+# ms; at the end every send must be stored (the server answers `busy` and the client sends again).
+OVERLOAD = scaled(
+    {"factor": 2, "seconds": 30, "recover_steps": 15, "recover_step_seconds": 2, "final_drain_seconds": 90},
+    {"factor": 2, "seconds": 2, "recover_steps": 2, "recover_step_seconds": 1, "final_drain_seconds": 20},
+)
 WARMUP = {"name": "warmup", **scaled({"rate": 10, "seconds": 2}, {"rate": 5, "seconds": 1}), **drain(2)}
 IDLE_CONNECTIONS = scaled(5000, 60)  # L2 goes on with the first L2["customers"] of them
 TIMED_CONNECTIONS = scaled(1000, 20)
@@ -41,7 +47,7 @@ CONNECT_CONCURRENCY = 100
 DB_POOL_MAX_SIZE = 10  # Daphne's psycopg pool; other engineers share max_connections=100
 
 # For working on the benchmark itself: BENCH_REALTIME_PHASES=L1,storm BENCH_REALTIME_KINDS=parley.
-PHASES = os.environ.get("BENCH_REALTIME_PHASES", "memory,L1,knee,L2,storm,L1x2,kneex2").split(",")
+PHASES = os.environ.get("BENCH_REALTIME_PHASES", "memory,L1,knee,overload,L2,storm,L1x2,kneex2").split(",")
 SCALE_OUT_PROCESSES = 2  # the x2 phases: L1 and the knee again on two server processes
 KINDS = os.environ.get("BENCH_REALTIME_KINDS", "parley,baseline").split(",")
 
@@ -56,6 +62,8 @@ TARGETS = {
     "L1x2_lost": ("==", 0),
     "knee_x2_msgs_per_second": (">=", 600),
     "knee_msgs_per_second": (">=", 600),
+    "overload_never_stored": ("==", 0),
+    "overload_sockets_closed": ("==", 0),
     "kib_per_idle_connection": ("<=", 50),
     "storm_seconds_to_all_resynced": ("<=", 30),
     "storm_gaps": ("==", 0),

@@ -24,6 +24,7 @@ from bench.realtime_plan import (
     KNEE_STEP_SECONDS,
     L1,
     L2,
+    OVERLOAD,
     SCALE_OUT_PROCESSES,
     SETTLE_SECONDS,
     STORM_BACKOFF,
@@ -34,6 +35,7 @@ from bench.realtime_plan import (
     drain,
     log,
 )
+from bench.realtime_report import knee_of
 from bench.realtime_servers import LAYER_PREFIX, Server, accepting, run_load
 from conversations import services
 from conversations.models import Conversation
@@ -174,7 +176,26 @@ class Target:
             {"name": "L2", "rate": L2["rate"], "seconds": L2["seconds"], **drain(5)},
         ]
 
+    def overload(self, knee: float | None) -> dict:
+        """Twice the knee (twice L1 when the knee was not measured) for 30 s, then L1 in short
+        steps with no pause between: how long until it holds again, and whether all was stored."""
+        rate = OVERLOAD["factor"] * (knee or L1["rate"])
+        seconds = OVERLOAD["recover_step_seconds"]
+        recover = [
+            {"name": f"recover-{n}", "rate": L1["rate"], "seconds": seconds, **drain(0)}
+            for n in range(1, OVERLOAD["recover_steps"] + 1)
+        ]
+        overload = {"name": "overload", "rate": rate, "seconds": OVERLOAD["seconds"], **drain(0)}
+        return self.spec(
+            "latency",
+            L1["customers"],
+            L1["agents"],
+            steps=[WARMUP, overload, *recover],
+            final_drain_seconds=OVERLOAD["final_drain_seconds"],
+        )
+
     def measure(self, phases: list[str]) -> dict:
+        results: dict = {}
         plans = {
             "memory": (
                 lambda: self.spec(
@@ -240,7 +261,7 @@ class Target:
         # The same loads on two server processes: what scaling out buys on this machine.
         plans["L1x2"] = (plans["L1"][0], {"processes": SCALE_OUT_PROCESSES})
         plans["kneex2"] = (plans["knee"][0], {"processes": SCALE_OUT_PROCESSES})
-        results = {}
+        plans["overload"] = (lambda: self.overload(knee_of(results.get("knee", {}))), {"timeout": 420})
         for name in phases:
             if name == "memory" and "L2" in phases:
                 # One server for both: L2 goes on with the first 3,000 of the 5,000 idle sockets.

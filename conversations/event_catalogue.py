@@ -57,6 +57,7 @@ class EventType(StrEnum):
     TRANSCRIPT_QUEUED = "transcript.queued"
     ERROR = "error"
     EVENT_FETCH = "event.fetch"  # in place of an event too big for one frame
+    RESYNC = "resync"  # the socket fell behind and missed events: resync every conversation by seq
     WEBHOOK_PING = "ping"  # the admin's test delivery to a webhook subscription
 
 
@@ -317,6 +318,7 @@ class ErrorEvent(TypedDict):
     code: str
     detail: str
     ref: NotRequired[Any]
+    retry_after_ms: NotRequired[int]  # with code "busy": when to send the same request again
 
 
 class EventFetch(TypedDict):
@@ -325,6 +327,12 @@ class EventFetch(TypedDict):
     ref: Any
     conversation_id: int | None
     seq: int | None
+
+
+class Resync(TypedDict):
+    type: Literal[EventType.RESYNC]
+    reason: str  # "behind": the client read too slowly, or the server was too busy to deliver in time
+    at: float  # when the socket caught up (Unix time); events before it may have been missed
 
 
 class WebhookPing(TypedDict):
@@ -376,6 +384,7 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.TRANSCRIPT_QUEUED: EventSpec(TranscriptQueued, _DIRECT, _CUSTOMER),
     EventType.ERROR: EventSpec(ErrorEvent, _DIRECT, SOCKETS),
     EventType.EVENT_FETCH: EventSpec(EventFetch, _DIRECT, SOCKETS),
+    EventType.RESYNC: EventSpec(Resync, _DIRECT, SOCKETS),
     EventType.WEBHOOK_PING: EventSpec(WebhookPing, _DIRECT, _WEBHOOK),
 }
 

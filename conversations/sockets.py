@@ -1,13 +1,21 @@
 """What every Parley websocket consumer shares: database work on the thread pool, JSON events
-sized to fit a frame, refusals with a code, and closing a socket that fell too far behind so its
-client resyncs.
+sized to fit a frame, refusals with a code, and events delivered once per process: the channel
+layer hands each group event to every attached socket in one pass (config.channel_layer), and a
+socket writes its frame straight into Daphne's transport, with no task per socket.
+
+A socket whose client does not read (its unsent bytes pile up) or that hears events too late falls
+behind: events stop going to it, never more than BEHIND_BYTES wait for it, and once it has drained
+it gets one `resync` frame, and its client resyncs by seq. It is never closed for lagging.
 
 Frames are sized by what is sent: events are UTF-8 JSON (no `\\u` escapes, which made one emoji
 12 bytes), every limit counts encoded bytes, a history page holds what fits one frame, and an
 event that still would not fit goes out as `event.fetch`, a reference the client fetches with
 `history.after`: a stored message never closes a socket."""
 
+import asyncio
+import functools
 import json
+import time
 
 from autobahn.exception import Disconnected as ClientGone  # what Daphne raises on a closed socket
 from channels.consumer import get_handler_name
@@ -35,13 +43,22 @@ class Close:
     POLICY = 4008  # kept breaking the rate limit or sending malformed frames
     TOO_BIG = 4009  # a frame over MAX_FRAME_BYTES (1009 is reserved to the websocket server)
     IDENTITY_CHANGED = 4010  # the visitor was linked to another contact: open a new session
-    TOO_SLOW = 4011  # events reached this socket too late: reconnect and resync from the last seq
+    TOO_SLOW = 4011  # no longer sent (a lagging socket gets `resync`); kept reserved for old clients
     LOGGED_OUT = 4012  # the desk's session ended (logout) or its agent was deactivated
 
 
 # What a bounded channel layer (config.channel_layer) queues, in place of everything it held, for a
 # socket that stopped reading: it missed events.
 LAYER_OVERFLOW = "layer.overflow"
+
+# Bytes written to a socket that its client has not read yet: past BEHIND_BYTES it is behind, and
+# it catches up once they are under CAUGHT_UP_BYTES (checked every CATCH_UP_SECONDS).
+BEHIND_BYTES = 1024 * 1024
+CAUGHT_UP_BYTES = 64 * 1024
+CATCH_UP_SECONDS = 0.5
+# Events held while the socket handles a frame of its client (or before its hello), at most this
+# many: a request's answer (an ack) goes out before the events that followed it, as it always has.
+HELD_EVENTS = 200
 
 
 def encode(payload: object) -> str:
@@ -87,59 +104,189 @@ def database_sync_to_async(function):
     return _database_sync_to_async(function, thread_sensitive=False)
 
 
+_SENDING: set[asyncio.Future] = set()  # frames on their way through a send of another server
+
+
+def unsent_bytes(protocol) -> int:
+    """What Twisted still holds for this connection (a FileDescriptor's buffers)."""
+    transport = getattr(protocol, "transport", None)
+    if transport is None:
+        return 0
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
+
 class EventSocket(AsyncWebsocketConsumer):
-    behind = False  # closed for lagging: ignore whatever is still queued
+    """A socket that hears its groups' events. A subclass joins groups with `join`, says `hello`,
+    and says in `view` what it sends for each event (None: nothing)."""
+
+    hears: frozenset[str] = frozenset()  # the layer events `view` may send something for
+    behind = False  # its client stopped reading, or heard events too late: resync once drained
     closing = False  # closed by the server: frames the client sent meanwhile are not handled
+    delivering = False  # the hello is out: events go to the client
+    handling = False  # a frame of the client is being handled: events wait for its answer
+    _held: list | None = None
+    _attached = False
+    _daphne: tuple | None = None  # (server, protocol) when served by Daphne
     _last_encoded: tuple[dict, str] | None = None  # shared by this process's sockets (one loop)
 
     def serving(self) -> bool:
         """True once the socket is authenticated and listening to its groups."""
         raise NotImplementedError
 
-    async def dispatch(self, message: dict) -> None:
-        """Call the message's handler, unless the socket has fallen behind.
+    def view(self, event: dict) -> dict | None:
+        """What this socket sends for a layer event; None for nothing."""
+        raise NotImplementedError
 
-        A socket that handles events long after they were published, or whose queue overflowed,
-        has fallen behind (a slow client, a flooded process): close it, so the client reconnects
-        and resyncs by seq.
+    async def join(self, *groups: str) -> None:
+        """Listen to `groups` (again, after a Redis restart: joining twice is harmless). Their events
+        come to `deliver` straight from the layer's receive loop where the layer allows it."""
+        if not self._attached:
+            attach = getattr(self.channel_layer, "attach", None)
+            if attach is not None:
+                attach(self.channel_name, self.deliver)
+            self._attached = True
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def hello(self, payload: dict) -> None:
+        """Send the hello; the events that came since joining follow once the connect is handled."""
+        await self.send_event(payload)
+        self.delivering = True
+
+    async def dispatch(self, message: dict) -> None:
+        """Frames from the client go to their handler; events that came through the socket's queue
+        (a layer that cannot attach) go where attached ones go.
 
         Channels' own dispatch first hops to a thread for close_old_connections, before every
         event and every frame (measured: 8% of a busy desk process, 17% of the event loop's time
         at L1). All our database work runs through database_sync_to_async, which closes old
         connections itself, so the handler is called directly.
         """
-        if not message["type"].startswith("websocket."):  # an event from the channel layer
-            if self.behind:
-                return
-            if message["type"] == LAYER_OVERFLOW or (
-                self.serving() and events.consumer_lag(message) > events.MAX_CONSUMER_LAG_SECONDS
-            ):
-                self.behind = True
-                await self.refuse(
-                    "too_slow", "This connection fell behind; reconnect and resync.", Close.TOO_SLOW
-                )
-                return
+        if not message["type"].startswith("websocket."):
+            self.deliver(message)
+            return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        self.handling = True
+        try:
+            await handler(message)
+        finally:
+            self.handling = False
+            self._release_held()
+
+    def deliver(self, event: dict) -> None:
+        """One event, synchronously, on the loop: what `view` makes of it goes out now. The event
+        dict is shared by every socket of the process: read-only."""
+        if self.closing or self.behind:
+            return
+        if self.handling or not self.delivering:
+            self._held = self._held or []
+            self._held.append(event)
+            if len(self._held) > HELD_EVENTS:
+                self.fall_behind()
+            return
+        self._pass_on(event)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        for event in held or ():
+            if self.closing or self.behind or not self.delivering:
+                return
+            self._pass_on(event)
+
+    def _pass_on(self, event: dict) -> None:
+        if event["type"] == LAYER_OVERFLOW or events.consumer_lag(event) > events.MAX_CONSUMER_LAG_SECONDS:
+            self.fall_behind()
+            return
+        payload = self.view(event)
+        if payload is not None:
+            self.write(payload, lossy=True)
+
+    def fall_behind(self) -> None:
+        """Stop sending events; tell the client to resync once its buffer has drained."""
+        self.behind = True
+        self._held = None
+        asyncio.get_running_loop().call_later(CATCH_UP_SECONDS, self._catch_up)
+
+    def _catch_up(self) -> None:
+        if self.closing:
+            return
+        daphne = self._served_by()
+        if daphne is not None and unsent_bytes(daphne[1]) > CAUGHT_UP_BYTES:
+            asyncio.get_running_loop().call_later(CATCH_UP_SECONDS, self._catch_up)
+            return
+        self.behind = False
+        if self.delivering:  # else the hello, still to come, is where the client starts
+            self.write({"type": EventType.RESYNC, "reason": "behind", "at": time.time()})
+
+    def write(self, payload: dict, *, lossy: bool = False) -> None:
+        """Send `payload` now (its `event.fetch` reference when it is too big for a frame), straight
+        into Daphne's transport. A `lossy` one (an event: the client resyncs what it misses) puts a
+        socket whose client stopped reading behind instead of piling up."""
+        text = self._encoded(payload)
+        daphne = self._served_by()
+        if daphne is None:  # another ASGI server, or a test's communicator: its own send, in order
+            sending = asyncio.ensure_future(self._send_text(text))
+            _SENDING.add(sending)
+            sending.add_done_callback(_SENDING.discard)
+            return
+        server, protocol = daphne
+        connection = server.connections.get(protocol)
+        if connection is None or connection.get("disconnected"):
+            return
+        if lossy and unsent_bytes(protocol) > BEHIND_BYTES:
+            self.fall_behind()
+            return
+        try:
+            protocol.handle_reply({"type": "websocket.send", "text": text})
+        except ClientGone:  # closed by the client this instant; its disconnect is on its way
+            return
 
     async def send_event(self, payload: dict) -> None:
-        """Send an event as JSON, or its `event.fetch` reference when it is too big for a frame.
-        The desk passes the layer's shared event dict on to each of its sockets in turn: encode it
-        once for all of them."""
+        """An answer or a notice of this socket's own (hello, ack, history, error): never dropped,
+        and sent before whatever the caller does next (a close)."""
+        if self._served_by() is None:
+            await self._send_text(self._encoded(payload))
+        else:
+            self.write(payload)
+
+    @staticmethod
+    def _encoded(payload: dict) -> str:
+        """The frame's text. Every socket of the process that sends the same dict (the desk passes
+        the layer's shared event on as it is) shares one encoding of it."""
         encoded = EventSocket._last_encoded
         if encoded is None or encoded[0] is not payload:
             text = encode(payload)
             if not fits_a_frame(text):
                 text = encode(fetch_reference(payload))
             encoded = EventSocket._last_encoded = (payload, text)
+        return encoded[1]
+
+    def _served_by(self) -> tuple | None:
+        """Daphne's server and this connection's protocol, from the send callable Daphne gave us
+        (`partial(server.handle_reply, protocol)`): writing through them skips an await per frame."""
+        if self._daphne is None:
+            send = self.base_send
+            owner = getattr(getattr(send, "func", None), "__self__", None)
+            if (
+                isinstance(send, functools.partial)
+                and send.args
+                and type(owner).__module__ == "daphne.server"
+                and getattr(send.func, "__name__", "") == "handle_reply"
+            ):
+                self._daphne = (owner, send.args[0])
+            else:
+                self._daphne = ()
+        return self._daphne or None
+
+    async def _send_text(self, text: str) -> None:
         try:
-            await self.send(text_data=encoded[1])
+            await self.send(text_data=text)
         except ClientGone:
-            # The client closed while this event was on its way, and the disconnect is queued
-            # behind it. Dropping the event lets that disconnect (and its cleanup) run; raising
-            # would kill the consumer, and its disconnect handler with it.
+            # The client closed while this frame was on its way, and the disconnect is queued
+            # behind it. Dropping the frame lets that disconnect (and its cleanup) run.
             return
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:

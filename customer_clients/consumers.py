@@ -6,6 +6,7 @@ channel layer announce committed state (published after commit) and are passed o
 fields a customer may see. docs/protocol.md documents every message.
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from conversations.refusals import Refused
 from conversations.sockets import MAX_FRAME_BYTES, EventSocket, database_sync_to_async, fit_page
 
 from . import client_actions, protocol
+from .backpressure import RETRY_AFTER_MS, store_queue
 from .protocol import Close, ErrorCode
 from .ratelimit import TokenBucket
 from .visitors import Visitor, current_identity, visitor_from_connect_token
@@ -36,7 +38,21 @@ IDENTITY_RECHECK_SECONDS = 60.0
 LAST_SEEN_EVERY_SECONDS = 60.0
 
 
+# What a client sees of each event it hears besides its conversation and seq (None: nothing at all).
+FORWARDED: dict[str, tuple[str, ...]] = {
+    EventType.MESSAGE_UPDATED: ("message_id", "message_seq", "delivery_status"),
+    EventType.CONVERSATION_CREATED: (),
+    EventType.CONVERSATION_STATUS_CHANGED: ("status", "previous_status", "snoozed_until"),
+    EventType.CONVERSATION_ASSIGNED: ("assignee_id", "assignee_name"),
+    EventType.CONVERSATION_READ: ("reader", "read_seq"),
+    EventType.AGENT_TYPING: ("agent_id", "name", "typing"),
+    EventType.SESSION_QUEUED: ("session_id", "queue_position", "estimated_wait_seconds"),
+    EventType.SESSION_ENDED: ("session_id", "close_reason"),
+}
+
+
 class ClientConsumer(EventSocket):
+    hears = frozenset({EventType.MESSAGE_CREATED, *FORWARDED, EventType.CONTACT_IDENTITY_CHANGED})
     visitor: Visitor | None = None
 
     async def connect(self) -> None:
@@ -58,7 +74,7 @@ class ClientConsumer(EventSocket):
         self.bucket = TokenBucket()
         self.strikes = 0
         self.group = events.contact_group(self.visitor.contact_id, self.visitor.inbox_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(self.group)
         self.here = True  # until the client says its widget is closed (`presence`)
         await self.mark_present(self.identity, True)
         await self.announce_presence(online=True)
@@ -69,7 +85,7 @@ class ClientConsumer(EventSocket):
             "contact_id": self.visitor.contact_id,
             "conversations": conversations,
         }
-        await self.send_event(hello)
+        await self.hello(hello)
 
     def serving(self) -> bool:
         return self.visitor is not None
@@ -140,12 +156,17 @@ class ClientConsumer(EventSocket):
         conversation_id = _optional_int(request.get("conversation_id"))
         client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
         body = _text(request.get("body", ""), max_length=MAX_FRAME_BYTES)  # the service counts characters
-        message = await database_sync_to_async(client_actions.message_send)(
-            await self.checked_identity(),
-            conversation_id=conversation_id,
-            client_message_id=client_message_id,
-            body=body,
-        )
+        if not store_queue.keeps_up():
+            busy = protocol.error_event(ErrorCode.BUSY, "The server is busy; send it again shortly.", ref)
+            await self.send_event({**busy, "retry_after_ms": RETRY_AFTER_MS})
+            return
+        with store_queue.waiting():
+            message = await database_sync_to_async(client_actions.message_send)(
+                await self.checked_identity(),
+                conversation_id=conversation_id,
+                client_message_id=client_message_id,
+                body=body,
+            )
         await self.send_event(
             {
                 "type": EventType.MESSAGE_ACK,
@@ -198,7 +219,7 @@ class ClientConsumer(EventSocket):
         """The heartbeat that makes a deaf socket impossible: it re-joins the group (a restarted
         Redis forgets memberships) and answers with every conversation's latest seq, so a client
         that missed events sees the gap and resyncs."""
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(self.group)
         identity = await self.checked_identity()
         if self.here:
             await self.mark_present(identity, True, ping=True)
@@ -236,52 +257,16 @@ class ClientConsumer(EventSocket):
 
     # --- events from the channel layer (committed changes; each names what a client may see) ---
 
-    async def message_created(self, event: dict) -> None:
-        if event["is_private"]:  # never published to a contact's group; never shown if it were
-            return
-        await self.send_event(
-            {
-                "type": EventType.MESSAGE_CREATED,
-                "conversation_id": event["conversation_id"],
-                "seq": event["seq"],
-                "message": message_payload_for_clients(event["message"]),
-            }
-        )
+    def view(self, event: dict) -> dict | None:
+        if event["type"] == EventType.CONTACT_IDENTITY_CHANGED:
+            if event.get("identity_id") == self.visitor.identity_id:
+                self.identity_lost = asyncio.ensure_future(self._identity_changed())
+            return None
+        return client_view(event)
 
-    async def message_updated(self, event: dict) -> None:
-        await self.forward(event, "message_id", "message_seq", "delivery_status")
-
-    async def conversation_created(self, event: dict) -> None:
-        await self.forward(event)
-
-    async def conversation_status_changed(self, event: dict) -> None:
-        await self.forward(event, "status", "previous_status", "snoozed_until")
-
-    async def conversation_assigned(self, event: dict) -> None:
-        await self.forward(event, "assignee_id", "assignee_name")
-
-    async def conversation_read(self, event: dict) -> None:
-        await self.forward(event, "reader", "read_seq")
-
-    async def agent_typing(self, event: dict) -> None:
-        await self.forward(event, "agent_id", "name", "typing")
-
-    async def session_queued(self, event: dict) -> None:
-        await self.forward(event, "session_id", "queue_position", "estimated_wait_seconds")
-
-    async def session_ended(self, event: dict) -> None:
-        await self.forward(event, "session_id", "close_reason")
-
-    async def contact_identity_changed(self, event: dict) -> None:
-        if self.visitor is not None and event.get("identity_id") == self.visitor.identity_id:
-            await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
-            await self.close(code=Close.IDENTITY_CHANGED)
-
-    async def forward(self, event: dict, *fields: str) -> None:
-        """Pass an event on with its conversation, seq and the named fields, nothing else."""
-        payload = {"type": event["type"], "conversation_id": event["conversation_id"], "seq": event["seq"]}
-        payload.update({name: event.get(name) for name in fields})
-        await self.send_event(payload)
+    async def _identity_changed(self) -> None:
+        await self.send_event(protocol.error_event("identity_changed", "Open a new session."))
+        await self.close(code=Close.IDENTITY_CHANGED)
 
     # --- plumbing ---
 
@@ -325,6 +310,33 @@ class ClientConsumer(EventSocket):
         await self.send_event(protocol.error_event(code, detail, ref))
         if self.strikes >= STRIKES_BEFORE_CLOSE:
             await self.close(code=Close.POLICY)
+
+
+_last_view: tuple[dict, dict | None] | None = None  # every socket of a contact sees an event alike
+
+
+def client_view(event: dict) -> dict | None:
+    """An event as clients see it: its conversation, seq and the fields FORWARDED names (a message
+    without its agent-only fields), made once per event for all of this process's sockets."""
+    global _last_view
+    if _last_view is not None and _last_view[0] is event:
+        return _last_view[1]
+    if event["type"] == EventType.MESSAGE_CREATED:
+        shown = None
+        if not event["is_private"]:  # never published to a contact's group; never shown if it were
+            shown = {
+                "type": EventType.MESSAGE_CREATED,
+                "conversation_id": event["conversation_id"],
+                "seq": event["seq"],
+                "message": message_payload_for_clients(event["message"]),
+            }
+    elif event["type"] in FORWARDED:
+        shown = {"type": event["type"], "conversation_id": event["conversation_id"], "seq": event["seq"]}
+        shown.update({name: event.get(name) for name in FORWARDED[event["type"]]})
+    else:
+        shown = None
+    _last_view = (event, shown)
+    return shown
 
 
 def _authenticate(token: str) -> tuple[Visitor, ContactIdentity]:

@@ -22,6 +22,7 @@ class ErrorCode:
     TOO_BIG = "too_big"
     INVALID = "invalid"  # the service refused the content (empty message, reused id, too long)
     INTERNAL = "internal"  # a server fault; the request may be retried with the same ids
+    BUSY = "busy"  # too many messages waiting to be stored: send again after `retry_after_ms`, same id
 
 
 def close_code_for(code: str) -> int:

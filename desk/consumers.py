@@ -31,7 +31,33 @@ PROTOCOL_VERSION = 1
 SESSION_CHECK_SECONDS = 2.0
 
 
+# What a desk hears of the events its groups carry: all passed on, but a sign-out (it closes).
+DESK_HEARS = frozenset(
+    {
+        EventType.AGENT_SIGNED_OUT,
+        EventType.MESSAGE_CREATED,
+        EventType.MESSAGE_UPDATED,
+        EventType.CONVERSATION_CREATED,
+        EventType.CONVERSATION_STATUS_CHANGED,
+        EventType.CONVERSATION_ASSIGNED,
+        EventType.CONVERSATION_UPDATED,
+        EventType.CONVERSATION_HANDED_OFF,
+        EventType.CONVERSATION_READ,
+        EventType.SLA_BREACHED,
+        EventType.CONTACT_TYPING,
+        EventType.CONTACT_PRESENCE,
+        EventType.AGENT_PRESENCE,
+        EventType.SESSION_QUEUED,
+        EventType.SESSION_ENDED,
+        EventType.AGENT_MENTIONED,
+        EventType.AGENT_VIEWING,
+        EventType.AGENT_TYPING,
+    }
+)
+
+
 class DeskConsumer(EventSocket):
+    hears = DESK_HEARS
     agent = None
     session_key: str | None = None
     session_name: str | None = None  # how agent.signed_out names this socket's session
@@ -52,7 +78,7 @@ class DeskConsumer(EventSocket):
             presence.DESK_GROUP,
             presence.agent_group(user.pk),
         ]
-        await self.join_groups()
+        await self.join(*self.groups_joined)
         availability = await database_sync_to_async(presence.agent_desk_connected)(
             agent=user, channel_name=self.channel_name
         )
@@ -64,7 +90,7 @@ class DeskConsumer(EventSocket):
             "inbox_ids": self.inbox_ids,
             "availability": availability,
         }
-        await self.send_event(hello)
+        await self.hello(hello)
 
     def serving(self) -> bool:
         return self.agent is not None
@@ -78,10 +104,6 @@ class DeskConsumer(EventSocket):
         await database_sync_to_async(presence.agent_desk_disconnected)(
             agent_id=self.agent.pk, channel_name=self.channel_name
         )
-
-    async def join_groups(self) -> None:
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
 
     async def watch_session(self) -> None:
         """Close once the session is gone (logout) or the agent is deactivated, should no
@@ -149,7 +171,7 @@ class DeskConsumer(EventSocket):
     async def on_ping(self, request: dict, ref: Any) -> None:
         """Heartbeat every ~25 s: keeps presence (active: the agent used the desk since the last
         one), re-joins groups a restarted Redis forgot."""
-        await self.join_groups()
+        await self.join(*self.groups_joined)
         availability = await database_sync_to_async(presence.agent_desk_heartbeat)(
             agent=self.agent, channel_name=self.channel_name, active=bool(request.get("active", True))
         )
@@ -205,38 +227,19 @@ class DeskConsumer(EventSocket):
 
     # --- events from the channel layer ---
 
-    async def message_created(self, event: dict) -> None:
+    def view(self, event: dict) -> dict | None:
         """Events carry what agents see (message.created its message, rendered once by the writer):
-        pass them on as they are."""
-        await self.send_event(event)
-
-    message_updated = message_created
-    conversation_created = message_created
-    conversation_status_changed = message_created
-    conversation_assigned = message_created
-    conversation_updated = message_created
-    conversation_handed_off = message_created
-    conversation_read = message_created
-    sla_breached = message_created
-    contact_typing = message_created
-    contact_presence = message_created
-    agent_presence = message_created
-    session_queued = message_created
-    session_ended = message_created
-    agent_mentioned = message_created
-
-    async def agent_signed_out(self, event: dict) -> None:
-        """A logout of this socket's session, or the agent's deactivation (no session named)."""
-        if event["session"] is None or event["session"] == self.session_name:
-            await self.sign_out()
-
-    async def agent_viewing(self, event: dict) -> None:
-        if event["agent_id"] != self.agent.pk:
-            await self.send_event(event)
-
-    async def agent_typing(self, event: dict) -> None:
-        if event["agent_id"] != self.agent.pk:
-            await self.send_event(event)
+        passed on as they are, the same dict (and so one encoding) for every desk of the process;
+        another agent's viewing and typing only, and a sign-out closes."""
+        kind = event["type"]
+        if kind == EventType.AGENT_SIGNED_OUT:
+            # A logout of this socket's session, or the agent's deactivation (no session named).
+            if event["session"] is None or event["session"] == self.session_name:
+                self.signing_out = asyncio.ensure_future(self.sign_out())
+            return None
+        if kind in (EventType.AGENT_VIEWING, EventType.AGENT_TYPING) and event["agent_id"] == self.agent.pk:
+            return None
+        return event if kind in self.hears else None
 
 
 def _display_name(agent) -> str:

@@ -28,11 +28,13 @@ from .appending import (
 from .locks import lock_conversation
 
 
-def bot_takes_or_routes(conversation: Conversation, *, is_new: bool) -> list[str]:
+def bot_takes_or_routes(conversation: Conversation, *, is_new: bool, starts_waiting: bool) -> list[str]:
     """For message_receive, after it stored a customer message (caller holds the lock): the bot's
-    conversations go to the bot after commit, the rest to routing when unassigned. A conversation
-    that starts, or comes back unassigned, goes to the bot when its inbox has one that takes it.
-    Returns the conversation fields it changed, for the caller to save."""
+    conversations go to the bot after commit, the rest to routing when unassigned and the customer
+    `starts_waiting` (one who already waited was routed then, and is routed again when someone's
+    room frees: another message changes nobody's room). A conversation that starts, or comes back
+    unassigned, goes to the bot when its inbox has one that takes it. Returns the conversation
+    fields it changed, for the caller to save."""
     changed = []
     starts_with_bot = is_new and conversation.assignee_id is None and not conversation.bot_active
     if starts_with_bot and registry.answer_bot_takes(conversation.inbox_id):
@@ -40,7 +42,7 @@ def bot_takes_or_routes(conversation: Conversation, *, is_new: bool) -> list[str
         changed.append("bot_active")
     if conversation.bot_active:
         registry.answer_bot_due(conversation.pk)
-    elif conversation.assignee_id is None:
+    elif conversation.assignee_id is None and starts_waiting:
         registry.routing_due(inbox_id=conversation.inbox_id)
     return changed
 

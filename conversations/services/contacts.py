@@ -280,11 +280,16 @@ def contact_merge_suggestions(contact: Contact, limit: int = 5) -> list[Contact]
     return list(Contact.objects.filter(same).exclude(pk=contact.pk).order_by("-created_at")[:limit])
 
 
+def last_seen_due(contact: Contact, now: datetime) -> bool:
+    """Whether contact_touch_last_seen at `now` would write (as of when the caller read `contact`)."""
+    return contact.last_seen_at is None or contact.last_seen_at < now - LAST_SEEN_PRECISION
+
+
 def contact_touch_last_seen(contact: Contact, now: datetime | None = None) -> None:
     """The customer is here now (wrote, or a client of theirs connected or pinged). At most one
     write a minute per contact: last seen is for people, not for ordering."""
     now = now or timezone.now()
-    if contact.last_seen_at is not None and contact.last_seen_at >= now - LAST_SEEN_PRECISION:
+    if not last_seen_due(contact, now):
         return  # as of when the caller read the contact; the filter below decides races
     Contact.objects.filter(pk=contact.pk).filter(
         Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_PRECISION)

@@ -21,7 +21,7 @@ from .appending import (
     publish_status_changed,
 )
 from .bot import bot_takes_or_routes, release_from_bot
-from .contacts import contact_touch_last_seen
+from .contacts import contact_touch_last_seen, last_seen_due
 from .conversations import conversation_assign
 from .locks import lock_contact, lock_conversation
 from .sessions import (
@@ -70,17 +70,21 @@ def message_receive_once(
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
-            # First, as the lock order says (locks.py): this message will touch the contact's last
-            # seen after locking its conversation. It also serialises "which conversation?" for two
-            # first messages at once.
-            lock_contact(contact.pk)
+            seen_at = timezone.now()
+            if conversation_id is None or last_seen_due(contact, seen_at):
+                # First, as the lock order says (locks.py): this message will touch the contact's
+                # last seen after locking its conversation. It also serialises "which
+                # conversation?" for two first messages at once. The common message (a known
+                # conversation, a contact seen within the minute) needs neither.
+                lock_contact(contact.pk)
             if conversation_id is None:
                 conversation_id = _conversation_for_incoming(inbox, contact, body, attachments).pk
             target = lock_conversation(conversation_id)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
                 raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
-            now = timezone.now()
+            now = timezone.now()  # once locked: messages are timed in the order of their seq
             previous_status, resolved_at = target.status, target.resolved_at
+            already_waiting = previous_status == Conversation.Status.OPEN and target.waiting_since is not None
             taker = _reply_taker(target, body, attachments)  # an answer to what was asked on resolve
             if taker is None and inbox.mode == Inbox.Mode.LIVE:  # before the message: "chat started" first
                 session_note_customer_message(target, now)
@@ -99,7 +103,7 @@ def message_receive_once(
                 attachments=attachments,
                 written_files=written,
             )
-            contact_touch_last_seen(contact, now)
+            contact_touch_last_seen(contact, seen_at)  # writes only if it was due (so, locked)
             if taker is not None:  # it stays resolved: nobody waits, nothing routes, no bot wakes
                 taker(message)
                 return message, True
@@ -108,9 +112,8 @@ def message_receive_once(
                 publish_status_changed(target, previous_status)
             if previous_status == Conversation.Status.RESOLVED:
                 _keep_or_release_assignee(target, resolved_at)
-            changed = bot_takes_or_routes(
-                target, is_new=message.seq == 1 or previous_status == Conversation.Status.RESOLVED
-            )
+            is_new = message.seq == 1 or previous_status == Conversation.Status.RESOLVED
+            changed = bot_takes_or_routes(target, is_new=is_new, starts_waiting=is_new or not already_waiting)
             if changed:
                 target.save(update_fields=changed)
             return message, True

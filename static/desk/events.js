@@ -14,7 +14,7 @@ const me = Number(document.body.dataset.agentId);
 export function onEvent(event) {
   const id = openId();
   switch (event.type) {
-    case "hello":
+    case "hello": case "resync": // connected again, or fell behind and missed events: fetch afresh
       setConnection("online", "Online");
       refreshList();
       refreshMe();
@@ -53,6 +53,11 @@ export function onEvent(event) {
       return;
     case "agent.mentioned":
       notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
+      return;
+    case "conversation.read": // another agent's reading changes only their own counts
+      if (event.reader === "agent" && event.agent_id !== me) return;
+      refreshList();
+      if (event.conversation_id === id) refreshHeader();
       return;
     case "agent.presence":
       if (event.agent_id === me) refreshMe();

@@ -128,6 +128,9 @@ export class ProtocolClient {
       case "pong":
         Object.keys(event.seqs || {}).forEach((id) => this.#heard(Number(id), event.seqs[id]));
         return;
+      case "resync": // we fell behind and missed events: the pong's seqs show every gap
+        this.#send({ type: "ping", ref: "ping" });
+        return;
       case "error":
         if (event.ref && this.unacked.has(event.ref)) return this.#onSendRefused(event);
         return;
@@ -271,6 +274,9 @@ export class ProtocolClient {
       item.failed = error.detail;
       this.#saveUnacked();
       this.#emit("change");
+    } else if (error.code === "busy") { // the server is storing as fast as it can: the same id again, soon
+      setTimeout(() => { if (this.unacked.has(item.client_message_id)) this.#sendQueued(item); },
+        (error.retry_after_ms || 1000) * (1 + Math.random()));
     } // rate_limited or internal: it stays queued and goes again on the next connect or send
   }
 

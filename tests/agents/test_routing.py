@@ -6,7 +6,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from agents import routing
 from agents.models import AgentProfile
@@ -264,4 +265,20 @@ def test_a_teams_conversation_goes_to_a_member_of_that_team(inbox):
     inbox.save()
 
     services.conversation_assign(conversation=waiting, assignee=None, actor=ana, team_id=billing.pk)
+    assert assignee_of(waiting) == "Ben"
+
+
+def test_a_customer_writing_again_while_waiting_runs_no_routing_pass(inbox):
+    """Routing runs when a conversation starts waiting or capacity frees, never again for each
+    message of a customer who already waits (nobody's room changed)."""
+    AgentProfileFactory(display_name="Ana")  # nobody online: it waits
+    waiting = write(inbox)
+    with CaptureQueriesContext(connection) as queries:
+        services.message_receive(
+            inbox=inbox, contact=waiting.contact, conversation_id=waiting.pk, body="Still there?"
+        )
+    assert [query["sql"] for query in queries if "agents_agentprofile" in query["sql"]] == []
+    assert assignee_of(waiting) is None
+
+    online_agent(inbox, "Ben")  # capacity arrives: the waiting conversation is routed
     assert assignee_of(waiting) == "Ben"

@@ -2,14 +2,11 @@
 
 import asyncio
 import contextlib
-import time
 
 import pytest
 from channels.db import database_sync_to_async as sync_to_async
-from channels.layers import get_channel_layer
 
-from conversations import events, services
-from conversations.event_catalogue import EventType
+from conversations import services
 from conversations.models import Conversation, Message
 from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import InboxFactory
@@ -205,27 +202,3 @@ def test_a_site_outside_the_inbox_allow_list_is_refused(daphne, widget_inbox):
         return error["code"], client.socket.close_code
 
     assert asyncio.run(journey()) == ("origin_forbidden", 4003)
-
-
-def test_a_socket_that_fell_far_behind_is_closed_to_resync(daphne, widget_inbox):
-    session = session_for(daphne, widget_inbox)
-    layer = get_channel_layer()
-
-    async def journey():
-        client = await Client.connect(daphne, session["connect_token"], origin="https://shop.example.com")
-        hello = await client.next_event()
-        stale = {
-            "type": EventType.CONVERSATION_STATUS_CHANGED,
-            "conversation_id": 1,
-            "inbox_id": widget_inbox.pk,
-            "seq": 1,
-            "status": "open",
-            events.PUBLISHED_AT: time.time() - 60,
-        }
-        group = events.contact_group(hello["contact_id"], widget_inbox.pk)
-        await asyncio.to_thread(events.publisher.call, layer.group_send(group, stale))
-        error = await client.next_event()
-        await client.socket.wait_closed()
-        return error["code"], client.socket.close_code
-
-    assert asyncio.run(journey()) == ("too_slow", 4011)

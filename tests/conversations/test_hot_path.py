@@ -1,0 +1,43 @@
+"""The common message (a customer who wrote a moment ago, writing again into the conversation they
+are waiting on) is the hot path: its statement count is part of docs/architecture.md's budget,
+held here so an added query shows up as a failing test, not as a slower benchmark."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conversations import services
+from conversations.models import Conversation
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)  # commits for real: after-commit work counts
+
+
+def statements_of_one_more_message(inbox) -> list[str]:
+    contact = ContactFactory()
+    first = services.message_receive(inbox=inbox, contact=contact, body="Hello?")
+    with CaptureQueriesContext(connection) as queries:
+        services.message_receive(
+            inbox=inbox, contact=contact, conversation_id=first.conversation_id, body="Hi?"
+        )
+    assert Conversation.objects.get(pk=first.conversation_id).last_seq == 2
+    return [_verb_and_table(query["sql"]) for query in queries]
+
+
+def _verb_and_table(sql: str) -> str:
+    verb = sql.split(" ", 1)[0]
+    return verb if '"' not in sql else f"{verb} {sql.split(chr(34))[1]}"
+
+
+def test_a_message_on_a_waiting_conversation_is_one_transaction_of_five_statements():
+    """No contact lock (seen within the minute), no routing pass (nobody's room changed)."""
+    statements = statements_of_one_more_message(InboxFactory())
+    assert statements == [
+        "BEGIN",
+        "SELECT conversations_conversation",  # FOR UPDATE: the row lock that orders seq
+        "UPDATE conversations_livesession",  # the messaging stretch's last activity (reports)
+        "UPDATE conversations_conversation",  # last_seq, last activity
+        "INSERT conversations_message",
+        "INSERT reports_fact",  # the message, for reports' response times
+        "COMMIT",
+    ]
