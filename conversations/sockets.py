@@ -1,7 +1,8 @@
 """What every Parley websocket consumer shares: database work on the thread pool, JSON events
 sized to fit a frame, refusals with a code, and events delivered once per process: the channel
-layer hands each group event to every attached socket in one pass (config.channel_layer), and a
-socket writes its frame straight into Daphne's transport, with no task per socket.
+layer hands each group event to every attached socket in one pass (config.channel_layer), each
+event's websocket frame is built once, and a socket writes it straight to its connection, with no
+task per socket (write_now).
 
 A socket whose client does not read (its unsent bytes pile up) or that hears events too late falls
 behind: events stop going to it, never more than BEHIND_BYTES wait for it, and once it has drained
@@ -18,9 +19,11 @@ import json
 import time
 
 from autobahn.exception import Disconnected as ClientGone  # what Daphne raises on a closed socket
+from autobahn.websocket.protocol import PreparedMessage
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from twisted.internet import tcp
 
 from . import events
 from .event_catalogue import EventType
@@ -116,6 +119,31 @@ def unsent_bytes(protocol) -> int:
     return buffered + getattr(transport, "_tempDataLen", 0)
 
 
+def write_now(transport, data: bytes) -> None:
+    """Write `data` to a connection: straight to its socket when Twisted holds nothing unsent for
+    it (what asyncio's own transports do), else through Twisted's buffer. Twisted alone would
+    buffer every frame and register, then unregister, a writer with the selector for it: two
+    syscalls and a loop pass per frame per socket. Only a plain TCP connection is written to
+    directly (TLS and others go through their transport)."""
+    if (
+        type(transport) is tcp.Server
+        and transport.connected
+        and not transport.disconnecting
+        and not transport._tempDataLen
+        and len(transport.dataBuffer) == transport.offset
+    ):
+        try:
+            sent = transport.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # reset or closed: the reactor sees it on its next read
+            return
+        if sent == len(data):
+            return
+        data = data[sent:]
+    transport.write(data)
+
+
 class EventSocket(AsyncWebsocketConsumer):
     """A socket that hears its groups' events. A subclass joins groups with `join`, says `hello`,
     and says in `view` what it sends for each event (None: nothing)."""
@@ -129,6 +157,7 @@ class EventSocket(AsyncWebsocketConsumer):
     _attached = False
     _daphne: tuple | None = None  # (server, protocol) when served by Daphne
     _last_encoded: tuple[dict, str] | None = None  # shared by this process's sockets (one loop)
+    _last_prepared: tuple[dict, PreparedMessage] | None = None
 
     def serving(self) -> bool:
         """True once the socket is authenticated and listening to its groups."""
@@ -239,10 +268,13 @@ class EventSocket(AsyncWebsocketConsumer):
         if lossy and unsent_bytes(protocol) > BEHIND_BYTES:
             self.fall_behind()
             return
-        try:
-            protocol.handle_reply({"type": "websocket.send", "text": text})
-        except ClientGone:  # closed by the client this instant; its disconnect is on its way
+        if protocol.state != protocol.STATE_OPEN:  # closing: its disconnect is on its way
             return
+        frame = self._prepared(payload, text, protocol).payloadHybi
+        if protocol._perMessageCompress is not None:  # never negotiated by Daphne; kept correct
+            protocol.sendMessage(text.encode())
+        else:
+            write_now(protocol.transport, frame)
 
     async def send_event(self, payload: dict) -> None:
         """An answer or a notice of this socket's own (hello, ack, history, error): never dropped,
@@ -251,6 +283,15 @@ class EventSocket(AsyncWebsocketConsumer):
             await self._send_text(self._encoded(payload))
         else:
             self.write(payload)
+
+    @staticmethod
+    def _prepared(payload: dict, text: str, protocol) -> PreparedMessage:
+        """The frame (header and payload, unmasked from a server) for `payload`: built once per
+        event for every socket of the process, as autobahn's prepareMessage is meant for."""
+        prepared = EventSocket._last_prepared
+        if prepared is None or prepared[0] is not payload:
+            prepared = EventSocket._last_prepared = (payload, protocol.factory.prepareMessage(text.encode()))
+        return prepared[1]
 
     @staticmethod
     def _encoded(payload: dict) -> str:
