@@ -11,8 +11,11 @@ class AgentsConfig(AppConfig):
         from conversations import registry
 
         from . import presence, routing, services
+        from .coalescing import Coalesced
 
         user_logged_out.connect(services.close_desks_on_logout, dispatch_uid="agents.close_desks_on_logout")
         registry.register_presence(presence.inbox_has_someone_online)
-        registry.register_router(route_inbox=routing.route_inbox, route_for_agent=routing.route_for_agent)
+        registry.register_router(
+            route_inbox=Coalesced(routing.route_inbox), route_for_agent=Coalesced(routing.route_for_agent)
+        )
         registry.register_stickiness(routing.keeps_assignee)

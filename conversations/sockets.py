@@ -310,6 +310,10 @@ class EventSocket(AsyncWebsocketConsumer):
         (`partial(server.handle_reply, protocol)`): writing through them skips an await per frame."""
         if self._daphne is None:
             send = self.base_send
+            while hasattr(getattr(send, "__self__", None), "real_send"):
+                # Channels' session middleware (the desk's, the floor's) wraps send to set its
+                # cookie on an HTTP response, and passes websocket frames on unchanged.
+                send = send.__self__.real_send
             owner = getattr(getattr(send, "func", None), "__self__", None)
             if (
                 isinstance(send, functools.partial)

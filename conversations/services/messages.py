@@ -18,12 +18,15 @@ from .appending import (
     AttachmentInput,
     append_message,
     files_removed_on_failure,
+    publish_message_created,
     publish_status_changed,
+    remember_attachments,
 )
 from .bot import bot_takes_or_routes, release_from_bot
 from .contacts import contact_touch_last_seen, last_seen_due
 from .conversations import conversation_assign
 from .locks import lock_contact, lock_conversation
+from .receiving import append_customer_message
 from .sessions import (
     session_note_agent_reply,
     session_note_customer_message,
@@ -68,14 +71,29 @@ def message_receive_once(
     """
     _validate_content(body, attachments)
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
+    message_fields = {
+        "sender_kind": Message.SenderKind.CONTACT,
+        "content_type": content_type,
+        "body": body,
+        "client_message_id": client_message_id,
+        "provider_message_id": provider_message_id,
+        "delivery_status": Message.DeliveryStatus.DELIVERED,
+    }
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             seen_at = timezone.now()
-            if conversation_id is None or last_seen_due(contact, seen_at):
+            touches_contact = last_seen_due(contact, seen_at)
+            if conversation_id is not None and not attachments and not touches_contact:
+                # The common message: one statement (receiving.py), or nothing written if not.
+                stored = _receive_common(
+                    inbox, contact, conversation_id, seen_at, received_at, message_fields
+                )
+                if stored is not None:
+                    return stored, True
+            if conversation_id is None or touches_contact:
                 # First, as the lock order says (locks.py): this message will touch the contact's
                 # last seen after locking its conversation. It also serialises "which
-                # conversation?" for two first messages at once. The common message (a known
-                # conversation, a contact seen within the minute) needs neither.
+                # conversation?" for two first messages at once.
                 lock_contact(contact.pk)
             if conversation_id is None:
                 conversation_id = _conversation_for_incoming(inbox, contact, body, attachments).pk
@@ -94,14 +112,9 @@ def message_receive_once(
                 target,
                 also_save=_open_for_customer(target, now) if taker is None else (),
                 at=received_at or now,
-                sender_kind=Message.SenderKind.CONTACT,
-                content_type=content_type,
-                body=body,
-                client_message_id=client_message_id,
-                provider_message_id=provider_message_id,
-                delivery_status=Message.DeliveryStatus.DELIVERED,
                 attachments=attachments,
                 written_files=written,
+                **message_fields,
             )
             contact_touch_last_seen(contact, seen_at)  # writes only if it was due (so, locked)
             if taker is not None:  # it stays resolved: nobody waits, nothing routes, no bot wakes
@@ -122,6 +135,36 @@ def message_receive_once(
         if replay is None:
             raise
         return _own_replay(replay, contact_id=contact.pk), False
+
+
+def _receive_common(
+    inbox: Inbox,
+    contact: Contact,
+    conversation_id: int,
+    now: datetime,
+    received_at: datetime | None,
+    message_fields: dict,
+) -> Message | None:
+    """The common message (receiving.py) stored and announced; None where it is not one."""
+    message = Message(**message_fields)
+    stored = append_customer_message(
+        inbox=inbox,
+        contact_id=contact.pk,
+        conversation_id=conversation_id,
+        now=now,
+        received_at=received_at,
+        message=message,
+    )
+    if stored is None:
+        return None
+    conversation, starts_waiting = stored
+    remember_attachments(message, [])
+    publish_message_created(conversation, message)
+    # Its first message (an agent or an app started it) is where the bot may take it over.
+    changed = bot_takes_or_routes(conversation, is_new=message.seq == 1, starts_waiting=starts_waiting)
+    if changed:
+        conversation.save(update_fields=changed)
+    return message
 
 
 def message_post_reply(
