@@ -41,6 +41,8 @@ def append_customer_message(
     The message is timed `received_at` (a provider's time) or, once the lock is held, no earlier
     than the conversation's last activity: times follow `seq`, as on the general path.
     """
+    if connection.vendor != "postgresql":  # the embedded SQLite of `make run`: the general path
+        return None
     fields = _insert_fields()
     values = [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:

@@ -67,6 +67,7 @@ def embedded_server(tmp_path_factory):
             "seed_output": seed_output,
             "database": var_dir / "parley.sqlite3",
             "log": log,
+            "manage": manage,
         }
     finally:
         server.terminate()
@@ -184,3 +185,22 @@ def test_the_simulator_plays_a_customer_through_the_running_server(embedded_serv
         "Olá, any news?",
     )
     assert stored == [("demo-whatsapp",)]
+
+
+WRITES_TWICE = """
+from conversations import services
+from conversations.models import Contact, Inbox
+inbox = Inbox.objects.filter(channel_type="web_widget").first()
+contact = Contact.objects.create(name="Twice")
+first = services.message_receive(inbox=inbox, contact=contact, body="Hello?")
+again = services.message_receive(
+    inbox=inbox, contact=contact, conversation_id=first.conversation_id, body="Still there?"
+)
+print(first.seq, again.seq, again.conversation_id == first.conversation_id)
+"""
+
+
+def test_a_customer_writes_again_into_their_conversation_on_embedded_backends(embedded_server):
+    """The common message's single statement is Postgres's SQL; on SQLite the general path stores it."""
+    printed = embedded_server["manage"]("shell", "--no-imports", "-c", WRITES_TWICE)
+    assert printed.split() == ["1", "2", "True"]
