@@ -27,7 +27,8 @@ from pathlib import Path
 from django.db import connection
 
 from bench import ingest, webhooks_helper
-from bench.measure import quantiles
+from bench.measure import cpu_seconds, quantiles
+from bench.outbound_helper import Worker
 from bench.scale import SMOKE, scaled
 from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_pending
@@ -50,6 +51,10 @@ BASELINE_INSERTS = scaled(3000, 300)  # without pgbench: ingest's single-row INS
 CONNECTIONS = int(os.environ.get("BENCH_WEBHOOKS_CONNECTIONS", "16"))
 TARGETS = {"requests_per_second": (">=", 300), "p99_ms": ("<=", 100), "server_errors": ("==", 0)}
 HOLD_P99_MS = 100
+# The Celery worker that applies the receipts (one prefork process per core), and how long after
+# the main run it may take to apply what is left before the sweep settles the rest.
+WORKER_CONCURRENCY = 2
+WORKER_CATCH_UP_SECONDS = scaled(180, 30)
 SMS = {
     "key": "bench-sms",
     "account_sid": TWILIO_ACCOUNT_SID,
@@ -74,21 +79,24 @@ NOTES = [
     "per channel, every one a fresh provider message id except ~10% exact replays (same bytes and "
     "signature) of one of the previous ~2 s of originals, some of them while the original is "
     "still in flight.",
-    "What a request costs in Parley: the view verifies the signature, stores a receipt (INSERT "
-    "... ON CONFLICT DO NOTHING), and applies it in a transaction under its row lock: "
-    "contact_identify, message_receive (conversation lock, seq, message, activity), receipt "
-    "marked processed; after commit the events go to the Redis channel layer and routing runs "
-    "inline. The view is synchronous; Django's ASGI handler gives every request a "
-    "ThreadSensitiveContext of its own, so each request's sync code runs on a thread of its own "
-    "and one Daphne process handles many webhooks at once (their transactions overlap: see "
-    "receipts), all under one GIL.",
+    "What a request costs in Parley: the view verifies the signature, stores the receipts in one "
+    "INSERT ... ON CONFLICT DO NOTHING, asks for a drain (one Redis SET NX; a Celery task only when "
+    "none is queued and not begun) and answers 200. A Celery worker (WORKER_CONCURRENCY prefork "
+    "processes, started with each phase) applies the receipts: the drain selects those never "
+    "tried, oldest first, 100 at a time, and applies each in a transaction under its row lock "
+    "(contact_identify, message_receive, the receipt marked applied; after commit the events and "
+    "routing). The view is synchronous under Django's ASGI handler.",
+    "Applying: worker.backlog_at_end is the receipts not yet applied when the main run's last "
+    "answer came; worker.catch_up_seconds the time the worker then took to apply them (bounded "
+    "by WORKER_CATCH_UP_SECONDS); worker.applied_per_second the receipts the worker applied over "
+    "the whole phase divided by the phase's time up to the end of the catch-up.",
     "A rate holds when every request was answered 200, p99 <= 100 ms, and the answers kept up "
     "(the last came within 1 s of the last request's due time); the steps go on while the "
     "answers keep up whatever the latency, so highest_rate_kept_up_any_latency is the ceiling. "
     "requests_per_second = answers (all 200) / time from the first due time to the last answer.",
-    "Receipts: a request whose receipt_apply found its row locked answers 200 and leaves the "
-    "receipt for beat's sweep (apply_pending_receipts: every 60 s, receipts older than 30 s). "
-    "left_for_the_sweep counts them after each phase; the benchmark then runs the sweep itself "
+    "Receipts: one the worker's drain could not apply (a failed try) is beat's sweep's "
+    "(apply_pending_receipts: every 60 s, receipts older than 30 s). left_for_the_sweep counts "
+    "what is still pending after the catch-up; the benchmark then runs the sweep itself "
     "(receipts_apply_pending) until none is left, and only then checks exactly-once.",
     "Baseline: pgbench -n -c 4 -j 2 -T 10 with one single-row INSERT per transaction into a logged "
     "table of the bench database, before any server starts. Ratio = webhook requests/s / pgbench "
@@ -100,7 +108,8 @@ NOTES = [
     "none that was not sent; one receipt per stored message, whatever the replays (smoke: as "
     "many as distinct ids sent); no receipt pending; one conversation per customer; both "
     "providers and replays of each were sent.",
-    "CPU: server_cpu_pct is the Daphne processes together (100 = one core), generator_cpu_pct the "
+    "CPU: server_cpu_pct is the Daphne processes together (100 = one core), worker_cpu_pct the "
+    "Celery worker's processes over the phase, generator_cpu_pct the "
     "load generator, machine_busy_pct the whole machine from /proc/stat (100 = both cores busy); "
     "the machine has 2 cores shared with Postgres, Redis and the generator.",
 ]
@@ -219,6 +228,12 @@ class Phase:
         return figures
 
     def measure(self) -> dict:
+        worker = Worker(
+            "prefork", WORKER_CONCURRENCY, "http://127.0.0.1:9", self.workdir, f"webhooks-{self.processes}"
+        )
+        worker.start()
+        started, worker_cpu = time.perf_counter(), cpu_seconds(worker.pids)
+        applied_before = _applied()
         for server in self.servers:
             server.start()
         try:
@@ -235,10 +250,18 @@ class Phase:
                 time.sleep(PAUSES["between_steps"])
             main_rate = best or STEP_RATES[0]
             main = self.load("main", main_rate, MAIN_SECONDS)
+            applying = _worker_catches_up(started, applied_before)
+            applying["worker_cpu_pct"] = round(
+                100 * ((cpu_seconds(worker.pids) or 0) - (worker_cpu or 0)) / (time.perf_counter() - started),
+                1,
+            )
+            log(f"  {self.processes}x worker: {applying}")
         finally:
             logs = {server.log_path.name: server.log_tail(1500) for server in self.servers}
+            logs[worker.log_path.name] = worker.log_tail(1500)
             for server in self.servers:
                 server.stop()
+            worker.stop()
         ceiling = max((step["requests_per_second"] or 0 for step in steps if step["kept_up"]), default=None)
         return {
             "processes": self.processes,
@@ -247,8 +270,31 @@ class Phase:
             "main": main,
             "steps": steps,
             "warmup": warmup,
+            "worker": applying,
             "server_log_tails": {name: tail for name, tail in logs.items() if tail.strip()},
         }
+
+
+def _applied() -> int:
+    return WebhookReceipt.objects.filter(state=WebhookReceipt.State.APPLIED).count()
+
+
+def _worker_catches_up(phase_started: float, applied_before: int) -> dict:
+    """Once the load is over: how many receipts the worker had still to apply, and how long it
+    took to apply them (a receipt it tried and failed is the sweep's, not counted here)."""
+    new = WebhookReceipt.objects.filter(state=WebhookReceipt.State.PENDING, attempts=0)
+    backlog, started = new.count(), time.perf_counter()
+    while new.exists() and time.perf_counter() - started < WORKER_CATCH_UP_SECONDS:
+        time.sleep(0.1)
+    ended = time.perf_counter()
+    applied = _applied() - applied_before
+    return {
+        "backlog_at_end": backlog,
+        "catch_up_seconds": round(ended - started, 2),
+        "caught_up": not new.exists(),
+        "applied": applied,
+        "applied_per_second": round(applied / (ended - phase_started), 1),
+    }
 
 
 def _settle() -> dict:
@@ -379,6 +425,7 @@ def run() -> dict:
             "latency_ms": {k: main["latency_ms"][k] for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")},
             "server_errors": main["server_errors"],
             "receipts_left_for_the_sweep": phase["receipts"]["left_for_the_sweep"],
+            "worker": phase["worker"],
             "highest_step_held": phase["highest_step_held"],
             "highest_rate_kept_up_any_latency": phase["highest_rate_kept_up"],
             "ratio_vs_pgbench_tps": _ratio(main["requests_per_second"], baseline["tps"]),
@@ -405,6 +452,7 @@ def run() -> dict:
             "customers_per_channel": CUSTOMERS,
             "connections_per_server": CONNECTIONS,
             "daphne_db_pool_max_size": webhooks_helper.DB_POOL_MAX_SIZE,
+            "worker_concurrency": WORKER_CONCURRENCY,
         },
         "phases": phases,
         "loadavg_at_start_and_end": [loadavg, [round(x, 2) for x in os.getloadavg()]],

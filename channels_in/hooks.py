@@ -1,8 +1,8 @@
 """POST /hooks/<provider>/<inbox key>/: provider webhooks. Verify, store, answer (invariant 6).
 
 The adapter verifies the signature before anything else is read (a forgery gets 403 and leaves
-nothing behind); the events are stored as receipts and applied before the answer when that
-works, else by the sweep: the provider hears 200 once its events are safely stored.
+nothing behind); the events are stored as receipts in one INSERT and the provider hears 200 once
+they are safely stored. A worker applies them (receipts.receipts_apply_new), off this path.
 """
 
 from urllib.parse import parse_qsl
@@ -11,11 +11,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from conversations.models import Inbox
-
 from .adapters.base import SignatureMismatch, WebhookRequest
 from .adapters.by_provider import adapter_for_slug
-from .receipts import receipt_apply, receipts_store
+from .inboxes import webhook_inbox
+from .receipts import receipts_store
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
 # What parsing a signed body of the wrong shape raises (not JSON, too deep, `entry` not a list, an
@@ -26,34 +25,29 @@ MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError)
 @csrf_exempt  # providers sign their requests; there is no browser session here
 def webhook(request: HttpRequest, provider: str, key: str) -> HttpResponse:
     adapter = adapter_for_slug(provider)
-    inbox = (
-        Inbox.objects.filter(public_key=key, channel_type__in=adapter.channel_types, is_active=True).first()
-        if adapter is not None
-        else None
-    )
+    inbox = webhook_inbox(key, tuple(adapter.channel_types)) if adapter is not None else None
     if inbox is None:
-        return _plain("No such webhook: check the URL in the provider's console.", 404)
+        return plain("No such webhook: check the URL in the provider's console.", 404)
     if request.method not in ("GET", "POST"):
-        return _plain("Webhooks are POSTed.", 405)
+        return plain("Webhooks are POSTed.", 405)
     if int(request.headers.get("Content-Length") or 0) > MAX_WEBHOOK_BYTES:
-        return _plain("Webhook body too large.", 413)
+        return plain("Webhook body too large.", 413)
     hook = _webhook_request(request)
     if request.method == "GET":
         answer = adapter.handshake(inbox, hook)
-        return _plain(answer, 200) if answer is not None else _plain("Verification failed.", 403)
+        return plain(answer, 200) if answer is not None else plain("Verification failed.", 403)
     try:
         adapter.verify(inbox, hook)
     except SignatureMismatch:
-        return _plain("Signature verification failed.", 403)
+        return plain("Signature verification failed.", 403)
     try:
         events = adapter.parse(inbox, hook)
     except MALFORMED as error:
-        return _plain(f"Could not read this webhook: {type(error).__name__}: {error}", 400)
-    for receipt_id in receipts_store(inbox=inbox, provider=adapter.slug, events=events, raw_body=hook.body):
-        receipt_apply(receipt_id)
+        return plain(f"Could not read this webhook: {type(error).__name__}: {error}", 400)
+    receipts_store(inbox=inbox, provider=adapter.slug, events=events, raw_body=hook.body)
     answer = adapter.answer(hook)
     if answer is None:
-        return _plain("", 200)
+        return plain("", 200)
     return HttpResponse(answer.body, status=200, content_type=answer.content_type)
 
 
@@ -74,5 +68,5 @@ def _webhook_request(request: HttpRequest) -> WebhookRequest:
     )
 
 
-def _plain(text: str, status: int) -> HttpResponse:
+def plain(text: str, status: int) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")

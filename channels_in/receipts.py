@@ -1,8 +1,9 @@
 """Webhook events from receipt to conversation: store first, then apply exactly once, and end
 every receipt in a final state.
 
-A receipt is committed before the provider is answered; applying it (a message through
-message_receive, a delivery report through message_update_delivery_status) happens in the
+A receipt is committed before the provider is answered, with one INSERT; a worker applies it
+(receipts_apply_soon asks for one, coalesced: one drain queued at a time). Applying it (a message
+through message_receive, a delivery report through message_update_delivery_status) happens in the
 transaction that marks it applied, under its row lock. So replays, concurrent duplicates and a
 crash anywhere in between all end with one message and one event.
 
@@ -30,6 +31,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DataError, transaction
 from django.db.models import F
@@ -52,6 +54,15 @@ MAX_ATTEMPTS = 5
 # still recording the sid): it waits for its message this long before it is dropped.
 STATUS_WAITS_FOR_MESSAGE = timedelta(hours=1)
 SWEEP_BATCH = 200
+APPLY_BATCH = 100  # receipts a drain selects at a time
+APPLY_NEW_RECEIPTS = "channels_in.tasks.apply_new_receipts"
+# Set while a drain is queued and has not begun: the webhooks meanwhile queue no other. It expires
+# in case the queued drain is lost with its broker; beat's sweep applies what that left.
+DRAIN_QUEUED = "parley:receipts:drain-queued"
+DRAIN_QUEUED_SECONDS = 10
+# A queued drain begins this long after the first webhook that asked for it, so that the webhooks
+# of a burst share it (each would otherwise queue a task of its own as soon as the last began).
+DRAIN_GATHERS_SECONDS = 0.2
 COUNT_LIMIT = 10_000  # /healthz counts receipts up to this many per state, so its query stays cheap
 
 
@@ -67,22 +78,42 @@ class MalformedEvent(Exception):
 CANNOT_APPLY: tuple[type[Exception], ...] = (ValidationError, ValueError, DataError, MalformedEvent)
 
 
-def receipts_store(
-    *, inbox: Inbox, provider: str, events: Sequence[InboundEvent], raw_body: bytes
-) -> list[int]:
-    """Store the events of one verified webhook; returns the ids of those not yet applied
-    (new ones, and any a replay finds still pending). Characters Postgres cannot store are
+def receipts_store(*, inbox: Inbox, provider: str, events: Sequence[InboundEvent], raw_body: bytes) -> None:
+    """Store the events of one verified webhook, in one INSERT (a replay's are already there),
+    and once that is committed ask a worker to apply them. Characters Postgres cannot store are
     replaced with U+FFFD, in the event and the raw body, and counted in the receipt's note."""
     if not events:
-        return []
+        return
     raw, replaced_in_raw = replace_unstorable(raw_body.decode("utf-8", errors="replace"))
     receipts = [_receipt(inbox, provider, event, raw, replaced_in_raw) for event in events]
     WebhookReceipt.objects.bulk_create(receipts, ignore_conflicts=True)
-    return list(
-        WebhookReceipt.objects.filter(
-            inbox=inbox, key__in=[receipt.key for receipt in receipts], state=State.PENDING
-        ).values_list("pk", flat=True)
-    )
+    # Robust: a broker that is down loses nothing, the receipts are committed and the sweep's.
+    transaction.on_commit(receipts_apply_soon, robust=True)
+
+
+def receipts_apply_soon() -> None:
+    """Queue a drain (receipts_apply_new) unless one is queued and has not begun yet: that one
+    will find these receipts too, so a burst of webhooks costs one task, not one each."""
+    if cache.add(DRAIN_QUEUED, 1, timeout=DRAIN_QUEUED_SECONDS):
+        jobs.run(APPLY_NEW_RECEIPTS, countdown=DRAIN_GATHERS_SECONDS)
+
+
+def receipts_apply_new(*, batch_size: int = APPLY_BATCH) -> int:
+    """A worker's drain: apply the receipts never tried yet, oldest first, APPLY_BATCH selected
+    at a time, until none is left; one that another process is applying is left to it, one that
+    fails is left to the sweep (its tries are counted). Returns how many this drain applied."""
+    cache.delete(DRAIN_QUEUED)  # from now on a new receipt queues another drain
+    applied, after = 0, 0
+    while True:
+        batch = list(
+            WebhookReceipt.objects.filter(state=State.PENDING, attempts=0, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        applied += sum(receipt_apply(receipt_id) for receipt_id in batch)
+        if len(batch) < batch_size:
+            return applied
+        after = batch[-1]
 
 
 def _receipt(

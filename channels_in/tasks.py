@@ -24,6 +24,12 @@ def download_media(attachment_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def apply_new_receipts() -> int:
+    """Apply the receipts the webhooks stored since the last drain (receipts.receipts_apply_soon)."""
+    return receipts.receipts_apply_new()
+
+
+@shared_task(ignore_result=True)
 def apply_pending_receipts() -> int:
     """Beat's sweep, every minute: each pending receipt gets receipts.MAX_ATTEMPTS tries in all
     (a delivery report waits up to an hour for its message), then ends failed."""

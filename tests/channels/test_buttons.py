@@ -16,6 +16,7 @@ from conversations.tasks import deliver_message
 from simulator.fake_provider import taps
 from tests.channels.adapter_cases.entry import signed
 from tests.channels.conftest import META, PAGE_ID, TELEGRAM_SECRET, reply_to
+from tests.channels.worker import applied
 from tests.fixtures import fixture_bytes, fixture_json
 
 CHAT_ID = "111222333"
@@ -43,8 +44,8 @@ def customer_messages(inbox) -> list[str]:
 
 def post_telegram(client, body: bytes):
     headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-    return client.post(
-        "/hooks/telegram/tg-main/", data=body, content_type="application/json", headers=headers
+    return applied(
+        client.post("/hooks/telegram/tg-main/", data=body, content_type="application/json", headers=headers)
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from channels_in.models import WebhookReceipt
 from conversations.models import Message
 from tests.channels.conftest import META, TELEGRAM_SECRET
+from tests.channels.worker import applied
 from tests.fixtures import fixture_json
 
 DEEP = "[" * 1500 + "]" * 1500
@@ -32,7 +33,7 @@ def post_signed(client, provider: str, body: bytes):
     else:
         digest = hmac.new(META["app_secret"].encode(), body, hashlib.sha256).hexdigest()
         headers = {"X-Hub-Signature-256": f"sha256={digest}"}
-    return client.post(HOOKS[provider], data=body, content_type="application/json", headers=headers)
+    return applied(client.post(HOOKS[provider], data=body, content_type="application/json", headers=headers))
 
 
 def assert_refused_and_nothing_stored(answer) -> None:

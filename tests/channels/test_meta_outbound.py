@@ -16,6 +16,7 @@ from channels_in.media import attachment_download
 from conversations.models import Attachment, Message
 from conversations.tasks import deliver_message
 from tests.channels.conftest import meta_vector, reply_to
+from tests.channels.worker import applied
 from tests.fixtures import fixture_bytes
 
 Status = Message.DeliveryStatus
@@ -103,11 +104,13 @@ def test_an_inbound_image_is_fetched_by_media_id_with_the_token(
 ):
     settings.MEDIA_ROOT = tmp_path
     fake_provider.add_media("1003383421387256", JPEG, "image/jpeg")
-    client.post(
-        "/hooks/whatsapp/wa-main/",
-        data=fixture_bytes("meta/whatsapp_image.json"),
-        content_type="application/json",
-        headers={"X-Hub-Signature-256": meta_vector("whatsapp_image.json")},
+    applied(
+        client.post(
+            "/hooks/whatsapp/wa-main/",
+            data=fixture_bytes("meta/whatsapp_image.json"),
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": meta_vector("whatsapp_image.json")},
+        )
     )
     attachment = Attachment.objects.get()
 

@@ -15,6 +15,7 @@ from channels_in.models import WebhookReceipt
 from conversations import services
 from conversations.models import Message
 from tests.channels.conftest import META, WHATSAPP_PHONE_NUMBER_ID, meta_vector
+from tests.channels.worker import applied
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.fixtures import fixture_bytes
 
@@ -36,11 +37,13 @@ def hook_path(file: str) -> str:
 
 
 def post_fixture(client, file: str, path: str = ""):
-    return client.post(
-        path or hook_path(file),
-        data=fixture_bytes(f"meta/{file}"),
-        content_type="application/json",
-        headers={"X-Hub-Signature-256": meta_vector(file)},
+    return applied(
+        client.post(
+            path or hook_path(file),
+            data=fixture_bytes(f"meta/{file}"),
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": meta_vector(file)},
+        )
     )
 
 
@@ -48,8 +51,13 @@ def post_signed(client, path: str, payload: dict):
     """A webhook the fixtures do not hold, signed as Meta signs: over the compact bytes sent."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     digest = hmac.new(META["app_secret"].encode(), body, hashlib.sha256).hexdigest()
-    return client.post(
-        path, data=body, content_type="application/json", headers={"X-Hub-Signature-256": f"sha256={digest}"}
+    return applied(
+        client.post(
+            path,
+            data=body,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": f"sha256={digest}"},
+        )
     )
 
 

@@ -21,6 +21,7 @@ from channels_in.receipts import MAX_ATTEMPTS, receipts_apply_pending
 from conversations import services
 from conversations.models import Contact, Message
 from tests.channels.conftest import PUBLIC_URL, TELEGRAM_SECRET, TWILIO, reply_to, twilio_vector
+from tests.channels.worker import applied
 from tests.fixtures import fixture_bytes, fixture_json
 
 State = WebhookReceipt.State
@@ -45,25 +46,31 @@ def twilio_params(**changes: str | None) -> list[tuple[str, str]]:
 def post_twilio(client, params: list[tuple[str, str]]):
     """A form Twilio signed: HMAC-SHA1 of the public URL and the sorted parameters."""
     signed = twilio.signature(TWILIO["auth_token"], PUBLIC_URL + TWILIO_HOOK, params)
-    return client.post(TWILIO_HOOK, data=urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signed)
+    return applied(
+        client.post(TWILIO_HOOK, data=urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signed)
+    )
 
 
 def post_whatsapp(client, body: bytes):
     signed = meta.signature(fixture_json("meta/signatures.json")["app_secret"], body)
-    return client.post(
-        "/hooks/whatsapp/wa-main/",
-        data=body,
-        content_type="application/json",
-        headers={"X-Hub-Signature-256": signed},
+    return applied(
+        client.post(
+            "/hooks/whatsapp/wa-main/",
+            data=body,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signed},
+        )
     )
 
 
 def post_telegram(client, body: bytes):
-    return client.post(
-        "/hooks/telegram/tg-main/",
-        data=body,
-        content_type="application/json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    return applied(
+        client.post(
+            "/hooks/telegram/tg-main/",
+            data=body,
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+        )
     )
 
 
@@ -236,11 +243,13 @@ def test_apply_again_applies_a_failed_receipt_once_its_cause_is_gone(
 
 def post_twilio_fixture(client, file: str):
     vector = twilio_vector(file)
-    return client.post(
-        TWILIO_HOOK,
-        data=fixture_bytes(f"twilio/{file}"),
-        content_type=FORM,
-        HTTP_X_TWILIO_SIGNATURE=vector["X-Twilio-Signature"],
+    return applied(
+        client.post(
+            TWILIO_HOOK,
+            data=fixture_bytes(f"twilio/{file}"),
+            content_type=FORM,
+            HTTP_X_TWILIO_SIGNATURE=vector["X-Twilio-Signature"],
+        )
     )
 
 

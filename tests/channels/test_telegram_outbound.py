@@ -10,6 +10,7 @@ from conversations import services
 from conversations.models import Attachment
 from conversations.tasks import deliver_message
 from tests.channels.conftest import TELEGRAM_SECRET
+from tests.channels.worker import applied
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.fixtures import fixture_bytes
 
@@ -81,11 +82,13 @@ def test_an_inbound_photo_is_fetched_through_get_file(
 ):
     settings.MEDIA_ROOT = tmp_path
     fake_provider.add_media("AgACAgQAAxkBAAIBXmVhc2Rm_large", JPEG, "image/jpeg")
-    client.post(
-        "/hooks/telegram/tg-main/",
-        data=fixture_bytes("telegram/update_photo.json"),
-        content_type="application/json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    applied(
+        client.post(
+            "/hooks/telegram/tg-main/",
+            data=fixture_bytes("telegram/update_photo.json"),
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+        )
     )
     attachment = Attachment.objects.get()
 

@@ -7,6 +7,7 @@ import json
 from channels_in.models import WebhookReceipt
 from conversations.models import Message
 from tests.channels.conftest import TELEGRAM_SECRET
+from tests.channels.worker import applied
 from tests.fixtures import fixture_bytes, fixture_json
 
 HOOK = "/hooks/telegram/tg-main/"
@@ -16,7 +17,7 @@ CHAT_ID = "111222333"
 def post_update(client, file: str = "", *, update: dict | None = None):
     body = fixture_bytes(f"telegram/{file}") if update is None else json.dumps(update).encode()
     headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-    return client.post(HOOK, data=body, content_type="application/json", headers=headers)
+    return applied(client.post(HOOK, data=body, content_type="application/json", headers=headers))
 
 
 def text_update(**changes) -> dict:
@@ -117,11 +118,13 @@ def test_group_service_messages_and_other_updates_are_left_out(client, telegram_
 
 
 def test_a_body_that_is_not_json_is_400(client, telegram_inbox):
-    response = client.post(
-        HOOK,
-        data=b"not json",
-        content_type="application/json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    response = applied(
+        client.post(
+            HOOK,
+            data=b"not json",
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+        )
     )
     assert response.status_code == 400
     assert not WebhookReceipt.objects.exists()

@@ -10,6 +10,7 @@ from conversations.models import Message
 from conversations.tasks import deliver_message
 from simulator.fake_provider.webhooks import twilio_inbound_sms, twilio_signature
 from tests.channels.conftest import reply_to
+from tests.channels.worker import applied
 
 CUSTOMER = "+14155550199"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -39,11 +40,13 @@ def test_an_mms_photo_is_downloaded_and_stored_by_its_content(client, sms_on_fak
     media = fake_provider.add_media("box", PNG, "image/png")
     params = twilio_inbound_sms(to="+14155550100", from_="+14155550199", body="Box", media=[media])
     url = f"{public_url}/hooks/twilio/sms-fake/"
-    response = client.post(
-        "/hooks/twilio/sms-fake/",
-        data=urlencode(params),
-        content_type="application/x-www-form-urlencoded",
-        HTTP_X_TWILIO_SIGNATURE=twilio_signature(sms_on_fake.config["auth_token"], url, params),
+    response = applied(
+        client.post(
+            "/hooks/twilio/sms-fake/",
+            data=urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=twilio_signature(sms_on_fake.config["auth_token"], url, params),
+        )
     )
     assert response.status_code == 200
     attachment = Message.objects.get(body="Box").attachments.get()

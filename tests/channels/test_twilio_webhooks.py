@@ -12,6 +12,7 @@ from channels_in.receipts import receipts_apply_pending
 from conversations import services
 from conversations.models import Message
 from tests.channels.conftest import TWILIO, twilio_vector
+from tests.channels.worker import applied
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.fixtures import fixture_bytes
 
@@ -23,11 +24,13 @@ def post_fixture(client, file: str, signature: str | None = None, url: str | Non
     vector = twilio_vector(file)
     target = urlsplit(url or vector["url"])
     path = target.path + (f"?{target.query}" if target.query else "")
-    return client.post(
-        path,
-        data=fixture_bytes(f"twilio/{file}"),
-        content_type=FORM,
-        HTTP_X_TWILIO_SIGNATURE=vector["X-Twilio-Signature"] if signature is None else signature,
+    return applied(
+        client.post(
+            path,
+            data=fixture_bytes(f"twilio/{file}"),
+            content_type=FORM,
+            HTTP_X_TWILIO_SIGNATURE=vector["X-Twilio-Signature"] if signature is None else signature,
+        )
     )
 
 

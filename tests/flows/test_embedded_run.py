@@ -178,13 +178,16 @@ def test_the_simulator_plays_a_customer_through_the_running_server(embedded_serv
     )
     with opener.open(request, timeout=20) as response:
         assert json.loads(response.read())["message"]["status"] == "stored"
-    stored = query(
-        embedded_server,
-        "SELECT inbox.public_key FROM conversations_message AS message JOIN conversations_inbox AS inbox"
-        " ON inbox.id = message.inbox_id WHERE message.body = ?",
-        "Olá, any news?",
-    )
-    assert stored == [("demo-whatsapp",)]
+
+    def stored() -> list[tuple]:  # once the in-process worker applied the webhook's receipt
+        return query(
+            embedded_server,
+            "SELECT inbox.public_key FROM conversations_message AS message JOIN conversations_inbox AS inbox"
+            " ON inbox.id = message.inbox_id WHERE message.body = ?",
+            "Olá, any news?",
+        )
+
+    wait_until(lambda: stored() == [("demo-whatsapp",)], seconds=20)
 
 
 WRITES_TWICE = """

@@ -11,6 +11,7 @@ from conversations.models import ChannelType, Contact, Message
 from conversations.tasks import deliver_message
 from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeProvider
 from simulator.fake_provider.webhooks import twilio_inbound_sms, twilio_signature
+from tests.channels.worker import applied
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 
@@ -45,11 +46,13 @@ def test_a_visitor_who_texts_later_is_suggested_merged_and_answered_by_sms(clien
 
     params = twilio_inbound_sms(to="+14155550100", from_="+14155550199", body="It's Kim, any news?")
     url = f"{PUBLIC_URL}/hooks/twilio/sms-flow/"
-    answer = client.post(
-        "/hooks/twilio/sms-flow/",
-        data=urlencode(params),
-        content_type="application/x-www-form-urlencoded",
-        HTTP_X_TWILIO_SIGNATURE=twilio_signature(TWILIO_AUTH_TOKEN, url, params),
+    answer = applied(
+        client.post(
+            "/hooks/twilio/sms-flow/",
+            data=urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=twilio_signature(TWILIO_AUTH_TOKEN, url, params),
+        )
     )
     assert answer.status_code == 200
     texter = Contact.objects.get(identities__inbox=sms)

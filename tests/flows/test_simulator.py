@@ -21,6 +21,7 @@ from conversations.models import ChannelType, Inbox, Message
 from conversations.services import message_post_reply
 from conversations.tasks import deliver_message
 from simulator import runtime as simulator_runtime
+from tests.channels.worker import receipts_worker, worker_caught_up
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +50,16 @@ def simulator(live_server, settings):
 def demo(simulator, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # a faster seed
     seed_demo()
-    return {inbox.channel_type: inbox for inbox in Inbox.objects.filter(public_key__startswith="demo-")}
+    with receipts_worker():
+        yield {inbox.channel_type: inbox for inbox in Inbox.objects.filter(public_key__startswith="demo-")}
 
 
 def customer_writes(client, channel: str, text: str, **extra: str):
+    """What the customer's phone sent, once Parley's worker applied the webhook it made."""
     key, typed, _, name = CUSTOMERS[channel]
-    return client.post(SEND, {"inbox": key, "customer": typed, "name": name, "text": text, **extra})
+    answer = client.post(SEND, {"inbox": key, "customer": typed, "name": name, "text": text, **extra})
+    worker_caught_up()
+    return answer
 
 
 def phone_thread(client, channel: str) -> list[dict]:
@@ -149,6 +154,7 @@ def test_the_phone_shows_a_replys_buttons_and_a_tap_reaches_parley_as_the_provid
 
     assert tapped.status_code == 200, tapped.content
     assert tapped.json()["message"]["status"] == "stored"
+    worker_caught_up()
     answer = Message.objects.filter(conversation=conversation, sender_kind=Message.SenderKind.CONTACT).last()
     assert answer.body == "Talk to a person"
     last = phone_thread(client, channel)[-1]

@@ -34,6 +34,7 @@ from tests.channels.conftest import (
     TWILIO,
     WHATSAPP_PHONE_NUMBER_ID,
 )
+from tests.channels.worker import applied
 from tests.factories.conversations import InboxFactory
 from tests.fixtures import FIXTURES, fixture_bytes
 from tests.fuzz import database, hostile
@@ -250,7 +251,7 @@ def signed_post(client, provider: str, body: bytes):
         digest = hmac.new(META["app_secret"].encode(), body, hashlib.sha256).hexdigest()
         headers = {"X-Hub-Signature-256": f"sha256={digest}"}
         content_type = "application/json"
-    return client.post(path, data=body, content_type=content_type, headers=headers)
+    return applied(client.post(path, data=body, content_type=content_type, headers=headers))
 
 
 # --- what a webhook left behind ---

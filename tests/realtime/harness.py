@@ -25,6 +25,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from config.management.commands.serve import WEBSOCKET_MAX_BYTES
+from tests.broker import broker_empty
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -130,8 +131,8 @@ class CeleryWorker:
     """A real `celery worker --pool=solo` beside a DaphneServer: the same database, Redis (broker
     and channel layer), secret and media as the server, so what the server queues (a bot's turn,
     an outbound send) is run as production runs it. `env` overrides the server's (provider URLs,
-    say). The broker queue is purged first: tests without a worker leave their tasks behind, and
-    this worker would run them against tables those tests no longer have.
+    say). The broker is emptied first (tests/broker.py): this worker would otherwise run the tasks
+    earlier tests left there against rows they no longer have.
 
     The worker's log goes to `log_path`, which joins SERVER_LOGS: a traceback in a task fails the
     test it happened in (tests/server_logs.py)."""
@@ -148,7 +149,7 @@ class CeleryWorker:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             **(env or {}),
         }
-        self.celery.control.purge()
+        broker_empty()
         if log_path not in SERVER_LOGS:
             SERVER_LOGS.append(log_path)
         command = [

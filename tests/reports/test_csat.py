@@ -18,6 +18,7 @@ from reports.models import CsatSettings, CsatSurvey, Fact
 from simulator.fake_provider import taps
 from tests.channels import conftest as on_channels
 from tests.channels.adapter_cases.entry import signed
+from tests.channels.worker import applied
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -319,7 +320,10 @@ def test_a_telegram_customer_taps_a_rating_on_the_inline_keyboard(client, fake_p
     update = taps.telegram_callback_query(987654341, int(chat_id), "Ana", "csat:5", tapped)
     headers = {"X-Telegram-Bot-Api-Secret-Token": on_channels.TELEGRAM_SECRET}
     hook = f"/hooks/telegram/{telegram_inbox.public_key}/"
-    assert client.post(hook, data=update, content_type="application/json", headers=headers).status_code == 200
+    assert (
+        applied(client.post(hook, data=update, content_type="application/json", headers=headers)).status_code
+        == 200
+    )
 
     assert survey_of(conversation).rating == 5
     assert Conversation.objects.get(pk=conversation.pk).status == Conversation.Status.RESOLVED

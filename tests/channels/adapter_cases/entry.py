@@ -12,6 +12,7 @@ from django.test import Client
 from conversations.models import Inbox, Message
 from simulator.fake_provider import FakeProvider, webhooks
 from tests.channels.conftest import PUBLIC_URL
+from tests.channels.worker import applied
 from tests.outbound_webhooks.receiver import Answer, Receiver
 
 # --- what an entry is made of ---
@@ -29,8 +30,9 @@ class SignedPost:
     def post(self, client: Client | None = None) -> HttpResponse:
         headers = dict(self.headers)
         content_type = headers.pop("Content-Type")
-        return (client or Client()).post(
-            self.path, data=self.body, content_type=content_type, headers=headers
+        # The view only stores the receipts; the worker's drain applies them.
+        return applied(
+            (client or Client()).post(self.path, data=self.body, content_type=content_type, headers=headers)
         )
 
     def with_header(self, name: str, value: str | None) -> "SignedPost":
