@@ -67,7 +67,9 @@ NOTES = [
     "worker (publisher_seconds_after_drain: null), so neither runs into the next measurement.",
     "Each call runs inside an outer transaction of the worker's, with an on_commit callback "
     "registered first, to split a call into its transaction (row locks held) and what runs on "
-    "commit (routing the agents it freed, publishing the queue's positions). The call's total is "
+    "commit (queueing the jobs that route the agents it freed and announce the queues it moved, "
+    "which a Celery worker runs: none runs here, so their work is not in these figures). The "
+    "drain pauses EXPIRY_PAUSE_SECONDS between full batches, as the task does. The call's total is "
     "what beat's task waits on and what the targets are read against. Queries and events are "
     "counted per call; the events are still sent.",
     "Load: the real-time benchmark's L1 (750 customers, 30 agents, 150 msg/s) with a "

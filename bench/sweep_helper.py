@@ -1,8 +1,9 @@
 """The expiry benchmark's sweep worker: a process of its own that drains
-conversations.services.live_sessions_expire as beat's task does (one bounded batch per call, again
-while a call ends any) and times every call. A process, like the Celery worker that runs the sweep
-in production: the sweep shares it with its own event publisher thread, and what that publisher has
-not sent when the worker exits is dropped with it, not left to run into the next measurement.
+conversations.services.live_sessions_expire_batch as beat's task does (one bounded batch per call,
+the next after EXPIRY_PAUSE_SECONDS while a batch was full) and times every call. A process, like
+the Celery worker that runs the sweep in production: the sweep shares it with its own event
+publisher thread, and what that publisher has not sent when the worker exits is dropped with it,
+not left to run into the next measurement.
 
 Run by bench/expiry.py as `python -m bench.sweep_helper SPEC.json RESULT.json`, with the Django
 settings of the server under test in its environment: it prints READY once set up and starts on
@@ -35,9 +36,10 @@ from conversations import events, services  # noqa: E402
 @dataclass
 class Batch:
     ended: int
+    more: bool  # the batch was full: the task queues the next one after its pause
     total_ms: float  # the call, as beat's task sees it
     transaction_ms: float  # until its commit: the time its row locks are held
-    after_commit_ms: float  # what runs on commit: routing the agents it freed, the queue's positions
+    after_commit_ms: float  # what runs on commit: queueing the jobs that route and announce
     queries: int
     queries_after_commit: int
     events: int  # events handed to the publisher (each goes to one or two groups)
@@ -89,11 +91,12 @@ def one_batch(now: datetime, batch_size: int, counter: list[int]) -> Batch:
     started = time.perf_counter()
     with connection.execute_wrapper(count), transaction.atomic():
         transaction.on_commit(lambda: committed.append(time.perf_counter()))
-        ended = services.live_sessions_expire(now=now, batch_size=batch_size)
+        batch = services.live_sessions_expire_batch(now=now, batch_size=batch_size)
     finished = time.perf_counter()
     commit = committed[0] if committed else finished
     return Batch(
-        ended=ended,
+        ended=batch.ended,
+        more=batch.more,
         total_ms=round((finished - started) * 1000, 2),
         transaction_ms=round((commit - started) * 1000, 2),
         after_commit_ms=round((finished - commit) * 1000, 2),
@@ -104,7 +107,8 @@ def one_batch(now: datetime, batch_size: int, counter: list[int]) -> Batch:
 
 
 def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
-    """Call the sweep until a call ends nothing, or `limit` seconds have passed."""
+    """Call the sweep as its task does, the next batch EXPIRY_PAUSE_SECONDS after a full one, until
+    a batch is not full, or `limit` seconds have passed."""
     result = Drain(started_at=time.monotonic())
     counter = [0]
     started = time.perf_counter()
@@ -112,10 +116,11 @@ def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
         with CaptureQueriesContext(connection) as first:
             result.batches.append(one_batch(now, batch_size, counter))
         result.sql = [query["sql"] for query in first.captured_queries]
-        while result.batches[-1].ended and time.perf_counter() - started < limit:
+        while result.batches[-1].more and time.perf_counter() - started < limit:
+            time.sleep(services.EXPIRY_PAUSE_SECONDS)
             result.batches.append(one_batch(now, batch_size, counter))
     result.seconds = round(time.perf_counter() - started, 2)
-    result.drained = result.batches[-1].ended == 0
+    result.drained = not result.batches[-1].more
     return result
 
 

@@ -174,9 +174,14 @@ class SessionQueued(AboutConversation):
 
 
 class SessionEnded(AboutConversation):
+    """The end stands for all it changed: the conversation resolved (`status`), unassigned (the
+    stamped `assignee_id` is None) and, unless an agent's resolve ended it, its end line."""
+
     type: Literal[EventType.SESSION_ENDED]
     session_id: int
     close_reason: str
+    status: str  # the conversation's status now: resolved
+    message: NotRequired[MessagePayload]  # the agent-only end line, as agents see it
 
 
 class AgentMentioned(TypedDict):

@@ -199,6 +199,18 @@ def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)
 
 
+def hand_over_durably(event: Event) -> None:
+    """Hand `event` to durable subscribers alone, inside the transaction, as publish_on_commit
+    does, but send it to no socket: a change whose sockets hear of it through another event (a
+    live chat's end stands for its resolve, its unassignment and its end line: session.ended)."""
+    check_layer_event(event)
+    pending = getattr(_together, "events", None)
+    if pending is None:
+        _hand_over([event])
+    else:
+        pending.append(event)
+
+
 def _hand_over(batch: Sequence[Event]) -> None:
     if batch:
         for subscriber in _durable_subscribers:

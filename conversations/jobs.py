@@ -11,6 +11,7 @@ from django.db import transaction
 # The core's jobs (conversations/tasks.py).
 DELIVER_MESSAGE = "conversations.tasks.deliver_message"
 ANNOUNCE_QUEUE = "conversations.tasks.announce_queue"
+ROUTE_FREED_AGENTS = "conversations.tasks.route_freed_agents"
 SEND_TRANSCRIPT = "conversations.tasks.send_transcript"
 NOTIFY_CONTACT_OF_REPLIES = "conversations.tasks.notify_contact_of_replies"
 

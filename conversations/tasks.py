@@ -38,11 +38,18 @@ def requeue_stalled_outbound() -> int:
 @shared_task(ignore_result=True)
 def expire_live_sessions() -> int:
     """End the live sessions that are due, one bounded batch per run; a full batch queues the next
-    run at once, so a backlog drains without waiting for beat."""
-    ended = services.live_sessions_expire()
-    if ended >= services.EXPIRY_BATCH_SIZE:
-        expire_live_sessions.delay()
-    return ended
+    run after a short pause, so a backlog drains without waiting for beat and the real-time
+    servers keep their share of the machine meanwhile."""
+    batch = services.live_sessions_expire_batch()
+    if batch.more:
+        expire_live_sessions.apply_async(countdown=services.EXPIRY_PAUSE_SECONDS)
+    return batch.ended
+
+
+@shared_task(ignore_result=True)
+def route_freed_agents(agent_ids: list[int]) -> None:
+    """Route waiting work to the agents an expiry batch freed (a live slot each)."""
+    services.live_slots_route(agent_ids=agent_ids)
 
 
 @shared_task(ignore_result=True)

@@ -47,7 +47,7 @@ FORWARDED: dict[str, tuple[str, ...]] = {
     EventType.CONVERSATION_READ: ("reader", "read_seq"),
     EventType.AGENT_TYPING: ("agent_id", "name", "typing"),
     EventType.SESSION_QUEUED: ("session_id", "queue_position", "estimated_wait_seconds"),
-    EventType.SESSION_ENDED: ("session_id", "close_reason"),
+    EventType.SESSION_ENDED: ("session_id", "close_reason", "status"),
 }
 
 

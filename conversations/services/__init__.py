@@ -43,7 +43,13 @@ from .delivery import (
     message_update_delivery_status,
     outbound_requeue_due,
 )
-from .expiry import EXPIRY_BATCH_SIZE, live_sessions_expire
+from .expiry import (
+    EXPIRY_BATCH_SIZE,
+    EXPIRY_PAUSE_SECONDS,
+    ExpiryBatch,
+    live_sessions_expire,
+    live_sessions_expire_batch,
+)
 from .media import attachment_store_download
 from .messages import (
     MAX_BODY_LENGTH,
@@ -54,18 +60,20 @@ from .messages import (
 )
 from .notices import contact_notify_of_replies, transcript_send
 from .queue import queue_announce_due
-from .sessions import ACTIVITY_LINES, live_session_end, session_customer_present
+from .sessions import ACTIVITY_LINES, live_session_end, live_slots_route, session_customer_present
 from .templates import message_post_template, templates_sync, templates_sync_all
 
 __all__ = [
     "ACTIVITY_LINES",
     "EXPIRY_BATCH_SIZE",
+    "EXPIRY_PAUSE_SECONDS",
     "KEEP",
     "MAX_BODY_LENGTH",
     "MAX_DELIVERY_ATTEMPTS",
     "UNKNOWN_OUTCOME",
     "WAKE_BATCH_SIZE",
     "AttachmentInput",
+    "ExpiryBatch",
     "Keep",
     "SessionState",
     "attachment_store_download",
@@ -94,6 +102,8 @@ __all__ = [
     "label_create",
     "live_session_end",
     "live_sessions_expire",
+    "live_sessions_expire_batch",
+    "live_slots_route",
     "message_deliver",
     "message_post_activity",
     "message_post_automatic",

@@ -122,16 +122,21 @@ def publish_message_created(conversation: Conversation, message: Message) -> Non
     """Announce a stored message after commit, rendered as agents see it (its attachments already
     remembered on it, so rendering costs no query); private ones to agents only."""
     events.publish_on_commit(
-        events.conversation_event(
-            EventType.MESSAGE_CREATED,
-            conversation,
-            message_id=message.pk,
-            message_seq=message.seq,
-            sender_kind=message.sender_kind,
-            is_private=message.is_private,
-            message=message_payload(message, for_agents=True),
-        ),
+        message_created_event(conversation, message),
         groups=events.conversation_groups(conversation, agents_only=message.is_private),
+    )
+
+
+def message_created_event(conversation: Conversation, message: Message) -> events.Event:
+    """The message.created event of a stored message, rendered as agents see it."""
+    return events.conversation_event(
+        EventType.MESSAGE_CREATED,
+        conversation,
+        message_id=message.pk,
+        message_seq=message.seq,
+        sender_kind=message.sender_kind,
+        is_private=message.is_private,
+        message=message_payload(message, for_agents=True),
     )
 
 
@@ -183,27 +188,36 @@ def record_activity(conversation: Conversation, text: str) -> Message:
 
 def publish_status_changed(conversation: Conversation, previous_status: str) -> None:
     events.publish_on_commit(
-        events.conversation_event(
-            EventType.CONVERSATION_STATUS_CHANGED,
-            conversation,
-            status=conversation.status,
-            previous_status=previous_status,
-            snoozed_until=conversation.snoozed_until.isoformat() if conversation.snoozed_until else None,
-        ),
-        groups=events.conversation_groups(conversation),
+        status_changed_event(conversation, previous_status), groups=events.conversation_groups(conversation)
+    )
+
+
+def status_changed_event(conversation: Conversation, previous_status: str) -> events.Event:
+    return events.conversation_event(
+        EventType.CONVERSATION_STATUS_CHANGED,
+        conversation,
+        status=conversation.status,
+        previous_status=previous_status,
+        snoozed_until=conversation.snoozed_until.isoformat() if conversation.snoozed_until else None,
     )
 
 
 def publish_assigned(conversation: Conversation, assignee_id: int | None, assignee_name: str | None) -> None:
     events.publish_on_commit(
-        events.conversation_event(
-            EventType.CONVERSATION_ASSIGNED,
-            conversation,
-            assignee_id=assignee_id,
-            assignee_name=assignee_name,
-            team_id=conversation.team_id,
-        ),
+        assigned_event(conversation, assignee_id, assignee_name),
         groups=events.conversation_groups(conversation),
+    )
+
+
+def assigned_event(
+    conversation: Conversation, assignee_id: int | None, assignee_name: str | None
+) -> events.Event:
+    return events.conversation_event(
+        EventType.CONVERSATION_ASSIGNED,
+        conversation,
+        assignee_id=assignee_id,
+        assignee_name=assignee_name,
+        team_id=conversation.team_id,
     )
 
 
@@ -216,13 +230,14 @@ def actor_name(actor: AbstractBaseUser | None) -> str:
 
 
 def append_in_bulk(
-    lines: dict[int, dict[str, Any]], *, at: datetime, **conversation_fields: Any
+    lines: dict[int, dict[str, Any]], *, at: datetime, announce: bool = True, **conversation_fields: Any
 ) -> dict[int, tuple[Conversation, Message]]:
     """Append one message to each of many conversations (locked by the caller) in a fixed number
     of statements: `lines` maps a conversation id to the new message's fields. Bumps each
     conversation's seq (setting `conversation_fields` in the same statement: a status change the
-    message records), inserts the messages, and announces them after commit. Returns, per
-    conversation id, the conversation as it now is and its new message."""
+    message records), inserts the messages, and announces them after commit (unless `announce` is
+    false: the caller announces them in an event of its own). Returns, per conversation id, the
+    conversation as it now is and its new message."""
     if not lines:
         return {}
     Conversation.objects.filter(pk__in=lines).update(
@@ -247,7 +262,8 @@ def append_in_bulk(
     for message in messages:
         conversation = conversations[message.conversation_id]
         remember_attachments(message, [])
-        publish_message_created(conversation, message)
+        if announce:
+            publish_message_created(conversation, message)
         appended[conversation.pk] = (conversation, message)
     return appended
 

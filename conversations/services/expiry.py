@@ -6,6 +6,7 @@ Set-based and bounded: one batch of conversations is locked (SKIP LOCKED: one bu
 the next run's), re-read under the locks, and ended with a fixed number of statements.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -13,36 +14,71 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
+from .. import jobs
 from ..models import Conversation, Inbox, LiveSession
+from .queue import queues_moved_by_sweep
 from .sessions import live_chats_end
 
 Reason = LiveSession.CloseReason
 Kind = LiveSession.Kind
-EXPIRY_BATCH_SIZE = 200
+EXPIRY_BATCH_SIZE = 100
+# What ending reads of a session and of its conversation as it was (live_chats_end).
+SESSION_FIELDS = (
+    "kind",
+    "conversation_id",
+    "inbox_id",
+    "agent_id",
+    "customer_left_at",
+    "conversation__status",
+    "conversation__assignee_id",
+)
+# Between two batches of a drain (tasks.expire_live_sessions): the real-time servers share the
+# machine and the database with the sweep, and get them back for this long after every batch.
+EXPIRY_PAUSE_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class ExpiryBatch:
+    ended: int  # sessions ended or closed
+    more: bool  # the batch was full: more may be due, the next batch should follow
 
 
 def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE) -> int:
+    """live_sessions_expire_batch, for callers that need only how many ended."""
+    return live_sessions_expire_batch(now=now, batch_size=batch_size).ended
+
+
+def live_sessions_expire_batch(
+    *, now: datetime | None = None, batch_size: int = EXPIRY_BATCH_SIZE
+) -> ExpiryBatch:
     """End, in one bounded batch, the open sessions whose customer left more than the grace period
-    ago or that were idle longer than their inbox's timeout: live chats end (live_chats_end),
-    messaging stretches close (_close_stretches). Returns how many ended; beat runs it again while
-    there are more. A re-run (or a second beat) finds nothing left to change."""
+    ago or that were idle longer than their inbox's timeout: live chats end (live_chats_end, one
+    event each), messaging stretches close (_close_stretches). A re-run (or a second beat) finds
+    nothing left to change.
+
+    What the batch freed is followed up off its path, after commit: its agents' routing as one
+    job, the queues it moved announced once they settle (queues_moved_by_sweep). `more` says the
+    batch was full (of due conversations, ended or skipped as busy): the drain goes on."""
     now = now or timezone.now()
     left_before = now - settings.PARLEY_LIVE_LEAVE_GRACE
     idle_deadline = ExpressionWrapper(Value(now) - F("inbox__session_timeout"), output_field=DateTimeField())
     due = Q(customer_left_at__lt=left_before) | Q(last_activity_at__lt=idle_deadline)
     with transaction.atomic():
+        due_ids = _due_conversation_ids(now, left_before, batch_size)
+        more = len(due_ids) >= batch_size
         locked_ids = list(
             Conversation.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=_due_conversation_ids(now, left_before, batch_size))
+            .filter(pk__in=due_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         if not locked_ids:
-            return 0
+            return ExpiryBatch(0, more)
         # Re-read under the locks: a customer who came back or wrote meanwhile is no longer due.
         sessions = list(
             LiveSession.objects.select_for_update(of=("self",))
             .select_related("conversation")
+            .only(*SESSION_FIELDS)
             .filter(due, closed_at__isnull=True, conversation_id__in=locked_ids)
         )
         reasons = {
@@ -52,16 +88,19 @@ def live_sessions_expire(*, now: datetime | None = None, batch_size: int = EXPIR
             for session in sessions
         }
         chats = [session for session in sessions if session.kind == Kind.LIVE]
-        live_chats_end(
+        ended = live_chats_end(
             sessions=chats,
             reasons={session.pk: reasons[session.pk] for session in chats},
             now=now,
             actor=None,
         )
+        if ended.agent_ids:
+            jobs.run_after_commit(jobs.ROUTE_FREED_AGENTS, sorted(ended.agent_ids))
+        queues_moved_by_sweep(ended.queue_inbox_ids)
         _close_stretches(
             {session.pk: reasons[session.pk] for session in sessions if session.kind == Kind.MESSAGING}
         )
-        return len(sessions)
+        return ExpiryBatch(len(sessions), more)
 
 
 def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int) -> list[int]:

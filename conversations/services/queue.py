@@ -2,15 +2,19 @@
 estimated wait as the queue moves (a session opened, was taken, or ended while waiting). The
 queue itself and its waits are reads: conversations.selectors (live_queue, session_states)."""
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from .. import events, jobs
 from ..commit import on_commit_once
 from ..event_catalogue import EventType
 from ..selectors import QUEUE_PUBLISH_LIMIT, estimated_wait_seconds, live_queue, typical_queue_wait
+
+SWEPT_QUEUE_SETTLE_SECONDS = 5.0
 
 
 def queue_moved(inbox_id: int) -> None:
@@ -28,8 +32,27 @@ def queue_announce(inbox_id: int) -> None:
     if window <= 0 or cache.add(f"parley:queue-announced:{inbox_id}", True, timeout=window):
         publish_queue(inbox_id)
         return
-    if cache.add(f"parley:queue-announce-due:{inbox_id}", True, timeout=window * 10):
-        jobs.run(jobs.ANNOUNCE_QUEUE, inbox_id, countdown=window)
+    queue_announce_later(inbox_id, window)
+
+
+def queue_announce_later(inbox_id: int, delay: float) -> None:
+    """Tell the inbox's waiting customers their positions `delay` seconds from now (the
+    announce_queue job), unless an announcement is already due: then that one tells them."""
+    if cache.add(f"parley:queue-announce-due:{inbox_id}", True, timeout=max(delay, 1) * 10):
+        jobs.run(jobs.ANNOUNCE_QUEUE, inbox_id, countdown=delay)
+
+
+def queues_moved_by_sweep(inbox_ids: Iterable[int]) -> None:
+    """A sweep moved these queues in this transaction: once it commits, each is announced
+    SWEPT_QUEUE_SETTLE_SECONDS after its first move, once however many batches move it meanwhile
+    (a drain lasts about that long). A drain of thousands of ended chats would otherwise tell
+    every waiting customer their position again every second, from the sweep's own process."""
+    moved = sorted(set(inbox_ids))
+    if moved:
+        transaction.on_commit(
+            lambda: [queue_announce_later(inbox_id, SWEPT_QUEUE_SETTLE_SECONDS) for inbox_id in moved],
+            robust=True,
+        )
 
 
 def queue_announce_due(inbox_id: int) -> None:

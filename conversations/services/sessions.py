@@ -18,7 +18,7 @@ conversation), except the customer's presence marks, which are single conditiona
 the expiry re-checks under the lock.
 """
 
-from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -29,15 +29,15 @@ from django.utils import timezone
 
 from .. import events, registry
 from ..event_catalogue import EventType
-from ..models import Conversation, LiveSession
+from ..models import Conversation, LiveSession, Message
 from .appending import (
-    activity_line,
     actor_name,
-    append_in_bulk,
-    publish_assigned,
-    publish_status_changed,
+    assigned_event,
+    message_created_event,
     record_activity,
+    status_changed_event,
 )
+from .ending import chats_close_with_lines
 from .locks import lock_conversation
 from .queue import queue_moved
 
@@ -129,7 +129,11 @@ def session_note_resolved(conversation: Conversation, at: datetime) -> None:
         return  # a record for the metrics: the customer's widget has no chat to end
     events.publish_on_commit(
         events.conversation_event(
-            EventType.SESSION_ENDED, conversation, session_id=session.pk, close_reason=Reason.RESOLVED
+            EventType.SESSION_ENDED,
+            conversation,
+            session_id=session.pk,
+            close_reason=Reason.RESOLVED,
+            status=Conversation.Status.RESOLVED,
         ),
         groups=events.conversation_groups(conversation),
     )
@@ -169,8 +173,19 @@ def live_session_end(
         )
         if session is None:
             return False
-        live_chats_end(sessions=[session], reasons={session.pk: reason}, now=timezone.now(), actor=actor)
+        ended = live_chats_end(
+            sessions=[session], reasons={session.pk: reason}, now=timezone.now(), actor=actor
+        )
+        live_chats_followed_up(ended)
         return True
+
+
+@dataclass(frozen=True)
+class ChatsEnded:
+    """What ending live chats freed, for the caller to act on after commit."""
+
+    agent_ids: frozenset[int]  # agents with a live slot free now: routing is due for them
+    queue_inbox_ids: frozenset[int]  # inboxes whose queue lost a waiting chat: it moved
 
 
 def live_chats_end(
@@ -179,53 +194,71 @@ def live_chats_end(
     reasons: dict[int, str],
     now: datetime,
     actor: AbstractBaseUser | None,
-) -> None:
+) -> ChatsEnded:
     """Close live `sessions` and resolve and unassign their conversations, each with an activity
-    line, in a fixed number of statements; announce it all after commit. The caller holds the
-    conversations' locks."""
+    line, in a fixed number of statements. The caller holds the conversations' locks.
+
+    Each end is announced after commit by one event, session.ended, which carries all it changed
+    (the status, the stamped assignee now None, the end line as agents see it): clients update
+    from it alone. Durable subscribers (reports, webhooks) still hear each change as its own event
+    (the line, the status change, the unassignment), inside the transaction, in one batch. Routing
+    the freed agents and telling the moved queues is the caller's (ChatsEnded): at once for one
+    chat (live_chats_followed_up), paced for a sweep."""
     if not sessions:
-        return
-    by_reason = defaultdict(list)
-    for session in sessions:
-        by_reason[reasons[session.pk]].append(session.pk)
-    LiveSession.objects.filter(pk__in=reasons).update(
-        closed_at=now,
-        customer_left_at=None,
-        close_reason=Case(*(When(pk__in=ids, then=Value(reason)) for reason, ids in by_reason.items())),
-    )
-    before = {session.conversation_id: session.conversation for session in sessions}
+        return ChatsEnded(frozenset(), frozenset())
     actor_label = actor_name(actor)
-    ended = append_in_bulk(
-        {
-            session.conversation_id: activity_line(
-                ACTIVITY_LINES[reasons[session.pk]].format(actor=actor_label)
+    ended = chats_close_with_lines(
+        lines={
+            session.conversation_id: (
+                session.pk,
+                reasons[session.pk],
+                ACTIVITY_LINES[reasons[session.pk]].format(actor=actor_label),
             )
             for session in sessions
         },
-        at=now,
-        status=Conversation.Status.RESOLVED,
-        resolved_at=now,
-        waiting_since=None,
-        snoozed_until=None,
-        assignee=None,
+        now=now,
     )
     with events.published_together():
         for session in sessions:
-            conversation, _ = ended[session.conversation_id]
-            previous = before[session.conversation_id]
-            reason = reasons[session.pk]
-            events.publish_on_commit(
-                events.conversation_event(
-                    EventType.SESSION_ENDED, conversation, session_id=session.pk, close_reason=reason
-                ),
-                groups=events.conversation_groups(conversation),
-            )
-            if previous.status != conversation.status:
-                publish_status_changed(conversation, previous.status)
-            if previous.assignee_id is not None:
-                publish_assigned(conversation, None, None)
-    for agent_id in {session.agent_id for session in sessions if session.agent_id is not None}:
-        registry.routing_due(agent_id=agent_id)  # a live slot is free
-    waiting_inboxes = {session.conversation.inbox_id for session in sessions if session.agent_id is None}
-    for inbox_id in waiting_inboxes:
+            _announce_end(session, *ended[session.conversation_id], reasons[session.pk])
+    return ChatsEnded(
+        agent_ids=frozenset(session.agent_id for session in sessions if session.agent_id is not None),
+        queue_inbox_ids=frozenset(session.inbox_id for session in sessions if session.agent_id is None),
+    )
+
+
+def _announce_end(session: LiveSession, conversation: Conversation, line: Message, reason: str) -> None:
+    previous = session.conversation  # as it was, read under the lock before the end
+    line_event = message_created_event(conversation, line)
+    events.hand_over_durably(line_event)
+    if previous.status != conversation.status:
+        events.hand_over_durably(status_changed_event(conversation, previous.status))
+    if previous.assignee_id is not None:
+        events.hand_over_durably(assigned_event(conversation, None, None))
+    events.publish_on_commit(
+        events.conversation_event(
+            EventType.SESSION_ENDED,
+            conversation,
+            session_id=session.pk,
+            close_reason=reason,
+            status=conversation.status,
+            message=line_event["message"],
+        ),
+        groups=events.conversation_groups(conversation),
+    )
+
+
+def live_chats_followed_up(ended: ChatsEnded) -> None:
+    """After ending a few chats: route their agents (a live slot is free) and tell the queues that
+    moved, once each, after commit."""
+    for agent_id in sorted(ended.agent_ids):
+        registry.routing_due(agent_id=agent_id)
+    for inbox_id in sorted(ended.queue_inbox_ids):
         queue_moved(inbox_id)
+
+
+def live_slots_route(*, agent_ids: list[int]) -> None:
+    """Agents whose live slots a sweep freed get waiting work: each agent's inboxes are routed
+    once (the route_freed_agents job, so a sweep's batch never waits on routing)."""
+    for agent_id in sorted(set(agent_ids)):
+        registry.routing_due(agent_id=agent_id)

@@ -158,8 +158,9 @@ export class ProtocolClient {
         c.session = { id: event.session_id, state: "queued", queue_position: event.queue_position,
           estimated_wait_seconds: event.estimated_wait_seconds };
         break;
-      case "session.ended":
+      case "session.ended": // it stands for the resolve too: no status_changed follows
         c.session = { id: event.session_id, state: "ended", close_reason: event.close_reason };
+        if (event.status) c.status = event.status;
         this.#emit("session.ended", event);
         break;
     }

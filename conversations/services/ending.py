@@ -1,0 +1,145 @@
+"""Live chats ended in bulk in one statement (Postgres): the sweep ends hundreds at a time.
+
+One statement closes the sessions, resolves and unassigns their conversations (bumping each
+`seq`) and inserts each conversation's end line, as append_in_bulk does in four with the ORM; no
+query is compiled and no model is saved on the way. The rows it returns are all the events need.
+Elsewhere (the embedded SQLite of `make run`) the ORM's path does the same.
+"""
+
+from datetime import datetime
+from functools import cache
+
+from django.db import connection
+from django.db.models import Case, Value, When
+
+from ..models import Conversation, LiveSession, Message
+from .appending import activity_line, append_in_bulk, remember_attachments
+
+# Set by the statement itself, not taken from the line's template.
+STATEMENT_SET = frozenset({"id", "conversation", "inbox", "seq", "created_at", "body"})
+# What the events need of each conversation (Model.from_db wants them in the model's order).
+CONVERSATION_FIELDS = frozenset({"id", "inbox_id", "contact_id", "last_seq", "team_id"})
+Status = Conversation.Status
+
+
+def chats_close_with_lines(
+    *, lines: dict[int, tuple[int, str, str]], now: datetime
+) -> dict[int, tuple[Conversation, Message]]:
+    """Close live sessions and resolve and unassign their conversations (locked by the caller),
+    each with an agent-only end line. `lines` maps a conversation id to (its open session's id,
+    the close reason, the line's text). Returns, per conversation id, the conversation as it now
+    is (the fields events need) and its end line (rendering it costs no query). Announces
+    nothing: the caller does."""
+    if not lines:
+        return {}
+    if connection.vendor != "postgresql":
+        return _close_with_the_orm(lines, now)
+    template = Message(**activity_line(""))
+    values = [
+        field.get_db_prep_save(getattr(template, field.attname), connection) for field in _insert_fields()
+    ]
+    ids = list(lines)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _statement(),
+            [
+                ids,
+                [lines[pk][0] for pk in ids],
+                [lines[pk][1] for pk in ids],
+                [lines[pk][2] for pk in ids],
+                now,
+                now,
+                now,
+                now,
+                *values,
+            ],
+        )
+        rows = cursor.fetchall()
+    ended = {}
+    no_attachments = None  # every line has none: one empty prefetched set, shared, costs no query
+    for *conversation_values, message_id in rows:
+        conversation = Conversation.from_db(connection.alias, _conversation_fields(), conversation_values)
+        conversation.status, conversation.resolved_at = Status.RESOLVED, now
+        conversation.assignee_id = conversation.snoozed_until = conversation.waiting_since = None
+        line = Message(
+            pk=message_id,
+            conversation_id=conversation.pk,
+            inbox_id=conversation.inbox_id,
+            seq=conversation.last_seq,
+            created_at=now,
+            **activity_line(lines[conversation.pk][2]),
+        )
+        line._state.adding, line._state.db = False, connection.alias
+        if no_attachments is None:
+            remember_attachments(line, [])
+            no_attachments = line._prefetched_objects_cache
+        line._prefetched_objects_cache = no_attachments
+        ended[conversation.pk] = (conversation, line)
+    return ended
+
+
+def _close_with_the_orm(
+    lines: dict[int, tuple[int, str, str]], now: datetime
+) -> dict[int, tuple[Conversation, Message]]:
+    by_reason: dict[str, list[int]] = {}
+    for session_id, reason, _ in lines.values():
+        by_reason.setdefault(reason, []).append(session_id)
+    LiveSession.objects.filter(pk__in=[session_id for session_id, _, _ in lines.values()]).update(
+        closed_at=now,
+        customer_left_at=None,
+        close_reason=Case(*(When(pk__in=ids, then=Value(reason)) for reason, ids in by_reason.items())),
+    )
+    return append_in_bulk(
+        {pk: activity_line(text) for pk, (_, _, text) in lines.items()},
+        at=now,
+        announce=False,
+        status=Status.RESOLVED,
+        resolved_at=now,
+        waiting_since=None,
+        snoozed_until=None,
+        assignee=None,
+    )
+
+
+@cache
+def _insert_fields() -> tuple:
+    return tuple(field for field in Message._meta.concrete_fields if field.name not in STATEMENT_SET)
+
+
+@cache
+def _conversation_fields() -> tuple[str, ...]:
+    return tuple(f.attname for f in Conversation._meta.concrete_fields if f.attname in CONVERSATION_FIELDS)
+
+
+@cache
+def _statement() -> str:
+    conversations, sessions = Conversation._meta.db_table, LiveSession._meta.db_table
+    columns = ", ".join(field.column for field in _insert_fields())
+    placeholders = ", ".join("%s" for _ in _insert_fields())
+    returned = ", ".join(f"bumped.{name}" for name in _conversation_fields())
+    # Parameters, in order: conversation ids, their sessions' ids, close reasons, line texts (one
+    # array each, in the same order), now (closed at, last activity, resolved at, the line's
+    # time), the line's other fields.
+    return f"""
+        WITH ending AS (
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[])
+                AS ending(conversation_id, session_id, reason, body)
+        ), closed AS (
+            UPDATE {sessions} AS s
+            SET closed_at = %s, customer_left_at = NULL, close_reason = ending.reason
+            FROM ending WHERE s.id = ending.session_id
+        ), bumped AS (
+            UPDATE {conversations} AS c
+            SET last_seq = c.last_seq + 1, last_activity_at = GREATEST(c.last_activity_at, %s),
+                status = '{Status.RESOLVED}', resolved_at = %s, waiting_since = NULL,
+                snoozed_until = NULL, assignee_id = NULL
+            FROM ending WHERE c.id = ending.conversation_id
+            RETURNING {", ".join(f"c.{name}" for name in _conversation_fields())}, ending.body
+        ), stored AS (
+            INSERT INTO {Message._meta.db_table} (conversation_id, inbox_id, seq, created_at, body, {columns})
+            SELECT bumped.id, bumped.inbox_id, bumped.last_seq, %s, bumped.body, {placeholders}
+            FROM bumped
+            RETURNING id, conversation_id
+        )
+        SELECT {returned}, stored.id FROM bumped JOIN stored ON stored.conversation_id = bumped.id
+    """  # noqa: S608 (names from the models' own metadata; every value is a parameter)

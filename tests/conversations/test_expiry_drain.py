@@ -1,0 +1,117 @@
+"""The expiry sweep as a paced drain: a batch ends its chats and leaves routing and the queue's
+announcements to jobs, so it never waits on them; the task queues the next batch after a pause
+while batches are full; durable subscribers still hear every change a chat's end made."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from agents.presence import agent_desk_connected
+from conversations import services, tasks
+from conversations.models import Conversation, LiveSession
+from conversations.services.queue import SWEPT_QUEUE_SETTLE_SECONDS
+from reports.models import Fact
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+
+@pytest.fixture
+def live_inbox(db):
+    return InboxFactory(name="Live chat", mode="live", session_timeout=timedelta(minutes=10))
+
+
+def write(inbox, body="Hello?") -> Conversation:
+    return services.message_receive(inbox=inbox, contact=ContactFactory(), body=body).conversation
+
+
+@pytest.fixture
+def queued_jobs(monkeypatch):
+    """The Celery jobs queued, by task name (the broker is not what these tests are about)."""
+    queued = []
+    for task in (tasks.announce_queue, tasks.route_freed_agents, tasks.expire_live_sessions):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args=(), countdown=None, name=task.name: queued.append((name, list(args), countdown)),
+        )
+    return queued
+
+
+def test_a_batch_leaves_routing_and_the_queue_to_jobs(
+    live_inbox, queued_jobs, django_capture_on_commit_callbacks, clock
+):
+    cache.clear()
+    ana = AgentProfileFactory(display_name="Ana", live_capacity=1).user
+    InboxMembershipFactory(inbox=live_inbox, agent=ana)
+    with django_capture_on_commit_callbacks(execute=True):  # each write commits and routes
+        agent_desk_connected(agent=ana, channel_name="desk.ana")
+        taken = write(live_inbox)  # Ana takes it at once; the next ones wait
+    [write(live_inbox) for _ in range(3)]
+    assert Conversation.objects.get(pk=taken.pk).assignee_id == ana.pk
+    clock.advance(minutes=10, seconds=1)  # all four idle past the timeout
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_desk_connected(agent=ana, channel_name="desk.ana")  # Ana is still here, and full
+    newcomer = write(live_inbox, "Still there?")  # waits behind nobody once the others end
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.live_sessions_expire() == 4
+
+    assert Conversation.objects.get(pk=newcomer.pk).assignee_id is None  # no routing inside the batch
+    assert sorted(queued_jobs) == [
+        (tasks.announce_queue.name, [live_inbox.pk], SWEPT_QUEUE_SETTLE_SECONDS),
+        (tasks.route_freed_agents.name, [[ana.pk]], None),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.route_freed_agents([ana.pk])  # the job, as a worker runs it
+    assert Conversation.objects.get(pk=newcomer.pk).assignee_id == ana.pk
+
+
+def test_the_queue_moved_by_many_batches_is_announced_once(
+    live_inbox, queued_jobs, django_capture_on_commit_callbacks, clock
+):
+    cache.clear()
+    [write(live_inbox) for _ in range(5)]
+    clock.advance(minutes=10, seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [services.live_sessions_expire(batch_size=2) for _ in range(3)] == [2, 2, 1]
+    assert queued_jobs == [(tasks.announce_queue.name, [live_inbox.pk], SWEPT_QUEUE_SETTLE_SECONDS)]
+
+
+def test_the_task_queues_the_next_batch_after_a_pause_while_batches_are_full(
+    live_inbox, queued_jobs, settings, clock
+):
+    [write(live_inbox) for _ in range(3)]
+    clock.advance(minutes=10, seconds=1)
+    assert services.live_sessions_expire_batch(batch_size=2) == services.ExpiryBatch(ended=2, more=True)
+    assert services.live_sessions_expire_batch(batch_size=2) == services.ExpiryBatch(ended=1, more=False)
+
+    [write(live_inbox) for _ in range(services.EXPIRY_BATCH_SIZE)]
+    clock.advance(minutes=10, seconds=1)
+    queued_jobs.clear()
+    assert tasks.expire_live_sessions() == services.EXPIRY_BATCH_SIZE
+    assert queued_jobs[-1] == (tasks.expire_live_sessions.name, [], services.EXPIRY_PAUSE_SECONDS)
+    assert services.EXPIRY_PAUSE_SECONDS > 0
+
+
+def test_durable_subscribers_still_hear_the_resolve_and_the_unassignment(live_inbox, agent, clock):
+    InboxMembershipFactory(inbox=live_inbox, agent=agent)
+    conversation = write(live_inbox)
+    services.conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    clock.advance(minutes=10, seconds=1)
+
+    assert services.live_sessions_expire() == 1
+
+    kinds = list(
+        Fact.objects.filter(conversation_id=conversation.pk).order_by("pk").values_list("kind", "data")
+    )
+    assert (Fact.Kind.STATUS, {"status": "resolved", "previous": "open"}) in kinds
+    assert (
+        Fact.Kind.SESSION_ENDED,
+        {"session": LiveSession.objects.get().pk, "reason": "inactivity"},
+    ) in kinds
+    last_assignment = [kind for kind, _ in kinds if kind == Fact.Kind.ASSIGNED]
+    assert len(last_assignment) == 2  # to Ana, then unassigned by the end
+    assert (
+        Fact.objects.filter(conversation_id=conversation.pk, kind=Fact.Kind.ASSIGNED).last().agent_id is None
+    )
