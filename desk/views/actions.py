@@ -25,6 +25,7 @@ from conversations.payloads import SENDER_RELATED
 
 from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
 from .conversation import render_header
+from .entries import present_entries
 
 
 @require_POST
@@ -85,7 +86,8 @@ def retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpRe
     except ValidationError as error:
         return refused(error)
     message = thread_selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
-    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": [message]})
+    entries = present_entries([message], conversation)
+    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": entries})
 
 
 @require_POST

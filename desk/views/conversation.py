@@ -14,6 +14,7 @@ from conversations.payloads import SENDER_RELATED
 from ..view_helpers import conversation_or_404, desk_view, int_or
 from .choices import desk_choices
 from .customer import customer_context
+from .entries import present_entries
 
 HISTORY_PAGE = 50
 
@@ -30,7 +31,7 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
         "desk/_conversation.html",
         {
             "conversation": conversation,
-            "entries": page.messages,
+            "entries": present_entries(page.messages, conversation),
             "has_older": page.has_more,
             "capabilities": capabilities_of(conversation.inbox.channel_type),
             "window_closes_at": reply_window_closes_at(conversation),
@@ -59,7 +60,7 @@ def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "desk/_older.html",
         {
             "conversation": conversation,
-            "entries": page.messages,
+            "entries": present_entries(page.messages, conversation),
             "has_older": page.has_more,
         },
     )
@@ -77,7 +78,11 @@ def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
         limit=200,
         related=SENDER_RELATED,
     )
-    return render(request, "desk/_messages.html", {"conversation": conversation, "entries": page.messages})
+    return render(
+        request,
+        "desk/_messages.html",
+        {"conversation": conversation, "entries": present_entries(page.messages, conversation)},
+    )
 
 
 @require_GET

@@ -16,6 +16,7 @@ from conversations.models import Conversation
 from ..view_helpers import desk_view, int_or, query_without, refused
 from .choices import desk_choices
 from .me import me_context
+from .rows import present_rows
 
 Status = Conversation.Status
 
@@ -85,12 +86,9 @@ def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
         if cursor is not None:
             rows = selectors.after_row(rows, filters.sort, cursor)
     page = list(rows[: selectors.LIST_PAGE_SIZE + 1])
-    now = timezone.now()
-    for row in page:
-        row.waiting_minutes = selectors.waiting_minutes(row.waiting_since, now)
     return {
         "filters": filters,
-        "rows": page[: selectors.LIST_PAGE_SIZE],
+        "rows": present_rows(page[: selectors.LIST_PAGE_SIZE], now=timezone.now()),
         "next_after": page[selectors.LIST_PAGE_SIZE - 1].pk if len(page) > selectors.LIST_PAGE_SIZE else None,
         "appending": after is not None,
         "query_string": query_without(request.GET, "after"),
