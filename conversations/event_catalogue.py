@@ -15,83 +15,33 @@ Audience: the desk's sockets, the customer's sockets (widget and apps: only the 
 docs/protocol.md lists), webhook subscribers (the body outbound_webhooks.payloads builds from the
 event). `heard_by`: sockets that act on an event without passing it on (they close). Payloads are
 what is published; a layer event also carries the `published_at` the publisher adds on the way.
+
+The names (EventType, Request, Route, Audience) live in event_types.py and the direct frames'
+payloads in event_frames.py; both are imported from here.
 """
 
 from dataclasses import dataclass
-from enum import Flag, StrEnum, auto
 from types import UnionType
 from typing import Any, Literal, NotRequired, TypedDict
 
-from .payloads import ConversationPayload, MessagePayload
-
-
-class EventType(StrEnum):
-    # committed: changes announced after commit
-    MESSAGE_CREATED = "message.created"
-    MESSAGE_UPDATED = "message.updated"  # delivery status moved forward, or a provider's file arrived
-    CONVERSATION_CREATED = "conversation.created"
-    CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
-    CONVERSATION_ASSIGNED = "conversation.assigned"
-    CONVERSATION_UPDATED = "conversation.updated"  # priority, labels or required skill
-    CONVERSATION_HANDED_OFF = "conversation.handed_off"  # the answer bot gave it to people, and why
-    CONVERSATION_READ = "conversation.read"
-    SLA_BREACHED = "sla.breached"  # a service-level deadline passed unmet (reports' beat sweep)
-    SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
-    SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
-    AGENT_MENTIONED = "agent.mentioned"  # a note names the agent
-    AGENT_SIGNED_OUT = "agent.signed_out"  # a logout or deactivation: that agent's desks close
-    AGENT_PRESENCE = "agent.presence"  # an agent's availability changed
-    CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open
-    # ephemeral: sent at once, nothing stored
-    AGENT_TYPING = "agent.typing"
-    AGENT_VIEWING = "agent.viewing"
-    CONTACT_TYPING = "contact.typing"
-    CONTACT_PRESENCE = "contact.presence"  # the customer's socket opened or closed
-    # direct: a socket's own frames, and the webhook test
-    HELLO = "hello"
-    PONG = "pong"
-    HISTORY = "history"
-    CONVERSATIONS = "conversations"
-    MESSAGE_ACK = "message.ack"
-    SESSION_END = "session.end"  # the reply to the request of the same name
-    TRANSCRIPT_QUEUED = "transcript.queued"
-    ERROR = "error"
-    EVENT_FETCH = "event.fetch"  # in place of an event too big for one frame
-    RESYNC = "resync"  # the socket fell behind and missed events: resync every conversation by seq
-    WEBHOOK_PING = "ping"  # the admin's test delivery to a webhook subscription
-
-
-class Request(StrEnum):
-    """What clients send over a socket (REQUESTS says which socket accepts each)."""
-
-    MESSAGE_SEND = "message.send"
-    HISTORY_AFTER = "history.after"
-    HISTORY_BEFORE = "history.before"
-    CONVERSATIONS_LIST = "conversations.list"
-    READ = "read"
-    TYPING = "typing"
-    PING = "ping"
-    PRESENCE = "presence"
-    SESSION_END = "session.end"
-    TRANSCRIPT_REQUEST = "transcript.request"
-    VIEWING = "viewing"
-
-
-class Route(StrEnum):
-    COMMITTED = "committed"
-    EPHEMERAL = "ephemeral"
-    DIRECT = "direct"
-
-
-class Audience(Flag):
-    DESK = auto()
-    CUSTOMER = auto()
-    WEBHOOK = auto()
-
-
-NOBODY = Audience(0)
-SOCKETS = Audience.DESK | Audience.CUSTOMER
-
+from .event_frames import (
+    ClientHello,
+    ClientHistory,
+    ClientPong,
+    ConversationsReply,
+    DeskHello,
+    DeskHistory,
+    DeskPong,
+    ErrorEvent,
+    EventFetch,
+    MessageAck,
+    Resync,
+    SessionEndReply,
+    TranscriptQueued,
+    WebhookPing,
+)
+from .event_types import NOBODY, SOCKETS, Audience, EventType, Request, Route
+from .payloads import MessagePayload
 
 # --- committed ---
 
@@ -244,106 +194,6 @@ class ContactPresence(TypedDict):
     contact_id: int
     inbox_id: int
     online: bool
-
-
-# --- direct: socket frames (desk and customer sockets shape some differently) ---
-
-
-class DeskHello(TypedDict):
-    type: Literal[EventType.HELLO]
-    protocol: int
-    agent_id: int
-    inbox_ids: list[int]
-    availability: str
-
-
-class ClientHello(TypedDict):
-    type: Literal[EventType.HELLO]
-    protocol: int
-    contact_id: int
-    conversations: list[ConversationPayload]
-
-
-class DeskPong(TypedDict):
-    type: Literal[EventType.PONG]
-    ref: Any
-    availability: str
-
-
-class ClientPong(TypedDict):
-    type: Literal[EventType.PONG]
-    ref: Any
-    seqs: dict[str, int]  # conversation id (a JSON key) to its latest seq
-
-
-class DeskHistory(TypedDict):
-    type: Literal[EventType.HISTORY]
-    ref: Any
-    conversation: ConversationPayload
-    has_more: bool
-    messages: list[MessagePayload]
-
-
-class ClientHistory(TypedDict):
-    type: Literal[EventType.HISTORY]
-    ref: Any
-    conversation_id: int
-    last_seq: int
-    has_more: bool
-    messages: list[MessagePayload]
-
-
-class ConversationsReply(TypedDict):
-    type: Literal[EventType.CONVERSATIONS]
-    ref: Any
-    conversations: list[ConversationPayload]
-
-
-class MessageAck(TypedDict):
-    type: Literal[EventType.MESSAGE_ACK]
-    ref: Any
-    conversation_id: int
-    message: MessagePayload
-
-
-class SessionEndReply(TypedDict):
-    type: Literal[EventType.SESSION_END]
-    ref: Any
-    ended: bool
-
-
-class TranscriptQueued(TypedDict):
-    type: Literal[EventType.TRANSCRIPT_QUEUED]
-    ref: Any
-    email: str
-
-
-class ErrorEvent(TypedDict):
-    type: Literal[EventType.ERROR]
-    code: str
-    detail: str
-    ref: NotRequired[Any]
-    retry_after_ms: NotRequired[int]  # with code "busy": when to send the same request again
-
-
-class EventFetch(TypedDict):
-    type: Literal[EventType.EVENT_FETCH]
-    event: str  # the type of the event left out
-    ref: Any
-    conversation_id: int | None
-    seq: int | None
-
-
-class Resync(TypedDict):
-    type: Literal[EventType.RESYNC]
-    reason: str  # "behind": the client read too slowly, or the server was too busy to deliver in time
-    at: float  # when the socket caught up (Unix time); events before it may have been missed
-
-
-class WebhookPing(TypedDict):
-    type: Literal[EventType.WEBHOOK_PING]
-    created_at: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)

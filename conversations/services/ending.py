@@ -14,6 +14,7 @@ from django.db.models import Case, Value, When
 
 from ..models import Conversation, LiveSession, Message
 from .appending import activity_line, append_in_bulk, remember_attachments
+from .statements import loaded_fields, message_insert_sql, message_insert_values
 
 # Set by the statement itself, not taken from the line's template.
 STATEMENT_SET = frozenset({"id", "conversation", "inbox", "seq", "created_at", "body"})
@@ -34,10 +35,7 @@ def chats_close_with_lines(
         return {}
     if connection.vendor != "postgresql":
         return _close_with_the_orm(lines, now)
-    template = Message(**activity_line(""))
-    values = [
-        field.get_db_prep_save(getattr(template, field.attname), connection) for field in _insert_fields()
-    ]
+    values = message_insert_values(Message(**activity_line("")), STATEMENT_SET)
     ids = list(lines)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -101,21 +99,14 @@ def _close_with_the_orm(
     )
 
 
-@cache
-def _insert_fields() -> tuple:
-    return tuple(field for field in Message._meta.concrete_fields if field.name not in STATEMENT_SET)
-
-
-@cache
 def _conversation_fields() -> tuple[str, ...]:
-    return tuple(f.attname for f in Conversation._meta.concrete_fields if f.attname in CONVERSATION_FIELDS)
+    return loaded_fields(Conversation, CONVERSATION_FIELDS)
 
 
 @cache
 def _statement() -> str:
     conversations, sessions = Conversation._meta.db_table, LiveSession._meta.db_table
-    columns = ", ".join(field.column for field in _insert_fields())
-    placeholders = ", ".join("%s" for _ in _insert_fields())
+    columns, placeholders = message_insert_sql(STATEMENT_SET)
     returned = ", ".join(f"bumped.{name}" for name in _conversation_fields())
     # Parameters, in order: conversation ids, their sessions' ids, close reasons, line texts (one
     # array each, in the same order), now (closed at, last activity, resolved at, the line's

@@ -14,6 +14,7 @@ from functools import cache
 from django.db import connection
 
 from ..models import Conversation, Inbox, LiveSession, Message
+from .statements import loaded_fields, message_insert_sql, message_insert_values
 
 # What the caller needs of the conversation afterwards: its event's stamp, its groups, and
 # whether the bot or routing is due.
@@ -43,8 +44,7 @@ def append_customer_message(
     """
     if connection.vendor != "postgresql":  # the embedded SQLite of `make run`: the general path
         return None
-    fields = _insert_fields()
-    values = [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
+    values = message_insert_values(message, STATEMENT_SET)
     with connection.cursor() as cursor:
         cursor.execute(
             _statement(live=inbox.mode == Inbox.Mode.LIVE, timed=received_at is not None),
@@ -63,15 +63,8 @@ def append_customer_message(
     return conversation, starts_waiting
 
 
-@cache
-def _insert_fields() -> tuple:
-    return tuple(field for field in Message._meta.concrete_fields if field.name not in STATEMENT_SET)
-
-
-@cache
 def _conversation_fields() -> tuple[str, ...]:
-    """CONVERSATION_FIELDS in the model's order, as Model.from_db wants a partial row."""
-    return tuple(f.attname for f in Conversation._meta.concrete_fields if f.attname in CONVERSATION_FIELDS)
+    return loaded_fields(Conversation, CONVERSATION_FIELDS)
 
 
 @cache
@@ -82,8 +75,7 @@ def _statement(*, live: bool, timed: bool) -> str:
         if live
         else ""
     )
-    columns = ", ".join(field.column for field in _insert_fields())
-    placeholders = ", ".join("%s" for _ in _insert_fields())
+    columns, placeholders = message_insert_sql(STATEMENT_SET)
     returned = ", ".join(f"bumped.{name}" for name in _conversation_fields())
     # Parameters, in order: conversation, contact, inbox, the message's time (for the
     # conversation's last activity), now (waiting since), now (the stretch), the provider's time

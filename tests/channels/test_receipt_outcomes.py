@@ -53,25 +53,17 @@ def post_twilio(client, params: list[tuple[str, str]]):
 
 def post_whatsapp(client, body: bytes):
     signed = meta.signature(fixture_json("meta/signatures.json")["app_secret"], body)
-    return applied(
-        client.post(
-            "/hooks/whatsapp/wa-main/",
-            data=body,
-            content_type="application/json",
-            headers={"X-Hub-Signature-256": signed},
-        )
-    )
+    return post_json(client, "/hooks/whatsapp/wa-main/", body, {"X-Hub-Signature-256": signed})
 
 
 def post_telegram(client, body: bytes):
-    return applied(
-        client.post(
-            "/hooks/telegram/tg-main/",
-            data=body,
-            content_type="application/json",
-            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
-        )
+    return post_json(
+        client, "/hooks/telegram/tg-main/", body, {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
     )
+
+
+def post_json(client, path: str, body: bytes, headers: dict[str, str]):
+    return applied(client.post(path, data=body, content_type="application/json", headers=headers))
 
 
 def sweep(times: int = SWEEPS) -> None:
