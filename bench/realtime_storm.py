@@ -6,6 +6,7 @@ history.after with its last seq; its seqs are checked for gaps and duplicates.
 """
 
 import asyncio
+import collections
 import contextlib
 import json
 import random
@@ -43,8 +44,9 @@ class StormMode(Sockets):
             try:
                 token = await self.fresh_token(customer)
                 ws = await open_socket(f"{self.ws}/ws/v1/client/?token={quote(token)}")
-            except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError, KeyError, ValueError):
+            except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError, KeyError, ValueError) as error:
                 self.storm_failed_attempts += 1
+                self.storm_failures[type(error).__name__ + ": " + str(error)[:60]] += 1
                 continue
             try:
                 # The protocol's client gives a silent socket about 60 s before it reconnects.
@@ -133,6 +135,7 @@ class StormMode(Sockets):
         self.storm_closed_at = {}
         self.storm_done: dict[int, float] = {}
         self.storm_attempts = self.storm_failed_attempts = 0
+        self.storm_failures: collections.Counter[str] = collections.Counter()
         self.storm_gaps = self.storm_dups = self.storm_fetched = 0
         self.storm_deadline = now() + self.spec.get("deadline_seconds", 60)
         self.storm = True
@@ -169,6 +172,7 @@ class StormMode(Sockets):
                 "gaps": self.storm_gaps,
                 "duplicates": self.storm_dups,
                 "errors_sample": self.errors,
+                "failed_attempts_by_error": dict(self.storm_failures.most_common(5)),
                 "closed_by_server": self.close_codes,
             }
         )
