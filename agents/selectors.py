@@ -109,6 +109,10 @@ def desk_inboxes(agent: AbstractBaseUser) -> QuerySet:
 
 def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySet[Conversation]:
     """The conversation list of the desk, filtered and sorted, with everything a row shows."""
+    return _with_row_details(_listed(agent, filters), agent).order_by(*ORDERINGS[filters.sort])
+
+
+def _listed(agent: AbstractBaseUser, filters: ListFilters) -> QuerySet[Conversation]:
     conversations = Conversation.objects.filter(inbox__in=desk_inboxes(agent))
     if filters.view == View.MINE:
         conversations = conversations.filter(assignee=agent)
@@ -128,7 +132,7 @@ def desk_conversations(agent: AbstractBaseUser, filters: ListFilters) -> QuerySe
         conversations = conversations.filter(waiting_since__isnull=False, bot_active=False)
     elif filters.sort == Sort.BREACHING:  # Conversation.sla_due_at: the reports app keeps it
         conversations = conversations.filter(sla_due_at__lte=timezone.now() + BREACHING_SOON)
-    return _with_row_details(conversations, agent).order_by(*ORDERINGS[filters.sort])
+    return conversations
 
 
 ORDERINGS = {
@@ -141,20 +145,27 @@ ORDERINGS = {
 
 def after_row(conversations: QuerySet[Conversation], sort: str, row: Conversation) -> QuerySet[Conversation]:
     """The rows that come after `row` in this sort: the next page, by keyset (never an offset)."""
+    return conversations.filter(_after(sort, row))
+
+
+def row_before(agent: AbstractBaseUser, filters: ListFilters, row: Conversation) -> int | None:
+    """The id of the row just above `row` in this agent's list (None: `row` comes first), by
+    keyset: where a desk puts a row it was told changed, without fetching the list again."""
+    above = _listed(agent, filters).exclude(pk=row.pk).exclude(_after(filters.sort, row))
+    reversed_order = [name[1:] if name.startswith("-") else f"-{name}" for name in ORDERINGS[filters.sort]]
+    return above.order_by(*reversed_order).values_list("pk", flat=True).first()
+
+
+def _after(sort: str, row: Conversation) -> Q:
     if sort == Sort.WAITING:
-        return conversations.filter(
-            Q(waiting_since__gt=row.waiting_since) | Q(waiting_since=row.waiting_since, pk__gt=row.pk)
-        )
+        return Q(waiting_since__gt=row.waiting_since) | Q(waiting_since=row.waiting_since, pk__gt=row.pk)
     if sort == Sort.BREACHING:
-        return conversations.filter(
-            Q(sla_due_at__gt=row.sla_due_at) | Q(sla_due_at=row.sla_due_at, pk__gt=row.pk)
-        )
-    later = Q(last_activity_at__lt=row.last_activity_at) | Q(
-        last_activity_at=row.last_activity_at, pk__lt=row.pk
-    )
+        return Q(sla_due_at__gt=row.sla_due_at) | Q(sla_due_at=row.sla_due_at, pk__gt=row.pk)
+    at = row.last_activity_at
+    later = Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=row.pk)
     if sort == Sort.PRIORITY:
-        return conversations.filter(Q(priority__lt=row.priority) | (Q(priority=row.priority) & later))
-    return conversations.filter(later)
+        return Q(priority__lt=row.priority) | (Q(priority=row.priority) & later)
+    return later
 
 
 def _search(query: str) -> Q:

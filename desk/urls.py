@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("list/", desk.conversation_list, name="list"),
+    path("list/<int:conversation_id>/", desk.conversation_row, name="row"),
     path("canned/", conversation.canned_responses, name="canned"),
     path("bulk/", actions.bulk, name="bulk"),
     path("filters/", desk.save_filter, name="save-filter"),

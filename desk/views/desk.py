@@ -1,5 +1,5 @@
 """The desk page and its conversation list: the chosen view, its filters and sort, pages by
-keyset, and the filters an agent saves under a name."""
+keyset, one row where an event says it changed, and the filters an agent saves under a name."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -41,6 +41,24 @@ def desk(request: HttpRequest) -> HttpResponse:
 @desk_view
 def conversation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_list.html", _list_context(request, _filters(request)))
+
+
+@require_GET
+@desk_view
+def conversation_row(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """One row of the agent's list under its filters, for a desk an event told that this
+    conversation changed (static/desk/rows.js): the row, or nothing when it has left the list,
+    and in ROW_AFTER_HEADER the id of the row it goes below (empty: at the top)."""
+    filters = _filters(request)
+    row = selectors.desk_conversations(request.user, filters).filter(pk=conversation_id).first()
+    rows = [] if row is None else present_rows([row], now=timezone.now())
+    response = render(request, "desk/_list.html", {"rows": rows, "appending": True})
+    if row is not None:
+        response[ROW_AFTER_HEADER] = str(selectors.row_before(request.user, filters, row) or "")
+    return response
+
+
+ROW_AFTER_HEADER = "X-Row-After"
 
 
 @require_POST

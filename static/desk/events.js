@@ -1,13 +1,16 @@
-/* The desk socket's events: what each one refreshes. Nothing is rendered from an event: the page
- * asks the server for the fragment again. After every (re)connect (hello) the list, the header and
- * the thread are fetched again: a desk is never stale after a reconnect. */
+/* The desk socket's events: what each one changes on the page. A message is appended to the open
+ * thread and patched into its row from the event itself (entry.js, rows.js); any other change of
+ * a conversation fetches its one row and, when it is open, its header. After every (re)connect
+ * (hello) or resync the list, the header and the thread are fetched again: a desk is never stale
+ * after a reconnect. */
 import { notify } from "./attention.js";
 import { onHandedOff } from "./bot.js";
 import { refreshList, refreshMe } from "./list.js";
 import { lastSeq, openId } from "./page.js";
 import { announceViewing, messageArrived, onPresenceEvent } from "./presence.js";
 import { setConnection } from "./socket.js";
-import { newer, refreshHeader, replaceEntry } from "./thread.js";
+import { messageInRow, readByMe, rowChanged } from "./rows.js";
+import { messageCreated, newer, refreshHeader, replaceEntry } from "./thread.js";
 
 const me = Number(document.body.dataset.agentId);
 
@@ -23,11 +26,11 @@ export function onEvent(event) {
     case "pong":
       return;
     case "message.created":
-      refreshList();
+      messageInRow(event);
       if (event.sender_kind === "contact" && event.assignee_id === me) {
         notify("New message", (event.message && event.message.body || "").slice(0, 140), event.conversation_id);
       }
-      if (event.conversation_id === id && event.seq > lastSeq()) newer();
+      messageCreated(event);
       messageArrived(event.conversation_id);
       return;
     case "message.updated":
@@ -39,13 +42,13 @@ export function onEvent(event) {
       if (event.code === "logged_out") location.href = "/desk/login/?next=/desk/";
       return;
     case "conversation.created":
-      refreshList();
+      rowChanged(event);
       if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
       return;
     case "conversation.handed_off": // the row and header from the event; its messages come as message.created
       return onHandedOff(event, me);
     case "sla.breached":
-      refreshList();
+      rowChanged(event);
       if (event.conversation_id === id) refreshHeader();
       if (event.assignee_id === me || document.body.dataset.seesAll === "1") {
         notify("Service level missed", "Missed: " + event.targets.join(", ").replace(/_/g, " "), event.conversation_id);
@@ -54,9 +57,8 @@ export function onEvent(event) {
     case "agent.mentioned":
       notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
       return;
-    case "conversation.read": // another agent's reading changes only their own counts
-      if (event.reader === "agent" && event.agent_id !== me) return;
-      refreshList();
+    case "conversation.read": // an agent's reading changes only their own counts
+      if (event.reader === "agent") { if (event.agent_id === me) readByMe(event); return; }
       if (event.conversation_id === id) refreshHeader();
       return;
     case "agent.presence":
@@ -65,7 +67,7 @@ export function onEvent(event) {
     default: // status, assignment, priority, labels, sessions: the list and the open header
       if (event.assignee_id === me || event.type === "session.ended") refreshMe();
       if (event.conversation_id !== undefined) {
-        refreshList();
+        rowChanged(event);
         if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
       }
   }

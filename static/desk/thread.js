@@ -1,11 +1,13 @@
 /* The open conversation: opening one (the last asked for wins, a link never reloads the page),
- * and keeping its thread and header current. New entries come through one serialised path,
- * newer(): "everything after the last seq shown", used for socket events, the agent's own sends
- * and resyncs alike, so nothing is shown twice and a missed event costs nothing but the next fetch.
+ * and keeping its thread and header current. The next message is drawn from its event
+ * (entry.js); anything else new comes through one serialised path, newer(): "everything after
+ * the last seq shown", used for a gap, a message the event cannot draw, the agent's own sends and
+ * resyncs alike, so nothing is shown twice and a missed event costs nothing but the next fetch.
  *
  * htmx keeps one request per element and drops the others: every htmx.ajax here names its own
  * `source`, so a read marker never cancels the fetch of new messages. */
 import { newClientId, updateLimits } from "./composer.js";
+import { drawable, drawEntry } from "./entry.js";
 import { highlightRow } from "./list.js";
 import { $, lastSeq, openId } from "./page.js";
 import { announceViewing, renderPresence } from "./presence.js";
@@ -29,6 +31,17 @@ export function newer() { // append what the open conversation has after its las
     markRead();
     if (again) { again = false; newer(); }
   }, () => { fetching = false; });
+}
+
+// message.created: the next message of the open conversation is appended from the event; a gap
+// (a missed event), a fetch under way or a message the event cannot draw go through newer().
+export function messageCreated(event) {
+  if (event.conversation_id !== openId() || event.message_seq <= lastSeq()) return;
+  if (fetching || event.message_seq !== lastSeq() + 1 || !drawable(event.message)) { newer(); return; }
+  const list = $("messages"), stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  list.append(drawEntry(event.message));
+  if (stick) list.scrollTop = list.scrollHeight;
+  markRead();
 }
 
 function dropDuplicates() {
