@@ -9,6 +9,7 @@ from .bot import conversation_hand_off, message_post_bot
 from .contacts import (
     contact_edit,
     contact_identify,
+    contact_identify_for_message,
     contact_merge,
     contact_merge_suggestions,
     contact_set_attributes,
@@ -79,6 +80,7 @@ __all__ = [
     "attachment_store_download",
     "contact_edit",
     "contact_identify",
+    "contact_identify_for_message",
     "contact_merge",
     "contact_merge_suggestions",
     "contact_notify_of_replies",

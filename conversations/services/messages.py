@@ -50,6 +50,7 @@ def message_receive_once(
     body: str = "",
     content_type: str = Message.ContentType.TEXT,
     conversation_id: int | None = None,
+    likely_conversation_id: int | None = None,
     client_message_id: str | None = None,
     provider_message_id: str | None = None,
     attachments: Sequence[AttachmentInput] = (),
@@ -59,7 +60,9 @@ def message_receive_once(
     inbox's reopen policy picks, and announce it after commit. A conversation of another contact
     or inbox is refused as not found (Conversation.DoesNotExist): callers need not look it up first.
     Files of `attachments` are stored only with a message that commits: a replay or a failure
-    leaves none behind.
+    leaves none behind. Without a `conversation_id`, a `likely_conversation_id` (the open one the
+    policy would pick, read before: contact_identify_for_message) is tried with the one statement,
+    and where it does not apply the policy picks as if none were given.
 
     Idempotent: a `client_message_id` or `provider_message_id` already stored on this inbox returns
     that message and changes nothing; the second value says whether the message is new. The
@@ -83,11 +86,10 @@ def message_receive_once(
         with files_removed_on_failure() as written, transaction.atomic():
             seen_at = timezone.now()
             touches_contact = last_seen_due(contact, seen_at)
-            if conversation_id is not None and not attachments and not touches_contact:
+            common_id = conversation_id if conversation_id is not None else likely_conversation_id
+            if common_id is not None and not attachments and not touches_contact:
                 # The common message: one statement (receiving.py), or nothing written if not.
-                stored = _receive_common(
-                    inbox, contact, conversation_id, seen_at, received_at, message_fields
-                )
+                stored = _receive_common(inbox, contact, common_id, seen_at, received_at, message_fields)
                 if stored is not None:
                     return stored, True
             if conversation_id is None or touches_contact:
