@@ -12,6 +12,10 @@ layer's receive loop: no queue, task or `asyncio.wait` per socket per event (wha
 consumer loop costs: 63 µs a delivery, measured). Sockets that did not attach (the floor view, a
 health check) get the message through their queue as before.
 
+Publishing in a pipeline: `group_send_many` sends the events the publisher has waiting as one
+pipeline of PUBLISHes per Redis shard (one round trip, each event serialized once however many
+groups it goes to), in their order, where group_send is a round trip per group per event.
+
 That queue is bounded: it grows without limit if its consumer stops reading. A full queue is
 emptied and given one `layer.overflow` event instead, so the consumer learns it missed events and
 tells its client to resync by seq, and memory stays bounded.
@@ -19,7 +23,7 @@ tells its client to resync by seq, and memory stays bounded.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from channels_redis import pubsub
 from channels_redis.utils import decode_hosts
@@ -62,6 +66,16 @@ class _Shard(pubsub.RedisSingleShardConnection):
                 if attempt == SUBSCRIBE_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(0.05 * 2**attempt)
+
+    async def publish_many(self, publishes: list[tuple[str, bytes]]) -> None:
+        """publish for several (channel, message) pairs, in order, in one pipeline. Under the
+        shard's lock, as channels-redis's own publish."""
+        async with self._lock:
+            self._ensure_redis()
+            pipeline = self._redis.pipeline(transaction=False)
+            for channel, message in publishes:
+                pipeline.publish(channel, message)
+            await pipeline.execute()
 
     def _receive_message(self, message: dict | None) -> None:
         """A group message goes to the group's attached sockets directly, decoded once; the rest of
@@ -138,6 +152,20 @@ class BoundedPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
             self._decoded.pop(next(iter(self._decoded)))
         self._decoded[id(message)] = (message, decoded)
         return decoded
+
+    async def group_send_many(self, sends: Sequence[tuple[str, dict]]) -> None:
+        """group_send for each (group, message) pair, in order: one pipeline per shard."""
+        layer = self._get_layer()
+        encoded: dict[int, bytes] = {}
+        by_shard: dict[_Shard, list[tuple[str, bytes]]] = {}
+        for group, message in sends:
+            channel = layer._get_group_channel_name(group)
+            data = encoded.get(id(message))
+            if data is None:
+                data = encoded[id(message)] = self.serialize(message)
+            by_shard.setdefault(layer._get_shard(channel), []).append((channel, data))
+        for shard, publishes in by_shard.items():
+            await shard.publish_many(publishes)
 
     def attach(self, channel: str, deliver: Deliverer) -> None:
         """Hand this channel's group messages to `deliver` (synchronous, on the layer's loop, the

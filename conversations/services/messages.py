@@ -87,7 +87,12 @@ def message_receive_once(
             seen_at = timezone.now()
             touches_contact = last_seen_due(contact, seen_at)
             common_id = conversation_id if conversation_id is not None else likely_conversation_id
-            if common_id is not None and not attachments and not touches_contact:
+            if common_id is not None and not attachments:
+                if touches_contact:
+                    # Before the statement locks the conversation, as the lock order asks
+                    # (locks.py): a customer writing every few minutes (an SMS, a webhook) has a
+                    # last seen due on every message and stays on the one-statement path.
+                    contact_touch_last_seen(contact, seen_at)
                 # The common message: one statement (receiving.py), or nothing written if not.
                 stored = _receive_common(inbox, contact, common_id, seen_at, received_at, message_fields)
                 if stored is not None:

@@ -144,3 +144,22 @@ def test_a_reopen_by_the_customer_is_announced_with_the_seq_of_their_message(lis
     ]
     assert [(event["status"], event["seq"]) for event in reopened] == [("open", message.seq)]
     assert message.seq == 2
+
+
+def test_events_committed_together_reach_each_of_their_groups_once_and_in_order(listen):
+    """The publisher sends what waits for it as one pipeline (a sweep's batch, a burst of
+    messages): every event still reaches each of its groups once, in commit order."""
+    inbox = InboxFactory()
+    conversations = [ConversationFactory(inbox=inbox) for _ in range(3)]
+    agents = listen(events.inbox_group(inbox.pk))
+    customers = [listen(events.contact_group(c.contact_id, inbox.pk)) for c in conversations]
+    with transaction.atomic():
+        for n in range(150):
+            conversation = conversations[n % 3]
+            events.publish_on_commit(
+                events.conversation_event(EventType.CONVERSATION_UPDATED, conversation, priority=n),
+                groups=events.conversation_groups(conversation),
+            )
+    assert [event["priority"] for event in agents.receive_all()] == list(range(150))
+    for offset, customer in enumerate(customers):
+        assert [event["priority"] for event in customer.receive_all()] == list(range(offset, 150, 3))

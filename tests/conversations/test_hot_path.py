@@ -3,13 +3,15 @@ are waiting on) is the hot path: its statement count is part of docs/architectur
 held here so an added query shows up as a failing test, not as a slower benchmark."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from conversations import services
-from conversations.models import Conversation
+from conversations.models import Contact, Conversation
 from tests.factories.conversations import ContactFactory, InboxFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # commits for real: after-commit work counts
@@ -48,3 +50,29 @@ def test_a_message_on_a_waiting_conversation_is_one_transaction_of_three_stateme
         "INSERT reports_fact",  # the message, for reports' response times
         "COMMIT",
     ]
+
+
+def test_a_customer_last_seen_minutes_ago_is_seen_first_and_stays_on_the_one_statement():
+    """A customer writing every few minutes (an SMS) has a last seen due on every message: it is
+    written first (the contact before the conversation, as the lock order asks), and the message
+    still takes the one statement instead of the general path."""
+    inbox = InboxFactory()
+    contact = ContactFactory()
+    first = services.message_receive(inbox=inbox, contact=contact, body="Hello?")
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Contact.objects.filter(pk=contact.pk).update(last_seen_at=long_ago)
+    contact.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        services.message_receive(
+            inbox=inbox, contact=contact, conversation_id=first.conversation_id, body="Hi?"
+        )
+    statements = [_verb_and_table(query["sql"]) for query in queries]
+    assert statements == [
+        "BEGIN",
+        "UPDATE conversations_contact",  # last seen: the contact's row lock, first
+        "WITH FOR UPDATE, UPDATE conversations_conversation, UPDATE conversations_livesession, "
+        "INSERT conversations_message",
+        "INSERT reports_fact",
+        "COMMIT",
+    ]
+    assert Contact.objects.get(pk=contact.pk).last_seen_at > long_ago
