@@ -157,6 +157,9 @@ class ClientConsumer(EventSocket):
         client_message_id = _text(request["client_message_id"], max_length=64, min_length=8)
         body = _text(request.get("body", ""), max_length=MAX_FRAME_BYTES)  # the service counts characters
         if not store_queue.keeps_up():
+            # Nothing was done, and the protocol asks for the same send again: resending through a
+            # long overload must not run the customer into the rate limit (its refusal names no ref).
+            self.bucket.give_back()
             busy = protocol.error_event(ErrorCode.BUSY, "The server is busy; send it again shortly.", ref)
             await self.send_event({**busy, "retry_after_ms": RETRY_AFTER_MS})
             return

@@ -35,6 +35,10 @@ class TokenBucket:
         self.tokens -= 1
         return True
 
+    def give_back(self) -> None:
+        """Return the last token taken: the action it paid for was refused without being done."""
+        self.tokens = min(self.burst, self.tokens + 1)
+
 
 def within_rate(key: str, *, per_minute: int) -> bool:
     """Count one request for `key` and say whether it is within `per_minute` for the current

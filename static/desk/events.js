@@ -64,7 +64,7 @@ export function onEvent(event) {
     case "agent.presence":
       if (event.agent_id === me) refreshMe();
       return;
-    default: // status, assignment, priority, labels, sessions: the list and the open header
+    default: // status, assignment, priority, labels, sessions: its row and the open header
       if (event.assignee_id === me || event.type === "session.ended") refreshMe();
       if (event.conversation_id !== undefined) {
         rowChanged(event);

@@ -4,6 +4,7 @@ store are refused with `busy` and store their message by sending it again (docs/
 "Falling behind" and "Busy")."""
 
 import asyncio
+import json
 import socket
 import time
 import uuid
@@ -161,3 +162,55 @@ def test_customers_sending_faster_than_the_server_stores_are_told_busy_and_lose_
     assert [event["type"] for event in acked + retried] == ["message.ack"] * len(ids)
     stored = list(Message.objects.values_list("client_message_id", flat=True))
     assert sorted(stored) == sorted(ids), "every message stored exactly once"
+
+
+def test_resending_after_busy_as_told_never_runs_into_the_rate_limit(daphne, widget_inbox):
+    """A busy refusal gives the send's allowance back: a client that keeps resending as the
+    protocol asks (here 40 times, twice the burst the rate limit allows) is told `busy` each
+    time, never `rate_limited`, and its message is stored once the store frees. Before, a client
+    resending through a long overload was rate-limited, and a rate_limited frame names no ref,
+    so the message was lost for good (the realtime benchmark's overload: 1,610 never stored)."""
+    tokens = [connect_token(daphne, widget_inbox) for _ in range(MANY_WAITING + 1)]
+    db = connection.settings_dict
+
+    async def journey():
+        clients = []
+        for token in tokens:
+            client = await Client.connect(daphne, token, origin=ORIGIN)
+            await client.next_event()  # hello
+            clients.append(client)
+        *piling, persistent = clients
+        holder = await psycopg.AsyncConnection.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+        )
+        await holder.execute("LOCK TABLE conversations_message IN SHARE MODE")  # inserts wait
+        waiting = [
+            asyncio.create_task(
+                client.request(
+                    {"type": "message.send", "body": "Hello?", "client_message_id": uuid.uuid4().hex},
+                    timeout=60,
+                )
+            )
+            for client in piling
+        ]
+        await asyncio.sleep(MAX_WAIT_SECONDS + 0.5)
+        resend = {"type": "message.send", "body": "Still there?", "client_message_id": uuid.uuid4().hex}
+        answers = []
+        for n in range(40):
+            await persistent.socket.send(json.dumps({**resend, "ref": f"again-{n}"}))
+            answer = await persistent.wait_for(  # a rate_limited frame names no ref
+                lambda event, n=n: event.get("ref") == f"again-{n}" or event.get("code") == "rate_limited"
+            )
+            answers.append(answer["code"])
+        await holder.rollback()
+        await holder.close()
+        await asyncio.gather(*waiting)
+        stored = await persistent.request(resend, timeout=30)
+        for client in clients:
+            await client.close()
+        return answers, stored
+
+    answers, stored = asyncio.run(journey())
+    assert answers == ["busy"] * 40
+    assert stored["type"] == "message.ack"
+    assert Message.objects.filter(body="Still there?").count() == 1
