@@ -151,25 +151,7 @@ def receipt_apply(receipt_id: int) -> bool:
     whether this call applied it. A failure is recorded on the receipt (still pending, or failed
     for good: see the module's docstring) and never reaches the provider as an error."""
     try:
-        with transaction.atomic():
-            receipt = (
-                # Only the receipt's row: locking its inbox too made a webhook that arrived while
-                # another of the same inbox was applied skip its own receipt (left to the sweep).
-                WebhookReceipt.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("inbox")
-                .filter(pk=receipt_id, state=State.PENDING)
-                .first()
-            )
-            if receipt is None:
-                return False
-            try:
-                with transaction.atomic():  # a failure undoes the apply and keeps the receipt's lock
-                    _apply(receipt.inbox, _stored_event(receipt))
-            except Exception as error:
-                _record_failure(receipt, error)
-                return False
-            _record_attempt(receipt, "", final=State.APPLIED)
-            return True
+        return _apply_locked([receipt_id]) == 1
     except Exception as error:  # the transaction itself broke: count the try outside it
         logger.warning("webhook receipt %s: could not record its try", receipt_id, exc_info=True)
         _count_attempt_unlocked(receipt_id, _reason(error))
@@ -177,34 +159,42 @@ def receipt_apply(receipt_id: int) -> bool:
 
 
 def _apply_together(receipt_ids: list[int]) -> int:
-    """receipt_apply for several receipts in one transaction: each applied in a savepoint of its
-    own, so one that fails is recorded as it would be alone and the others still apply; those
-    another process holds are left to it. Should the transaction itself break, each is tried
-    alone. Returns how many this call applied."""
+    """receipt_apply for several receipts in one transaction (one lock query, one commit, one
+    update marking them applied). Should the transaction itself break, each is tried alone.
+    Returns how many this call applied."""
     try:
-        with transaction.atomic():
-            receipts = (
-                WebhookReceipt.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("inbox")
-                .filter(pk__in=receipt_ids, state=State.PENDING)
-                .order_by("pk")
-            )
-            applied = []
-            for receipt in receipts:
-                try:
-                    with transaction.atomic():
-                        _apply(receipt.inbox, _stored_event(receipt))
-                except Exception as error:
-                    _record_failure(receipt, error)
-                else:
-                    applied.append(receipt.pk)
-            WebhookReceipt.objects.filter(pk__in=applied).update(
-                attempts=F("attempts") + 1, last_error="", state=State.APPLIED, processed_at=timezone.now()
-            )
-            return len(applied)
+        return _apply_locked(receipt_ids)
     except Exception:  # the transaction broke (a lost connection): each one on its own
         logger.warning("webhook receipts %s: applying them together failed", receipt_ids, exc_info=True)
         return sum(receipt_apply(receipt_id) for receipt_id in receipt_ids)
+
+
+def _apply_locked(receipt_ids: list[int]) -> int:
+    """Apply the pending receipts of `receipt_ids` that no other process holds, in one
+    transaction, each in a savepoint of its own: one that fails is recorded (_record_failure)
+    and the others still apply. Returns how many were applied; raises if the transaction broke."""
+    with transaction.atomic():
+        receipts = (
+            # Only the receipts' rows: locking their inbox too made a webhook that arrived while
+            # another of the same inbox was applied skip its own receipt (left to the sweep).
+            WebhookReceipt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("inbox")
+            .filter(pk__in=receipt_ids, state=State.PENDING)
+            .order_by("pk")
+        )
+        applied = []
+        for receipt in receipts:
+            try:
+                with transaction.atomic():  # a failure undoes the apply and keeps the receipt's lock
+                    _apply(receipt.inbox, _stored_event(receipt))
+            except Exception as error:
+                _record_failure(receipt, error)
+            else:
+                applied.append(receipt.pk)
+        WebhookReceipt.objects.filter(pk__in=applied).update(
+            attempts=F("attempts") + 1, last_error="", state=State.APPLIED, processed_at=timezone.now()
+        )
+        return len(applied)
 
 
 def _stored_event(receipt: WebhookReceipt) -> InboundEvent:

@@ -40,6 +40,26 @@ def connect_token(daphne, inbox) -> str:
     return body["connect_token"]
 
 
+async def connected(daphne, tokens: list[str]) -> list[Client]:
+    """A customer client per connect token, each past its hello."""
+    clients = []
+    for token in tokens:
+        client = await Client.connect(daphne, token, origin=ORIGIN)
+        await client.next_event()  # hello
+        clients.append(client)
+    return clients
+
+
+async def store_held() -> psycopg.AsyncConnection:
+    """A connection whose transaction holds the message table: every store waits until it ends."""
+    db = connection.settings_dict
+    holder = await psycopg.AsyncConnection.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+    )
+    await holder.execute("LOCK TABLE conversations_message IN SHARE MODE")  # inserts wait
+    return holder
+
+
 def is_resync(event: dict) -> bool:
     return event["type"] == "resync"
 
@@ -122,20 +142,12 @@ def test_customers_sending_faster_than_the_server_stores_are_told_busy_and_lose_
     with the same id once the store frees, every message is stored exactly once."""
     piled, late = MANY_WAITING, 5
     tokens = [connect_token(daphne, widget_inbox) for _ in range(piled + late)]
-    db = connection.settings_dict
 
     async def journey():
-        clients = []
-        for token in tokens:
-            client = await Client.connect(daphne, token, origin=ORIGIN)
-            await client.next_event()  # hello
-            clients.append(client)
+        clients = await connected(daphne, tokens)
         ids = [uuid.uuid4().hex for _ in clients]
         sends = [{"type": "message.send", "body": "Hello?", "client_message_id": id_} for id_ in ids]
-        holder = await psycopg.AsyncConnection.connect(
-            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
-        )
-        await holder.execute("LOCK TABLE conversations_message IN SHARE MODE")  # inserts wait
+        holder = await store_held()
         waiting = [
             asyncio.create_task(client.request(send, timeout=60))
             for client, send in zip(clients[:piled], sends[:piled], strict=True)
@@ -171,19 +183,11 @@ def test_resending_after_busy_as_told_never_runs_into_the_rate_limit(daphne, wid
     resending through a long overload was rate-limited, and a rate_limited frame names no ref,
     so the message was lost for good (the realtime benchmark's overload: 1,610 never stored)."""
     tokens = [connect_token(daphne, widget_inbox) for _ in range(MANY_WAITING + 1)]
-    db = connection.settings_dict
 
     async def journey():
-        clients = []
-        for token in tokens:
-            client = await Client.connect(daphne, token, origin=ORIGIN)
-            await client.next_event()  # hello
-            clients.append(client)
+        clients = await connected(daphne, tokens)
         *piling, persistent = clients
-        holder = await psycopg.AsyncConnection.connect(
-            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
-        )
-        await holder.execute("LOCK TABLE conversations_message IN SHARE MODE")  # inserts wait
+        holder = await store_held()
         waiting = [
             asyncio.create_task(
                 client.request(
