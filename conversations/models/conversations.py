@@ -35,8 +35,13 @@ class Conversation(models.Model):
         HIGH = 3, "High"
         URGENT = 4, "Urgent"
 
-    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    # No index of their own on inbox, contact and assignee: each leads a composite index of Meta's
+    # that serves the same lookups. Most writes to a conversation (every message moves its
+    # last_activity_at) rewrite every one of its index entries, so each index costs each message.
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations", db_index=False)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="conversations", db_index=False
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,6 +49,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
+        db_index=False,
     )
     # A string reference, not an import: the core never imports the agents app.
     team = models.ForeignKey(

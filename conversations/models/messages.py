@@ -32,7 +32,10 @@ class Message(models.Model):
         READ = "read", "Read"
         FAILED = "failed", "Failed"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_conversation_seq_unique, which leads with it: no index of its own to write.
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     # Denormalised from the conversation so ids can be unique per inbox in the database.
     inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveBigIntegerField()

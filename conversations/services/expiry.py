@@ -7,7 +7,7 @@ the next run's), re-read under the locks, and ended with a fixed number of state
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -107,16 +107,21 @@ def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int)
     """Up to `batch_size` conversations whose open session looks due, each condition read from its
     own partial index: customers gone since before `left_before` (live_session_open_left), and
     for each session timeout the inboxes use, sessions idle longer than it (live_session_open_idle).
-    Or-ing the two, with the timeout joined in, would scan every open session on every batch."""
-    open_sessions = LiveSession.objects.filter(closed_at__isnull=True).order_by()
-    due = set(
-        open_sessions.filter(customer_left_at__lt=left_before).values_list("conversation_id", flat=True)[
-            :batch_size
-        ]
-    )
-    for timeout in Inbox.objects.order_by().values_list("session_timeout", flat=True).distinct():
-        idle = open_sessions.filter(last_activity_at__lt=now - timeout, inbox__session_timeout=timeout)
-        due.update(idle.values_list("conversation_id", flat=True)[:batch_size])
+    Or-ing the two, with the timeout joined in, would scan every open session on every batch.
+
+    Each scan walks its index oldest first, its inboxes named rather than joined: unordered (or
+    sorted after a join), the planner reads the table from its start instead, past every session
+    earlier batches closed, so each batch of a drain read more rows than the one before (74,000
+    rows, 13 ms, by the 241st of 250)."""
+    open_sessions = LiveSession.objects.filter(closed_at__isnull=True)
+    left = open_sessions.filter(customer_left_at__lt=left_before).order_by("customer_left_at")
+    due = set(left.values_list("conversation_id", flat=True)[:batch_size])
+    inboxes_by_timeout: dict[timedelta, list[int]] = {}
+    for inbox_id, timeout in Inbox.objects.order_by().values_list("pk", "session_timeout"):
+        inboxes_by_timeout.setdefault(timeout, []).append(inbox_id)
+    for timeout, inbox_ids in inboxes_by_timeout.items():
+        idle = open_sessions.filter(last_activity_at__lt=now - timeout, inbox_id__in=inbox_ids)
+        due.update(idle.order_by("last_activity_at").values_list("conversation_id", flat=True)[:batch_size])
     return sorted(due)[:batch_size]
 
 
