@@ -15,10 +15,12 @@ class ChannelsInConfig(AppConfig):
         from . import tasks  # noqa: F401  the jobs services ask for by name (conversations.jobs)
         from .adapters.by_provider import BY_CHANNEL_TYPE
         from .adapters.meta_whatsapp import sync_templates
+        from .email.sender import EmailSender
         from .inboxes import inboxes_changed
 
         for channel_type, adapter in BY_CHANNEL_TYPE.items():
             registry.register_sender(channel_type, adapter)
+        registry.register_sender(ChannelType.EMAIL, EmailSender())
         registry.register_template_source(ChannelType.WHATSAPP, sync_templates)
         post_save.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-saved")
         post_delete.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-deleted")

@@ -59,6 +59,8 @@ WIDGET_MEDIA = _limits(
 CAPABILITIES = {
     ChannelType.WEB_WIDGET: Capabilities(typing=True, read_receipts=True, media=WIDGET_MEDIA, buttons=10),
     ChannelType.API: Capabilities(media=WIDGET_MEDIA, buttons=10),  # the app draws message.actions
+    # Mail takes any file; the desk's uploads are the widget's types and size (files.py).
+    ChannelType.EMAIL: Capabilities(media=WIDGET_MEDIA, max_attachments=20),
     # Twilio joins long texts up to 1,600 characters; MMS (US and Canada) up to 5 MB a message.
     ChannelType.SMS: Capabilities(
         max_text_length=1600,

@@ -15,11 +15,13 @@ way in (migrations also name `conversations.models.new_public_key`, `new_identit
 - sessions: `LiveSession`
 - delivery: `OutboundDelivery`, `DeliveryAttempt`
 - message_templates: `MessageTemplate`
+- email: `MessageEmail`
 """
 
 from .contacts import Contact, ContactIdentity
 from .conversations import Conversation, Label, ReadMarker
 from .delivery import DeliveryAttempt, OutboundDelivery
+from .email import MessageEmail
 from .inboxes import ChannelType, Inbox, new_identity_secret, new_public_key
 from .message_templates import PLACEHOLDER, MessageTemplate
 from .messages import Attachment, Message, attachment_path
@@ -37,6 +39,7 @@ __all__ = [
     "Label",
     "LiveSession",
     "Message",
+    "MessageEmail",
     "MessageTemplate",
     "OutboundDelivery",
     "ReadMarker",

@@ -27,6 +27,7 @@ class ChannelType(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
     TELEGRAM = "telegram", "Telegram"
     API = "api", "API"
+    EMAIL = "email", "Email"
 
 
 class Inbox(models.Model):

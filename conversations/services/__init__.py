@@ -44,6 +44,13 @@ from .delivery import (
     message_update_delivery_status,
     outbound_requeue_due,
 )
+from .email import (
+    EmailDetails,
+    ReplyContext,
+    email_details_record,
+    email_reply_context,
+    email_thread_conversation_id,
+)
 from .expiry import (
     EXPIRY_BATCH_SIZE,
     EXPIRY_PAUSE_SECONDS,
@@ -74,8 +81,10 @@ __all__ = [
     "UNKNOWN_OUTCOME",
     "WAKE_BATCH_SIZE",
     "AttachmentInput",
+    "EmailDetails",
     "ExpiryBatch",
     "Keep",
+    "ReplyContext",
     "SessionState",
     "attachment_store_download",
     "contact_edit",
@@ -101,6 +110,9 @@ __all__ = [
     "conversations_auto_resolve_pending",
     "conversations_set_sla_due",
     "conversations_wake_snoozed",
+    "email_details_record",
+    "email_reply_context",
+    "email_thread_conversation_id",
     "label_create",
     "live_session_end",
     "live_sessions_expire",

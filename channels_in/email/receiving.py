@@ -1,0 +1,132 @@
+"""A mail that arrived at an email inbox, stored where a person expects it.
+
+- A bounce marks the mail it reports failed, with the server's reason; it opens nothing.
+- A reply lands in its conversation by its headers first (In-Reply-To, then References: the
+  Message-IDs of Parley's own mails and of the customer's earlier ones), by the reply address's
+  signed tag second, never by subject alone. That conversation opens again if it was resolved.
+- A new mail from an address goes to that contact's conversation by the inbox's reopen policy.
+- A mail a machine sent (an auto-reply, a list, a mailer daemon) never opens a conversation nor
+  draws an answer: it becomes an agent-only line in the conversation it answers, or, answering
+  none, is kept only as its receipt.
+
+The mail's Message-ID is its provider id: the same mail stored twice is stored once.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from conversations import services
+from conversations.models import Conversation, Inbox, Message
+
+from .addresses import conversation_in_addresses, is_inbox_address
+from .reading import ReadMail, read_mail
+
+NO_TEXT = "(This mail has no text.)"
+
+
+@dataclass(frozen=True)
+class MailOutcome:
+    message: Message | None  # the customer's message stored (or already stored), if any
+    note: str  # what was done, in words, for the receipt and the logs
+
+
+def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:
+    read = read_mail(raw)
+    if read.bounce is not None:
+        return _bounced(inbox, read)
+    if not read.from_address:
+        return MailOutcome(None, "The mail names no sender, so there is nobody to answer; kept as received.")
+    conversation_id = services.email_thread_conversation_id(
+        inbox=inbox, message_ids=read.thread_ids
+    ) or conversation_in_addresses(inbox, (*read.to, *read.cc))
+    if read.automatic:
+        return _automatic(inbox, read, conversation_id)
+    contact = services.contact_identify(
+        inbox=inbox, source_id=read.from_address, name=read.from_name, email=read.from_address
+    )
+    if conversation_id is not None and not _same_contact(conversation_id, contact.pk):
+        conversation_id = None  # someone else answering a forwarded thread: their own conversation
+    with transaction.atomic():
+        message, new = services.message_receive_once(
+            inbox=inbox,
+            contact=contact,
+            conversation_id=conversation_id,
+            body=_body(read),
+            provider_message_id=read.message_id or _content_id(raw),
+            attachments=[
+                services.AttachmentInput(
+                    content=part.content, mime_type=part.mime_type, file_name=part.file_name
+                )
+                for part in read.attachments
+            ],
+            received_at=read.sent_at,
+        )
+        if new:
+            services.email_details_record(message=message, details=_details(inbox, read))
+    return MailOutcome(message, "Stored." if new else "Already stored.")
+
+
+def _bounced(inbox: Inbox, read: ReadMail) -> MailOutcome:
+    bounce = read.bounce
+    sent = Message.objects.filter(inbox=inbox, provider_message_id=bounce.original_message_id).first()
+    if sent is None:
+        return MailOutcome(
+            None, f"A bounce for a mail Parley did not send ({bounce.original_message_id or 'no id'})."
+        )
+    if not bounce.permanent:
+        return MailOutcome(None, f"A delay notice ({bounce.status}): the mail server is still trying.")
+    services.message_update_delivery_status(
+        message_id=sent.pk,
+        status=Message.DeliveryStatus.FAILED,
+        error_code=f"bounce_{bounce.status}",
+        error=bounce.reason,
+    )
+    return MailOutcome(None, f"Bounced: message {sent.pk} marked failed ({bounce.reason}).")
+
+
+def _automatic(inbox: Inbox, read: ReadMail, conversation_id: int | None) -> MailOutcome:
+    if conversation_id is None:
+        return MailOutcome(
+            None, f"An automatic mail ({read.automatic}) answering no conversation; kept as received."
+        )
+    text = f"{read.from_name or read.from_address} answered automatically ({read.automatic}): {read.subject}"
+    services.message_post_activity(conversation_id=conversation_id, text=text[:500])
+    return MailOutcome(
+        None, f"An automatic mail ({read.automatic}): noted in conversation {conversation_id}."
+    )
+
+
+def _same_contact(conversation_id: int, contact_id: int) -> bool:
+    return Conversation.objects.filter(pk=conversation_id, contact_id=contact_id).exists()
+
+
+def _body(read: ReadMail) -> str:
+    body = read.text or (NO_TEXT if not read.attachments else "")
+    return body[: services.MAX_BODY_LENGTH]
+
+
+def _details(inbox: Inbox, read: ReadMail) -> services.EmailDetails:
+    overflow = read.text[services.MAX_BODY_LENGTH :]
+    return services.EmailDetails(
+        subject=read.subject,
+        from_address=read.from_address,
+        to=read.to,
+        # Whom the customer put in copy, kept in copy of the answer: not the customer, not us.
+        cc=tuple(
+            address
+            for address in (*read.to, *read.cc)
+            if address != read.from_address and not is_inbox_address(inbox, address)
+        ),
+        references=read.references,
+        html=read.html,
+        quoted="\n\n".join(part for part in (overflow, read.quoted) if part),
+        automatic=read.automatic,
+        notes=read.notes,
+    )
+
+
+def _content_id(raw: bytes) -> str:
+    """A mail without a Message-ID is known by its content: the same bytes twice are one mail."""
+    return f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@parley.invalid>"

@@ -1,0 +1,92 @@
+"""Email's part of the core: what a mail carries beyond its text (MessageEmail), kept beside its
+message in the same transaction, and the reads threading and replying need. Reading mail,
+writing it and talking to mail servers are the channel's (channels_in/email)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..models import Inbox, Message, MessageEmail
+
+Sender = Message.SenderKind
+
+
+@dataclass(frozen=True)
+class EmailDetails:
+    subject: str = ""
+    from_address: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # Message-IDs, oldest first
+    html: str = ""
+    quoted: str = ""
+    automatic: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def email_details_record(*, message: Message, details: EmailDetails) -> MessageEmail:
+    """Keep `details` beside `message` (inside the caller's transaction); once only."""
+    record, _ = MessageEmail.objects.get_or_create(
+        message=message,
+        defaults={
+            "subject": details.subject[:998],
+            "from_address": details.from_address[:320],
+            "to": list(details.to),
+            "cc": list(details.cc),
+            "references": " ".join(details.references),
+            "html": details.html,
+            "quoted": details.quoted,
+            "automatic": details.automatic[:200],
+            "notes": list(details.notes),
+        },
+    )
+    return record
+
+
+def email_thread_conversation_id(*, inbox: Inbox, message_ids: Sequence[str]) -> int | None:
+    """The conversation of the newest message of `inbox` whose Message-ID is one of
+    `message_ids` (what a reply's In-Reply-To and References name), or None."""
+    if not message_ids:
+        return None
+    return (
+        Message.objects.filter(inbox=inbox, provider_message_id__in=list(message_ids))
+        .order_by("-pk")
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What a mail answering the customer continues: the subject, the mail it answers, the chain
+    of References, and the others the customer put in copy."""
+
+    subject: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    cc: tuple[str, ...]
+
+
+def email_reply_context(*, conversation_id: int) -> ReplyContext:
+    """From the customer's latest mail in the conversation (two queries at most)."""
+    latest = (
+        MessageEmail.objects.filter(
+            message__conversation_id=conversation_id, message__sender_kind=Sender.CONTACT
+        )
+        .select_related("message")
+        .order_by("-message__seq")
+        .first()
+    )
+    if latest is None:
+        subject = (
+            MessageEmail.objects.filter(message__conversation_id=conversation_id)
+            .exclude(subject="")
+            .order_by("-message__seq")
+            .values_list("subject", flat=True)
+            .first()
+        )
+        return ReplyContext(subject=subject or "", in_reply_to="", references=(), cc=())
+    answered = latest.message.provider_message_id or ""
+    references = tuple(latest.references.split()) + ((answered,) if answered else ())
+    return ReplyContext(
+        subject=latest.subject, in_reply_to=answered, references=references, cc=tuple(latest.cc)
+    )
