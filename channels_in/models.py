@@ -55,3 +55,20 @@ class WebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.key}"
+
+
+class MailboxCursor(models.Model):
+    """How far Parley has read an email inbox's IMAP folder: the folder's UIDVALIDITY and the
+    highest UID stored. Advanced in the transaction that stores the mails it covers, under this
+    row's lock, so two pollers never fetch the same mails and a poller that dies stores nothing
+    and moves nothing (channels_in/email/imap.py)."""
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="+", primary_key=True)
+    folder = models.CharField(max_length=200, default="INBOX")
+    uid_validity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, help_text="Why the last poll failed; empty when it worked.")
+
+    def __str__(self) -> str:
+        return f"{self.inbox_id} {self.folder} {self.uid_validity}:{self.last_uid}"

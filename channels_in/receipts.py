@@ -41,7 +41,15 @@ from conversations import jobs, services
 from conversations.boundary import replace_unstorable
 from conversations.models import Attachment, Inbox, Message
 
-from .adapters.base import InboundEvent, InboundMessage, StatusUpdate, event_from_json, event_to_json
+from .adapters.base import (
+    InboundEvent,
+    InboundMail,
+    InboundMessage,
+    StatusUpdate,
+    event_from_json,
+    event_to_json,
+)
+from .email.receiving import stored_mail_receive
 from .media import DOWNLOAD_MEDIA
 from .models import WebhookReceipt
 
@@ -209,6 +217,8 @@ def _apply(inbox: Inbox, event: InboundEvent) -> None:
         _apply_status(inbox, event)
     elif isinstance(event, InboundMessage):
         _apply_message(inbox, event)
+    elif isinstance(event, InboundMail):
+        stored_mail_receive(inbox, event)
 
 
 def _apply_message(inbox: Inbox, event: InboundMessage) -> None:

@@ -3,9 +3,11 @@ bound: a download has a fixed number of tries, and a receipt's tries are counted
 
 from celery import shared_task
 
+from conversations.models import ChannelType, Inbox
 from conversations.registry import TransientDeliveryError
 
 from . import media, receipts
+from .email import imap
 
 
 @shared_task(
@@ -34,3 +36,27 @@ def apply_pending_receipts() -> int:
     """Beat's sweep, every minute: each pending receipt gets receipts.MAX_ATTEMPTS tries in all
     (a delivery report waits up to an hour for its message), then ends failed."""
     return receipts.receipts_apply_pending()
+
+
+@shared_task(ignore_result=True)
+def poll_mailboxes() -> None:
+    """Beat, every 30 s: one poll job per email inbox that reads a mailbox by IMAP."""
+    for inbox_id in Inbox.objects.filter(
+        channel_type=ChannelType.EMAIL, config__has_key="imap_host"
+    ).values_list("pk", flat=True):
+        poll_mailbox.delay(inbox_id)
+
+
+@shared_task(ignore_result=True)
+def poll_mailbox(inbox_id: int) -> int:
+    """Store an inbox's new mail; a full poll queues the next at once. A mail server that cannot
+    be reached is recorded on the inbox's cursor and tried at the next beat."""
+    inbox = Inbox.objects.get(pk=inbox_id)
+    try:
+        poll = imap.mailbox_poll(inbox)
+    except imap.POLL_ERRORS as error:
+        imap.mailbox_poll_failed(inbox, error)
+        return 0
+    if poll.more:
+        poll_mailbox.delay(inbox_id)
+    return poll.stored

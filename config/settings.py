@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_in.tasks.apply_pending_receipts",
         "schedule": timedelta(seconds=60),
     },
+    "poll-email-mailboxes": {  # IMAP: each email inbox's new mail (channels_in/email/imap.py)
+        "task": "channels_in.tasks.poll_mailboxes",
+        "schedule": timedelta(seconds=30),
+    },
     "sweep-sla-breaches": {
         "task": "reports.tasks.sweep_sla_breaches",
         "schedule": timedelta(seconds=30),

@@ -22,6 +22,7 @@ __all__ = [
     "CannotTell",
     "ChannelAdapter",
     "InboundEvent",
+    "InboundMail",
     "InboundMedia",
     "InboundMessage",
     "PermanentDeliveryError",
@@ -119,15 +120,33 @@ def _ids_fit(**ids: str) -> None:
             raise ValueError(f"{name} is longer than {MAX_ID_LENGTH} characters")
 
 
-InboundEvent = InboundMessage | StatusUpdate
-EVENT_KINDS: dict[str, type[InboundMessage] | type[StatusUpdate]] = {
+@dataclass(frozen=True)
+class InboundMail:
+    """A mail for an email inbox, its bytes kept in storage at `path` (a mail is too big and too
+    binary for the receipt's JSON): applied by channels_in/email/receiving.py."""
+
+    mail_id: str  # its Message-ID, or a hash of its bytes when it has none
+    path: str
+    source: str  # "imap" or the inbound webhook's provider
+
+    def __post_init__(self) -> None:
+        _ids_fit(mail_id=self.mail_id)
+
+    @property
+    def key(self) -> str:
+        return f"mail:{self.mail_id}"
+
+
+InboundEvent = InboundMessage | StatusUpdate | InboundMail
+EVENT_KINDS: dict[str, type[InboundMessage] | type[StatusUpdate] | type[InboundMail]] = {
     "message": InboundMessage,
     "status": StatusUpdate,
+    "mail": InboundMail,
 }
 
 
 def event_to_json(event: InboundEvent) -> dict[str, Any]:
-    kind = "message" if isinstance(event, InboundMessage) else "status"
+    kind = next(name for name, kind in EVENT_KINDS.items() if isinstance(event, kind))
     fields = asdict(event)
     if isinstance(event, InboundMessage) and event.sent_at is not None:
         fields["sent_at"] = event.sent_at.isoformat()

@@ -15,11 +15,13 @@ The mail's Message-ID is its provider id: the same mail stored twice is stored o
 import hashlib
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from conversations import services
 from conversations.models import Conversation, Inbox, Message
 
+from ..adapters.base import InboundMail
 from .addresses import conversation_in_addresses, is_inbox_address
 from .reading import ReadMail, read_mail
 
@@ -30,6 +32,12 @@ NO_TEXT = "(This mail has no text.)"
 class MailOutcome:
     message: Message | None  # the customer's message stored (or already stored), if any
     note: str  # what was done, in words, for the receipt and the logs
+
+
+def stored_mail_receive(inbox: Inbox, mail: InboundMail) -> MailOutcome:
+    """A receipt's mail (stored by inbound.py), read back from storage and received."""
+    with default_storage.open(mail.path, "rb") as stored:
+        return mail_receive(inbox=inbox, raw=stored.read())
 
 
 def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:

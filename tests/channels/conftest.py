@@ -172,3 +172,30 @@ def reply_to(inbox, source_id: str, body: str = "Your order ships today.", phone
     agent = AgentProfileFactory().user
     InboxMembershipFactory(inbox=inbox, agent=agent)
     return services.message_post_reply(conversation=conversation, agent=agent, body=body)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """The IMAP server of the email channel's tests. .ci/run installs it; a machine without it
+    skips these tests outside CI, and fails them in CI."""
+    import os
+    import shutil
+
+    from tests.channels.mail_server import Dovecot
+
+    if not (shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot")):
+        if os.environ.get("CI"):
+            pytest.fail("dovecot is not installed (.ci/run installs Debian's dovecot-imapd)")
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd")
+    import tempfile
+    from pathlib import Path
+
+    # Not pytest's tmp_path: its folders are the test user's alone, and Dovecot's own processes
+    # (its auth user) must read the password file.
+    root = Path(tempfile.mkdtemp(prefix="parley-dovecot-"))
+    root.chmod(0o755)
+    try:
+        with Dovecot(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

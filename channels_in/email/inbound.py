@@ -1,0 +1,46 @@
+"""A mail that arrived (by IMAP or by a provider's inbound webhook) kept before anything else:
+its bytes in storage, named by their hash, and a receipt keyed by its Message-ID, in one
+transaction with whatever the caller advances (an IMAP cursor). The receipt's unique key makes
+the same mail, fetched by two pollers or posted twice, one receipt; a worker that dies before
+the commit leaves nothing, and the mail is fetched again. Receipts are applied by
+channels_in/receipts.py, as every channel's are."""
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from conversations.models import Inbox
+
+from ..adapters.base import MAX_ID_LENGTH, InboundMail
+from ..receipts import receipts_store
+from .reading import MESSAGE_ID
+
+FOLDER = "inbound-mail"
+
+
+def mails_store(*, inbox: Inbox, raws: list[bytes], source: str) -> None:
+    """Keep `raws` (whole RFC 5322 mails) as receipts of `inbox`; inside the caller's transaction."""
+    events = [_kept(inbox, raw, source) for raw in raws]
+    receipts_store(inbox=inbox, provider=source, events=events, raw_body=b"")
+
+
+def _kept(inbox: Inbox, raw: bytes, source: str) -> InboundMail:
+    digest = hashlib.sha256(raw).hexdigest()
+    path = f"{FOLDER}/{inbox.pk}/{digest[:2]}/{digest}.eml"
+    if not default_storage.exists(path):  # the same bytes twice: one file
+        path = default_storage.save(path, ContentFile(raw))
+    return InboundMail(mail_id=_mail_id(raw, digest), path=path, source=source)
+
+
+def _mail_id(raw: bytes, digest: str) -> str:
+    """The mail's Message-ID, read from its headers alone (reading the whole mail is the
+    worker's), or its hash when it has none or one too long to be an id."""
+    headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in headers.replace(b"\r\n", b"\n").replace(b"\n ", b" ").replace(b"\n\t", b" ").split(b"\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"message-id":
+            found = MESSAGE_ID.findall(value.decode("utf-8", "replace"))
+            if found and len(found[0]) <= MAX_ID_LENGTH:
+                return found[0]
+    return f"sha256:{digest}"
