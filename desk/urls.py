@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import template_picker
-from .views import actions, article_picker, articles, conversation, customer, desk, me
+from .views import actions, article_picker, articles, conversation, customer, desk, mail, me
 
 app_name = "desk"
 urlpatterns = [
@@ -36,6 +36,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/templates/sync/", template_picker.sync, name="template-sync"),
     path("c/<int:conversation_id>/act/<slug:action>/", actions.act, name="act"),
     path("c/<int:conversation_id>/m/<int:message_id>/retry/", actions.retry, name="retry"),
+    path("c/<int:conversation_id>/m/<int:message_id>/mail/", mail.mail_html, name="mail-html"),
     path("c/<int:conversation_id>/contact/", customer.contact_edit, name="contact-edit"),
     path("c/<int:conversation_id>/contact/search/", customer.contact_search, name="contact-search"),
     path("c/<int:conversation_id>/contact/merge/", customer.contact_merge, name="contact-merge"),

@@ -1,8 +1,8 @@
 """A mail read as a person reads it: who wrote it and to whom, what it answers (its threading
 headers), the new part of its text with quoted history and signature folded away (mail-parser-
-reply, a maintained reply parser), its HTML made safe (html.py), its attachments, and whether a
-machine sent it (an auto-reply, a list, a bounce: none of them may reopen a conversation or get
-an answer).
+reply, a maintained reply parser), its HTML (made safe by conversations/mail_html.py when it is
+shown), its attachments, and whether a machine sent it (an auto-reply, a list, a bounce: none of
+them may reopen a conversation or get an answer).
 
 Reading never fails: a malformed mail is read for what can be read, and `notes` says, in words an
 agent understands, what could not be. The raw bytes are the caller's to keep beside it.
@@ -19,7 +19,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from mailparser_reply import EmailReplyParser
 
-from .html import html_as_text, sanitized_html
+from conversations.mail_html import html_as_text, sanitized_html
 
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl"]
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")

@@ -21,11 +21,10 @@ from conversations import selectors as thread_selectors
 from conversations import services
 from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
 from conversations.models import Conversation, Label, Message
-from conversations.payloads import SENDER_RELATED
 
 from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
 from .conversation import render_header
-from .entries import present_entries
+from .entries import ENTRY_RELATED, present_entries
 
 
 @require_POST
@@ -85,7 +84,7 @@ def retry(request: HttpRequest, conversation_id: int, message_id: int) -> HttpRe
         services.message_retry_delivery(message_id=message_id)
     except ValidationError as error:
         return refused(error)
-    message = thread_selectors.message_for_clients(message_id=message_id, related=SENDER_RELATED)
+    message = thread_selectors.message_for_clients(message_id=message_id, related=ENTRY_RELATED)
     entries = present_entries([message], conversation)
     return render(request, "desk/_messages.html", {"conversation": conversation, "entries": entries})
 

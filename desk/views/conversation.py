@@ -9,12 +9,11 @@ from django.views.decorators.http import require_GET
 from agents.models import CannedResponse
 from conversations import selectors as thread_selectors
 from conversations.capabilities import capabilities_of, reply_window_closes_at, send_refusal
-from conversations.payloads import SENDER_RELATED
 
 from ..view_helpers import conversation_or_404, desk_view, int_or
 from .choices import desk_choices
 from .customer import customer_context
-from .entries import present_entries
+from .entries import ENTRY_RELATED, present_entries
 
 HISTORY_PAGE = 50
 
@@ -24,7 +23,7 @@ HISTORY_PAGE = 50
 def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_or_404(request, conversation_id)
     page = thread_selectors.message_page(
-        conversation_id=conversation.pk, include_private=True, limit=HISTORY_PAGE, related=SENDER_RELATED
+        conversation_id=conversation.pk, include_private=True, limit=HISTORY_PAGE, related=ENTRY_RELATED
     )
     return render(
         request,
@@ -53,7 +52,7 @@ def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
         include_private=True,
         before_seq=int_or(request.GET.get("before"), default=conversation.last_seq + 1),
         limit=HISTORY_PAGE,
-        related=SENDER_RELATED,
+        related=ENTRY_RELATED,
     )
     return render(
         request,
@@ -76,7 +75,7 @@ def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
         include_private=True,
         after_seq=int_or(request.GET.get("seq"), default=0),
         limit=200,
-        related=SENDER_RELATED,
+        related=ENTRY_RELATED,
     )
     return render(
         request,

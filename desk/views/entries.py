@@ -7,8 +7,13 @@ from django.utils import dateformat
 from django.utils.timezone import localtime
 
 from conversations.models import Conversation, Message
+from conversations.payloads import SENDER_RELATED
 
 from ..templatetags.desk import agent_name
+
+# What an entry's template reads beyond the message: its sender's profile, and a mail's subject,
+# copies, quote and HTML (the reverse one-to-one is joined: no query per message, mail or not).
+ENTRY_RELATED = (*SENDER_RELATED, "email")
 
 ACTIVITY_TIME = "H:i"  # an activity line ("… resolved the conversation") shows the time only
 MESSAGE_TIME = "M j, H:i"

@@ -2,7 +2,8 @@
  * way templates/desk/_messages.html draws it: the desk appends the next message from the event
  * instead of asking the server for it. Only what the event says exactly is drawn here: a message
  * with files, with a word that may be a link (the server's urlize decides those), or whose
- * delivery failed (its Retry) is fetched from the server instead; drawable() says which. */
+ * delivery failed (its Retry), or that is a mail (its subject, quote and HTML) is fetched from
+ * the server instead; drawable() says which. */
 import { $ } from "./page.js";
 
 // desk/templatetags/desk.py MAY_LINK: without a match, message_html only escapes the text.
@@ -11,7 +12,8 @@ const STATUS_TEXT = { pending: "Pending", sent: "Sent", delivered: "Delivered", 
 const BOT_MARK = '<svg class="bot-mark" viewBox="0 0 16 16" aria-hidden="true"><path d="M8 1.5v2" stroke="currentColor" stroke-width="1.3" stroke-linecap="round"/><rect x="2.5" y="3.5" width="11" height="9" rx="3" fill="none" stroke="currentColor" stroke-width="1.3"/><circle cx="6" cy="8" r="1.1" fill="currentColor"/><circle cx="10" cy="8" r="1.1" fill="currentColor"/></svg>';
 
 export function drawable(message) {
-  return !message.attachments.length && !MAY_LINK.test(message.body) && message.delivery_status !== "failed";
+  return !message.attachments.length && !MAY_LINK.test(message.body) && message.delivery_status !== "failed"
+    && $("thread").dataset.channel !== "email"; // a mail's subject, quote and HTML are the server's to draw
 }
 
 function element(tag, className, text) {

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from channels_in.email.html import html_as_text, sanitized_html
 from channels_in.email.reading import read_mail
+from conversations.mail_html import html_as_text, sanitized_html
 from tests.fixtures import fixture_bytes
 
 

@@ -1,4 +1,4 @@
-"""A mail's HTML made safe to show in the desk, and read as plain text.
+"""A mail's HTML made safe to show (the desk's frame, transcripts), and read as plain text.
 
 Sanitised by nh3 (a maintained sanitiser, Rust's ammonia): no script, style, form or frame, no
 event handler or style attribute, links opened apart from the desk. Remote images are not loaded
