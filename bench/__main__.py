@@ -39,6 +39,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from bench import (  # noqa: E402
     desk,
+    email,
     expiry,
     fanout,
     ingest,
@@ -63,6 +64,7 @@ BENCHMARKS = {
     "routing": routing.run,
     "webhooks": webhooks.run,
     "outbound": outbound.run,
+    "email": email.run,
     "kb": kb.run,
     "reports": reports.run,
 }

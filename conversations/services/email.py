@@ -24,22 +24,19 @@ class EmailDetails:
 
 
 def email_details_record(*, message: Message, details: EmailDetails) -> MessageEmail:
-    """Keep `details` beside `message` (inside the caller's transaction); once only."""
-    record, _ = MessageEmail.objects.get_or_create(
+    """Keep `details` beside `message`, a message just stored (inside the caller's transaction)."""
+    return MessageEmail.objects.create(
         message=message,
-        defaults={
-            "subject": details.subject[:998],
-            "from_address": details.from_address[:320],
-            "to": list(details.to),
-            "cc": list(details.cc),
-            "references": " ".join(details.references),
-            "html": details.html,
-            "quoted": details.quoted,
-            "automatic": details.automatic[:200],
-            "notes": list(details.notes),
-        },
+        subject=details.subject[:998],
+        from_address=details.from_address[:320],
+        to=list(details.to),
+        cc=list(details.cc),
+        references=" ".join(details.references),
+        html=details.html,
+        quoted=details.quoted,
+        automatic=details.automatic[:200],
+        notes=list(details.notes),
     )
-    return record
 
 
 def email_thread_conversation_id(*, inbox: Inbox, message_ids: Sequence[str]) -> int | None:

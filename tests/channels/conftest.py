@@ -181,7 +181,7 @@ def dovecot():
     import os
     import shutil
 
-    from tests.channels.mail_server import Dovecot
+    from simulator.mail_servers import Dovecot
 
     if not (shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot")):
         if os.environ.get("CI"):

@@ -13,7 +13,7 @@ from channels_in.email.receiving import mail_receive
 from conversations import services
 from conversations.models import Conversation, Message, MessageEmail
 from conversations.tasks import deliver_message
-from tests.channels.mail_server import MailServer
+from simulator.mail_servers import MailServer
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 from tests.fixtures import fixture_bytes

@@ -212,3 +212,19 @@ def test_a_mail_without_a_sender_or_date_says_so():
 def test_html_as_text_keeps_blocks_apart_and_reads_no_hidden_content():
     html = "<div>One</div><div>Two<br>Three</div><style>p{}</style><script>x()</script><p>Four &amp; five</p>"
     assert html_as_text(html) == "One\nTwo\nThree\n\nFour & five"
+
+
+def test_encoded_words_are_decoded_in_names_subjects_and_file_names():
+    raw = (
+        b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <JM@example.de>\r\nTo: support@parley.example\r\n"
+        b"Subject: =?utf-8?B?R3LDvMOfZQ==?=\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=X\r\n\r\n"
+        b"--X\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n"
+        b"--X\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="=?utf-8?B?UmVjaG51bmfDvC5wZGY=?="\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--X--\r\n"
+    )
+    read = read_mail(raw)
+
+    assert (read.from_name, read.from_address, read.subject) == ("Jürgen Müller", "jm@example.de", "Grüße")
+    assert [attachment.file_name for attachment in read.attachments] == ["Rechnungü.pdf"]
