@@ -13,9 +13,9 @@ from email.utils import format_datetime, formataddr
 from django.utils.html import escape, linebreaks
 
 from conversations import services
-from conversations.models import Message
+from conversations.models import Message, MessageEmail
 
-from .addresses import inbox_address, reply_address
+from .addresses import inbox_address, is_inbox_address, reply_address
 
 PERSON = frozenset({Message.SenderKind.AGENT})
 
@@ -25,26 +25,25 @@ def mail_for(message: Message) -> EmailMessage:
     conversation, inbox = message.conversation, message.conversation.inbox
     address = inbox_address(inbox)
     context = services.email_reply_context(conversation_id=conversation.pk)
+    own = MessageEmail.objects.filter(message=message).first()  # the composer's Subject and Cc, if any
     mail = EmailMessage()
     mail["From"] = formataddr((inbox.name, address))
     mail["To"] = formataddr((conversation.contact.name, customer_address(message)))
     cc = [
-        other
-        for other in context.cc
-        if other != address and not other.startswith(address.split("@")[0] + "+")
+        other for other in (own.cc if own is not None else context.cc) if not is_inbox_address(inbox, other)
     ]
     if cc:
         mail["Cc"] = ", ".join(cc)
     mail["Reply-To"] = formataddr((inbox.name, reply_address(inbox, conversation.pk)))
-    mail["Subject"] = _subject(context.subject, inbox.name, conversation.pk)
+    mail["Subject"] = (own.subject if own is not None else "") or services.reply_subject(
+        context.subject, inbox_name=inbox.name, conversation_id=conversation.pk
+    )
     mail["Date"] = format_datetime(message.created_at)
     mail["Message-ID"] = message_id_for(message, address)
     if context.in_reply_to:
         mail["In-Reply-To"] = context.in_reply_to
     if context.references:
-        mail["References"] = " ".join(
-            context.references[-20:]
-        )  # the chain's newest, as mail programs trim it
+        mail["References"] = " ".join(context.references[-20:])  # the newest, as mail programs trim it
     if message.sender_kind not in PERSON:
         mail["Auto-Submitted"] = "auto-replied"
     mail["X-Parley-Conversation"] = str(conversation.pk)
@@ -78,9 +77,3 @@ def customer_address(message: Message) -> str:
     """Where the customer reads mail: their identity on this inbox, else their contact's email."""
     identity = message.conversation.contact.identities.filter(inbox_id=message.conversation.inbox_id).first()
     return identity.source_id if identity is not None else (message.conversation.contact.email or "")
-
-
-def _subject(subject: str, inbox_name: str, conversation_id: int) -> str:
-    if not subject:
-        return f"[{inbox_name}] Your conversation #{conversation_id}"
-    return subject if subject.lower().startswith(("re:", "aw:", "sv:")) else f"Re: {subject}"

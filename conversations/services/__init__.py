@@ -50,6 +50,8 @@ from .email import (
     email_details_record,
     email_reply_context,
     email_thread_conversation_id,
+    message_post_email_reply,
+    reply_subject,
 )
 from .expiry import (
     EXPIRY_BATCH_SIZE,
@@ -122,6 +124,7 @@ __all__ = [
     "message_post_activity",
     "message_post_automatic",
     "message_post_bot",
+    "message_post_email_reply",
     "message_post_reply",
     "message_post_template",
     "message_receive",
@@ -131,6 +134,7 @@ __all__ = [
     "normalised_phone",
     "outbound_requeue_due",
     "queue_announce_due",
+    "reply_subject",
     "session_customer_present",
     "session_states",
     "templates_sync",

@@ -5,7 +5,12 @@ writing it and talking to mail servers are the channel's (channels_in/email)."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import Inbox, Message, MessageEmail
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from ..models import Conversation, Inbox, Message, MessageEmail
+from .messages import message_post_reply
 
 Sender = Message.SenderKind
 
@@ -87,3 +92,37 @@ def email_reply_context(*, conversation_id: int) -> ReplyContext:
     return ReplyContext(
         subject=latest.subject, in_reply_to=answered, references=references, cc=tuple(latest.cc)
     )
+
+
+def reply_subject(subject: str, *, inbox_name: str, conversation_id: int) -> str:
+    """The subject of a mail answering one with `subject`: kept, with "Re:" once."""
+    if not subject:
+        return f"[{inbox_name}] Your conversation #{conversation_id}"
+    return subject if subject.lower().startswith(("re:", "aw:", "sv:")) else f"Re: {subject}"
+
+
+def message_post_email_reply(
+    *, conversation: Conversation, agent, body: str, subject: str, cc: str, **reply
+) -> Message:
+    """An agent's reply on an email inbox with the subject and copies the composer shows (the
+    thread's, unless the agent changed them): stored with the reply, in its transaction, so the
+    mail the outbox writes carries them. `cc`: addresses separated by commas or spaces; one that
+    is not an address refuses the reply, saying which."""
+    copies = tuple(
+        dict.fromkeys(
+            address.strip().lower()
+            for address in cc.replace(";", ",").replace(" ", ",").split(",")
+            if address.strip()
+        )
+    )
+    for address in copies:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(f"Cc “{address}” is not an email address.") from None
+    subject = " ".join(subject.split())[:998]
+    with transaction.atomic():
+        message = message_post_reply(conversation=conversation, agent=agent, body=body, **reply)
+        if not message.is_private:
+            email_details_record(message=message, details=EmailDetails(subject=subject, cc=copies))
+        return message

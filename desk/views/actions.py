@@ -20,7 +20,7 @@ from agents.services import conversation_assign_to_agent, note_mention_agents
 from conversations import selectors as thread_selectors
 from conversations import services
 from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
-from conversations.models import Conversation, Label, Message
+from conversations.models import ChannelType, Conversation, Label, Message
 
 from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
 from .conversation import render_header
@@ -32,15 +32,20 @@ from .entries import ENTRY_RELATED, present_entries
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_or_404(request, conversation_id)
     try:
-        attachments = _attachments(request)
-        message = services.message_post_reply(
-            conversation=conversation,
-            agent=request.user,
-            body=request.POST.get("body", ""),
-            is_private=request.POST.get("private") == "on",
-            client_message_id=request.POST.get("client_message_id") or None,
-            attachments=attachments,
-        )
+        reply = {
+            "conversation": conversation,
+            "agent": request.user,
+            "body": request.POST.get("body", ""),
+            "is_private": request.POST.get("private") == "on",
+            "client_message_id": request.POST.get("client_message_id") or None,
+            "attachments": _attachments(request),
+        }
+        if conversation.inbox.channel_type == ChannelType.EMAIL:  # the composer's Subject and Cc
+            message = services.message_post_email_reply(
+                subject=request.POST.get("subject", ""), cc=request.POST.get("cc", ""), **reply
+            )
+        else:
+            message = services.message_post_reply(**reply)
     except ValidationError as error:
         return refused(error)
     note_mention_agents(note=message, author=request.user)

@@ -8,7 +8,9 @@ from django.views.decorators.http import require_GET
 
 from agents.models import CannedResponse
 from conversations import selectors as thread_selectors
+from conversations import services
 from conversations.capabilities import capabilities_of, reply_window_closes_at, send_refusal
+from conversations.models import ChannelType
 
 from ..view_helpers import conversation_or_404, desk_view, int_or
 from .choices import desk_choices
@@ -35,6 +37,7 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
             "capabilities": capabilities_of(conversation.inbox.channel_type),
             "window_closes_at": reply_window_closes_at(conversation),
             "reply_refusal": send_refusal(conversation, body="", by_person=True),
+            "mail_reply": _mail_reply(conversation),
             "now": timezone.now(),
             **desk_choices(request.user),
             **customer_context(conversation),
@@ -103,3 +106,15 @@ def canned_responses(request: HttpRequest) -> HttpResponse:
 def render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_or_404(request, conversation_id)
     return render(request, "desk/_header.html", {"conversation": conversation, **desk_choices(request.user)})
+
+
+def _mail_reply(conversation) -> dict | None:
+    """What the composer of an email conversation starts with: the thread's subject (with Re:)
+    and whoever the customer had in copy."""
+    if conversation.inbox.channel_type != ChannelType.EMAIL:
+        return None
+    context = services.email_reply_context(conversation_id=conversation.pk)
+    subject = services.reply_subject(
+        context.subject, inbox_name=conversation.inbox.name, conversation_id=conversation.pk
+    )
+    return {"subject": subject, "cc": ", ".join(context.cc)}

@@ -211,3 +211,32 @@ def test_a_refused_recipient_fails_the_reply_with_the_servers_words(email_inbox,
     assert reply.provider_error_code == "smtp_550"
     assert "Recipient address rejected" in reply.provider_error
     assert smtp_server.received == []
+
+
+def test_the_composer_starts_with_the_threads_subject_and_copies_and_sends_what_the_agent_set(
+    email_inbox, agent, smtp_server, client
+):
+    inbound = mail_receive(inbox=email_inbox, raw=customer_mail(Cc="bob@example.net")).message
+    client.force_login(agent)
+
+    pane = client.get(f"/desk/c/{inbound.conversation_id}/").content.decode()
+    assert 'name="subject" id="reply-subject" value="Re: Where is my order?"' in pane
+    assert 'name="cc" id="reply-cc" value="bob@example.net"' in pane
+
+    refused = client.post(
+        f"/desk/c/{inbound.conversation_id}/reply/",
+        {"body": "Hello", "subject": "Re: Where is my order?", "cc": "bob@example.net, not an address"},
+    )
+    assert refused.status_code == 422 and "Cc “not” is not an email address." in refused.content.decode()
+    assert not Message.objects.filter(body="Hello").exists()  # refused whole: nothing stored
+
+    sent = client.post(
+        f"/desk/c/{inbound.conversation_id}/reply/",
+        {"body": "Shipped today.", "subject": "Your order #1234", "cc": "carol@example.net"},
+    )
+    assert sent.status_code == 204
+    deliver_message(Message.objects.get(body="Shipped today.").pk)
+    [received] = smtp_server.received
+    assert received.mail["Subject"] == "Your order #1234"
+    assert received.mail["Cc"] == "carol@example.net"
+    assert sorted(received.recipients) == ["carol@example.net", "jane@example.net"]
