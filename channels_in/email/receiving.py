@@ -13,12 +13,14 @@ The mail's Message-ID is its provider id: the same mail stored twice is stored o
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from conversations import services
+from conversations.boundary import replace_unstorable
 from conversations.models import Conversation, Inbox, Message
 
 from ..adapters.base import InboundMail
@@ -26,18 +28,21 @@ from .addresses import conversation_in_addresses, is_inbox_address
 from .reading import ReadMail, read_mail
 
 NO_TEXT = "(This mail has no text.)"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class MailOutcome:
     message: Message | None  # the customer's message stored (or already stored), if any
-    note: str  # what was done, in words, for the receipt and the logs
+    note: str  # what was done, in words, for the logs
 
 
 def stored_mail_receive(inbox: Inbox, mail: InboundMail) -> MailOutcome:
     """A receipt's mail (stored by inbound.py), read back from storage and received."""
     with default_storage.open(mail.path, "rb") as stored:
-        return mail_receive(inbox=inbox, raw=stored.read())
+        outcome = mail_receive(inbox=inbox, raw=stored.read())
+    logger.info("mail %s on inbox %s: %s", mail.mail_id, inbox.pk, outcome.note)
+    return outcome
 
 
 def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:
@@ -52,7 +57,7 @@ def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:
     if read.automatic:
         return _automatic(inbox, read, conversation_id)
     contact = services.contact_identify(
-        inbox=inbox, source_id=read.from_address, name=read.from_name, email=read.from_address
+        inbox=inbox, source_id=read.from_address, name=_storable(read.from_name), email=read.from_address
     )
     if conversation_id is not None and not _same_contact(conversation_id, contact.pk):
         conversation_id = None  # someone else answering a forwarded thread: their own conversation
@@ -112,13 +117,19 @@ def _same_contact(conversation_id: int, contact_id: int) -> bool:
 
 def _body(read: ReadMail) -> str:
     body = read.text or (NO_TEXT if not read.attachments else "")
-    return body[: services.MAX_BODY_LENGTH]
+    return _storable(body[: services.MAX_BODY_LENGTH])
+
+
+def _storable(text: str) -> str:
+    """`text` with what Postgres cannot store (NUL, lone surrogates) replaced: a mail may carry
+    anything, and is stored, not refused."""
+    return replace_unstorable(text)[0]
 
 
 def _details(inbox: Inbox, read: ReadMail) -> services.EmailDetails:
     overflow = read.text[services.MAX_BODY_LENGTH :]
     return services.EmailDetails(
-        subject=read.subject,
+        subject=_storable(read.subject),
         from_address=read.from_address,
         to=read.to,
         # Whom the customer put in copy, kept in copy of the answer: not the customer, not us.
@@ -128,8 +139,8 @@ def _details(inbox: Inbox, read: ReadMail) -> services.EmailDetails:
             if address != read.from_address and not is_inbox_address(inbox, address)
         ),
         references=read.references,
-        html=read.html,
-        quoted="\n\n".join(part for part in (overflow, read.quoted) if part),
+        html=_storable(read.html),
+        quoted=_storable("\n\n".join(part for part in (overflow, read.quoted) if part)),
         automatic=read.automatic,
         notes=read.notes,
     )

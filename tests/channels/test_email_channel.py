@@ -240,3 +240,12 @@ def test_the_composer_starts_with_the_threads_subject_and_copies_and_sends_what_
     assert received.mail["Subject"] == "Your order #1234"
     assert received.mail["Cc"] == "carol@example.net"
     assert sorted(received.recipients) == ["carol@example.net", "jane@example.net"]
+
+
+def test_characters_postgres_cannot_store_are_replaced_not_refused(email_inbox):
+    raw = customer_mail("Before\x00after", Subject="Nul\x00here")
+
+    message = mail_receive(inbox=email_inbox, raw=raw).message
+
+    assert message.body == "Before\ufffdafter"
+    assert MessageEmail.objects.get(message=message).subject == "Nul\ufffdhere"
