@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from conversations.admin.actions import apply_each, report_outcome
 
-from .models import WebhookReceipt
+from .models import MailboxCursor, WebhookReceipt
 from .receipts import receipt_apply_again
 
 ERROR_PREVIEW = 120
@@ -64,3 +64,19 @@ class WebhookReceiptAdmin(admin.ModelAdmin):
 
         outcome = apply_each(queryset, apply_again)
         report_outcome(self, request, outcome, done="Applied", skipped="Applied already, left alone")
+
+
+@admin.register(MailboxCursor)
+class MailboxCursorAdmin(admin.ModelAdmin):
+    """How far each email inbox's mailbox has been read, and why its last poll failed, if it did.
+    Read-only: the poller alone moves a cursor (channels_in/email/imap.py)."""
+
+    list_display = ("inbox", "folder", "uid_validity", "last_uid", "polled_at", "last_error")
+    list_select_related = ("inbox",)
+    readonly_fields = ("inbox", "folder", "uid_validity", "last_uid", "polled_at", "last_error")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

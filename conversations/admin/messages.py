@@ -1,10 +1,11 @@
-"""The messages admin: every message and attachment, read-only, with a retry for failed sends."""
+"""The messages admin: every message and attachment, read-only, with a retry for failed sends;
+and what a mail carried beyond its text (its subject, copies, quote and HTML), read-only too."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ..models import Attachment, Message, OutboundDelivery
+from ..models import Attachment, Message, MessageEmail, OutboundDelivery
 from .columns import admin_link
 from .delivery import RetryDeliveryMixin
 from .fields import FORM_FIELDS
@@ -15,6 +16,14 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
     fields = ("file", "remote_url", "file_name", "mime_type", "byte_size", "width", "height", "created_at")
     readonly_fields = ("created_at",)
+    formfield_overrides = FORM_FIELDS
+
+
+@admin.register(MessageEmail)
+class MessageEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("message", "subject", "from_address", "automatic")
+    list_select_related = ("message",)
+    search_fields = ("subject", "from_address")
     formfield_overrides = FORM_FIELDS
 
 

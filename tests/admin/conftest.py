@@ -12,9 +12,9 @@ from django.utils import timezone
 from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
 from answerbot.models import AnswerBot, Episode
-from channels_in.models import WebhookReceipt
+from channels_in.models import MailboxCursor, WebhookReceipt
 from conversations import registry, services
-from conversations.models import Conversation, Inbox, MessageTemplate
+from conversations.models import Conversation, Inbox, MessageEmail, MessageTemplate
 from knowledge.models import ArticleImage
 from knowledge.services import article_create, article_record_feedback, category_create, portal_create
 from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
@@ -93,6 +93,10 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     WebhookReceipt.objects.create(
         inbox=sms_conversation.inbox, provider="twilio", key="message:SM1", event={}, raw_body="Body=Hi"
     )
+    MessageEmail.objects.create(
+        message=reply, subject="Re: Your order", cc=["bob@example.net"], html="<p>Hi</p>"
+    )
+    MailboxCursor.objects.create(inbox=sms_conversation.inbox, uid_validity=1796535089, last_uid=42)
     MessageTemplate.objects.create(
         inbox=sms_conversation.inbox,
         name="order_update",
