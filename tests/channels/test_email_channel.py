@@ -249,3 +249,25 @@ def test_characters_postgres_cannot_store_are_replaced_not_refused(email_inbox):
 
     assert message.body == "Before\ufffdafter"
     assert MessageEmail.objects.get(message=message).subject == "Nul\ufffdhere"
+
+
+def test_a_reply_with_a_file_carries_it_as_an_attachment(email_inbox, agent, smtp_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    inbound = mail_receive(inbox=email_inbox, raw=customer_mail()).message
+    pdf = b"%PDF-1.7\n% the invoice\n"
+
+    reply = services.message_post_reply(
+        conversation=inbound.conversation,
+        agent=agent,
+        body="The invoice you asked for.",
+        attachments=[
+            services.AttachmentInput(content=pdf, mime_type="application/pdf", file_name="invoice.pdf")
+        ],
+    )
+    deliver_message(reply.pk)
+
+    [received] = smtp_server.received
+    [attached] = list(received.mail.iter_attachments())
+    assert (attached.get_filename(), attached.get_content_type()) == ("invoice.pdf", "application/pdf")
+    assert attached.get_content() == pdf
+    assert received.mail.get_body(("plain",)).get_content().strip() == "The invoice you asked for."
