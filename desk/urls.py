@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import template_picker
-from .views import actions, article_picker, articles, conversation, customer, desk, mail, me
+from .views import actions, article_picker, articles, conversation, customer, desk, mail, me, transcript
 
 app_name = "desk"
 urlpatterns = [
@@ -26,6 +26,7 @@ urlpatterns = [
     path("kb/portals/<int:portal_id>/images/", articles.image_upload, name="kb-image"),
     path("c/<int:conversation_id>/", conversation.conversation_pane, name="conversation"),
     path("c/<int:conversation_id>/history/", conversation.history_before, name="history"),
+    path("c/<int:conversation_id>/transcript/", transcript.transcript, name="transcript"),
     path("c/<int:conversation_id>/after/", conversation.history_after, name="after"),
     path("c/<int:conversation_id>/header/", conversation.header, name="header"),
     path("c/<int:conversation_id>/reply/", actions.reply, name="reply"),

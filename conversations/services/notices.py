@@ -30,7 +30,7 @@ def transcript_send(*, conversation_id: int, to: str) -> int:
         .first()
     )
     since = session.opened_at if session is not None else None
-    lines = _public_lines(conversation, since=since)
+    lines = transcript_lines(conversation, since=since)
     _send(
         to,
         subject=f"Your conversation with {conversation.inbox.name}",
@@ -57,7 +57,7 @@ def contact_notify_of_replies(*, conversation_id: int) -> int:
             Message.objects.filter(
                 conversation=conversation, seq__gt=seen, is_private=False, sender_kind__in=AGENT_KINDS
             )
-            .select_related("sender_agent", *SENDER_RELATED)
+            .select_related("sender_agent", "email", *SENDER_RELATED)
             .prefetch_related("attachments")
             .order_by("seq")[:50]
         )
@@ -70,7 +70,7 @@ def contact_notify_of_replies(*, conversation_id: int) -> int:
             email,
             subject=f"New reply from {conversation.inbox.name}",
             template="emails/reply_notice.txt",
-            context={"inbox": conversation.inbox, "lines": [_line(message) for message in replies]},
+            context={"inbox": conversation.inbox, "lines": [_line(message, "You") for message in replies]},
         )
     except Exception:
         Conversation.objects.filter(pk=conversation.pk, contact_notified_seq=mark).update(
@@ -80,26 +80,45 @@ def contact_notify_of_replies(*, conversation_id: int) -> int:
     return len(replies)
 
 
-def _public_lines(conversation: Conversation, *, since: datetime | None) -> list[dict]:
+def transcript_lines(
+    conversation: Conversation,
+    *,
+    since: datetime | None = None,
+    customer_as: str = "You",
+    limit: int | None = TRANSCRIPT_LIMIT,
+) -> list[dict]:
+    """The conversation as its customer saw it, oldest first: every public message (never a
+    private note nor an agent-only line), who wrote it (the customer as `customer_as`), its mail
+    subject if it was one, and its files as absolute links. The last `limit` messages, or all."""
     messages = Message.objects.filter(
         Q(created_at__gte=since) if since else Q(), conversation=conversation, is_private=False
     )
     ordered = (
-        messages.select_related("sender_agent", *SENDER_RELATED)
+        messages.select_related("sender_agent", "email", *SENDER_RELATED)
         .prefetch_related("attachments")
-        .order_by(F("seq").desc())[:TRANSCRIPT_LIMIT]
+        .order_by(F("seq").desc())[:limit]
     )
-    return [_line(message) for message in reversed(ordered)]
+    return [_line(message, customer_as) for message in reversed(ordered)]
 
 
-def _line(message: Message) -> dict:
+def _line(message: Message, customer_as: str) -> dict:
     sender = sender_payload(message)
-    who = sender.get("name") or {"contact": "You", "bot": "Bot"}.get(message.sender_kind, "Us")
+    who = sender.get("name") or {"contact": customer_as, "bot": "Bot"}.get(message.sender_kind, "Us")
     files = [
-        settings.PUBLIC_URL + attachment.file.url if attachment.file else attachment.remote_url
+        {
+            "name": attachment.file_name or attachment.mime_type,
+            "url": settings.PUBLIC_URL + attachment.file.url if attachment.file else attachment.remote_url,
+        }
         for attachment in message.attachments.all()
     ]
-    return {"at": message.created_at, "who": who, "body": message.body, "files": files}
+    mail = getattr(message, "email", None)  # a missing reverse one-to-one raises AttributeError
+    return {
+        "at": message.created_at,
+        "who": who,
+        "body": message.body,
+        "files": files,
+        "subject": mail.subject if mail is not None else "",
+    }
 
 
 def _send(to: str, *, subject: str, template: str, context: dict) -> None:

@@ -30,14 +30,23 @@ def test_the_transcript_holds_what_the_customer_saw_of_the_latest_session(db, ag
     ).conversation
     services.message_post_reply(conversation=conversation, agent=agent, body="Yes, ships today.")
     services.message_post_reply(conversation=conversation, agent=agent, body="VIP customer", is_private=True)
+    services.message_post_reply(
+        conversation=conversation,
+        agent=agent,
+        body="The spec sheet.",
+        attachments=[
+            services.AttachmentInput(mime_type="application/pdf", remote_url="https://cdn.example/s.pdf")
+        ],
+    )
 
-    assert services.transcript_send(conversation_id=conversation.pk, to="kim@example.com") == 2
+    assert services.transcript_send(conversation_id=conversation.pk, to="kim@example.com") == 3
 
     [email] = mail.outbox
     assert email.to == ["kim@example.com"]
     assert email.subject == "Your conversation with Acme live"
     assert "You:\nIs <b>this</b> in stock?" in email.body  # plain text, not HTML-escaped
     assert "Ana:\nYes, ships today." in email.body
+    assert "The spec sheet.\n  Attachment: https://cdn.example/s.pdf" in email.body
     assert "Old question" not in email.body  # an earlier session is not this transcript
     assert "VIP customer" not in email.body
 
