@@ -68,11 +68,6 @@ def sanitized_html(html: str, *, remote_images: bool = False) -> str:
     )
 
 
-def has_remote_images(html: str) -> bool:
-    """Whether showing `html` with remote images would load anything from elsewhere."""
-    return sanitized_html(html, remote_images=True) != sanitized_html(html)
-
-
 def html_as_text(html: str) -> str:
     """What a person reads in `html`, as plain text: blocks on their own lines, nothing hidden
     (scripts, styles) read out. For a mail that has no text part."""

@@ -14,7 +14,6 @@ from datetime import datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
-from email.headerregistry import Address
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -351,8 +350,3 @@ def _defects_in_words(defects: list) -> str:
         "NoBoundaryInMultipartDefect": "its parts have no boundary",
     }
     return "; ".join(dict.fromkeys(words.get(name, "a part is malformed") for name in names))
-
-
-def format_address(name: str, address: str) -> str:
-    """`name <address>`, quoted as a header needs it."""
-    return str(Address(display_name=name, addr_spec=address)) if name else address
