@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.render_channels import email_rows, outbound_rows, webhooks_rows
 from bench.render_kb import kb_rows
 from bench.render_reports import reports_rows
 from bench.rows import Row, row
@@ -39,25 +40,6 @@ def _ingest(report: dict) -> list[Row]:
         row("p50 per message, 1 writer (ms)", one["p50_ms"], bare["p50_ms"]),
         row("p99 per message, 1 writer (ms)", one["p99_ms"], bare["p99_ms"]),
         row("messages stored a second, 4 writers", four["per_second"], bare["per_second"]),
-    ]
-
-
-def _email(report: dict) -> list[Row]:
-    bare, imap = report["baseline_bare_store"], report["imap"]
-    return [
-        row(
-            "mails ingested a second by IMAP, end to end",
-            imap["per_second"],
-            bare["per_second"],
-            target=f">= {report['target_per_second']}",
-            met=imap["per_second"] >= report["target_per_second"],
-        ),
-        row("of which fetching and keeping them (s)", imap["poll_seconds"]),
-        row("of which reading, threading and storing them (s)", imap["apply_seconds"]),
-        row(
-            "mails two racing pollers stored, each",
-            " / ".join(map(str, report["raced"]["stored_by_each_poller"])),
-        ),
     ]
 
 
@@ -183,65 +165,6 @@ def _routing(report: dict) -> list[Row]:
     return rows
 
 
-def _webhooks(report: dict) -> list[Row]:
-    tps = round(report["baseline"].get("tps") or report["baseline"].get("per_second"))
-    rows = []
-    for processes, summary in report["summary"].items():
-        label, met = (
-            processes.replace("_process", " Daphne")
-            .replace("1 Daphne", "one Daphne")
-            .replace("2 Daphne", "two Daphne"),
-            summary["targets_met"],
-        )
-        rows += [
-            row(
-                f"{label}: requests a second held at p99 <= 100 ms",
-                summary["highest_step_held"],
-                tps,
-                summary["ratio_vs_pgbench_tps"],
-                ">= 300",
-                met["requests_per_second"],
-            ),
-            row(
-                f"{label}: highest rate answered, any latency",
-                summary["highest_rate_kept_up_any_latency"],
-                tps,
-                summary["ratio_ceiling_vs_pgbench_tps"],
-            ),
-            row(
-                f"{label}: p99 at the rate held (ms)",
-                summary["latency_ms"]["p99_ms"],
-                target="<= 100",
-                met=met["p99_ms"],
-            ),
-        ]
-    return rows
-
-
-def _outbound(report: dict) -> list[Row]:
-    baseline = report["baseline"].get("open_loop", {}).get("accepted_per_second")
-    targets, rows = report["targets"], []
-    for variant, summary in report["summary"].items():
-        met, latency = summary["targets_met"], summary["latency_ms"]
-        rows += [
-            row(
-                f"{variant}: replies accepted a second, steady",
-                summary["steady_sends_per_second"],
-                baseline,
-                summary["ratio_steady_rate_vs_baseline_open"],
-                targets["sends_per_second"],
-                met["sends_per_second"],
-            ),
-            row(
-                f"{variant}: reply to acceptance, p50 / p99 (ms)",
-                f"{latency['p50_ms']} / {latency['p99_ms']}",
-                target=f"p99 {targets['p99_ms']}",
-                met=met["p99_ms"],
-            ),
-        ]
-    return rows
-
-
 BENCHMARKS = {
     "ingest": Benchmark(
         "Message ingest",
@@ -299,7 +222,7 @@ BENCHMARKS = {
         "Daphne processes, rate stepped up while the answers keep up.",
         "pgbench's single-row INSERT on the same database (tps).",
         ">= 300 requests a second at p99 <= 100 ms, no 5xx (issue 19).",
-        _webhooks,
+        webhooks_rows,
     ),
     "outbound": Benchmark(
         "Outbound delivery",
@@ -307,7 +230,7 @@ BENCHMARKS = {
         "(100-300 ms, 1% answered 500), a steady rate then a burst.",
         "the same sends straight to the fake provider from a bare HTTP client.",
         ">= 50 replies a second with p99 <= 2 s to acceptance; every reply accepted exactly once.",
-        _outbound,
+        outbound_rows,
     ),
     "email": Benchmark(
         "Mail ingest",
@@ -317,7 +240,7 @@ BENCHMARKS = {
         "a bare store of the same mails (their bytes and two fields, one INSERT and commit each) on "
         "the same Postgres connection.",
         ">= 50 mails a second on two cores, each stored exactly once (issue 20).",
-        _email,
+        email_rows,
     ),
     "kb": Benchmark(
         "Knowledge-base search",
