@@ -12,9 +12,9 @@ from django.core.files.storage import default_storage
 
 from conversations.models import Inbox
 
-from ..adapters.base import MAX_ID_LENGTH, InboundMail
+from ..adapters.base import InboundMail
 from ..receipts import receipts_store
-from .reading import MESSAGE_ID
+from .reading import MESSAGE_ID, mail_id
 
 FOLDER = "inbound-mail"
 
@@ -30,17 +30,16 @@ def _kept(inbox: Inbox, raw: bytes, source: str) -> InboundMail:
     path = f"{FOLDER}/{inbox.pk}/{digest[:2]}/{digest}.eml"
     if not default_storage.exists(path):  # the same bytes twice: one file
         path = default_storage.save(path, ContentFile(raw))
-    return InboundMail(mail_id=_mail_id(raw, digest), path=path, source=source)
+    return InboundMail(mail_id=mail_id(raw, _message_id(raw)), path=path, source=source)
 
 
-def _mail_id(raw: bytes, digest: str) -> str:
+def _message_id(raw: bytes) -> str:
     """The mail's Message-ID, read from its headers alone (reading the whole mail is the
-    worker's), or its hash when it has none or one too long to be an id."""
+    worker's), or "" when it has none."""
     headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     for line in headers.replace(b"\r\n", b"\n").replace(b"\n ", b" ").replace(b"\n\t", b" ").split(b"\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"message-id":
             found = MESSAGE_ID.findall(value.decode("utf-8", "replace"))
-            if found and len(found[0]) <= MAX_ID_LENGTH:
-                return found[0]
-    return f"sha256:{digest}"
+            return found[0] if found else ""
+    return ""

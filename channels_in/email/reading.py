@@ -8,6 +8,7 @@ Reading never fails: a malformed mail is read for what can be read, and `notes` 
 agent understands, what could not be. The raw bytes are the caller's to keep beside it.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from mailparser_reply import EmailReplyParser
 
 from conversations.mail_html import html_as_text, sanitized_html
+
+from ..adapters.base import MAX_ID_LENGTH
 
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl"]
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -84,6 +87,16 @@ class ReadMail:
         the newest back."""
         seen = dict.fromkeys((*self.in_reply_to, *reversed(self.references)))
         return tuple(seen)
+
+
+def mail_id(raw: bytes, message_id: str) -> str:
+    """The id a mail is known by, as its receipt's key and its message's provider id alike: its
+    Message-ID, or its content's hash when it has none or one too long to be an id (the same
+    bytes twice are one mail). The hash's form is the one messages were stored under from the
+    start, so a mail stored before is still recognised."""
+    if message_id and len(message_id) <= MAX_ID_LENGTH:
+        return message_id
+    return f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@parley.invalid>"
 
 
 def read_mail(raw: bytes) -> ReadMail:

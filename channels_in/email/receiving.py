@@ -12,7 +12,6 @@
 The mail's Message-ID is its provider id: the same mail stored twice is stored once.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from conversations.models import Conversation, Inbox, Message
 
 from ..adapters.base import InboundMail
 from .addresses import conversation_in_addresses, is_inbox_address
-from .reading import ReadMail, read_mail
+from .reading import ReadMail, mail_id, read_mail
 
 NO_TEXT = "(This mail has no text.)"
 logger = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:
             contact=contact,
             conversation_id=conversation_id,
             body=_body(read),
-            provider_message_id=read.message_id or _content_id(raw),
+            provider_message_id=mail_id(raw, read.message_id),
             attachments=[
                 services.AttachmentInput(
                     content=part.content, mime_type=part.mime_type, file_name=part.file_name
@@ -144,8 +143,3 @@ def _details(inbox: Inbox, read: ReadMail) -> services.EmailDetails:
         automatic=read.automatic,
         notes=read.notes,
     )
-
-
-def _content_id(raw: bytes) -> str:
-    """A mail without a Message-ID is known by its content: the same bytes twice are one mail."""
-    return f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@parley.invalid>"
