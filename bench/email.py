@@ -1,12 +1,14 @@
-"""Mail ingest by IMAP (issue 20): mails delivered to a real IMAP server (Dovecot, started here
-under its own folder and port), read by the poller and applied by the receipts' drain, end to
-end: fetched, kept (bytes in storage, one receipt each), read (MIME, reply parsing), threaded
-and stored. Then two pollers racing over a second batch, for exactly-once.
+"""Mail ingest (issue 20), by IMAP and by the inbound webhook.
+
+By IMAP: mails delivered to a real IMAP server (Dovecot, started here under its own folder and
+port), read by the poller and applied by the receipts' drain, end to end: fetched, kept (bytes
+in storage, one receipt each), read (MIME, reply parsing), threaded and stored. Then two pollers
+racing over a second batch, for exactly-once. By the webhook: the same kind of mails forwarded
+as a Mailgun route forwards them to a real Daphne, with re-signed replays, then applied by the
+same drain (bench/email_webhook.py).
 
 Baseline, in the same run: a bare store of the same rows, each mail's bytes and the fields the
 desk shows INSERTed with one commit each on the same Postgres connection, with nothing read.
-
-The inbound webhook's half of the issue's figure is not built yet (docs/channels.md, Email).
 """
 
 import shutil
@@ -19,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from bench import email_webhook
 from bench.scale import scaled
 from channels_in.email.imap import mailbox_poll
 from channels_in.models import WebhookReceipt
@@ -41,13 +44,13 @@ def run() -> dict:
     settings.MEDIA_ROOT = media  # the kept mails' bytes, gone with the run
     try:
         with Dovecot(root) as server:
-            return _measure(server)
+            return _measure(server, media)
     finally:
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(media, ignore_errors=True)
 
 
-def _measure(server: Dovecot) -> dict:
+def _measure(server: Dovecot, media: Path) -> dict:
     mails = _mails(MAILS, prefix="a")
     baseline = _bare_store(mails)
     inbox = _inbox(server, "Bench mail")
@@ -64,6 +67,9 @@ def _measure(server: Dovecot) -> dict:
     raced = _race(raced_inbox)
     receipts_apply_new()
 
+    webhook = email_webhook.measure(
+        _mails(MAILS, prefix="w"), _mails(email_webhook.WARMUP_MAILS, prefix="x"), media
+    )
     seconds = finished - started
     return {
         "mails": MAILS,
@@ -79,9 +85,11 @@ def _measure(server: Dovecot) -> dict:
             "applied": applied,
         },
         "ratio_imap_vs_bare_store": round(MAILS / seconds / baseline["per_second"], 3),
+        "webhook": {key: value for key, value in webhook.items() if key != "checks"},
+        "ratio_webhook_vs_bare_store": round(webhook["per_second"] / baseline["per_second"], 3),
         "target_per_second": TARGET_PER_SECOND,
         "raced": {"mails": RACED, "stored_by_each_poller": raced},
-        "checks": _checks(inbox, raced_inbox),
+        "checks": {**_checks(inbox, raced_inbox), **webhook["checks"]},
     }
 
 

@@ -20,6 +20,28 @@ def email_rows(report: dict) -> list[Row]:
             "mails two racing pollers stored, each",
             " / ".join(map(str, report["raced"]["stored_by_each_poller"])),
         ),
+        *_email_webhook_rows(report),
+    ]
+
+
+def _email_webhook_rows(report: dict) -> list[Row]:
+    webhook = report.get("webhook")
+    if webhook is None:  # a report from before the webhook was measured
+        return []
+    return [
+        row(
+            "mails ingested a second by the Mailgun webhook, end to end",
+            webhook["per_second"],
+            report["baseline_bare_store"]["per_second"],
+            target=f">= {report['target_per_second']}",
+            met=webhook["per_second"] >= report["target_per_second"],
+        ),
+        row(
+            f"of which signed posts answered, {webhook['connections']} at a time (s)",
+            webhook["post_seconds"],
+        ),
+        row("of which reading, threading and storing them (s)", webhook["apply_seconds"]),
+        row("re-signed replays posted (stored again: none)", webhook["replays"]),
     ]
 
 

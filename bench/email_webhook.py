@@ -1,0 +1,89 @@
+"""Mail ingest's webhook half (bench/email.py): the same kind of mails forwarded as a Mailgun
+route forwards them (raw MIME, signed with the inbox's signing key) to a real Daphne serving
+Parley (started as the webhooks benchmark starts its own), by CONNECTIONS posters at once, every
+REPLAY_EVERY-th mail posted a second time, re-signed as Mailgun signs its retries; then the
+receipts' drain applies them. Time runs from the first post to the drain's end.
+"""
+
+import os
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench import webhooks_helper
+from channels_in.models import WebhookReceipt
+from channels_in.receipts import receipts_apply_new
+from conversations.models import ChannelType, Inbox, Message
+from simulator.fake_provider.mailgun import mailgun_forward
+
+SIGNING_KEY = "bench-mailgun-signing-key-0123456789abcdef"
+CONNECTIONS = 8
+REPLAY_EVERY = 10
+WARMUP_MAILS = 10  # the server's first requests import and connect: not counted
+
+
+def measure(mails: list[bytes], warmup: list[bytes], media: Path) -> dict:
+    """Forward `mails` (after `warmup`, to an inbox of its own) to a fresh Daphne whose storage
+    is `media`, and apply them; the figures and the exactly-once checks."""
+    inbox, warmup_inbox = _inbox("bench-mail"), _inbox("bench-mail-warmup")
+    workdir = Path(tempfile.mkdtemp(prefix="parley-bench-email-"))
+    prefix = f"{os.environ.get('CHANNEL_LAYER_PREFIX', 'parley-bench')}-email"
+    server = webhooks_helper.daphnes(1, workdir, prefix)[0]
+    server.env["MEDIA_ROOT"] = str(media)  # the drain, in this process, reads what it kept
+    server.start()
+    try:
+        _post_all(f"{server.http}/hooks/mailgun/{warmup_inbox.public_key}/mime", warmup)
+        receipts_apply_new()
+        posts = [*mails, *mails[::REPLAY_EVERY]]
+        started = time.perf_counter()
+        statuses = _post_all(f"{server.http}/hooks/mailgun/{inbox.public_key}/mime", posts)
+        posted = time.perf_counter()
+        applied = receipts_apply_new()
+        finished = time.perf_counter()
+    finally:
+        server.stop()
+    seconds = finished - started
+    return {
+        "per_second": round(len(mails) / seconds, 1),
+        "seconds": round(seconds, 2),
+        "post_seconds": round(posted - started, 2),
+        "apply_seconds": round(finished - posted, 2),
+        "posts": len(posts),
+        "replays": len(posts) - len(mails),
+        "connections": CONNECTIONS,
+        "statuses": statuses,
+        "applied": applied,
+        "checks": {
+            "webhook_every_post_answered_200": statuses == {"200": len(posts)},
+            "webhook_every_mail_stored_once": Message.objects.filter(inbox=inbox).count() == len(mails),
+            "webhook_one_receipt_per_mail": WebhookReceipt.objects.filter(inbox=inbox).count() == len(mails),
+        },
+    }
+
+
+def _inbox(key: str) -> Inbox:
+    return Inbox.objects.create(
+        name=f"Bench mail ({key})",
+        channel_type=ChannelType.EMAIL,
+        public_key=key,
+        config={"address": "support@parley.example", "mailgun_signing_key": SIGNING_KEY},
+    )
+
+
+def _post_all(url: str, raws: list[bytes]) -> dict[str, int]:
+    """POST each mail as Mailgun forwards it, CONNECTIONS at a time; the answers' statuses."""
+    statuses: dict[str, int] = {}
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=CONNECTIONS)) as client:
+
+        def post(raw: bytes) -> str:
+            forward = mailgun_forward(raw, SIGNING_KEY)  # signed when sent, as Mailgun signs
+            response = client.post(url, content=forward.body, headers={"Content-Type": forward.content_type})
+            return str(response.status_code)
+
+        with ThreadPoolExecutor(CONNECTIONS) as pool:
+            for status in pool.map(post, raws):
+                statuses[status] = statuses.get(status, 0) + 1
+    return statuses
