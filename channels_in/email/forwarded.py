@@ -69,15 +69,17 @@ def mailgun_forward(request: HttpRequest, key: str) -> HttpResponse:
 
 def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
     """A multipart/form-data body's fields, the first of each name, as the bytes posted; {} for
-    any other body. The standard library's MIME parser reads it (policy HTTP: no line limit)."""
+    any other body. The standard library's MIME parser reads it, under its compat32 policy: the
+    form's own headers are two, and the newer policies' header objects were 40% of a post's cost.
+    It only splits the form: the mail in body-mime is kept as its bytes."""
     if not content_type.lower().startswith("multipart/form-data"):
         return {}
     head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
-    form = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    form = BytesParser(policy=policy.compat32).parsebytes(head + body)
     if not form.is_multipart():
         return {}
     fields: dict[str, bytes] = {}
-    for part in form.iter_parts():
+    for part in form.get_payload():
         name = part.get_param("name", header="content-disposition")
         value = part.get_payload(decode=True)
         if isinstance(name, str) and isinstance(value, bytes) and name not in fields:
