@@ -237,8 +237,8 @@ BENCHMARKS = {
         "mails delivered to a real IMAP server (Dovecot), fetched by the poller, kept, read, "
         "threaded and stored by the receipts' drain, end to end; then two pollers racing over "
         "another batch. The same kind of mails forwarded as a Mailgun route forwards them (raw "
-        "MIME, signed) to a real Daphne, one in ten posted again re-signed, then applied by the "
-        "same drain.",
+        "MIME, signed) to a real Daphne, one in ten posted again re-signed, applied meanwhile by "
+        "a real Celery worker's drains.",
         "a bare store of the same mails (their bytes and two fields, one INSERT and commit each) on "
         "the same Postgres connection.",
         ">= 50 mails a second on two cores, each stored exactly once (issue 20).",

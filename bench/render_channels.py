@@ -37,10 +37,10 @@ def _email_webhook_rows(report: dict) -> list[Row]:
             met=webhook["per_second"] >= report["target_per_second"],
         ),
         row(
-            f"of which signed posts answered, {webhook['connections']} at a time (s)",
+            f"signed posts answered, {webhook['connections']} at a time, a worker applying (s)",
             webhook["post_seconds"],
         ),
-        row("of which reading, threading and storing them (s)", webhook["apply_seconds"]),
+        row("then the worker's catching up after the last answer (s)", webhook["catch_up_seconds"]),
         row("re-signed replays posted (stored again: none)", webhook["replays"]),
     ]
 
