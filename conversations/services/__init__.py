@@ -68,7 +68,13 @@ from .messages import (
     message_receive,
     message_receive_once,
 )
-from .notices import contact_notify_of_replies, transcript_lines, transcript_send
+from .notices import (
+    TranscriptDocument,
+    contact_notify_of_replies,
+    transcript_document,
+    transcript_lines,
+    transcript_send,
+)
 from .queue import queue_announce_due
 from .sessions import ACTIVITY_LINES, live_session_end, live_slots_route, session_customer_present
 from .templates import message_post_template, templates_sync, templates_sync_all
@@ -88,6 +94,7 @@ __all__ = [
     "Keep",
     "ReplyContext",
     "SessionState",
+    "TranscriptDocument",
     "attachment_store_download",
     "contact_edit",
     "contact_identify",
@@ -139,6 +146,7 @@ __all__ = [
     "session_states",
     "templates_sync",
     "templates_sync_all",
+    "transcript_document",
     "transcript_lines",
     "transcript_send",
 ]

@@ -1,9 +1,11 @@
-"""Email to customers: the transcript of a chat, and "you have a reply" while they are away.
+"""Transcripts and "you have a reply": what a customer is sent or downloads of their conversation.
 
-Both are sent by Celery tasks (conversations.tasks) and read committed state only, so a task run
-twice sends at most one extra copy of the same text, and never a private note.
+The emails are sent by Celery tasks (conversations.tasks) and read committed state only, so a task
+run twice sends at most one extra copy of the same text, and never a private note. The downloaded
+transcript (transcript_document) is one HTML document, the same for the desk and the customer.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -11,25 +13,63 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from ..models import Conversation, LiveSession, Message
+from ..models import Conversation, Inbox, LiveSession, Message
 from ..payloads import SENDER_RELATED, sender_payload
 from .locks import lock_conversation
 
 TRANSCRIPT_LIMIT = 1000
 AGENT_KINDS = (Message.SenderKind.AGENT, Message.SenderKind.BOT)
+# The document loads nothing and runs nothing: it is the customer's words, opened from a disk.
+TRANSCRIPT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@dataclass(frozen=True)
+class TranscriptDocument:
+    html: str
+    file_name: str
+    content_security_policy: str = TRANSCRIPT_POLICY
+
+
+def transcript_document(*, conversation: Conversation, for_customer: bool) -> TranscriptDocument:
+    """The whole conversation as one HTML document (templates/transcripts/conversation.html):
+    every public message in order, never a private note nor an agent-only line, files linked.
+    For the customer their own lines say "You"; for an agent they carry the contact's name.
+    Serve it as a download with `content_security_policy`."""
+    customer = str(conversation.contact)
+    lines = transcript_lines(conversation, customer_as="You" if for_customer else customer, limit=None)
+    if for_customer:
+        title = f"Your conversation with {conversation.inbox.name}"
+    else:
+        title = f"Conversation #{conversation.pk} with {customer}"
+    html = render_to_string(
+        "transcripts/conversation.html",
+        {
+            "conversation": conversation,
+            "title": title,
+            "for_customer": for_customer,
+            "lines": lines,
+            "made_at": timezone.now(),
+        },
+    )
+    return TranscriptDocument(html=html, file_name=f"conversation-{conversation.pk}.html")
 
 
 def transcript_send(*, conversation_id: int, to: str) -> int:
-    """Email the latest live session of the conversation (the whole conversation when it has no
-    session) to `to`: what the customer saw, never a private note. Returns the lines sent."""
+    """Email the conversation's transcript to `to`: on a live inbox its latest live session (the
+    chat that just ended), on a messaging inbox the whole conversation (its latest
+    TRANSCRIPT_LIMIT messages); what the customer saw, never a private note. Returns the lines
+    sent."""
     conversation = Conversation.objects.select_related("inbox").get(pk=conversation_id)
-    session = (
-        LiveSession.objects.filter(conversation=conversation, kind=LiveSession.Kind.LIVE)
-        .order_by("-opened_at")
-        .first()
-    )
-    since = session.opened_at if session is not None else None
+    since = None
+    if conversation.inbox.mode == Inbox.Mode.LIVE:
+        session = (
+            LiveSession.objects.filter(conversation=conversation, kind=LiveSession.Kind.LIVE)
+            .order_by("-opened_at")
+            .first()
+        )
+        since = session.opened_at if session is not None else None
     lines = transcript_lines(conversation, since=since)
     _send(
         to,

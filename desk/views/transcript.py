@@ -3,8 +3,6 @@ customer saw, every public message with who wrote it and when, mail subjects, fi
 linked; never a private note nor an agent-only line, so it can be handed to the customer."""
 
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conversations import services
@@ -16,11 +14,8 @@ from ..view_helpers import conversation_or_404, desk_view
 @desk_view
 def transcript(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_or_404(request, conversation_id, with_labels=False)
-    lines = services.transcript_lines(conversation, customer_as=str(conversation.contact), limit=None)
-    html = render_to_string(
-        "desk/transcript.html", {"conversation": conversation, "lines": lines, "made_at": timezone.now()}
-    )
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="conversation-{conversation.pk}.html"'
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    document = services.transcript_document(conversation=conversation, for_customer=False)
+    response = HttpResponse(document.html, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
+    response["Content-Security-Policy"] = document.content_security_policy
     return response

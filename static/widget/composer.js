@@ -1,6 +1,6 @@
 /* What the visitor writes and sends: the composer (text, files by picker, paste or drop, emoji),
- * the pre-chat questions, "notify me", and a live chat's end and transcript. Every message goes
- * through the protocol client's queue. */
+ * the pre-chat questions, "notify me", and a live chat's end (its transcript: transcript.js).
+ * Every message goes through the protocol client's queue. */
 import { $, el } from "./dom.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -91,23 +91,14 @@ export function createComposer(ui, panel) {
   });
   $("notify-save").textContent = t.save;
   $("end-chat").textContent = t.endChat;
-  $("transcript-label").textContent = t.transcript;
-  $("transcript-send").textContent = t.send;
   $("emoji").setAttribute("aria-label", t.emoji);
   $("emoji").title = t.emoji;
   $("attach").setAttribute("aria-label", t.attach);
   $("attach").title = t.attach;
 
-  // --- live chat: end it, ask for its transcript ---
+  // --- live chat: end it ---
   $("end-chat").addEventListener("click", () => {
     if (typeof ui.view === "number") client.endSession(ui.view).catch(() => { /* offline: try again */ });
-  });
-  $("transcript").addEventListener("submit", (event) => {
-    event.preventDefault();
-    $("transcript-error").textContent = "";
-    client.requestTranscript(ui.view, $("transcript-email").value.trim()).then(
-      (answer) => { ui.transcriptSentTo = answer.email; panel.render(); },
-      (error) => { $("transcript-error").textContent = error.code ? error.message : t.offline; });
   });
   $("notify").addEventListener("submit", (event) => { // "notify me": the session call records it
     event.preventDefault();

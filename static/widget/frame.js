@@ -5,9 +5,9 @@
  * it in its own app); panel.js draws that state and knows where the visitor is; composer.js is
  * what they write and send; messages.js draws one message (actions.js, a bot's offered replies;
  * survey.js, the satisfaction survey's ratings and comment box); help.js is the help center's
- * search and reader, suggestions.js its articles offered while the visitor writes; storage.js
- * keeps what outlives a reload. This module picks the language, wires them together and talks to
- * the loader.
+ * search and reader, suggestions.js its articles offered while the visitor writes; transcript.js
+ * downloads or emails the conversation's transcript; storage.js keeps what outlives a reload.
+ * This module picks the language, wires them together and talks to the loader.
  */
 import { $ } from "./dom.js";
 import { createComposer } from "./composer.js";
@@ -18,6 +18,7 @@ import { ProtocolClient } from "./protocol-client.js";
 import { frameStorage } from "./storage.js";
 import { createSuggestions } from "./suggestions.js";
 import { createSurveyComment } from "./survey.js";
+import { createTranscript } from "./transcript.js";
 
 const page = JSON.parse(document.getElementById("parley-page").textContent);
 const STRINGS = translations();
@@ -39,13 +40,13 @@ const ui = {
   article: null, // the id of the help article open over the view, or null
   navigated: false, // the visitor chose a view: hello no longer picks one for them
   isOpen: false,
-  transcriptSentTo: null,
 };
 const panel = createPanel(ui);
 const composer = createComposer(ui, panel);
 ui.reply = (text) => { composer.send(text); $("composer").focus(); }; // an offered reply, picked
 ui.surveyComment = createSurveyComment(ui);
 ui.help = createHelp(ui, panel);
+ui.transcript = createTranscript(ui, panel);
 createSuggestions(ui, ui.help);
 wireLightbox(t);
 
@@ -62,7 +63,6 @@ client.on("sent", (item, conversationId) => {
   if (item && item.conversation_id === null && ui.view === "new") ui.view = conversationId;
 });
 client.on("agent.typing", panel.onAgentTyping);
-client.on("session.ended", () => { ui.transcriptSentTo = null; });
 client.on("change", panel.render);
 
 // --- navigation ---
@@ -158,6 +158,8 @@ function translations() {
       endedLive: "Chat ended. Write to start a new one.", leftEnd: "The chat ended when you left.",
       idleEnd: "The chat ended after a quiet while.", agentEnd: "The agent ended the chat.",
       transcript: "Email me the transcript:", transcriptSent: "The transcript is on its way to {email}.",
+      transcriptButton: "Transcript", transcriptTitle: "Your transcript", download: "Download",
+      downloadFailed: "The transcript cannot be downloaded right now. Try again.",
       reach: "Email or phone, like +44 20 7946 0958",
       helpTitle: "Search for answers", helpSearch: "Search our help center", helpFound: "Articles found: {n}",
       helpNone: "No article matches. Try other words, or send us a message.",
@@ -190,6 +192,8 @@ function translations() {
       leftEnd: "La discussion s'est terminée à votre départ.", idleEnd: "La discussion s'est terminée après un silence.",
       agentEnd: "L'agent a terminé la discussion.", transcript: "Recevoir la transcription par e-mail :",
       transcriptSent: "La transcription part vers {email}.",
+      transcriptButton: "Transcription", transcriptTitle: "Votre transcription", download: "Télécharger",
+      downloadFailed: "Impossible de télécharger la transcription pour le moment. Réessayez.",
       reach: "E-mail ou téléphone, ex. +33 6 12 34 56 78",
       helpTitle: "Trouver une réponse", helpSearch: "Rechercher dans l'aide", helpFound: "Articles trouvés : {n}",
       helpNone: "Aucun article ne correspond. Essayez d'autres mots, ou écrivez-nous.",

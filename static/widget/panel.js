@@ -128,7 +128,8 @@ export function createPanel(ui) {
     list.dataset.conversation = String(ui.view);
   }
 
-  // Live inboxes: the session's queue place, its end and why, and the transcript offer.
+  // The thread's bar: on live inboxes the session's queue place, its end and why; in every
+  // conversation the transcript (transcript.js), offered unasked when a live chat ended.
   function renderSession(c) {
     const session = page.mode === "live" && c && c.session;
     let status = "";
@@ -141,13 +142,9 @@ export function createPanel(ui) {
       status = { customer_left: t.leftEnd, inactivity: t.idleEnd, agent_ended: t.agentEnd }[session.close_reason] || "";
     }
     $("live-status").textContent = status;
-    $("live").hidden = !status && !(session && session.state === "active");
+    $("thread-bar").hidden = !c;
     $("end-chat").hidden = !session || session.state === "ended";
-    const offer = !!session && session.state === "ended";
-    $("transcript").hidden = !offer;
-    const contact = client.contact;
-    if (offer && !$("transcript-email").value && contact && contact.email) $("transcript-email").value = contact.email;
-    $("transcript-done").textContent = offer && ui.transcriptSentTo ? t.transcriptSent.replace("{email}", ui.transcriptSentTo) : "";
+    if (ui.transcript) ui.transcript.render(c, !!session && session.state === "ended");
   }
 
   function showConnection(status) { // the protocol client's "connection" event

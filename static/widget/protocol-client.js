@@ -109,13 +109,9 @@ export class ProtocolClient {
   }
 
   connect() { this.#connection.connect(); }
-
   reconnect() { this.#connection.reconnect(); } // at once, with a fresh session: the network is back, or the user changed
-
   networkLost() { this.#connection.networkLost(); } // the browser went offline: say so now, reconnect with backoff
-
   request(frame) { return this.#connection.request(frame); } // a promise of the reply with our ref
-
   #send(frame) { return this.#connection.send(frame); }
 
   #handle(event) {
@@ -368,12 +364,19 @@ export class ProtocolClient {
     this.#send({ type: "presence", state: state });
   }
 
-  endSession(conversationId) {
-    return this.request({ type: "session.end", conversation_id: conversationId });
+  endSession(conversationId) { return this.request({ type: "session.end", conversation_id: conversationId }); }
+
+  requestTranscript(conversationId, email) { // emailed to the contact's address (docs/protocol.md)
+    return this.request({ type: "transcript.request", conversation_id: conversationId, email: email });
   }
 
-  requestTranscript(conversationId, email) {
-    return this.request({ type: "transcript.request", conversation_id: conversationId, email: email });
+  transcript(conversationId) { // a promise of the conversation's transcript, an HTML Blob to save
+    return fetch(this.server + "/widget/api/v1/conversations/" + conversationId + "/transcript", { method: "POST",
+      headers: { "Content-Type": "application/json" }, credentials: "omit", // the token in the body: never in a URL
+      body: JSON.stringify({ public_key: this.publicKey, resume_token: this.storage.get("resume", "") }),
+    }).then((response) => (response.ok ? response.blob() : response.json().then((answer) => {
+      throw Object.assign(new Error(answer.detail || answer.error), { code: answer.error });
+    })));
   }
 
   // setAttributes(): each call stored by the server in turn, once a session exists (a page's bad
