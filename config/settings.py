@@ -360,6 +360,18 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# --- Email inboxes by IMAP IDLE (`manage.py watch_mailboxes`, channels_in/email/idle.py): new mail
+# stored within seconds where the server offers IDLE; the beat's 30 s poll reads the others. ---
+# RFC 2177: a server may drop a client idle for 30 minutes; IDLE is renewed before that.
+PARLEY_IMAP_IDLE_RENEW_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RENEW_SECONDS", str(25 * 60)))
+# How often an idling watcher looks up from the socket: the longest a stop waits.
+PARLEY_IMAP_IDLE_CHECK_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_CHECK_SECONDS", "5"))
+# After an error: the first wait before connecting again, doubled per failure up to the maximum.
+PARLEY_IMAP_IDLE_RETRY_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_SECONDS", "5"))
+PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS", "300"))
+# How often the set of inboxes is read again: an inbox added, changed or removed is picked up.
+PARLEY_IMAP_WATCH_REFRESH_SECONDS = float(os.environ.get("PARLEY_IMAP_WATCH_REFRESH_SECONDS", "30"))
+
 # --- Logging: one line per event to stderr; the process manager keeps it. ---
 # Embedded (`make run`), the in-process worker's line per task and the HTTP client's line per
 # provider call would bury the demo logins and addresses printed at start: those loggers say only

@@ -49,12 +49,12 @@ POLL_ERRORS = (OSError, IMAPClientError, MailboxNotConfigured)
 def mailbox_poll(inbox: Inbox) -> Poll:
     """Store the inbox's new mails (up to PER_POLL). Connection and login errors propagate
     (the task records them on the cursor and tries again at the next poll)."""
-    MailboxCursor.objects.get_or_create(inbox=inbox, defaults={"folder": _folder(inbox)})
+    MailboxCursor.objects.get_or_create(inbox=inbox, defaults={"folder": mailbox_folder(inbox)})
     with transaction.atomic():
         cursor = MailboxCursor.objects.select_for_update(skip_locked=True).filter(inbox=inbox).first()
         if cursor is None:
             return Poll(0, more=False, busy=True)
-        with _connect(inbox) as client:
+        with mailbox_connect(inbox) as client:
             selected = client.select_folder(cursor.folder, readonly=True)
             validity = int(selected[b"UIDVALIDITY"])
             if validity != cursor.uid_validity:  # a new folder, or the same name recreated
@@ -82,7 +82,7 @@ def mailbox_poll_failed(inbox: Inbox, error: Exception) -> None:
     MailboxCursor.objects.filter(inbox=inbox).update(last_error=f"{type(error).__name__}: {error}"[:2000])
 
 
-def _connect(inbox: Inbox) -> IMAPClient:
+def mailbox_connect(inbox: Inbox) -> IMAPClient:
     config = inbox.config or {}
     host = str(config.get("imap_host") or "")
     if not host:
@@ -108,5 +108,5 @@ def _connect(inbox: Inbox) -> IMAPClient:
     return client
 
 
-def _folder(inbox: Inbox) -> str:
+def mailbox_folder(inbox: Inbox) -> str:
     return str((inbox.config or {}).get("imap_folder") or "INBOX")
