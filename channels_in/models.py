@@ -72,3 +72,25 @@ class MailboxCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inbox_id} {self.folder} {self.uid_validity}:{self.last_uid}"
+
+
+class MailSenderWindow(models.Model):
+    """How many mails one address sent one email inbox since its window began: past the limit
+    (settings.PARLEY_EMAIL_SENDER_LIMIT within PARLEY_EMAIL_SENDER_WINDOW_SECONDS) the rest are
+    stored but open nothing and draw no answer (channels_in/email/storms.py). Counted under this
+    row's lock, in the transaction that stores the mail."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=320)
+    window_started_at = models.DateTimeField()
+    mails = models.PositiveIntegerField(default=0, help_text="Mails counted since the window began.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "address"], name="mail_sender_window_inbox_address_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inbox_id} {self.address}: {self.mails} since {self.window_started_at:%H:%M}"

@@ -371,6 +371,10 @@ PARLEY_IMAP_IDLE_RETRY_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_SE
 PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS", "300"))
 # How often the set of inboxes is read again: an inbox added, changed or removed is picked up.
 PARLEY_IMAP_WATCH_REFRESH_SECONDS = float(os.environ.get("PARLEY_IMAP_WATCH_REFRESH_SECONDS", "30"))
+# --- A mail storm from one sender: past this many mails from one address to one inbox within the
+# window, the rest are stored but reopen nothing and draw no answer (channels_in/email/storms.py). ---
+PARLEY_EMAIL_SENDER_LIMIT = int(os.environ.get("PARLEY_EMAIL_SENDER_LIMIT", "20"))
+PARLEY_EMAIL_SENDER_WINDOW_SECONDS = int(os.environ.get("PARLEY_EMAIL_SENDER_WINDOW_SECONDS", "600"))
 
 # --- Logging: one line per event to stderr; the process manager keeps it. ---
 # Embedded (`make run`), the in-process worker's line per task and the HTTP client's line per

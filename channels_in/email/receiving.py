@@ -8,6 +8,9 @@
 - A mail a machine sent (an auto-reply, a list, a mailer daemon) never opens a conversation nor
   draws an answer: it becomes an agent-only line in the conversation it answers, or, answering
   none, is kept only as its receipt.
+- A storm from one sender (storms.py): past the limit, a person's mail is stored in their
+  conversation but opens nothing and draws no answer, a machine's is kept only as its receipt,
+  and agents are told once a window by an agent-only line. No loop of auto-replies outlives it.
 
 The mail's Message-ID is its provider id: the same mail stored twice is stored once.
 """
@@ -25,6 +28,7 @@ from conversations.models import Conversation, Inbox, Message
 from ..adapters.base import InboundMail
 from .addresses import conversation_in_addresses, is_inbox_address
 from .reading import ReadMail, mail_id, read_mail
+from .storms import SenderPace, sender_mail_count, storm_note
 
 NO_TEXT = "(This mail has no text.)"
 logger = logging.getLogger(__name__)
@@ -50,34 +54,77 @@ def mail_receive(*, inbox: Inbox, raw: bytes) -> MailOutcome:
         return _bounced(inbox, read)
     if not read.from_address:
         return MailOutcome(None, "The mail names no sender, so there is nobody to answer; kept as received.")
-    conversation_id = services.email_thread_conversation_id(
-        inbox=inbox, message_ids=read.thread_ids
-    ) or conversation_in_addresses(inbox, (*read.to, *read.cc))
-    if read.automatic:
-        return _automatic(inbox, read, conversation_id)
-    contact = services.contact_identify(
-        inbox=inbox, source_id=read.from_address, name=_storable(read.from_name), email=read.from_address
-    )
-    if conversation_id is not None and not _same_contact(conversation_id, contact.pk):
-        conversation_id = None  # someone else answering a forwarded thread: their own conversation
-    with transaction.atomic():
+    provider_message_id = mail_id(raw, read.message_id)
+    stored = Message.objects.filter(inbox=inbox, provider_message_id=provider_message_id).first()
+    if stored is not None:  # applied again (a replay): counted once, stored once
+        return MailOutcome(stored, "Already stored.")
+    with transaction.atomic():  # counted with what it stores, or not at all
+        pace = sender_mail_count(inbox=inbox, address=read.from_address)
+        conversation_id = services.email_thread_conversation_id(
+            inbox=inbox, message_ids=read.thread_ids
+        ) or conversation_in_addresses(inbox, (*read.to, *read.cc))
+        if read.automatic:
+            return _automatic(inbox, read, conversation_id, pace)
+        contact = services.contact_identify(
+            inbox=inbox, source_id=read.from_address, name=_storable(read.from_name), email=read.from_address
+        )
+        if conversation_id is not None and not _same_contact(conversation_id, contact.pk):
+            conversation_id = None  # someone else answering a forwarded thread: their own conversation
+        if pace.over:
+            held = _held(inbox, read, provider_message_id, contact.pk, conversation_id, pace)
+            if held is not None:
+                return held
         message, new = services.message_receive_once(
             inbox=inbox,
             contact=contact,
             conversation_id=conversation_id,
             body=_body(read),
-            provider_message_id=mail_id(raw, read.message_id),
-            attachments=[
-                services.AttachmentInput(
-                    content=part.content, mime_type=part.mime_type, file_name=part.file_name
-                )
-                for part in read.attachments
-            ],
+            provider_message_id=provider_message_id,
+            attachments=_attachments(read),
             received_at=read.sent_at,
         )
         if new:
             services.email_details_record(message=message, details=_details(inbox, read))
     return MailOutcome(message, "Stored." if new else "Already stored.")
+
+
+def _held(
+    inbox: Inbox,
+    read: ReadMail,
+    provider_message_id: str,
+    contact_id: int,
+    conversation_id: int | None,
+    pace: SenderPace,
+) -> MailOutcome | None:
+    """A person's mail past the storm limit, stored in the conversation it answers, else the
+    sender's latest on this inbox; None where the sender has none yet (then it starts one)."""
+    conversation_id = conversation_id or (
+        Conversation.objects.filter(inbox=inbox, contact_id=contact_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if conversation_id is None:
+        return None
+    message, _ = services.email_receive_held(
+        conversation_id=conversation_id,
+        body=_body(read),
+        provider_message_id=provider_message_id,
+        attachments=_attachments(read),
+        received_at=read.sent_at,
+        details=_details(inbox, read),
+        note=storm_note(read.from_address, pace) if pace.first_over else "",
+    )
+    return MailOutcome(
+        message, f"Held: mail {pace.mails} from its sender in this window; stored, opens nothing."
+    )
+
+
+def _attachments(read: ReadMail) -> list[services.AttachmentInput]:
+    return [
+        services.AttachmentInput(content=part.content, mime_type=part.mime_type, file_name=part.file_name)
+        for part in read.attachments
+    ]
 
 
 def _bounced(inbox: Inbox, read: ReadMail) -> MailOutcome:
@@ -98,10 +145,18 @@ def _bounced(inbox: Inbox, read: ReadMail) -> MailOutcome:
     return MailOutcome(None, f"Bounced: message {sent.pk} marked failed ({bounce.reason}).")
 
 
-def _automatic(inbox: Inbox, read: ReadMail, conversation_id: int | None) -> MailOutcome:
+def _automatic(inbox: Inbox, read: ReadMail, conversation_id: int | None, pace: SenderPace) -> MailOutcome:
     if conversation_id is None:
         return MailOutcome(
             None, f"An automatic mail ({read.automatic}) answering no conversation; kept as received."
+        )
+    if pace.over:  # a storm of auto-replies: one line says so, not one line each
+        if pace.first_over:
+            services.message_post_activity(
+                conversation_id=conversation_id, text=storm_note(read.from_address, pace)
+            )
+        return MailOutcome(
+            None, f"An automatic mail ({read.automatic}) past the sender's limit; kept as received."
         )
     text = f"{read.from_name or read.from_address} answered automatically ({read.automatic}): {read.subject}"
     services.message_post_activity(conversation_id=conversation_id, text=text[:500])

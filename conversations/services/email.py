@@ -4,12 +4,15 @@ writing it and talking to mail servers are the channel's (channels_in/email)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from ..models import Conversation, Inbox, Message, MessageEmail
+from .appending import AttachmentInput, append_message, files_removed_on_failure, record_activity
+from .locks import lock_conversation
 from .messages import message_post_reply
 
 Sender = Message.SenderKind
@@ -126,3 +129,47 @@ def message_post_email_reply(
         if not message.is_private:
             email_details_record(message=message, details=EmailDetails(subject=subject, cc=copies))
         return message
+
+
+def email_receive_held(
+    *,
+    conversation_id: int,
+    body: str,
+    provider_message_id: str,
+    attachments: Sequence[AttachmentInput] = (),
+    received_at: datetime | None = None,
+    details: EmailDetails | None = None,
+    note: str = "",
+) -> tuple[Message, bool]:
+    """A customer's mail held back (a storm from one sender: channels_in/email/storms.py): stored
+    as the customer's message in `conversation_id` (its contact's, on its inbox: the caller
+    checked) and announced, with its `details`, and the agent-only `note` after it, in one
+    transaction, while the conversation stays as it is: nothing reopens, nobody starts waiting,
+    nothing routes, no bot takes a turn. Idempotent by `provider_message_id`, like
+    message_receive_once; the second value says whether the message is new."""
+    try:
+        with files_removed_on_failure() as written, transaction.atomic():
+            conversation = lock_conversation(conversation_id)
+            message = append_message(
+                conversation,
+                at=received_at,
+                attachments=attachments,
+                written_files=written,
+                sender_kind=Sender.CONTACT,
+                body=body,
+                provider_message_id=provider_message_id,
+                delivery_status=Message.DeliveryStatus.DELIVERED,
+            )
+            if details is not None:
+                email_details_record(message=message, details=details)
+            if note:
+                record_activity(conversation, note)
+            return message, True
+    except IntegrityError:
+        inbox_id = Conversation.objects.filter(pk=conversation_id).values_list("inbox_id", flat=True)
+        stored = Message.objects.filter(
+            inbox_id__in=inbox_id, provider_message_id=provider_message_id
+        ).first()
+        if stored is None:
+            raise
+        return stored, False
