@@ -15,6 +15,7 @@ import { onEvent } from "./events.js";
 import { highlightRow, updateBulk, updateTitle, wireList } from "./list.js";
 import { $ } from "./page.js";
 import { renderPresence } from "./presence.js";
+import { listAsked, listLanded } from "./rows.js";
 import { tickSla } from "./sla.js";
 import { wireShortcuts } from "./shortcuts.js";
 import { listen, markActive } from "./socket.js";
@@ -27,11 +28,14 @@ listen(onEvent);
 wireThread();
 
 // --- the page's own swaps ---
+document.body.addEventListener("htmx:beforeRequest", (e) => { if (e.detail.elt.id === "filters") listAsked(); });
 document.body.addEventListener("htmx:afterSwap", (e) => {
   const target = e.detail && e.detail.target;
+  if (target && target.id === "list") listLanded();
   if (target && (target.id === "list" || target.classList.contains("more"))) { highlightRow(); updateTitle(); updateBulk(); tickSla(); }
 });
 document.body.addEventListener("htmx:afterRequest", (e) => {
+  if (e.detail.elt.id === "filters" && !e.detail.successful) listLanded();
   if (e.detail.successful && e.detail.elt.id !== "desk-error" && e.detail.requestConfig && e.detail.requestConfig.verb !== "get") {
     $("desk-error").textContent = "";
   }

@@ -54,7 +54,21 @@ function setUnread(row, count) {
 function settled() { highlightRow(); updateTitle(); updateBulk(); tickSla(); }
 
 // message.created: patch the row, or ask for it where the message changes more than the event says.
+// A list fetch answers with the rows as they were when the server rendered them; an event that
+// arrives while it is on its way patches a row the answer then replaces with an older one. Such
+// rows are fetched again once the list has landed.
+let listOnItsWay = false;
+const touchedMeanwhile = new Set();
+export function listAsked() { listOnItsWay = true; touchedMeanwhile.clear(); }
+export function listLanded() {
+  listOnItsWay = false;
+  touchedMeanwhile.forEach((id) => fetchRow(id));
+  touchedMeanwhile.clear();
+}
+function touched(id) { if (listOnItsWay) touchedMeanwhile.add(id); }
+
 export function messageInRow(event) {
+  touched(event.conversation_id);
   const row = rowOf(event.conversation_id), message = event.message;
   if (!row) { if (mayList(event)) rowChanged(event); return; }
   const person = message.sender.kind === "contact" || message.sender.kind === "agent";
@@ -72,6 +86,7 @@ export function messageInRow(event) {
 
 // conversation.read by this agent: their unread count of the row.
 export function readByMe(event) {
+  touched(event.conversation_id);
   const row = rowOf(event.conversation_id);
   if (!row) return;
   if (event.read_seq >= event.seq) { setUnread(row, 0); settled(); } else rowChanged(event);
@@ -81,6 +96,7 @@ export function readByMe(event) {
 const timers = {}, asks = {};
 export function rowChanged(event) {
   const id = event.conversation_id;
+  touched(id);
   if (!rowOf(id) && !mayList(event)) return;
   clearTimeout(timers[id]);
   timers[id] = setTimeout(() => { delete timers[id]; fetchRow(id); }, ROW_DELAY_MS);

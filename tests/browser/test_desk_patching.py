@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conversations.models import Conversation
+from conversations.models import Conversation, ReadMarker
 from tests.browser import test_desk as desk_journeys
 from tests.browser.test_desk import customer_writes, new_agent
 from tests.factories.conversations import ContactFactory, InboxFactory
@@ -121,3 +121,73 @@ def test_a_message_patches_its_row_and_thread_without_fetching_them(open_desk, i
     assert any(url.startswith(f"/desk/list/{older.pk}/?") for url in urls), urls
     assert not any(url.startswith("/desk/list/?") for url in urls), urls
     page.screenshot(path=artifacts / "desk-patched-from-events.png")
+
+
+def test_a_message_that_arrives_while_a_read_is_on_its_way_is_read_too(open_desk, inbox):
+    """Under load the open's read can still be on its way when the next message is drawn; that
+    message's read goes after it (htmx queues the last request of an element that has one in
+    flight), or the row would keep an unread count for a message the agent is looking at."""
+    ana = new_agent("Ana", inbox)
+    kim = ContactFactory(name="Kim Park")
+    conversation = customer_writes(inbox, kim, "Is the stove in stock?").conversation
+    desk = open_desk(ana)
+    page = desk.page
+    held: list = []
+    holding = [True]
+    # Each read waits here while `holding`, as a busy server would keep it.
+    page.route("**/read/", lambda route: held.append(route) if holding[0] else route.continue_())
+
+    desk.open(conversation)
+    for _ in range(100):  # the open's read is held
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held
+    customer_writes(inbox, kim, "It's for a trip on Friday.")
+    expect(page.locator("#messages .entry").last.locator(".body")).to_have_text("It's for a trip on Friday.")
+    page.wait_for_timeout(300)
+    holding[0] = False
+    for route in held:
+        route.continue_()
+
+    expect(desk.row(conversation).locator(".unread-count")).to_have_count(0)
+    last_seq = Conversation.objects.get(pk=conversation.pk).last_seq
+    assert ReadMarker.objects.get(conversation=conversation, agent=ana).last_read_seq == last_seq
+
+
+def test_a_list_answer_older_than_an_event_does_not_undo_what_the_event_drew(open_desk, inbox):
+    """A reconnect's list fetch can be answered (rendered before a message) and arrive after that
+    message's event patched the row: the row must end as the server has it now, not as the older
+    answer had it."""
+    ana = new_agent("Ana", inbox)
+    kim = ContactFactory(name="Kim Park")
+    conversation = customer_writes(inbox, kim, "Is the stove in stock?").conversation
+    desk = open_desk(ana)
+    page = desk.page
+    expect(desk.row(conversation).locator(".unread-count")).to_have_text("1")
+    page.wait_for_timeout(600)  # the list fetch that followed the hello is done
+    answered: list = []
+    holding = [True]
+
+    def answer_late(route):  # the server renders the list now; the page gets it when let go
+        if holding[0]:
+            answered.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/desk/list/\?"), answer_late)
+    page.evaluate("() => htmx.trigger('#filters', 'refresh')")  # as after a reconnect
+    for _ in range(100):
+        if answered:
+            break
+        page.wait_for_timeout(100)
+    assert answered
+    customer_writes(inbox, kim, "Also: does it fit a 2-person tent?")
+    expect(desk.row(conversation).locator(".unread-count")).to_have_text("2")  # from the event
+    holding[0] = False
+    for route, response in answered:
+        route.fulfill(response=response)
+
+    page.wait_for_timeout(1500)
+    expect(desk.row(conversation).locator(".unread-count")).to_have_text("2")
+    assert row_words(page, conversation) == server_row(page, conversation)
