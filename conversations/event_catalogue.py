@@ -95,6 +95,15 @@ class ConversationHandedOff(AboutConversation):
     reason: str  # asked_for_person, no_answer, not_covered, not_solved, bot_turned_off, person_took_it
 
 
+class ConversationMerged(AboutConversation):
+    """About the merged-away conversation: its messages now follow the survivor's, whose latest
+    seq is `into_seq`."""
+
+    type: Literal[EventType.CONVERSATION_MERGED]
+    into_conversation_id: int
+    into_seq: int
+
+
 class ConversationUpdated(AboutConversation):
     """Only what changed: priority and label_ids, or skill_id."""
 
@@ -216,6 +225,7 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.CONVERSATION_ASSIGNED: EventSpec(ConversationAssigned, _COMMITTED, _EVERYONE),
     EventType.CONVERSATION_UPDATED: EventSpec(ConversationUpdated, _COMMITTED, _DESK | _WEBHOOK),
     EventType.CONVERSATION_HANDED_OFF: EventSpec(ConversationHandedOff, _COMMITTED, _DESK | _WEBHOOK),
+    EventType.CONVERSATION_MERGED: EventSpec(ConversationMerged, _COMMITTED, _EVERYONE),
     EventType.CONVERSATION_READ: EventSpec(ConversationRead, _COMMITTED, SOCKETS),  # customers: their own
     EventType.SLA_BREACHED: EventSpec(SlaBreached, _COMMITTED, _DESK),
     EventType.SESSION_QUEUED: EventSpec(SessionQueued, _COMMITTED, SOCKETS),
@@ -267,6 +277,7 @@ LayerEvent = (
     | ConversationAssigned
     | ConversationHandedOff
     | ConversationUpdated
+    | ConversationMerged
     | ConversationRead
     | SlaBreached
     | SessionQueued

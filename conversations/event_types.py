@@ -14,6 +14,7 @@ class EventType(StrEnum):
     CONVERSATION_UPDATED = "conversation.updated"  # priority, labels or required skill
     CONVERSATION_HANDED_OFF = "conversation.handed_off"  # the answer bot gave it to people, and why
     CONVERSATION_READ = "conversation.read"
+    CONVERSATION_MERGED = "conversation.merged"  # an agent merged it into another: its messages moved there
     SLA_BREACHED = "sla.breached"  # a service-level deadline passed unmet (reports' beat sweep)
     SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
     SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason

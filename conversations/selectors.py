@@ -59,10 +59,21 @@ def message_for_clients(*, message_id: int, related: Sequence[str] = ()) -> Mess
     )
 
 
+def merge_targets(conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """The customer's other conversations on this inbox that this one may be merged into."""
+    return list(
+        Conversation.objects.filter(
+            contact_id=conversation.contact_id, inbox_id=conversation.inbox_id, merged_into__isnull=True
+        )
+        .exclude(pk=conversation.pk)
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )
+
+
 def conversations_of_contact(*, contact_id: int, inbox_id: int) -> QuerySet[Conversation]:
     """A customer's conversations on one inbox, newest activity first."""
     return (
-        Conversation.objects.filter(contact_id=contact_id, inbox_id=inbox_id)
+        Conversation.objects.filter(contact_id=contact_id, inbox_id=inbox_id, merged_into__isnull=True)
         .select_related("assignee")
         .order_by("-last_activity_at", "-pk")
     )

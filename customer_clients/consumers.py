@@ -45,6 +45,7 @@ FORWARDED: dict[str, tuple[str, ...]] = {
     EventType.CONVERSATION_STATUS_CHANGED: ("status", "previous_status", "snoozed_until"),
     EventType.CONVERSATION_ASSIGNED: ("assignee_id", "assignee_name"),
     EventType.CONVERSATION_READ: ("reader", "read_seq"),
+    EventType.CONVERSATION_MERGED: ("into_conversation_id", "into_seq"),
     EventType.AGENT_TYPING: ("agent_id", "name", "typing"),
     EventType.SESSION_QUEUED: ("session_id", "queue_position", "estimated_wait_seconds"),
     EventType.SESSION_ENDED: ("session_id", "close_reason", "status"),

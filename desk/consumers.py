@@ -42,6 +42,7 @@ DESK_HEARS = frozenset(
         EventType.CONVERSATION_ASSIGNED,
         EventType.CONVERSATION_UPDATED,
         EventType.CONVERSATION_HANDED_OFF,
+        EventType.CONVERSATION_MERGED,
         EventType.CONVERSATION_READ,
         EventType.SLA_BREACHED,
         EventType.CONTACT_TYPING,

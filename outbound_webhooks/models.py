@@ -27,6 +27,7 @@ class EventType(models.TextChoices):
     CONVERSATION_ASSIGNED = Event.CONVERSATION_ASSIGNED, "Conversation assigned"
     CONVERSATION_UPDATED = Event.CONVERSATION_UPDATED, "Conversation priority, labels or skill changed"
     CONVERSATION_HANDED_OFF = Event.CONVERSATION_HANDED_OFF, "Answer bot handed the conversation to people"
+    CONVERSATION_MERGED = Event.CONVERSATION_MERGED, "Conversation merged into another"
 
 
 def new_secret() -> str:

@@ -129,6 +129,10 @@ def _updated(event: events.Event, facts: ConversationFacts) -> Payload:
     return {name: event[name] for name in ("priority", "label_ids", "skill_id") if name in event}
 
 
+def _merged(event: events.Event, facts: ConversationFacts) -> Payload:
+    return {"into_conversation_id": event["into_conversation_id"], "into_seq": event["into_seq"]}
+
+
 def _handed_off(event: events.Event, facts: ConversationFacts) -> Payload:
     return {"reason": event["reason"]}
 
@@ -141,4 +145,5 @@ _DETAILS: dict[str, Callable[[events.Event, ConversationFacts], Payload]] = {
     EventType.CONVERSATION_ASSIGNED: _assigned,
     EventType.CONVERSATION_UPDATED: _updated,
     EventType.CONVERSATION_HANDED_OFF: _handed_off,
+    EventType.CONVERSATION_MERGED: _merged,
 }

@@ -95,6 +95,15 @@ class Conversation(models.Model):
     async_replies = models.PositiveIntegerField(
         default=0, help_text="Public replies sent while the customer was away (messaging)."
     )
+    # Set once an agent merged this conversation into another (services/merging.py): its messages
+    # live on there, and whatever still names this one is sent on to it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,6 +130,9 @@ class Conversation(models.Model):
                 fields=["inbox", "waiting_since", "id"],
                 condition=Q(assignee__isnull=True, status="open", bot_active=False),
                 name="conv_routing_queue_human",
+            ),
+            models.Index(  # what was merged into a conversation (few rows: a partial index)
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="conv_merged_into"
             ),
         ]
         constraints = [

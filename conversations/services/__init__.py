@@ -62,6 +62,7 @@ from .expiry import (
     live_sessions_expire_batch,
 )
 from .media import attachment_store_download
+from .merging import conversation_merge
 from .messages import (
     MAX_BODY_LENGTH,
     AttachmentInput,
@@ -112,6 +113,7 @@ __all__ = [
     "conversation_mark_pending",
     "conversation_mark_read_by_agent",
     "conversation_mark_read_by_contact",
+    "conversation_merge",
     "conversation_reopen",
     "conversation_resolve",
     "conversation_set_skill",

@@ -26,6 +26,7 @@ from .bot import bot_takes_or_routes, release_from_bot
 from .contacts import contact_touch_last_seen, last_seen_due
 from .conversations import conversation_assign
 from .locks import lock_contact, lock_conversation
+from .merging import surviving_conversation_id
 from .receiving import append_customer_message
 from .sessions import (
     session_note_agent_reply,
@@ -104,6 +105,8 @@ def message_receive_once(
                 lock_contact(contact.pk)
             if conversation_id is None:
                 conversation_id = _conversation_for_incoming(inbox, contact, body, attachments).pk
+            else:  # a client, or a mail's thread, may still name a conversation merged away
+                conversation_id = surviving_conversation_id(conversation_id)
             target = lock_conversation(conversation_id)
             if target.contact_id != contact.pk or target.inbox_id != inbox.pk:
                 raise Conversation.DoesNotExist("That conversation belongs to another contact or inbox.")
@@ -199,6 +202,10 @@ def message_post_reply(
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             locked = lock_conversation(conversation.pk)
+            if locked.merged_into_id is not None:
+                raise ValidationError(
+                    f"This conversation was merged into #{locked.merged_into_id}: reply there."
+                )
             needs_delivery = not is_private and registry.needs_provider_delivery(
                 conversation.inbox.channel_type
             )
@@ -321,7 +328,9 @@ def _conversation_for_incoming(
     inbox: Inbox, contact: Contact, body: str, attachments: Sequence[AttachmentInput]
 ) -> Conversation:
     latest = (
-        Conversation.objects.filter(inbox=inbox, contact=contact).order_by("-last_activity_at", "-pk").first()
+        Conversation.objects.filter(inbox=inbox, contact=contact, merged_into__isnull=True)
+        .order_by("-last_activity_at", "-pk")
+        .first()
     )
     if latest is not None and (
         latest.status != Conversation.Status.RESOLVED

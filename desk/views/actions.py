@@ -165,7 +165,21 @@ def _labels(request: HttpRequest, conversation: Conversation) -> None:
     )
 
 
+def _merge(request: HttpRequest, conversation: Conversation) -> None:
+    """This conversation into the one the agent picked (of their inboxes)."""
+    given = request.POST.get("into_number", "").strip().lstrip("#") or request.POST.get("into", "")
+    into = int_or(given, default=0)
+    if not into:
+        raise ValidationError("Pick the conversation to merge this one into, or give its number.")
+    try:
+        survivor = conversation_or_404(request, into, with_labels=False)
+    except Http404:
+        raise ValidationError(f"There is no conversation #{into} in your inboxes.") from None
+    services.conversation_merge(keep=survivor, merge=conversation, actor=request.user)
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
+    "merge": _merge,
     "assign": _assign,
     "team": _team,
     "skill": _skill,

@@ -38,6 +38,7 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
             "window_closes_at": reply_window_closes_at(conversation),
             "reply_refusal": send_refusal(conversation, body="", by_person=True),
             "mail_reply": _mail_reply(conversation),
+            "merge_targets": thread_selectors.merge_targets(conversation),
             "now": timezone.now(),
             **desk_choices(request.user),
             **customer_context(conversation),
@@ -105,7 +106,15 @@ def canned_responses(request: HttpRequest) -> HttpResponse:
 
 def render_header(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_or_404(request, conversation_id)
-    return render(request, "desk/_header.html", {"conversation": conversation, **desk_choices(request.user)})
+    return render(
+        request,
+        "desk/_header.html",
+        {
+            "conversation": conversation,
+            "merge_targets": thread_selectors.merge_targets(conversation),
+            **desk_choices(request.user),
+        },
+    )
 
 
 def _mail_reply(conversation) -> dict | None:

@@ -45,6 +45,12 @@ export function onEvent(event) {
       rowChanged(event);
       if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
       return;
+    case "conversation.merged": // its messages moved on to the survivor: both rows, and the open thread
+      rowChanged(event);
+      rowChanged({ ...event, conversation_id: event.into_conversation_id, seq: event.into_seq });
+      if (event.conversation_id === id) refreshHeader();
+      if (event.into_conversation_id === id) { refreshHeader(); newer(); }
+      return;
     case "conversation.handed_off": // the row and header from the event; its messages come as message.created
       return onHandedOff(event, me);
     case "sla.breached":
