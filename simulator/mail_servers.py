@@ -25,6 +25,7 @@ class Received:
     sender: str
     recipients: list[str]
     raw: bytes
+    at: float = field(default_factory=time.time)  # when the server took it
 
     @property
     def mail(self) -> EmailMessage:
@@ -48,11 +49,15 @@ class _Handler:
 
 
 class MailServer:
-    def __init__(self) -> None:
+    """On `port` (the demo's, which its email inbox names), or on a free one."""
+
+    def __init__(self, port: int = 0) -> None:
         self.handler = _Handler()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = port
+        if not port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

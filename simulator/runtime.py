@@ -2,12 +2,14 @@
 where Parley itself listens, and what the simulated customers said.
 
 `serve` starts it in the embedded demo (settings.PARLEY_SIMULATOR): every adapter then talks to
-the fake instead of Twilio, Meta and Telegram, and /simulator/ (simulator/views.py) plays
-their customers. Nothing here runs in production unless PARLEY_SIMULATOR=1 asks for it.
+the fake instead of Twilio, Meta and Telegram, an SMTP server (aiosmtpd) on DEMO_SMTP_PORT takes
+the demo email inbox's mail, and /simulator/ (simulator/views.py) plays their customers.
+Nothing here runs in production unless PARLEY_SIMULATOR=1 asks for it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,7 +18,11 @@ from typing import Any
 from django.conf import settings
 
 from .fake_provider import FakeProvider
+from .mail_servers import MailServer
 
+logger = logging.getLogger(__name__)
+# The port the demo email inbox names as its SMTP server (agents/demo/script.py DEMO_SMTP_PORT).
+DEMO_SMTP_PORT = 2525
 PROVIDER_URL_SETTINGS = ("TWILIO_API_URL", "META_GRAPH_URL", "TELEGRAM_API_URL")
 
 
@@ -28,6 +34,7 @@ class Simulator:
     provider: FakeProvider
     parley_url: str
     replaced_settings: dict[str, str]
+    mail_server: MailServer | None = None  # None when its port was taken: replies wait and retry
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _customer_messages: list[dict[str, Any]] = field(default_factory=list)
     _receipts: dict[str, str] = field(default_factory=dict)  # reply id -> what the phone reported
@@ -79,8 +86,9 @@ def current() -> Simulator | None:
     return _running
 
 
-def start(*, parley_url: str) -> Simulator:
-    """Start the fake provider on a free local port and point every adapter at it.
+def start(*, parley_url: str, smtp_port: int = DEMO_SMTP_PORT) -> Simulator:
+    """Start the fake provider on a free local port and point every adapter at it, and the mail
+    server on `smtp_port` (0: a free one; tests point their email inbox at it).
 
     It takes any credentials (the demo inboxes' are generated per install) and posts Twilio's
     status callbacks, signed, to the StatusCallback each send names (PUBLIC_URL's webhook), half a
@@ -95,8 +103,23 @@ def start(*, parley_url: str) -> Simulator:
     replaced = {name: getattr(settings, name) for name in PROVIDER_URL_SETTINGS}
     for name in PROVIDER_URL_SETTINGS:
         setattr(settings, name, provider.url)
-    _running = Simulator(provider=provider, parley_url=parley_url.rstrip("/"), replaced_settings=replaced)
+    _running = Simulator(
+        provider=provider,
+        parley_url=parley_url.rstrip("/"),
+        replaced_settings=replaced,
+        mail_server=_mail_server(smtp_port),
+    )
     return _running
+
+
+def _mail_server(port: int) -> MailServer | None:
+    try:
+        return MailServer(port).__enter__()
+    except (OSError, RuntimeError) as error:  # the port is taken: the rest of the demo still runs
+        logger.warning(
+            "simulator: no SMTP server on 127.0.0.1:%s (%s); email replies wait for it", port, error
+        )
+        return None
 
 
 def stop() -> None:
@@ -106,5 +129,7 @@ def stop() -> None:
         return
     running, _running = _running, None
     running.provider.stop()
+    if running.mail_server is not None:
+        running.mail_server.__exit__(None, None, None)
     for name, value in running.replaced_settings.items():
         setattr(settings, name, value)

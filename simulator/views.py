@@ -1,8 +1,9 @@
-"""/simulator/: play an SMS, WhatsApp, Messenger or Telegram customer in `make run`'s demo.
+"""/simulator/: play an SMS, WhatsApp, Messenger, Telegram or email customer in `make run`'s demo.
 
 A customer's message becomes the provider's real webhook, signed with the inbox's secret and
 POSTed to Parley's own /hooks/… over HTTP, so verification, receipts and routing all run as in
-production. Agents' replies are what the fake provider accepted for that customer. Served only
+production (a mail: Mailgun's forward, simulator/email_customer.py). Agents' replies are what the
+fake provider accepted for that customer, or the mails the simulator's SMTP server took. Served only
 while the simulator runs (simulator_runtime); no login, because the visitor plays customers.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from email import policy
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,9 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
-from conversations.models import Inbox
+from conversations.models import ChannelType, Inbox
 
+from . import email_customer
 from . import runtime as simulator_runtime
 from .channels import (
     CHANNELS,
@@ -42,6 +45,7 @@ logger = logging.getLogger(__name__)
 PHOTO = "simulator/parcel.png"
 MAX_TEXT = 4096
 _SEPARATORS = re.compile(r"[\s\-().]")
+SIMULATED = [*CHANNELS, ChannelType.EMAIL]
 
 
 @require_GET
@@ -57,6 +61,8 @@ def send(request: HttpRequest) -> JsonResponse:
     {error} (400 for what no provider would send, 502 when Parley refused the webhook)."""
     simulator = _running()
     inbox = _simulated_inbox(request.POST.get("inbox", ""))
+    if inbox.channel_type == ChannelType.EMAIL:
+        return _send_mail(simulator, inbox, request)
     customer = _customer(request.POST.get("customer", ""), request.POST.get("name", ""))
     text, with_photo = request.POST.get("text", "").strip(), request.POST.get("photo") == "1"
     problem = customer_problem(CHANNELS[inbox.channel_type], customer)
@@ -75,6 +81,26 @@ def send(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"message": message}, status=502 if refusal else 200)
 
 
+def _send_mail(simulator: Simulator, inbox: Inbox, request: HttpRequest) -> JsonResponse:
+    """The email customer writes: a new mail, or the answer to the last reply they received."""
+    customer = Customer(
+        id=request.POST.get("customer", "").strip().lower(), name=request.POST.get("name", "").strip()
+    )
+    subject, text = request.POST.get("subject", "").strip(), request.POST.get("text", "").strip()
+    problem = email_customer.customer_problem(customer.id, customer.name, subject)
+    if not problem and not text:
+        problem = "Write the mail's text."
+    if len(text) > MAX_TEXT:
+        problem = f"A mail is at most {MAX_TEXT} characters here."
+    if problem:
+        return JsonResponse({"error": problem}, status=400)
+    answering = (email_customer.replies_to(simulator.mail_server, customer.id) or [None])[-1]
+    mail = email_customer.customer_mail(inbox, customer.id, customer.name, subject, text, answering)
+    refusal = email_customer.forward(simulator.parley_url, inbox, mail.as_bytes(policy=policy.SMTP))
+    message = _record(simulator, inbox, customer, text, refusal, subject=str(mail["Subject"]))
+    return JsonResponse({"message": message}, status=502 if refusal else 200)
+
+
 @require_POST
 def tap(request: HttpRequest) -> JsonResponse:
     """The customer taps a button under a reply: {inbox, customer, name, reply, button} ->
@@ -82,6 +108,8 @@ def tap(request: HttpRequest) -> JsonResponse:
     the webhook)."""
     simulator = _running()
     inbox = _simulated_inbox(request.POST.get("inbox", ""))
+    if inbox.channel_type not in CHANNELS:
+        return JsonResponse({"error": "A mail shows no buttons to tap."}, status=400)
     customer = _customer(request.POST.get("customer", ""), request.POST.get("name", ""))
     replies = sends_to(inbox, customer, simulator.provider.sends(CHANNELS[inbox.channel_type].provider))
     reply = next((sent for sent in replies if sent["id"] == request.POST.get("reply")), {})
@@ -95,7 +123,14 @@ def tap(request: HttpRequest) -> JsonResponse:
 
 
 def _record(
-    simulator: Simulator, inbox: Inbox, customer: Customer, text: str, refusal: str, *, photo: str = ""
+    simulator: Simulator,
+    inbox: Inbox,
+    customer: Customer,
+    text: str,
+    refusal: str,
+    *,
+    photo: str = "",
+    subject: str = "",
 ) -> dict[str, Any]:
     """What the customer sent, on their phone, marked stored or refused by Parley."""
     return simulator.record_customer_message(
@@ -104,6 +139,7 @@ def _record(
             "inbox": inbox.public_key,
             "customer": customer.id,
             "direction": "in",
+            "subject": subject,
             "body": text,
             "photo": photo,
             "at": time.time(),
@@ -119,6 +155,11 @@ def messages(request: HttpRequest) -> JsonResponse:
     order. Showing a reply is reading it: WhatsApp and Messenger then report delivered and read."""
     simulator = _running()
     inbox = _simulated_inbox(request.GET.get("inbox", ""))
+    if inbox.channel_type == ChannelType.EMAIL:
+        address = request.GET.get("customer", "").strip().lower()
+        thread = simulator.customer_messages(inbox.public_key, address)
+        thread += map(email_customer.reply_shown, email_customer.replies_to(simulator.mail_server, address))
+        return JsonResponse({"messages": sorted(thread, key=lambda message: message["at"])})
     customer = _customer(request.GET.get("customer", ""), "")
     channel = CHANNELS[inbox.channel_type]
     replies = sends_to(inbox, customer, simulator.provider.sends(channel.provider))
@@ -139,19 +180,34 @@ def _running() -> Simulator:
 
 
 def _simulated_inboxes() -> list[Inbox]:
-    inboxes = Inbox.objects.filter(channel_type__in=list(CHANNELS), is_active=True)
-    order = list(CHANNELS)
-    return sorted(inboxes, key=lambda inbox: (order.index(inbox.channel_type), inbox.name))
+    inboxes = Inbox.objects.filter(channel_type__in=SIMULATED, is_active=True)
+    playable = [inbox for inbox in inboxes if _playable(inbox)]
+    return sorted(playable, key=lambda inbox: (SIMULATED.index(inbox.channel_type), inbox.name))
 
 
 def _simulated_inbox(key: str) -> Inbox:
-    inbox = Inbox.objects.filter(public_key=key, channel_type__in=list(CHANNELS), is_active=True).first()
-    if inbox is None:
-        raise Http404("No SMS, WhatsApp, Messenger or Telegram inbox has this key.")
+    inbox = Inbox.objects.filter(public_key=key, channel_type__in=SIMULATED, is_active=True).first()
+    if inbox is None or not _playable(inbox):
+        raise Http404("No SMS, WhatsApp, Messenger, Telegram or forwarded email inbox has this key.")
     return inbox
 
 
+def _playable(inbox: Inbox) -> bool:
+    return inbox.channel_type != ChannelType.EMAIL or email_customer.is_playable(inbox)
+
+
 def _inbox_choice(inbox: Inbox) -> dict[str, Any]:
+    if inbox.channel_type == ChannelType.EMAIL:
+        return {
+            "key": inbox.public_key,
+            "name": inbox.name,
+            "channel": "email",
+            "label": email_customer.LABEL,
+            "id_label": email_customer.ID_LABEL,
+            "default_id": email_customer.DEFAULT_ADDRESS,
+            "default_name": email_customer.DEFAULT_NAME,
+            "asks_name": True,
+        }
     channel = CHANNELS[inbox.channel_type]
     return {
         "key": inbox.public_key,

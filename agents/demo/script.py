@@ -1,7 +1,7 @@
 """What the demo workspace holds: its inboxes, agents, labels, saved replies, and the
 conversations it starts with, written as scripts to read top to bottom (seed.py plays them).
 
-The SMS, WhatsApp, Messenger and Telegram inboxes carry credentials generated for this install:
+The SMS, WhatsApp, Messenger, Telegram and email inboxes carry credentials generated for this install:
 `make run`'s provider simulator (channels_in) stands in for the providers, takes them, and signs
 its webhooks with their secrets. They have fixed public keys, so their webhook URLs are known.
 """
@@ -24,7 +24,11 @@ SMS_LINE = "SMS +1 415 555 0100"
 WHATSAPP_LINE = "WhatsApp +1 555 078 3881"
 MESSENGER_PAGE = "Messenger: Parley Demo"
 TELEGRAM_BOT = "Telegram @parley_support_bot"
-PROVIDER_INBOXES = (SMS_LINE, WHATSAPP_LINE, MESSENGER_PAGE, TELEGRAM_BOT)
+EMAIL_SUPPORT = "Email support@parley.example"
+PROVIDER_INBOXES = (SMS_LINE, WHATSAPP_LINE, MESSENGER_PAGE, TELEGRAM_BOT, EMAIL_SUPPORT)
+# Where `make run`'s simulator runs its SMTP server (simulator/runtime.py DEMO_SMTP_PORT): the
+# demo email inbox's replies go there, and its mail comes in as Mailgun's signed forward.
+DEMO_SMTP_PORT = 2525
 Status = Conversation.Status
 Priority = Conversation.Priority
 
@@ -160,6 +164,19 @@ DEMO_INBOXES = (
         Inbox.Mode.MESSAGING,
         public_key="demo-telegram",
         generated=("bot_token", "secret_token"),
+    ),
+    DemoInbox(
+        EMAIL_SUPPORT,
+        ChannelType.EMAIL,
+        Inbox.Mode.MESSAGING,
+        config={
+            "address": "support@parley.example",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": DEMO_SMTP_PORT,
+            "smtp_security": "none",
+        },
+        public_key="demo-email",
+        generated=("mailgun_signing_key",),
     ),
 )
 

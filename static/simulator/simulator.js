@@ -1,5 +1,6 @@
 // The customer simulator's page: pick an inbox and a customer, send as them, and poll the phone's
-// thread (what they sent, and the replies the fake provider accepted for them). No build step.
+// thread (what they sent, and the replies the fake provider accepted for them, or for an email
+// customer the mails the simulator's SMTP server took). No build step.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -15,6 +16,7 @@
     whatsapp: () => "55119" + digits(8),
     messenger: () => "7" + digits(15),
     telegram: () => String(1 + Math.floor(Math.random() * 9)) + digits(8),
+    email: () => "customer" + digits(4) + "@example.net",
   };
   // Outbound ticks as the provider reports them; the customer's own messages say whether Parley took them.
   const STATUS = {
@@ -24,6 +26,7 @@
     delivered: ["✓✓", "delivered (the provider's status callback)"],
     read: ["✓✓", "delivered and read (this phone's receipts)"],
     unreported: ["✓", "sent; Parley refused this phone's receipt"],
+    received: ["✓", "received in this customer's mailbox (the simulator's SMTP server)"],
     stored: ["✓", "Parley verified and stored the webhook"],
     refused: ["⚠", "Parley refused the webhook"],
   };
@@ -56,6 +59,9 @@
     $("name").value = person.name;
     $("name-field").hidden = !inbox.asks_name;
     $("business").textContent = inbox.name;
+    // A mail has a subject and no photo button; the other channels the reverse.
+    $("subject").hidden = inbox.channel !== "email";
+    $("photo").hidden = inbox.channel === "email";
     $("via").textContent = inbox.label;
     document.body.dataset.channel = inbox.channel;
     refresh(true);
@@ -97,6 +103,12 @@
   function bubble(message) {
     const item = document.createElement("li");
     item.className = `bubble ${message.direction} ${message.status}`;
+    if (message.subject) {
+      const subject = document.createElement("strong");
+      subject.className = "subject";
+      subject.textContent = message.subject;
+      item.append(subject);
+    }
     if (message.photo) {
       const image = new Image();
       image.src = message.photo;
@@ -151,8 +163,11 @@
 
   function send(withPhoto) {
     const fields = { text: $("text").value, ...(withPhoto ? { photo: "1" } : {}) };
+    if (inbox.channel === "email") fields.subject = $("subject").value;
     post(root.dataset.sendUrl, fields).then((sent) => {
-      if (sent) $("text").value = "";
+      if (!sent) return;
+      $("text").value = "";
+      $("subject").value = "";
     });
   }
 

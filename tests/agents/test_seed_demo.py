@@ -76,7 +76,8 @@ SMS, WHATSAPP, MESSENGER, TELEGRAM = (
     "Messenger: Parley Demo",
     "Telegram @parley_support_bot",
 )
-PROVIDER_INBOXES = {SMS, WHATSAPP, MESSENGER, TELEGRAM}
+EMAIL = "Email support@parley.example"
+PROVIDER_INBOXES = {SMS, WHATSAPP, MESSENGER, TELEGRAM, EMAIL}
 HELP_CHAT = "Help chat (answer bot)"
 
 
@@ -100,6 +101,7 @@ def test_it_creates_an_inbox_per_channel():
         WHATSAPP: (ChannelType.WHATSAPP, "demo-whatsapp"),
         MESSENGER: (ChannelType.MESSENGER, "demo-messenger"),
         TELEGRAM: (ChannelType.TELEGRAM, "demo-telegram"),
+        EMAIL: (ChannelType.EMAIL, "demo-email"),
     }
 
 
@@ -118,6 +120,8 @@ def test_provider_inboxes_have_credentials_of_their_own():
     assert re.fullmatch(r"[\w-]{16,}", configs[TELEGRAM]["secret_token"])
     assert all(all(value for value in config.values()) for config in configs.values())
     assert configs[WHATSAPP]["app_secret"] != configs[MESSENGER]["app_secret"]
+    assert re.fullmatch(r"[0-9a-f]{32}", configs[EMAIL]["mailgun_signing_key"])
+    assert (configs[EMAIL]["smtp_host"], configs[EMAIL]["smtp_security"]) == ("127.0.0.1", "none")
 
 
 def test_an_sms_inbox_from_an_older_seed_gets_credentials_and_keeps_its_key():
@@ -131,7 +135,7 @@ def test_an_sms_inbox_from_an_older_seed_gets_credentials_and_keeps_its_key():
     sms.refresh_from_db()
     assert sms.public_key == "older-key"
     assert {"account_sid", "auth_token", "phone_number"} <= set(sms.config)
-    assert "3 inboxes, credentials for 1 older inboxes" in output
+    assert "4 inboxes, credentials for 1 older inboxes" in output
     ben_works = set(
         InboxMembership.objects.filter(agent__username="ben").values_list("inbox__name", flat=True)
     )

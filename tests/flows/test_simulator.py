@@ -41,7 +41,7 @@ CUSTOMERS = {
 def simulator(live_server, settings):
     """Started as `serve` starts it; the fake's Twilio callbacks go to PUBLIC_URL, as in make run."""
     settings.PUBLIC_URL = live_server.url
-    running = simulator_runtime.start(parley_url=live_server.url)
+    running = simulator_runtime.start(parley_url=live_server.url, smtp_port=0)  # a free port
     yield running
     simulator_runtime.stop()
 
@@ -215,7 +215,7 @@ def test_the_page_lists_every_channel_and_escapes_inbox_names(client, demo):
     page = client.get(PAGE)
     assert page.status_code == 200
     html = page.content.decode()
-    for key in ("demo-sms", "demo-whatsapp", "demo-messenger", "demo-telegram"):
+    for key in ("demo-sms", "demo-whatsapp", "demo-messenger", "demo-telegram", "demo-email"):
         assert f'value="{key}"' in html
     assert "<b>Bot</b>" not in html
     assert "&lt;b&gt;Bot&lt;/b&gt;" in html

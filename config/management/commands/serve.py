@@ -62,10 +62,16 @@ class Command(BaseCommand):
     def _describe_simulator(self, simulator: Simulator, own_url: str) -> None:
         self.stdout.write(
             self.style.SUCCESS(f"Customer simulator: {own_url}/simulator/")
-            + "  (be an SMS, WhatsApp, Messenger or Telegram customer; answer in the desk at "
+            + "  (be an SMS, WhatsApp, Messenger, Telegram or email customer; answer in the desk at "
             + f"{own_url}/desk/ with a demo login)\n"
             + "Provider APIs (Twilio, Meta Graph, Telegram) are answered by the local fake at "
-            + f"{simulator.provider.url}: nothing leaves this machine."
+            + f"{simulator.provider.url}"
+            + (
+                f", the email inbox's mail by the SMTP server on 127.0.0.1:{simulator.mail_server.port}"
+                if simulator.mail_server is not None
+                else ""
+            )
+            + ": nothing leaves this machine."
         )
         if not settings.PARLEY_EMBEDDED_WORKER:
             self.stderr.write(
