@@ -63,6 +63,7 @@ client.on("sent", (item, conversationId) => {
   if (item && item.conversation_id === null && ui.view === "new") ui.view = conversationId;
 });
 client.on("agent.typing", panel.onAgentTyping);
+client.on("merged", (from, into) => { if (ui.view === from) ui.view = into; });
 client.on("change", panel.render);
 
 // --- navigation ---

@@ -55,6 +55,7 @@ export class ProtocolClient {
     this.language = language; // the browser's when not given
     this.conversations = new Map(); // id -> {id, status, last_seq, read_seq, last, messages: Map, notices, hasOlder, loaded, session}
     this.unacked = new Map(); // client_message_id -> queued message
+    this.mergedAway = new Set(); // ids of conversations merged into others while we watched
     this.user = {}; // sent with every session call: user_id and user_hash, name, email, phone
     this.contact = null; // {name, email, phone} as the last answer had them
     this.#connection = new ProtocolConnection({
@@ -131,12 +132,22 @@ export class ProtocolClient {
         if (event.ref && this.unacked.has(event.ref)) return this.#onSendRefused(event);
         return;
       default:
+        if (this.mergedAway.has(event.conversation_id)) return; // what follows its merge is old news
         if (event.conversation_id !== undefined) this.#onConversationEvent(this.conversation(event.conversation_id), event);
     }
   }
 
   #onConversationEvent(c, event) { // what it says, then whether it mentions entries we lack
     switch (event.type) {
+      case "conversation.merged": { // its messages now follow another's: drop it, load or catch up that one
+        const into = event.into_conversation_id;
+        this.conversations.delete(c.id);
+        this.mergedAway.add(c.id);
+        this.#emit("merged", c.id, into);
+        this.#heard(into, event.into_seq);
+        if (!this.conversation(into).loaded) this.loadNewest(into).catch(() => {});
+        return;
+      }
       case "conversation.status_changed":
         c.status = event.status;
         break;
