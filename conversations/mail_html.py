@@ -4,11 +4,15 @@ Sanitised by nh3 (a maintained sanitiser, Rust's ammonia): no script, style, for
 event handler or style attribute, links opened apart from the desk. Remote images are not loaded
 until the agent asks (`remote_images=True` when the agent does): a tracking pixel tells the
 sender when, where and that the mail was read. Inline images (`cid:` sources) are named by their
-Content-ID; the desk points them at the mail's own attachments.
+Content-ID: the caller gives the pictures it has for them, as `data:` URLs of the mail's own
+parts, and a `cid:` it has none for loses its source (its alt text shows).
 """
 
+import re
+from collections.abc import Mapping
 from html import unescape
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 
@@ -34,6 +38,7 @@ ATTRIBUTES = {
 }
 LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "cid"})
 REMOTE = ("http://", "https://", "//")
+CID_SOURCE = re.compile(r"""src\s*=\s*["']?\s*(cid:[^"'\s>]+)""", re.IGNORECASE)
 BLOCKS = frozenset(
     {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr"}
 )
@@ -42,14 +47,17 @@ SPACED = frozenset(
 )  # a blank line around them
 
 
-def sanitized_html(html: str, *, remote_images: bool = False) -> str:
+def sanitized_html(
+    html: str, *, remote_images: bool = False, inline_images: Mapping[str, str] | None = None
+) -> str:
     """`html` as the desk may show it. Remote images keep their source only when the agent asked
-    for them; an image that loses it keeps its alt text."""
+    for them; a `cid:` image shows the `data:` URL `inline_images` has for its Content-ID. An
+    image that loses its source keeps its alt text."""
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":
             if value.startswith("cid:"):
-                return value
+                return (inline_images or {}).get(content_id_of(value))
             if value.lower().startswith(REMOTE):
                 return value if remote_images else None
             return None  # data: and other schemes: not loaded either
@@ -66,6 +74,16 @@ def sanitized_html(html: str, *, remote_images: bool = False) -> str:
         set_tag_attribute_values={"a": {"target": "_blank"}},
         strip_comments=True,
     )
+
+
+def content_ids_named(html: str) -> set[str]:
+    """The Content-IDs that `html`'s `cid:` images name."""
+    return {content_id_of(source) for source in CID_SOURCE.findall(html)}
+
+
+def content_id_of(source: str) -> str:
+    """The Content-ID a `cid:` URL names (RFC 2392: URL-encoded, without angle brackets)."""
+    return unquote(source[len("cid:") :]).strip().strip("<>")
 
 
 def html_as_text(html: str) -> str:

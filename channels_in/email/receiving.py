@@ -197,4 +197,7 @@ def _details(inbox: Inbox, read: ReadMail) -> services.EmailDetails:
         quoted=_storable("\n\n".join(part for part in (overflow, read.quoted) if part)),
         automatic=read.automatic,
         notes=read.notes,
+        inline_images=tuple(
+            (part.content_id, place) for place, part in enumerate(read.attachments) if part.content_id
+        ),
     )

@@ -23,6 +23,9 @@ class MessageEmail(models.Model):
     quoted = models.TextField(blank=True)
     automatic = models.CharField(max_length=200, blank=True)  # why a machine sent it; "" when a person did
     notes = models.JSONField(default=list, blank=True)  # what could not be read, in words
+    # Content-ID -> the place among the message's attachments (by pk) of the part it names: what
+    # the HTML's cid: images show.
+    inline_images = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.subject}"

@@ -29,6 +29,7 @@ class EmailDetails:
     quoted: str = ""
     automatic: str = ""
     notes: tuple[str, ...] = ()
+    inline_images: tuple[tuple[str, int], ...] = ()  # (Content-ID, place among the attachments)
 
 
 def email_details_record(*, message: Message, details: EmailDetails) -> MessageEmail:
@@ -44,6 +45,7 @@ def email_details_record(*, message: Message, details: EmailDetails) -> MessageE
         quoted=details.quoted,
         automatic=details.automatic[:200],
         notes=list(details.notes),
+        inline_images=dict(details.inline_images),
     )
 
 

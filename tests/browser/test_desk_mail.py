@@ -3,6 +3,7 @@ its quoted history folded away, and its HTML, shown as sent, inert: no script ru
 loads from elsewhere until the agent asks for remote images (a tracking pixel says when and where
 a mail was read). A screenshot goes to test-artifacts/."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,23 @@ def test_a_mail_with_script_and_tracking_images_is_inert_until_the_agent_asks(op
     artifacts = Path("test-artifacts")
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=artifacts / "desk-mail-as-sent.png", full_page=True)
+
+
+def test_a_photo_pasted_into_a_mail_shows_where_the_customer_put_it(open_desk, parley, settings):
+    settings.MEDIA_ROOT = parley.env["MEDIA_ROOT"]  # the photo stored where the server reads it
+    inbox = InboxFactory(name="Mail", channel_type="email", config={"address": "support@parley.example"})
+    mail = mail_receive(inbox=inbox, raw=fixture_bytes("email/inline_image.eml")).message
+    desk = open_desk(new_agent("Sam", inbox))
+    desk.open(mail.conversation)
+    entry = desk.page.locator(f"#m-{mail.pk}")
+    entry.get_by_text("Show the mail as sent").click()
+    frame = desk.page.frame_locator(f"iframe[name='mail-{mail.pk}']")
+
+    photo = frame.locator("img[alt='photo.png']")
+    expect(photo).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+    desk.page.frame(name=f"mail-{mail.pk}").wait_for_function(  # decoded and drawn, under its policy
+        "() => document.querySelector(\"img[alt='photo.png']\").naturalWidth === 40"
+    )
+    expect(frame.locator("img[alt='a missing picture']")).not_to_have_attribute("src", re.compile("."))
+    Path("test-artifacts").mkdir(exist_ok=True)
+    entry.screenshot(path=Path("test-artifacts") / "desk-mail-inline-image.png")

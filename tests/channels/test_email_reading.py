@@ -47,7 +47,10 @@ def test_html_with_script_styles_and_tracking_images_is_inert():
 
     for hostile in ("<script", "onload", "style", "javascript:", "t.shop.example", "document.cookie"):
         assert hostile not in shown
-    assert '<img src="cid:logo.001@shop.example" alt="Shop logo">' in shown  # the mail's own image
+    assert '<img alt="Shop logo">' in shown  # the mail's own image, named by a part it lacks: its words
+    assert '<img src="data:image/gif;base64,R0lG" alt="Shop logo">' in sanitized_html(
+        read.html, inline_images={"logo.001@shop.example": "data:image/gif;base64,R0lG"}
+    )  # the picture, where the caller has it
     assert 'href="https://shop.example/deals"' in shown and 'rel="noopener noreferrer nofollow"' in shown
     # The tracking pixel loads only when the agent asks for remote images.
     assert "https://t.shop.example/open.gif?u=jane" in sanitized_html(read.html, remote_images=True)
