@@ -16,11 +16,13 @@ class ChannelsInConfig(AppConfig):
         from .adapters.by_provider import BY_CHANNEL_TYPE
         from .adapters.meta_whatsapp import sync_templates
         from .email.sender import EmailSender
+        from .email.settings_check import email_config_problems
         from .inboxes import inboxes_changed
 
         for channel_type, adapter in BY_CHANNEL_TYPE.items():
             registry.register_sender(channel_type, adapter)
         registry.register_sender(ChannelType.EMAIL, EmailSender())
+        registry.register_config_check(ChannelType.EMAIL, email_config_problems)
         registry.register_template_source(ChannelType.WHATSAPP, sync_templates)
         post_save.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-saved")
         post_delete.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-deleted")

@@ -107,6 +107,22 @@ def template_channel_types() -> list[str]:
     return list(_template_sources)
 
 
+# Channels say what an inbox's settings (Inbox.config) must hold; the admin shows the problems, in
+# words, where the settings are saved.
+_config_checks: dict[str, Callable[[dict], list[str]]] = {}
+
+
+def register_config_check(channel_type: str, check: Callable[[dict], list[str]]) -> None:
+    _config_checks[channel_type] = check
+
+
+def config_problems(channel_type: str, config: object) -> list[str]:
+    if not isinstance(config, dict):
+        return ['The channel settings are a JSON object: {"key": "value", …}.']
+    check = _config_checks.get(channel_type)
+    return check(config) if check else []
+
+
 _someone_online: Callable[[int], bool] = lambda inbox_id: False  # noqa: E731 (until agents registers)
 
 

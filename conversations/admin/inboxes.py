@@ -1,18 +1,32 @@
 """The inboxes admin: each channel's settings in the groups the `Inbox` model keeps, and the
 message templates its provider approved."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .. import registry
 from ..models import Conversation, Inbox, MessageTemplate
 from .columns import OPEN_STATUSES, related_count
 from .fields import FORM_FIELDS
 from .permissions import ReadOnlyAdminMixin
 
 
+class InboxForm(forms.ModelForm):
+    """The channel's own check of its settings (registry.config_problems), shown on the field."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "config" in cleaned and "channel_type" in cleaned:
+            for problem in registry.config_problems(cleaned["channel_type"], cleaned["config"]):
+                self.add_error("config", problem)
+        return cleaned
+
+
 @admin.register(Inbox)
 class InboxAdmin(admin.ModelAdmin):
+    form = InboxForm
     formfield_overrides = FORM_FIELDS
     list_display = (
         "name",
