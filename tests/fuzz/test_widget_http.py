@@ -1,11 +1,12 @@
-"""The widget's HTTP endpoints (docs/protocol.md: the session, attributes and files calls, and the
-config the loader reads) given hostile JSON, forms and query strings: NUL and lone surrogates
+"""The widget's HTTP endpoints (docs/protocol.md: the session, attributes, files and transcript
+calls, and the config the loader reads) given hostile JSON, forms and query strings: NUL and lone surrogates
 percent-encoded (`?key=%00`), repeated and endless parameters, fields of the wrong kind, bodies
 that are not UTF-8 JSON or too big, odd Origins.
 
 Every answer is below 500; a JSON endpoint answers JSON, and a refusal is `{"error", "detail"}`
 with a code the document lists for that call; whenever the request carries an Origin the answer
-echoes it (CORS, refusals included); and a refusal stores nothing.
+echoes it (CORS, refusals included); a refusal stores nothing; and a transcript never shows a
+private note.
 """
 
 import json
@@ -17,8 +18,10 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conversations.models import Attachment, Contact, ContactIdentity, Conversation, Message
+from conversations import services
+from conversations.models import Attachment, Contact, ContactIdentity, Conversation, Inbox, Message
 from customer_clients.visitors import visitor_session_open
+from tests.factories.agents import AgentProfileFactory
 from tests.factories.conversations import InboxFactory
 from tests.fuzz import database, hostile
 from tests.fuzz.conftest import count_case
@@ -49,6 +52,15 @@ REFUSALS = {
         "origin_forbidden",
         "token_invalid",
         "invalid",
+    },
+    "transcript": {
+        "method_not_allowed",
+        "too_big",
+        "bad_request",
+        "inbox_not_found",
+        "origin_forbidden",
+        "token_invalid",
+        "not_found",
     },
     "files": {
         "inbox_not_found",
@@ -234,6 +246,40 @@ def test_the_files_call_refuses_hostile_forms_and_stores_nothing(widget, setting
             )
 
     examples()
+
+
+def test_the_transcript_call_refuses_hostile_json_and_never_shows_a_note(widget):
+    inbox = Inbox.objects.get(public_key=widget["key"])
+    session = visitor_session_open(inbox=inbox)
+    conversation = services.message_receive(inbox=inbox, contact=session.contact, body="Hello").conversation
+    agent = AgentProfileFactory().user
+    services.message_post_reply(conversation=conversation, agent=agent, body="NOTE", is_private=True)
+    base = {"public_key": widget["key"], "resume_token": session.resume_token}
+    client = Client(raise_request_exception=False)
+    ids = st.one_of(st.just(conversation.pk), st.integers(0, 2**70))  # past Postgres's bigint too
+
+    @given(
+        body=st.one_of(st.just(hostile.encode(base)), json_bodies(base, 4 * 1024)), pk=ids, origin=origins()
+    )
+    @example(body=hostile.encode(base), pk=conversation.pk, origin=None)
+    def examples(body: bytes, pk: int, origin: str | None) -> None:
+        count_case("widget transcript bodies")
+        headers = {"Origin": origin} if origin is not None else {}
+        path = f"/widget/api/v1/conversations/{pk}/transcript"
+        with database.undone():
+            before = database.digest(STORED)
+            response = client.post(path, data=body, content_type="application/json", headers=headers)
+            assert_answered(response, "transcript", origin, before, f"POST {path} with {body[:300]!r}")
+            if response.status_code == 200:
+                assert b"Hello" in response.content and b"NOTE" not in response.content
+
+    examples()
+    fine = client.post(
+        f"/widget/api/v1/conversations/{conversation.pk}/transcript",
+        data=base,
+        content_type="application/json",
+    )
+    assert fine.status_code == 200 and b"Hello" in fine.content  # the call the fuzzer breaks works
 
 
 def test_the_session_call_the_fuzzers_break_works(widget):
