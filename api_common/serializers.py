@@ -1,5 +1,7 @@
 """The shapes both APIs answer in: errors (api/errors.py makes them) and ids."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist, and are refused before any query
@@ -7,6 +9,21 @@ MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist, and are refused before 
 
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request's shape that refuses what it does not take, each unknown field named: one taken
+    silently does something other than asked (`"private": true` for `is_private` sent a note to
+    the customer as a reply). Nested shapes refuse theirs the same way."""
+
+    def to_internal_value(self, data: object) -> dict:
+        if isinstance(data, Mapping):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                takes = ", ".join(name for name, field in self.fields.items() if not field.read_only)
+                refusal = f"Unknown field: this request takes {takes}."
+                raise serializers.ValidationError({key: [refusal] for key in unknown})
+        return super().to_internal_value(data)
 
 
 class ErrorSerializer(serializers.Serializer):

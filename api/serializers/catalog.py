@@ -3,6 +3,7 @@
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from api_common.serializers import StrictSerializer
 from conversations.models import Inbox, Label
 
 
@@ -13,7 +14,7 @@ class LabelSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LabelCreateSerializer(serializers.Serializer):
+class LabelCreateSerializer(StrictSerializer):
     name = serializers.SlugField(
         max_length=50,
         validators=[UniqueValidator(queryset=Label.objects.all(), message="A label with this name exists.")],

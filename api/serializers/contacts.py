@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api_common.serializers import id_field
+from api_common.serializers import StrictSerializer, id_field
 from conversations.languages import language_code
 from conversations.models import Contact, ContactIdentity, Inbox
 from conversations.services import normalised_phone
@@ -47,7 +47,7 @@ class IdentitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactDetailsSerializer(serializers.Serializer):
+class ContactDetailsSerializer(StrictSerializer):
     """A contact's details. A phone number is international (E.164, +14155550100) or blank."""
 
     # Checked here as the services will check them, so a bad one is a 400 naming its field.
@@ -93,7 +93,7 @@ class ContactUpdateSerializer(ContactDetailsSerializer):
     """Fields left out keep their value; a blank one clears it."""
 
 
-class ContactMergeSerializer(serializers.Serializer):
+class ContactMergeSerializer(StrictSerializer):
     merge_id = id_field(help_text="The contact folded into this one, then deleted.")
 
 

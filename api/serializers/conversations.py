@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from agents.models import Team
-from api_common.serializers import id_field
+from api_common.serializers import StrictSerializer, id_field
 from conversations.models import Contact, Conversation, Label
 
 from .. import selectors
@@ -68,7 +68,7 @@ class ConversationListItemSerializer(ConversationSerializer):
         read_only_fields = fields
 
 
-class ConversationChangeSerializer(serializers.Serializer):
+class ConversationChangeSerializer(StrictSerializer):
     """Any of: a new status (snoozed needs snoozed_until), a priority, the whole set of labels."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -106,7 +106,7 @@ class ConversationChangeSerializer(serializers.Serializer):
         return attrs
 
 
-class AssignmentSerializer(serializers.Serializer):
+class AssignmentSerializer(StrictSerializer):
     """Who has the conversation, and optionally its team."""
 
     # Validated, the ids are the agent (a user) and the Team themselves.

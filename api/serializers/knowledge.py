@@ -8,7 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api_common.serializers import id_field
+from api_common.serializers import StrictSerializer, id_field
 from knowledge.links import article_url
 from knowledge.models import Article, Portal
 from knowledge.search import SearchHit
@@ -146,7 +146,7 @@ def article_fields(*, creating: bool) -> dict[str, serializers.Field]:
     }
 
 
-class ArticleWriteSerializer(serializers.Serializer):
+class ArticleWriteSerializer(StrictSerializer):
     """The context's `categories` and `articles` are those the agent may name (of their help
     centers): `category_id` and `translation_of_id` come out validated as `category` and
     `translation_of`, the records themselves, as the knowledge services take them."""

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api_common.serializers import MAX_ID
+from api_common.serializers import MAX_ID, StrictSerializer
 from conversations.models import Attachment, Message
 from conversations.services import MAX_BODY_LENGTH
 
@@ -83,7 +83,7 @@ class MessagePageSerializer(serializers.Serializer):
     )
 
 
-class MessageCreateSerializer(serializers.Serializer):
+class MessageCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=MAX_BODY_LENGTH, trim_whitespace=False)
     is_private = serializers.BooleanField(
         default=False, help_text="A note for agents; the customer never sees it."

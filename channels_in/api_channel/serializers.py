@@ -12,7 +12,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api_common.serializers import MAX_ID, id_field
+from api_common.serializers import MAX_ID, StrictSerializer, id_field
 from conversations.models import Attachment, ContactIdentity, Conversation, Message
 from conversations.payloads import sender_payload
 from conversations.services import MAX_BODY_LENGTH, normalised_phone
@@ -24,7 +24,7 @@ MAX_PAGE = 100
 SOURCE_ID_HELP = "Your id for the customer (your user id, say): how this inbox knows them."
 
 
-class ChannelContactCreateSerializer(serializers.Serializer):
+class ChannelContactCreateSerializer(StrictSerializer):
     source_id = serializers.CharField(max_length=255, help_text=SOURCE_ID_HELP)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
@@ -58,7 +58,7 @@ class ChannelContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChannelAttachmentInputSerializer(serializers.Serializer):
+class ChannelAttachmentInputSerializer(StrictSerializer):
     url = serializers.URLField(
         max_length=1000,
         validators=[URLValidator(schemes=["http", "https"])],
@@ -82,7 +82,7 @@ class ChannelAttachmentInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ChannelMessageCreateSerializer(serializers.Serializer):
+class ChannelMessageCreateSerializer(StrictSerializer):
     source_id = serializers.CharField(max_length=255, help_text="The customer who wrote (see contacts).")
     message_id = serializers.CharField(
         max_length=64,

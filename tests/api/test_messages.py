@@ -152,3 +152,16 @@ def test_a_retry_names_a_message_of_that_conversation(api, failed_sms, conversat
 
     assert response.status_code == 404
     assert Message.objects.get(pk=failed_sms.pk).delivery_status == "failed"
+
+
+def test_a_misspelt_field_is_refused_by_name_and_nothing_reaches_the_customer(api, thread):
+    """`private` is not `is_private`: taken silently, the note would go to the customer."""
+    response = api.post(
+        f"/api/v1/conversations/{thread.pk}/messages", {"body": "Refund him", "private": True}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field_errors"] == {
+        "private": ["Unknown field: this request takes body, is_private, client_message_id."]
+    }
+    assert not Message.objects.filter(body="Refund him").exists()

@@ -90,3 +90,10 @@ def test_enums_are_named_components():
     assert components["PriorityEnum"]["enum"] == [0, 1, 2, 3, 4]
     assert "DeliveryStatusEnum" in components
     assert components["PaginatedConversationListItemList"]["properties"]["next"]["nullable"] is True
+
+
+def test_a_request_says_it_takes_no_other_fields():
+    components = api_schema()["components"]["schemas"]
+    assert components["MessageCreateRequest"]["additionalProperties"] is False
+    assert components["ChannelAttachmentInputRequest"]["additionalProperties"] is False
+    assert "additionalProperties" not in components["Message"]  # answers may grow fields

@@ -346,6 +346,11 @@ def test_a_posted_file_inside_the_network_is_never_fetched(business, customer, f
             {"source_id": "user-42", "message_id": "m-9", "attachments": "https://x.example/a.png"},
             "attachments",
         ),
+        ({"source_id": "user-42", "message_id": "m-9", "body": "Hi", "text": "Hi"}, "text"),  # not ours
+        (
+            {"source_id": "user-42", "message_id": "m-9", "attachments": [{"link": "https://x.example/a"}]},
+            "attachments.0.link",
+        ),
     ],
 )
 def test_a_bad_message_is_a_400_naming_the_field_and_stores_nothing(business, customer, body, field):
