@@ -7,7 +7,7 @@ from conversations.models import ChannelType, Inbox
 from conversations.registry import TransientDeliveryError
 
 from . import media, receipts
-from .email import imap
+from .email import imap, storms
 
 
 @shared_task(
@@ -36,6 +36,12 @@ def apply_pending_receipts() -> int:
     """Beat's sweep, every minute: each pending receipt gets receipts.MAX_ATTEMPTS tries in all
     (a delivery report waits up to an hour for its message), then ends failed."""
     return receipts.receipts_apply_pending()
+
+
+@shared_task(ignore_result=True)
+def forget_quiet_mail_senders() -> int:
+    """Beat, hourly: the mail-storm counts of senders whose window is over (email/storms.py)."""
+    return storms.quiet_senders_forget()
 
 
 @shared_task(ignore_result=True)

@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_in.tasks.poll_mailboxes",
         "schedule": timedelta(seconds=30),
     },
+    "forget-quiet-mail-senders": {  # the mail-storm counts of windows that are over
+        "task": "channels_in.tasks.forget_quiet_mail_senders",
+        "schedule": timedelta(hours=1),
+    },
     "sweep-sla-breaches": {
         "task": "reports.tasks.sweep_sla_breaches",
         "schedule": timedelta(seconds=30),

@@ -50,6 +50,15 @@ def sender_mail_count(*, inbox: Inbox, address: str) -> SenderPace:
     return SenderPace(mails=row.mails, window_ends_at=row.window_started_at + window)
 
 
+def quiet_senders_forget() -> int:
+    """Delete the counts of senders whose window is over: the next mail of each starts a new
+    window anyway, so they say nothing, and one row per address that ever wrote would grow with
+    the customer list. How many were deleted."""
+    window = timedelta(seconds=settings.PARLEY_EMAIL_SENDER_WINDOW_SECONDS)
+    deleted, _ = MailSenderWindow.objects.filter(window_started_at__lte=timezone.now() - window).delete()
+    return deleted
+
+
 def storm_note(address: str, pace: SenderPace) -> str:
     minutes = max(1, settings.PARLEY_EMAIL_SENDER_WINDOW_SECONDS // 60)
     until = timezone.localtime(pace.window_ends_at).strftime("%H:%M")

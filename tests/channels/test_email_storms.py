@@ -11,6 +11,8 @@ import time_machine
 from django.utils import timezone
 
 from channels_in.email.receiving import mail_receive
+from channels_in.models import MailSenderWindow
+from channels_in.tasks import forget_quiet_mail_senders
 from conversations import registry, services
 from conversations.models import Conversation, Message
 from conversations.tasks import deliver_message
@@ -141,3 +143,14 @@ def test_a_loop_of_auto_replies_stops(
     assert customer_mails.count() == (1 if marked else rounds + 1)  # every mail a person could read
     if not marked:
         assert len(storm_notes(first.conversation_id)) == 1
+
+
+def test_the_counts_of_senders_gone_quiet_are_forgotten_and_a_storm_under_way_is_kept(email_inbox):  # noqa: F811
+    """One row per address that ever wrote: without forgetting, a table as long as the customer list."""
+    mail_receive(inbox=email_inbox, raw=customer_mail("Long ago"))
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        mail_receive(inbox=email_inbox, raw=customer_mail("Now", From="Robot <robot@example.com>"))
+
+        assert forget_quiet_mail_senders() == 1  # its window is over: its count says nothing now
+
+        assert list(MailSenderWindow.objects.values_list("address", "mails")) == [("robot@example.com", 1)]
