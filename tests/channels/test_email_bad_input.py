@@ -13,17 +13,11 @@ from channels_in.models import WebhookReceipt
 from channels_in.receipts import receipts_apply_new
 from conversations.models import Attachment, Message
 from tests.channels.test_email_imap import imap_inbox, mail, mailbox  # noqa: F401 (fixtures)
+from tests.fixtures import fixture_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-MALFORMED = (
-    b"From: Jane <jane@example.net>\r\nTo: support@parley.example\r\nSubject: Broken\r\n"
-    b"Message-ID: <broken@example.net>\r\nMIME-Version: 1.0\r\n"
-    b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n'
-    b"--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe printer is on fire.\r\n"
-    b"--XYZ\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-    b"JVBERi0xLj*@@@\r\n"  # damaged base64, and the last boundary never closes
-)
+MALFORMED = fixture_bytes("email/malformed.eml")  # damaged base64, a boundary never closed
 UNKNOWN_CHARSET = (
     b"From: bob@example.net\r\nTo: support@parley.example\r\nSubject: Hallo\r\n"
     b"Message-ID: <charset@example.net>\r\nMIME-Version: 1.0\r\n"

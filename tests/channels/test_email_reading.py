@@ -149,15 +149,7 @@ def test_a_25_mb_mail_is_read_whole():
 
 
 def test_malformed_mime_is_read_for_what_can_be_read_with_a_note():
-    raw = (
-        b"From: Jane <jane@example.net>\r\nTo: support@parley.example\r\nSubject: Broken\r\n"
-        b"Message-ID: <broken@example.net>\r\nMIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n'
-        b"--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe printer is on fire.\r\n"
-        b"--XYZ\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        b"JVBERi0xLj*@@@\r\n"  # damaged base64, and the last boundary never closes
-    )
-    read = read_mail(raw)
+    read = read_mail(fixture_bytes("email/malformed.eml"))  # damaged base64, a boundary never closed
 
     assert read.text == "The printer is on fire."
     assert read.message_id == "<broken@example.net>"
