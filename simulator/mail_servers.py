@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 import time
+from base64 import b64decode
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -17,6 +19,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from imapclient import IMAPClient
 
 
@@ -32,10 +35,36 @@ class Received:
         return BytesParser(policy=policy.default).parsebytes(self.raw)
 
 
+# What Gmail sends before refusing a bearer token (RFC 7628 3.2.2's error challenge).
+XOAUTH2_ERROR = b'{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}'
+
+
 @dataclass
 class _Handler:
     received: list[Received] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)  # recipient -> the answer to RCPT
+    accept_bearer: Callable[[str, str], bool] | None = None  # (user, access token) -> accepted
+    signed_in: list[str] = field(default_factory=list)  # who signed in by XOAUTH2, in order
+
+    async def auth_XOAUTH2(self, server, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2 as Gmail and Exchange Online take it: the client's first message
+        ("user=…^Aauth=Bearer …^A^A", base64) with AUTH or after an empty challenge; a refusal
+        is an error challenge the client answers with an empty line, then 535."""
+        if len(args) > 1:
+            message = b64decode(args[1])
+        else:
+            message = await server.challenge_auth("")
+            if not isinstance(message, bytes):
+                return AuthResult(success=False, handled=True)
+        fields = dict(part.split("=", 1) for part in message.decode().split("\x01") if "=" in part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        if self.accept_bearer is not None and self.accept_bearer(user, token):
+            self.signed_in.append(user)
+            return AuthResult(success=True)
+        await server.challenge_auth(XOAUTH2_ERROR)
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted."
+        )
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refusals:
@@ -49,20 +78,31 @@ class _Handler:
 
 
 class MailServer:
-    """On `port` (the demo's, which its email inbox names), or on a free one."""
+    """On `port` (the demo's, which its email inbox names), or on a free one. With
+    `accept_bearer`, it offers AUTH XOAUTH2 (without TLS: a test's localhost) and lets in whom
+    that says yes to."""
 
-    def __init__(self, port: int = 0) -> None:
-        self.handler = _Handler()
+    def __init__(self, port: int = 0, *, accept_bearer: Callable[[str, str], bool] | None = None) -> None:
+        self.handler = _Handler(accept_bearer=accept_bearer)
         self.port = port
         if not port:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 self.port = probe.getsockname()[1]
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        auth = (
+            {"auth_require_tls": False, "auth_exclude_mechanism": ["PLAIN", "LOGIN"]}
+            if accept_bearer
+            else {"auth_exclude_mechanism": ["XOAUTH2"]}
+        )
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
 
     @property
     def received(self) -> list[Received]:
         return self.handler.received
+
+    @property
+    def signed_in(self) -> list[str]:
+        return self.handler.signed_in
 
     def refuse(self, recipient: str, answer: str) -> None:
         self.handler.refusals[recipient.lower()] = answer
@@ -84,11 +124,14 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+# a refused sign-in is answered at once (the tests refuse some on purpose)
+auth_failure_delay = 0
+auth_mechanisms = plain login{oauth2_mechanisms}
 mail_location = maildir:{root}/mail/%u
 first_valid_uid = 1
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/users
 }}
 userdb {{
@@ -105,6 +148,22 @@ service imap-login {{
 }}
 """
 
+# Sign-in by OAuth 2.0 (SASL XOAUTH2 and OAUTHBEARER): Dovecot asks the authorization server
+# about each token (RFC 7662 introspection, a form-encoded POST) and takes it if it is active and
+# names the user signing in.
+DOVECOT_OAUTH2_PASSDB = """passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+DOVECOT_OAUTH2_CONF = """introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
 
 class Dovecot:
     """A real IMAP server (Debian's dovecot-imapd, which .ci/run installs), a private instance
@@ -112,8 +171,11 @@ class Dovecot:
 
     USER, PASSWORD = "support@parley.example", "imap-test-password"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, oauth2_introspection_url: str = "") -> None:
+        """With `oauth2_introspection_url`, the mailbox also takes XOAUTH2 with the tokens that
+        authorization server says are active (simulator/oauth_server.py)."""
         self.root = root
+        self.oauth2_introspection_url = oauth2_introspection_url
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -132,7 +194,21 @@ class Dovecot:
         if os.geteuid() == 0:
             shutil.chown(self.root / "mail", user, group)
         conf = self.root / "dovecot.conf"
-        conf.write_text(DOVECOT_CONF.format(root=self.root, port=self.port, user=user, group=group))
+        oauth2 = bool(self.oauth2_introspection_url)
+        if oauth2:
+            (self.root / "dovecot-oauth2.conf.ext").write_text(
+                DOVECOT_OAUTH2_CONF.format(introspection_url=self.oauth2_introspection_url)
+            )
+        conf.write_text(
+            DOVECOT_CONF.format(
+                root=self.root,
+                port=self.port,
+                user=user,
+                group=group,
+                oauth2_mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
+                oauth2_passdb=DOVECOT_OAUTH2_PASSDB.format(root=self.root) if oauth2 else "",
+            )
+        )
         self.process = subprocess.Popen(  # noqa: S603 (Debian's dovecot, our own config)
             [binary, "-F", "-c", str(conf)], stderr=subprocess.PIPE
         )

@@ -9,7 +9,8 @@ Message-ID (inbound.py). The folder is opened read-only: Parley never marks, mov
 the business's mail.
 
 Inbox.config: imap_host, imap_port (993), imap_security ("ssl", "starttls" or "none"),
-imap_username, imap_password, imap_folder ("INBOX").
+imap_username, imap_password, imap_folder ("INBOX"); or, instead of imap_password, OAuth 2.0
+sign-in by SASL XOAUTH2 (oauth.py's settings).
 """
 
 import ssl
@@ -19,11 +20,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from conversations.models import Inbox
 
 from ..models import MailboxCursor
+from . import oauth
 from .inbound import mails_store
 
 BATCH = 25  # mails fetched per round trip
@@ -43,13 +45,15 @@ class MailboxNotConfigured(ValueError):
 
 
 # What a poll may meet that is the mailbox's, not Parley's: recorded on the cursor, tried again.
-POLL_ERRORS = (OSError, IMAPClientError, MailboxNotConfigured)
+POLL_ERRORS = (OSError, IMAPClientError, MailboxNotConfigured, oauth.OAuthSignInError)
 
 
 def mailbox_poll(inbox: Inbox) -> Poll:
     """Store the inbox's new mails (up to PER_POLL). Connection and login errors propagate
     (the task records them on the cursor and tries again at the next poll)."""
     MailboxCursor.objects.get_or_create(inbox=inbox, defaults={"folder": mailbox_folder(inbox)})
+    if oauth.oauth_signs_in(inbox):  # before the poll's transaction: a rotated refresh token is kept
+        oauth.access_token_for(inbox)  # even if the poll then fails and rolls back
     with transaction.atomic():
         cursor = MailboxCursor.objects.select_for_update(skip_locked=True).filter(inbox=inbox).first()
         if cursor is None:
@@ -101,11 +105,27 @@ def mailbox_connect(inbox: Inbox) -> IMAPClient:
     try:
         if security == "starttls":
             client.starttls(ssl.create_default_context())
-        client.login(str(config.get("imap_username") or ""), str(config.get("imap_password") or ""))
+        mailbox_sign_in(client, inbox)
     except Exception:
         client.shutdown()
         raise
     return client
+
+
+def mailbox_sign_in(client: IMAPClient, inbox: Inbox) -> None:
+    """Log in with the inbox's password, or by XOAUTH2 with an access token where it has OAuth
+    settings. A token the server refuses (revoked before it expired) is renewed once."""
+    config = inbox.config or {}
+    username = str(config.get("imap_username") or "")
+    if not oauth.oauth_signs_in(inbox):
+        client.login(username, str(config.get("imap_password") or ""))
+        return
+    try:
+        client.sasl_login("XOAUTH2", oauth.xoauth2_responder(username, oauth.access_token_for(inbox)))
+    except LoginError:
+        client.sasl_login(
+            "XOAUTH2", oauth.xoauth2_responder(username, oauth.access_token_for(inbox, renew=True))
+        )
 
 
 def mailbox_folder(inbox: Inbox) -> str:

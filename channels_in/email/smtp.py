@@ -4,7 +4,9 @@ words, a 4xx or a connection that fails before the mail is handed over is tried 
 connection lost after the mail's data was sent is ambiguous (the server may have taken it).
 
 Inbox.config: smtp_host, smtp_port (587), smtp_security ("starttls", "ssl" or "none"),
-smtp_username, smtp_password.
+smtp_username, smtp_password; or, instead of smtp_password, OAuth 2.0 sign-in by SASL XOAUTH2
+(oauth.py's settings). A token endpoint that refuses (a revoked refresh token) fails the message
+with its words, as a 5xx refusal of the password does; one that cannot be reached is tried again.
 """
 
 import smtplib
@@ -15,6 +17,8 @@ from django.conf import settings
 
 from conversations.models import Inbox
 from conversations.registry import PermanentDeliveryError, TransientDeliveryError
+
+from . import oauth
 
 SECURITY = ("starttls", "ssl", "none")
 
@@ -40,8 +44,7 @@ def smtp_send(inbox: Inbox, mail: EmailMessage, *, recipients: list[str]) -> Non
         with client_class(host, port, timeout=timeout) as client:
             if security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if config.get("smtp_username"):
-                client.login(str(config["smtp_username"]), str(config.get("smtp_password") or ""))
+            _sign_in(client, inbox)
             handed_over = True
             refused = client.send_message(mail, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as error:
@@ -54,8 +57,27 @@ def smtp_send(inbox: Inbox, mail: EmailMessage, *, recipients: list[str]) -> Non
             code="smtp_connection",
             ambiguous=handed_over,
         ) from error
+    except oauth.OAuthSignInError as error:
+        error_class = TransientDeliveryError if error.transient else PermanentDeliveryError
+        raise error_class(str(error), code=error.code) from error
     if refused and len(refused) == len(recipients):
         raise _refusal(next(iter(refused.values())))
+
+
+def _sign_in(client: smtplib.SMTP, inbox: Inbox) -> None:
+    """AUTH with the inbox's password, or by XOAUTH2 with an access token where it has OAuth
+    settings (a token the server refuses is renewed once); nothing without a username."""
+    config = inbox.config or {}
+    username = str(config.get("smtp_username") or "")
+    if not oauth.oauth_signs_in(inbox):
+        if username:
+            client.login(username, str(config.get("smtp_password") or ""))
+        return
+    client.ehlo_or_helo_if_needed()
+    try:
+        client.auth("XOAUTH2", oauth.xoauth2_responder(username, oauth.access_token_for(inbox)))
+    except smtplib.SMTPAuthenticationError:
+        client.auth("XOAUTH2", oauth.xoauth2_responder(username, oauth.access_token_for(inbox, renew=True)))
 
 
 def _refusal(answer: tuple[int, bytes | str]) -> PermanentDeliveryError | TransientDeliveryError:

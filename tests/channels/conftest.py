@@ -178,6 +178,27 @@ def reply_to(inbox, source_id: str, body: str = "Your order ships today.", phone
 def dovecot():
     """The IMAP server of the email channel's tests. .ci/run installs it; a machine without it
     skips these tests outside CI, and fails them in CI."""
+    yield from _dovecot()
+
+
+@pytest.fixture(scope="session")
+def oauth_server():
+    """The mailbox provider's authorization server (simulator/oauth_server.py)."""
+    from simulator.mail_servers import Dovecot
+    from simulator.oauth_server import OAuthServer
+
+    with OAuthServer(username=Dovecot.USER) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth(oauth_server):
+    """A Dovecot whose mailbox also takes OAuth 2.0 sign-in (XOAUTH2), asking `oauth_server`
+    whether each token is active."""
+    yield from _dovecot(oauth2_introspection_url=oauth_server.introspection_url)
+
+
+def _dovecot(**options):
     import os
     import shutil
 
@@ -195,7 +216,7 @@ def dovecot():
     root = Path(tempfile.mkdtemp(prefix="parley-dovecot-"))
     root.chmod(0o755)
     try:
-        with Dovecot(root) as server:
+        with Dovecot(root, **options) as server:
             yield server
     finally:
         shutil.rmtree(root, ignore_errors=True)
