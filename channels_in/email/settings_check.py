@@ -35,6 +35,22 @@ def email_config_problems(config: dict) -> list[str]:
         )
     if not config.get("smtp_host"):
         problems.append("smtp_host: the mail server replies leave by.")
+    if config.get("oauth_token_url"):
+        problems += _oauth_problems(config)
+    return problems
+
+
+def _oauth_problems(config: dict) -> list[str]:
+    problems = []
+    if not str(config["oauth_token_url"]).startswith(("https://", "http://")):
+        problems.append("oauth_token_url: the provider's token endpoint, an https:// address.")
+    if not config.get("oauth_client_id"):
+        problems.append("oauth_client_id: the application (client) id the provider gave you.")
+    if not (config.get("oauth_refresh_token") or config.get("oauth_scope")):
+        problems.append(
+            "oauth_refresh_token (a mailbox's consent: Gmail, Microsoft 365 delegated) or oauth_scope "
+            "(Microsoft 365 app-only: https://outlook.office365.com/.default)."
+        )
     return problems
 
 

@@ -53,11 +53,14 @@ def _inline_images(mail: MessageEmail) -> dict[str, str]:
     """The pictures the mail's HTML names by Content-ID, as data: URLs, while they fit INLINE_BYTES;
     a part that is no picture, is past the budget or is gone from storage is left out (its alt
     text shows)."""
-    named = {place: cid for cid, place in mail.inline_images.items() if cid in content_ids_named(mail.html)}
+    shown = content_ids_named(mail.html)
+    named = {place: cid for cid, place in mail.inline_images.items() if cid in shown}
     if not named:
         return {}
-    parts = Attachment.objects.filter(message_id=mail.message_id).order_by("pk").only(
-        "file", "mime_type", "byte_size"
+    parts = (
+        Attachment.objects.filter(message_id=mail.message_id)
+        .order_by("pk")
+        .only("file", "mime_type", "byte_size")
     )
     pictures, budget = {}, INLINE_BYTES
     for place, part in enumerate(parts):

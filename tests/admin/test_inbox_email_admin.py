@@ -54,6 +54,14 @@ def test_mistakes_in_an_email_inbox_are_refused_in_words_and_nothing_changes(adm
             "smtp_host: the mail server replies leave by",
         ),
         "a host that is a number": ({**GOOD, "imap_host": 42}, "imap_host: text"),
+        "OAuth without a client": (
+            {**GOOD, "imap_password": "", "oauth_token_url": "https://oauth2.googleapis.com/token"},
+            "oauth_client_id: the application (client) id",
+        ),
+        "OAuth with no grant": (
+            {**GOOD, "oauth_token_url": "https://login.example/token", "oauth_client_id": "app-1"},
+            "oauth_refresh_token (a mailbox's consent",
+        ),
     }
     for name, (config, words) in mistakes.items():
         errors = config_errors(post_config(admin_client, inbox, config))
@@ -75,7 +83,14 @@ def test_good_email_settings_are_saved_also_forwarding_only(admin_client):
         "mailgun_signing_key": "key-1",
         **{key: value for key, value in GOOD.items() if key.startswith("smtp_")},
     }
-    for config in (GOOD, forwarding, {**GOOD, "imap_port": "993"}):
+    by_oauth = {
+        **{key: value for key, value in GOOD.items() if not key.endswith("_password")},
+        "oauth_token_url": "https://login.microsoftonline.com/acme/oauth2/v2.0/token",
+        "oauth_client_id": "app-1",
+        "oauth_client_secret": "secret",
+        "oauth_scope": "https://outlook.office365.com/.default",
+    }
+    for config in (GOOD, forwarding, {**GOOD, "imap_port": "993"}, by_oauth):
         answer = post_config(admin_client, inbox, config)
         assert answer.status_code == 302, answer.context["adminform"].form.errors
         inbox.refresh_from_db()
