@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "conversations",
     "agents",
     "desk",
@@ -437,7 +438,9 @@ SPECTACULAR_SETTINGS = {
     "labels and inboxes (docs/api.md). For a business's own app as a channel (inbox token, under "
     "/api/v1/channel/): its customers' messages in and their conversations out (docs/channels.md).",
     "VERSION": "1.0.0",
-    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
+    "SWAGGER_UI_DIST": "SIDECAR",  # no CDN: the page works on a network without internet
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,

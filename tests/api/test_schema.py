@@ -1,7 +1,10 @@
 """The OpenAPI schema is valid, warning-free and complete enough for client generators."""
 
+import re
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.api.schema_fuzz import api_schema, operations
@@ -54,6 +57,20 @@ def test_the_schema_and_its_docs_are_served_to_anyone():
     assert schema.json()["info"]["title"] == "Parley API"
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.django_db
+def test_the_docs_page_loads_nothing_from_elsewhere_so_it_works_offline():
+    """Swagger UI from a CDN left /api/docs/ blank on a network without internet (issue 21)."""
+    page = APIClient().get("/api/docs/").content.decode()
+    assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page)
+
+    assert any(asset.endswith("swagger-ui-bundle.js") for asset in assets), assets
+    assert not [asset for asset in assets if "//" in asset], assets  # no other host
+    client = Client()
+    for asset in assets:
+        answer = client.get(asset)
+        assert answer.status_code == 200, asset
 
 
 def test_every_operation_is_described_whole():
