@@ -204,7 +204,9 @@ def conversation_update(
 def conversation_mark_read_by_agent(
     *, conversation: Conversation, agent: AbstractBaseUser, up_to_seq: int
 ) -> ReadMarker:
-    """Move the agent's read marker forward (never back) to `up_to_seq`."""
+    """Move the agent's read marker forward (never back) to `up_to_seq`. The customer's messages up
+    to it that no agent had read yet become read, and the customer's clients are told ("Seen"),
+    without who read them; the desks hear each agent's own marker."""
     up_to_seq = min(up_to_seq, conversation.last_seq)
     with transaction.atomic():
         marker, _ = ReadMarker.objects.select_for_update().get_or_create(
@@ -223,7 +225,24 @@ def conversation_mark_read_by_agent(
                 ),
                 groups=events.conversation_groups(conversation, agents_only=True),
             )
+            _customer_messages_seen(conversation, up_to_seq)
         return marker
+
+
+def _customer_messages_seen(conversation: Conversation, up_to_seq: int) -> None:
+    seen = Message.objects.filter(
+        conversation_id=conversation.pk,
+        seq__lte=up_to_seq,
+        sender_kind=Message.SenderKind.CONTACT,
+        delivery_status__in=[Message.DeliveryStatus.SENT, Message.DeliveryStatus.DELIVERED],
+    ).update(delivery_status=Message.DeliveryStatus.READ)
+    if seen:  # the first agent to get this far: once, whoever reads after
+        events.publish_on_commit(
+            events.conversation_event(
+                EventType.CONVERSATION_READ, conversation, reader="agent", read_seq=up_to_seq
+            ),
+            groups=(events.contact_group(conversation.contact_id, conversation.inbox_id),),
+        )
 
 
 def conversation_mark_read_by_contact(*, conversation: Conversation, up_to_seq: int) -> Conversation:

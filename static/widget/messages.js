@@ -29,8 +29,9 @@ export function time(iso) {
 function statusOf(m) { return m.delivery_status === "read" ? "read" : m.delivery_status || "sent"; }
 
 // A held message, or (pending) a queued one: the visitor's own, or an agent's with their name
-// (Parley's own, such as a survey's question, under the inbox's name).
-export function messageItem(m, pending, t, inboxName) {
+// (Parley's own, such as a survey's question, under the inbox's name). `seen`: it is the visitor's
+// latest message an agent has read, the one that says "Seen".
+export function messageItem(m, pending, t, inboxName, seen = false) {
   const mine = m.sender ? m.sender.kind === "contact" : true;
   const item = el("li", "message " + (mine ? "mine" : "theirs"));
   item.dataset.seq = pending ? "" : String(m.seq);
@@ -66,7 +67,7 @@ export function messageItem(m, pending, t, inboxName) {
     item.appendChild(link);
   });
   const meta = pending ? (m.failed ? t.failed + ": " + m.failed : t.pending)
-    : time(m.created_at) + (mine && statusOf(m) === "read" ? " · " + t.read : "");
+    : time(m.created_at) + (seen ? " · " + t.read : "");
   item.appendChild(el("span", "meta", meta));
   return item;
 }

@@ -98,9 +98,10 @@ export function createPanel(ui) {
       const waiting = Array.from(client.unacked.values()).some((item) => item.conversation_id === c.id);
       const offer = offeredReplies(ordered, waiting);
       survey = surveyOf(ordered, waiting);
+      const seen = ordered.filter((m) => m.sender.kind === "contact" && m.delivery_status === "read").pop();
       ordered.forEach((m) => {
         while (notices.length && notices[0].seq < m.seq) items.push(notice());
-        const item = messageItem(m, false, t, page.name);
+        const item = messageItem(m, false, t, page.name, m === seen);
         if (offer && offer.message === m) item.appendChild(replyButtons(offer, t, ui.reply));
         if (survey && survey.question === m) item.appendChild(ratingButtons(survey, t, ui.reply));
         items.push(item);

@@ -143,6 +143,30 @@ def test_read_markers_only_move_forward(inbox, contact, agent):
     assert marker.last_read_seq == 2
 
 
+def test_an_agent_reading_tells_the_customer_their_messages_were_seen_once(
+    inbox, contact, agent, listen, django_capture_on_commit_callbacks
+):
+    first = receive(inbox, contact)
+    second = receive(inbox, contact, body="two")
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    customer = listen(events.contact_group(contact.pk, inbox.pk))
+    desks = listen(events.inbox_group(inbox.pk))
+    colleague = AgentProfileFactory().user
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_mark_read_by_agent(conversation=conversation, agent=agent, up_to_seq=first.seq)
+        services.conversation_mark_read_by_agent(conversation=conversation, agent=agent, up_to_seq=second.seq)
+        services.conversation_mark_read_by_agent(conversation=conversation, agent=colleague, up_to_seq=2)
+
+    told = [event for event in customer.receive_all() if event["type"] == "conversation.read"]
+    assert [(event["reader"], event["read_seq"]) for event in told] == [("agent", 1), ("agent", 2)]
+    assert "agent_id" not in told[0]  # who read it is the team's business
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.delivery_status == second.delivery_status == Message.DeliveryStatus.READ
+    reads = [event for event in desks.receive_all() if event["type"] == "conversation.read"]
+    assert [event["agent_id"] for event in reads] == [agent.pk, agent.pk, colleague.pk]  # counts per agent
+
+
 def test_the_customer_reading_marks_outgoing_messages_read(inbox, contact, agent):
     conversation = receive(inbox, contact).conversation
     reply = services.message_post_reply(conversation=conversation, agent=agent, body="Here you go")
