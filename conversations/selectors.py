@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from . import registry
 from .models import Conversation, LiveSession, Message, MessageTemplate
 
 HISTORY_PAGE_SIZE = 50
@@ -176,7 +177,10 @@ def live_queue(inbox_id: int) -> QuerySet[LiveSession]:
 
 
 def typical_queue_wait(inbox_id: int) -> timedelta | None:
-    """The mean queue wait of the inbox's recent sessions that an agent took, or None."""
+    """The mean queue wait of the inbox's recent sessions that an agent took; None without them,
+    or with nobody online to take the next chat (a wait nobody would keep is not promised)."""
+    if not registry.inbox_has_someone_online(inbox_id):
+        return None
     recent = list(
         LiveSession.objects.filter(inbox_id=inbox_id, assigned_at__isnull=False, kind=LiveSession.Kind.LIVE)
         .order_by("-assigned_at")

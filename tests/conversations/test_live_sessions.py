@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
+from agents.models import AgentProfile
 from agents.presence import agent_desk_connected
 from conversations import events, services, tasks
 from conversations.event_catalogue import EventType
@@ -121,9 +122,23 @@ def test_the_estimated_wait_comes_from_how_long_recent_chats_waited(live_inbox, 
         clock.advance(minutes=2)
         services.conversation_assign(conversation=taken, assignee=agent, actor=agent)
     waiting = [write(live_inbox, ContactFactory()) for _ in range(2)]
+    InboxMembershipFactory(inbox=live_inbox, agent=agent)
+    AgentProfile.objects.filter(user=agent).update(availability=AgentProfile.Availability.ONLINE)
 
     states = services.session_states(waiting)
     assert [states[c.pk].estimated_wait_seconds for c in waiting] == [120, 240]
+
+
+def test_with_nobody_online_to_take_the_chat_no_wait_is_promised(live_inbox, agent, clock):
+    """ "About 2 min" with every agent gone would be a promise nobody keeps."""
+    InboxMembershipFactory(inbox=live_inbox, agent=agent)
+    taken = write(live_inbox, ContactFactory())
+    clock.advance(minutes=2)
+    services.conversation_assign(conversation=taken, assignee=agent, actor=agent)
+    AgentProfile.objects.filter(user=agent).update(availability=AgentProfile.Availability.OFFLINE)
+    waiting = write(live_inbox, ContactFactory())
+
+    assert services.session_states([waiting])[waiting.pk].estimated_wait_seconds is None
 
 
 def test_states_of_many_conversations_cost_a_fixed_number_of_queries(
