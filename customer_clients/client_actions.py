@@ -99,7 +99,7 @@ def session_end(identity: ContactIdentity, *, conversation_id: int) -> bool:
     """The visitor ended their live chat ("End chat"); ending an ended chat changes nothing."""
     return services.live_session_end(
         conversation=own_conversation(identity, conversation_id),
-        reason=LiveSession.CloseReason.CUSTOMER_LEFT,
+        reason=LiveSession.CloseReason.CUSTOMER_ENDED,
     )
 
 

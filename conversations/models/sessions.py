@@ -24,6 +24,7 @@ class LiveSession(models.Model):
 
     class CloseReason(models.TextChoices):
         CUSTOMER_LEFT = "customer_left", "Customer left"
+        CUSTOMER_ENDED = "customer_ended", "Ended by the customer"
         INACTIVITY = "inactivity", "Inactivity"
         AGENT_ENDED = "agent_ended", "Ended by the agent"
         RESOLVED = "resolved", "Conversation resolved"

@@ -45,6 +45,7 @@ Reason = LiveSession.CloseReason
 Kind = LiveSession.Kind
 ACTIVITY_LINES = {
     Reason.CUSTOMER_LEFT: "Chat ended: the customer left",
+    Reason.CUSTOMER_ENDED: "The customer ended the chat",
     Reason.INACTIVITY: "Chat ended after inactivity",
     Reason.AGENT_ENDED: "{actor} ended the chat",
 }

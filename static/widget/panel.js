@@ -140,7 +140,8 @@ export function createPanel(ui) {
         status += " · " + t.wait.replace("{m}", Math.max(1, Math.round(session.estimated_wait_seconds / 60)));
       }
     } else if (session && session.state === "ended") {
-      status = { customer_left: t.leftEnd, inactivity: t.idleEnd, agent_ended: t.agentEnd }[session.close_reason] || "";
+      status = { customer_left: t.leftEnd, customer_ended: t.youEnded, inactivity: t.idleEnd,
+        agent_ended: t.agentEnd }[session.close_reason] || "";
     }
     $("live-status").textContent = status;
     $("thread-bar").hidden = !c;

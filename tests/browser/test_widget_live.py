@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from conversations import services
 from conversations.models import Conversation, LiveSession
 from tests.browser import test_widget as widget_journeys
-from tests.factories.agents import AgentProfileFactory
+from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import InboxFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -16,12 +16,14 @@ visit = widget_journeys.visit  # the fixture, here with a live inbox
 
 @pytest.fixture
 def inbox(host_site):
-    """A live inbox the host site may embed (overrides conftest.py's messaging one)."""
-    return InboxFactory(name="Acme Live", mode="live", allowed_origins=host_site.origin)
+    """A live inbox the host site may embed (overrides conftest.py's messaging one), whose agents
+    take chats from the queue themselves."""
+    return InboxFactory(name="Acme Live", mode="live", routing="manual", allowed_origins=host_site.origin)
 
 
 def test_queue_then_an_agent_joins_then_the_visitor_ends_the_chat_and_gets_the_transcript(visit, inbox):
-    agent = AgentProfileFactory(display_name="Ana").user
+    agent = AgentProfileFactory(display_name="Ana", availability="online").user  # at work on this inbox
+    InboxMembershipFactory(inbox=inbox, agent=agent)
     widget = visit()
     widget.open()
     widget.start_conversation()
@@ -38,7 +40,7 @@ def test_queue_then_an_agent_joins_then_the_visitor_ends_the_chat_and_gets_the_t
     expect(widget.message("Yes, in all sizes.", "theirs")).to_have_count(1)
 
     widget.ui.locator("#end-chat").click()
-    expect(status).to_have_text("The chat ended when you left.")
+    expect(status).to_have_text("You ended the chat.")  # not "when you left": they pressed End chat
     expect(widget.ui.locator("#end-chat")).to_be_hidden()
     transcript = widget.ui.locator("#transcript")
     expect(transcript).to_be_visible()
@@ -47,14 +49,14 @@ def test_queue_then_an_agent_joins_then_the_visitor_ends_the_chat_and_gets_the_t
     expect(widget.ui.locator("#transcript-done")).to_have_text(
         "The transcript is on its way to kim@example.com."
     )
-    assert LiveSession.objects.get(conversation=conversation).close_reason == "customer_left"
+    assert LiveSession.objects.get(conversation=conversation).close_reason == "customer_ended"
     conversation.refresh_from_db()
     assert conversation.status == "resolved" and conversation.contact.email == "kim@example.com"
 
     widget.page.reload()  # the ended chat is still shown as ended, from the server's answer
     widget.open()
     widget.show_history()
-    expect(status).to_have_text("The chat ended when you left.")
+    expect(status).to_have_text("You ended the chat.")
     expect(
         widget.ui.locator("#messages li", has_text="Chat ended. Write to start a new one.")
     ).to_be_visible()
