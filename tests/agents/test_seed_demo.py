@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents.demo import DEMO_CONVERSATIONS
 from agents.models import AgentProfile, CannedResponse, InboxMembership, Team
+from conversations import registry
 from conversations.models import (
     ChannelType,
     Contact,
@@ -122,6 +123,13 @@ def test_provider_inboxes_have_credentials_of_their_own():
     assert configs[WHATSAPP]["app_secret"] != configs[MESSENGER]["app_secret"]
     assert re.fullmatch(r"[0-9a-f]{32}", configs[EMAIL]["mailgun_signing_key"])
     assert (configs[EMAIL]["smtp_host"], configs[EMAIL]["smtp_security"]) == ("127.0.0.1", "none")
+
+
+def test_every_demo_inbox_passes_the_admins_check_of_its_settings():
+    """An administrator who opens a demo inbox in the admin can save it as it is."""
+    seed_demo()
+    for inbox in Inbox.objects.all():
+        assert registry.config_problems(inbox.channel_type, inbox.config) == [], inbox.name
 
 
 def test_an_sms_inbox_from_an_older_seed_gets_credentials_and_keeps_its_key():
