@@ -123,6 +123,20 @@ def config_problems(channel_type: str, config: object) -> list[str]:
     return check(config) if check else []
 
 
+# Channels say what to paste where to connect an inbox (the widget's tag, the webhook URL): pairs
+# of (what and where, the text to paste), shown on the inbox's admin page.
+_setup_guides: dict[str, Callable[[Inbox], list[tuple[str, str]]]] = {}
+
+
+def register_setup_guide(channel_type: str, guide: Callable[[Inbox], list[tuple[str, str]]]) -> None:
+    _setup_guides[channel_type] = guide
+
+
+def setup_guide(inbox: Inbox) -> list[tuple[str, str]]:
+    guide = _setup_guides.get(inbox.channel_type)
+    return guide(inbox) if guide else []
+
+
 _someone_online: Callable[[int], bool] = lambda inbox_id: False  # noqa: E731 (until agents registers)
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from .. import registry
 from ..models import Conversation, Inbox, MessageTemplate
@@ -24,6 +25,9 @@ class InboxForm(forms.ModelForm):
         return cleaned
 
 
+PASTE_STYLE = '"white-space: pre-wrap; overflow-wrap: anywhere"'  # a long tag wraps, whole
+
+
 @admin.register(Inbox)
 class InboxAdmin(admin.ModelAdmin):
     form = InboxForm
@@ -40,9 +44,10 @@ class InboxAdmin(admin.ModelAdmin):
     )
     list_filter = ("channel_type", "mode", "is_active")
     search_fields = ("name", "public_key")
-    readonly_fields = ("public_key", "identity_secret", "created_at")
+    readonly_fields = ("public_key", "identity_secret", "created_at", "connect")
     fieldsets = (
         (None, {"fields": ("name", "channel_type", "mode", "is_active", "public_key", "created_at")}),
+        ("Connect", {"fields": ("connect",), "description": "What to paste where, for this channel."}),
         (
             "Behaviour",
             {
@@ -77,6 +82,22 @@ class InboxAdmin(admin.ModelAdmin):
         ),
         ("Channel settings", {"fields": ("config",)}),
     )
+
+    @admin.display(description="what to paste")
+    def connect(self, inbox: Inbox) -> str:
+        if inbox.pk is None:
+            return "Save the inbox to see what to paste where."
+        steps = registry.setup_guide(inbox)
+        if not steps:
+            return "Nothing to paste for this channel."
+        return format_html(
+            '<dl class="setup-guide">{}</dl>',
+            format_html_join(
+                "",
+                f"<dt>{{}}</dt><dd><pre style={PASTE_STYLE}><code>{{}}</code></pre></dd>",
+                ((what, text) for what, text in steps),
+            ),
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Inbox]:
         open_conversations = Conversation.objects.filter(status__in=OPEN_STATUSES)
