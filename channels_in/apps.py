@@ -19,6 +19,7 @@ class ChannelsInConfig(AppConfig):
         from .email.settings_check import email_config_problems
         from .inboxes import inboxes_changed
         from .settings_checks import REQUIRED, provider_config_check
+        from .settings_fields import SETTING_FIELDS
         from .setup_guides import setup_guides
 
         for channel_type, adapter in BY_CHANNEL_TYPE.items():
@@ -29,6 +30,8 @@ class ChannelsInConfig(AppConfig):
             registry.register_config_check(channel_type, provider_config_check(channel_type))
         for channel_type, guide in setup_guides().items():
             registry.register_setup_guide(channel_type, guide)
+        for channel_type, fields in SETTING_FIELDS.items():
+            registry.register_setting_fields(channel_type, fields)
         registry.register_template_source(ChannelType.WHATSAPP, sync_templates)
         post_save.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-saved")
         post_delete.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-deleted")

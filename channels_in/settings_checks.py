@@ -32,6 +32,7 @@ WHAT = {  # a word on where to find each, for a refusal
     "bot_token": "the token @BotFather gave the bot",
     "secret_token": "the secret_token you pass to setWebhook",
 }
+TEXT_KEYS = (*WHAT, "phone_number", "messaging_service_sid", "waba_id", "instagram_account_id")
 TELEGRAM_BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 
@@ -40,7 +41,7 @@ def provider_config_check(channel_type: str) -> Callable[[dict], list[str]]:
     required, extra = REQUIRED[channel_type], EXTRA_CHECKS.get(channel_type)
 
     def check(config: dict) -> list[str]:
-        problems = [f"{key}: text, in quotes." for key, value in config.items() if not _text(value)]
+        problems = [f"{key}: text, in quotes." for key in TEXT_KEYS if not _text(config.get(key))]
         problems += [
             f"{key}: {WHAT[key]}." for key in required if _text(config.get(key)) and not config.get(key)
         ]

@@ -123,6 +123,30 @@ def config_problems(channel_type: str, config: object) -> list[str]:
     return check(config) if check else []
 
 
+@dataclass(frozen=True)
+class SettingField:
+    """One key of an inbox's settings (Inbox.config) that the admin shows as a field of its own."""
+
+    key: str
+    label: str
+    help: str = ""
+    secret: bool = False  # shown masked
+    number: bool = False  # stored as a number (a port)
+    choices: tuple[str, ...] = ()
+
+
+# Channels name the settings keys the admin shows as fields (the rest stay in the JSON box).
+_setting_fields: dict[str, tuple[SettingField, ...]] = {}
+
+
+def register_setting_fields(channel_type: str, fields: tuple[SettingField, ...]) -> None:
+    _setting_fields[channel_type] = fields
+
+
+def setting_fields(channel_type: str) -> tuple[SettingField, ...]:
+    return _setting_fields.get(channel_type, ())
+
+
 # Channels say what to paste where to connect an inbox (the widget's tag, the webhook URL): pairs
 # of (what and where, the text to paste), shown on the inbox's admin page.
 _setup_guides: dict[str, Callable[[Inbox], list[tuple[str, str]]]] = {}

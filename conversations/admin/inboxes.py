@@ -1,7 +1,6 @@
 """The inboxes admin: each channel's settings in the groups the `Inbox` model keeps, and the
 message templates its provider approved."""
 
-from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,19 +10,8 @@ from .. import registry
 from ..models import Conversation, Inbox, MessageTemplate
 from .columns import OPEN_STATUSES, related_count
 from .fields import FORM_FIELDS
+from .inbox_form import InboxForm, inbox_form_for, setting_field_names
 from .permissions import ReadOnlyAdminMixin
-
-
-class InboxForm(forms.ModelForm):
-    """The channel's own check of its settings (registry.config_problems), shown on the field."""
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if "config" in cleaned and "channel_type" in cleaned:
-            for problem in registry.config_problems(cleaned["channel_type"], cleaned["config"]):
-                self.add_error("config", problem)
-        return cleaned
-
 
 PASTE_STYLE = '"white-space: pre-wrap; overflow-wrap: anywhere"'  # a long tag wraps, whole
 
@@ -82,6 +70,21 @@ class InboxAdmin(admin.ModelAdmin):
         ),
         ("Channel settings", {"fields": ("config",)}),
     )
+
+    def get_form(self, request: HttpRequest, obj: Inbox | None = None, change: bool = False, **kwargs):
+        kwargs["form"] = inbox_form_for(self._channel_type(request, obj))
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Inbox | None = None):
+        named = setting_field_names(self._channel_type(request, obj))
+        if not named:
+            return self.fieldsets
+        settings = ("Channel settings", {"fields": (*named, "config")})
+        return (*self.fieldsets[:-1], settings)
+
+    @staticmethod
+    def _channel_type(request: HttpRequest, obj: Inbox | None) -> str | None:
+        return obj.channel_type if obj is not None else request.POST.get("channel_type")
 
     @admin.display(description="what to paste")
     def connect(self, inbox: Inbox) -> str:

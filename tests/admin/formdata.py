@@ -4,6 +4,7 @@ Posting what the page rendered (management forms, split date-time inputs, the in
 tests honest about the real form, instead of hand-written dicts that drift from it.
 """
 
+import json
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -85,3 +86,24 @@ def form_data(response: HttpResponse) -> dict[str, str | list[str]]:
             continue
         data[name] = values if len(values) != 1 else values[0]
     return data
+
+
+def with_settings(data: dict, config: dict) -> dict:
+    """`data` (an inbox's admin form) with `config` entered as a person would: each key with a
+    field of its own typed in that field, the rest as JSON in the "other settings" box."""
+    data = {name: ("" if name.startswith("setting_") else value) for name, value in data.items()}
+    others = {}
+    for key, value in config.items():
+        if f"setting_{key}" in data:
+            data[f"setting_{key}"] = "" if value is None else str(value)
+        else:
+            others[key] = value
+    data["config"] = json.dumps(others)
+    return data
+
+
+def form_errors(answer: HttpResponse) -> list[str]:
+    """Every error the admin form shows, on any field (the form was not saved)."""
+    assert answer.status_code == 200, "the form was saved"
+    errors = answer.context["adminform"].form.errors
+    return [f"{name}: {message}" for name, messages in errors.items() for message in messages]
