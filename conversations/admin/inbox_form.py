@@ -11,15 +11,18 @@ from django import forms
 
 from .. import registry
 from ..models import ChannelType
+from .hours_fields import HoursFields, hours_initial, hours_read
 
 PREFIX = "setting_"
 
 
-class InboxForm(forms.ModelForm):
+class InboxForm(forms.ModelForm, HoursFields):
     setting_fields: tuple[registry.SettingField, ...] = ()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for name, value in hours_initial(self.instance.business_hours, self.instance.holidays).items():
+            self.initial.setdefault(name, value)
         config = dict(self.instance.config or {}) if isinstance(self.instance.config, dict) else {}
         for setting in self.setting_fields:
             self.initial.setdefault(PREFIX + setting.key, config.pop(setting.key, ""))
@@ -31,6 +34,8 @@ class InboxForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if "hours_mon" in self.fields and (hours := hours_read(self)) is not None:
+            self.instance.business_hours, self.instance.holidays = hours
         config = cleaned.get("config")
         if isinstance(config, dict) and self.setting_fields:
             config = self._with_setting_fields(config)

@@ -10,6 +10,7 @@ from .. import registry
 from ..models import Conversation, Inbox, MessageTemplate
 from .columns import OPEN_STATUSES, related_count
 from .fields import FORM_FIELDS
+from .hours_fields import HOURS_FIELDS
 from .inbox_form import InboxForm, inbox_form_for, setting_field_names
 from .permissions import ReadOnlyAdminMixin
 
@@ -55,7 +56,7 @@ class InboxAdmin(admin.ModelAdmin):
         (
             "Business hours",
             {
-                "fields": ("timezone", "business_hours", "holidays", "reply_time"),
+                "fields": ("timezone", *HOURS_FIELDS, "holidays_lines", "reply_time"),
                 "description": "Outside these hours the widget says when you are back; inside them, "
                 "with nobody online, it promises the reply time.",
             },
