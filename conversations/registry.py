@@ -133,6 +133,7 @@ class SettingField:
     secret: bool = False  # shown masked
     number: bool = False  # stored as a number (a port)
     choices: tuple[str, ...] = ()
+    many: bool = False  # several of the choices, stored as a list
 
 
 # Channels name the settings keys the admin shows as fields (the rest stay in the JSON box).

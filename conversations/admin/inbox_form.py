@@ -51,7 +51,7 @@ class InboxForm(forms.ModelForm, HoursFields):
             if setting.key in others:
                 self.add_error("config", f"{setting.key} has a field of its own above: set it there.")
             value = self.cleaned_data.get(PREFIX + setting.key)
-            if value not in (None, ""):
+            if value not in (None, "", []):
                 config[setting.key] = value
         return config
 
@@ -73,6 +73,10 @@ def _form_field(setting: registry.SettingField) -> forms.Field:
     common = {"label": setting.label, "help_text": help_text, "required": False}
     if setting.number:
         return forms.IntegerField(min_value=1, max_value=65535, **common)
+    if setting.many:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in setting.choices], widget=forms.CheckboxSelectMultiple, **common
+        )
     if setting.choices:
         return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in setting.choices)], **common)
     widget = forms.PasswordInput(render_value=True) if setting.secret else forms.TextInput(attrs={"size": 60})

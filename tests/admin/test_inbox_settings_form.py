@@ -10,7 +10,7 @@ from django.urls import reverse
 from conversations.models import Inbox
 from tests.factories.conversations import InboxFactory
 
-from .formdata import form_data, form_errors
+from .formdata import form_data, form_errors, with_settings
 
 pytestmark = pytest.mark.django_db
 SMS = {"account_sid": "AC" + "a" * 32, "auth_token": "b" * 32, "phone_number": "+14155550100"}
@@ -53,3 +53,22 @@ def test_a_new_inbox_gets_its_channels_fields_once_its_type_is_chosen(admin_clie
     saved = admin_client.post(url, data)
     assert saved.status_code == 302, form_errors(saved)
     assert Inbox.objects.get(name="Text us").config == SMS
+
+
+def test_a_widgets_colour_and_pre_chat_questions_are_fields_and_a_bad_colour_is_refused(admin_client):
+    inbox = InboxFactory(channel_type="web_widget", mode="live", config={})
+    url = reverse("admin:conversations_inbox_change", args=[inbox.pk])
+    data = form_data(admin_client.get(url))
+
+    refused = admin_client.post(url, with_settings(data, {"color": "green"}))
+    assert any("color: 'green' is not a colour as #rrggbb" in error for error in form_errors(refused))
+
+    ticked = {**with_settings(data, {"color": "#117a65"}), "setting_prechat_fields": ["name", "email"]}
+    saved = admin_client.post(url, ticked)
+    assert saved.status_code == 302, form_errors(saved)
+    inbox.refresh_from_db()
+    assert inbox.config == {"color": "#117a65", "prechat_fields": ["name", "email"]}
+    assert (
+        'type="checkbox" name="setting_prechat_fields" value="email"'
+        in admin_client.get(url).content.decode()
+    )
