@@ -15,6 +15,7 @@ class ChannelsInConfig(AppConfig):
         from . import tasks  # noqa: F401  the jobs services ask for by name (conversations.jobs)
         from .adapters.by_provider import BY_CHANNEL_TYPE
         from .adapters.meta_whatsapp import sync_templates
+        from .credential_checks import CREDENTIAL_CHECKS, CREDENTIAL_KEYS
         from .email.sender import EmailSender
         from .email.settings_check import email_config_problems
         from .inboxes import inboxes_changed
@@ -32,6 +33,8 @@ class ChannelsInConfig(AppConfig):
             registry.register_setup_guide(channel_type, guide)
         for channel_type, fields in SETTING_FIELDS.items():
             registry.register_setting_fields(channel_type, fields)
+        for channel_type, check in CREDENTIAL_CHECKS.items():
+            registry.register_credentials_check(channel_type, CREDENTIAL_KEYS[channel_type], check)
         registry.register_template_source(ChannelType.WHATSAPP, sync_templates)
         post_save.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-saved")
         post_delete.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-deleted")

@@ -123,6 +123,24 @@ def config_problems(channel_type: str, config: object) -> list[str]:
     return check(config) if check else []
 
 
+# Channels whose provider can say whether an inbox's credentials work: asked when the admin saves
+# new or changed ones (the `keys`), after the settings passed their check.
+_credential_checks: dict[str, tuple[tuple[str, ...], Callable[[dict], list[str]]]] = {}
+
+
+def register_credentials_check(
+    channel_type: str, keys: tuple[str, ...], check: Callable[[dict], list[str]]
+) -> None:
+    _credential_checks[channel_type] = (keys, check)
+
+
+def credential_problems(channel_type: str, config: dict, before: dict) -> list[str]:
+    keys, check = _credential_checks.get(channel_type, ((), None))
+    if check is None or all(config.get(key) == before.get(key) for key in keys):
+        return []
+    return check(config)
+
+
 @dataclass(frozen=True)
 class SettingField:
     """One key of an inbox's settings (Inbox.config) that the admin shows as a field of its own."""

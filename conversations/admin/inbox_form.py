@@ -41,7 +41,11 @@ class InboxForm(forms.ModelForm, HoursFields):
             config = self._with_setting_fields(config)
             cleaned["config"] = config
         if "config" in cleaned and "channel_type" in cleaned:
-            for problem in registry.config_problems(cleaned["channel_type"], cleaned["config"]):
+            problems = registry.config_problems(cleaned["channel_type"], cleaned["config"])
+            before = self.instance.config if isinstance(self.instance.config, dict) else {}
+            if not problems and not self.errors:  # well formed: does the provider take them?
+                problems = registry.credential_problems(cleaned["channel_type"], cleaned["config"], before)
+            for problem in problems:
                 self.add_error("config", problem)
         return cleaned
 

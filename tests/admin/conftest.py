@@ -24,6 +24,14 @@ from tests.factories.conversations import ContactIdentityFactory, InboxFactory, 
 
 
 @pytest.fixture(autouse=True)
+def providers_out_of_reach(settings) -> None:
+    """Saving an inbox asks its provider whether new credentials work; here no provider answers
+    (a port nothing listens on), so a save goes ahead unasked, unless a test points them at the
+    fake provider (test_inbox_credentials_check.py)."""
+    settings.TWILIO_API_URL = settings.TELEGRAM_API_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Agents are made by the dozen here; the production hasher would spend seconds on each run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
