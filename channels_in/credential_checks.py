@@ -4,6 +4,7 @@ and a refusal is shown in the provider's words, so a typo is found at setup, not
 reply. A provider out of reach proves nothing: the save goes ahead. Meta's tokens are not asked
 yet (a Page token's check needs the app's own token)."""
 
+import httpx
 from django.conf import settings
 
 from conversations.models import ChannelType
@@ -11,39 +12,27 @@ from conversations.registry import DeliveryError
 
 from .adapters.base import ProviderClient
 
+REFUSED = (401, 403, 404)  # a wrong token, a token without the right, an account that is not there
 CREDENTIAL_KEYS = {ChannelType.SMS: ("account_sid", "auth_token"), ChannelType.TELEGRAM: ("bot_token",)}
 
 
 def twilio_credential_problems(config: dict) -> list[str]:
     sid, token = config["account_sid"], config["auth_token"]
-    try:
-        answer = ProviderClient(base_url=settings.TWILIO_API_URL).request(
-            "GET", f"/2010-04-01/Accounts/{sid}/Messages.json", params={"PageSize": 1}, auth=(sid, token)
-        )
-    except DeliveryError:
+    path = f"/2010-04-01/Accounts/{sid}/Messages.json"
+    answer = _asked(settings.TWILIO_API_URL, path, params={"PageSize": 1}, auth=(sid, token))
+    if answer is None:
         return []
-    if answer.status_code in (401, 403, 404):
-        said = _said(answer, "message") or answer.reason_phrase
-        return [
-            f"Twilio refused these credentials ({answer.status_code}: {said}). Check the Account SID "
-            "and the Auth token on Twilio's console."
-        ]
-    return []
+    return [
+        f"Twilio refused these credentials ({_said(answer, 'message')}). Check the Account SID and "
+        "the Auth token on Twilio's console."
+    ]
 
 
 def telegram_credential_problems(config: dict) -> list[str]:
-    try:
-        answer = ProviderClient(base_url=settings.TELEGRAM_API_URL).request(
-            "GET", f"/bot{config['bot_token']}/getMe"
-        )
-    except DeliveryError:
+    answer = _asked(settings.TELEGRAM_API_URL, f"/bot{config['bot_token']}/getMe")
+    if answer is None:
         return []
-    if answer.status_code in (401, 403, 404):
-        said = _said(answer, "description") or answer.reason_phrase
-        return [
-            f"Telegram refused this bot token ({answer.status_code}: {said}). Ask @BotFather for it again."
-        ]
-    return []
+    return [f"Telegram refused this bot token ({_said(answer, 'description')}). Ask @BotFather for it again."]
 
 
 CREDENTIAL_CHECKS = {
@@ -52,9 +41,20 @@ CREDENTIAL_CHECKS = {
 }
 
 
-def _said(answer, key: str) -> str:
+def _asked(base_url: str, path: str, **kwargs) -> httpx.Response | None:
+    """The provider's refusal of the call, or None when it took it or could not be reached."""
+    try:
+        answer = ProviderClient(base_url=base_url).request("GET", path, **kwargs)
+    except DeliveryError:
+        return None
+    return answer if answer.status_code in REFUSED else None
+
+
+def _said(answer: httpx.Response, key: str) -> str:
+    """ "401: Unauthorized": the status and the provider's own words, from its JSON where it has them."""
     try:
         body = answer.json()
     except ValueError:
-        return ""
-    return str(body.get(key) or "")[:200] if isinstance(body, dict) else ""
+        body = {}
+    words = str(body.get(key) or "")[:200] if isinstance(body, dict) else ""
+    return f"{answer.status_code}: {words or answer.reason_phrase}"
