@@ -52,6 +52,7 @@ from .adapters.base import (
 from .email.receiving import stored_mail_receive
 from .media import DOWNLOAD_MEDIA
 from .models import WebhookReceipt
+from .profiles import profile_ask_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ def _apply_message(inbox: Inbox, event: InboundMessage) -> None:
         pending = Attachment.objects.filter(message=message, file="").values_list("pk", flat=True)
         for attachment_id in pending:
             jobs.run_after_commit(DOWNLOAD_MEDIA, attachment_id)
+    profile_ask_after_commit(inbox=inbox, contact=contact)  # who they are, once this is stored
 
 
 def _apply_status(inbox: Inbox, event: StatusUpdate) -> None:

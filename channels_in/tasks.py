@@ -6,7 +6,7 @@ from celery import shared_task
 from conversations.models import ChannelType, Inbox
 from conversations.registry import TransientDeliveryError
 
-from . import media, receipts
+from . import media, profiles, receipts
 from .email import imap, storms
 
 
@@ -23,6 +23,17 @@ def download_media(attachment_id: int) -> None:
     """Seven tries at most, within about a minute (exponential backoff with jitter); any other
     error, or the last transient one, leaves the attachment a link at the provider."""
     media.attachment_download(attachment_id)
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(TransientDeliveryError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def fetch_contact_profile(contact_id: int, inbox_id: int) -> None:
+    """Four tries at most for a Graph that is busy or down; a refusal is logged, not retried."""
+    profiles.contact_profile_fetch(contact_id, inbox_id)
 
 
 @shared_task(ignore_result=True)

@@ -82,8 +82,8 @@ CHANNELS: dict[str, SimulatedChannel] = {
             "Messenger",
             "Page-scoped id (PSID)",
             re.compile(r"^\d{5,20}$"),
-            Customer("7254812395518842", ""),
-            asks_name=False,
+            Customer("7254812395518842", "Alex Moreau"),
+            asks_name=True,  # not in the webhook: Parley asks Graph's profile (customer_profile)
             receipts=True,
         ),
         SimulatedChannel(
@@ -108,6 +108,16 @@ def customer_problem(channel: SimulatedChannel, customer: Customer) -> str:
     if len(customer.name) > 64:
         return "The name is longer than 64 characters."
     return ""
+
+
+def customer_profile(inbox: Inbox, customer: Customer) -> dict[str, str] | None:
+    """What Graph's User Profile API shows of a Messenger customer the simulator plays (their name
+    as typed, split into first and last as Messenger keeps it), or None. Messenger's webhook names
+    nobody: Parley asks the fake for this once their message is stored."""
+    if inbox.channel_type != ChannelType.MESSENGER or not customer.name:
+        return None
+    first, _, last = customer.name.partition(" ")
+    return {"first_name": first, "last_name": last}
 
 
 def customer_webhooks(

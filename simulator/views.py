@@ -33,6 +33,7 @@ from .channels import (
     Customer,
     Webhook,
     customer_problem,
+    customer_profile,
     customer_webhooks,
     receipt_webhooks,
     sends_to,
@@ -75,6 +76,8 @@ def send(request: HttpRequest) -> JsonResponse:
     photo = None
     if with_photo:
         photo = simulator.provider.add_media(f"simulator-{simulator.next_id()}", _photo(), "image/png")
+    if profile := customer_profile(inbox, customer):
+        simulator.provider.add_profile(customer.id, **profile)
     hooks = customer_webhooks(inbox, customer, text, photo, simulator.next_id)
     refusal = next((refused for hook in hooks if (refused := _post(simulator, inbox, hook))), "")
     message = _record(simulator, inbox, customer, text, refusal, photo=static(PHOTO) if photo else "")

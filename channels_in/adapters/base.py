@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 from django.conf import settings
@@ -21,11 +21,13 @@ from conversations.registry import CannotTell, PermanentDeliveryError, SendRecei
 __all__ = [
     "CannotTell",
     "ChannelAdapter",
+    "CustomerProfile",
     "InboundEvent",
     "InboundMail",
     "InboundMedia",
     "InboundMessage",
     "PermanentDeliveryError",
+    "ProfileSource",
     "SendReceipt",
     "SignatureMismatch",
     "StatusUpdate",
@@ -197,6 +199,25 @@ class ChannelAdapter(Protocol):
     def find_accepted(self, message: Message, *, since: datetime) -> SendReceipt | None: ...
 
     def fetch_media(self, inbox: Inbox, media: InboundMedia) -> FetchedMedia: ...
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """What a provider tells about a customer it knows only by id ("" for what it does not say)."""
+
+    name: str = ""
+    avatar_url: str = ""
+
+
+@runtime_checkable
+class ProfileSource(Protocol):
+    """An adapter whose provider can be asked who a customer is (Messenger, Instagram): their
+    webhooks name nobody, only a page-scoped id."""
+
+    def fetch_profile(self, inbox: Inbox, source_id: str) -> CustomerProfile:
+        """Raise PermanentDeliveryError when the provider refuses (no permission, a deleted
+        user), TransientDeliveryError when it may answer later."""
+        ...
 
 
 def same_secret(given: str | bytes, expected: str | bytes) -> bool:

@@ -22,6 +22,8 @@ Outbound: POST /{version}/me/messages with the page access token. Within 24 hour
 customer's last message a reply is a RESPONSE; from 24 hours to 7 days only a reply an agent
 wrote may go, tagged HUMAN_AGENT; anything else is refused before Meta is called.
 
+Who a customer is (their name and picture) is asked of Graph by meta_profiles.py.
+
 Inbox.config: page_id, page_access_token, app_secret, verify_token; for Instagram also
 instagram_account_id (optional: webhooks for another account are then left out).
 """
@@ -39,6 +41,7 @@ from conversations.models import Attachment, ChannelType, Inbox, Message
 
 from .base import (
     CannotTell,
+    CustomerProfile,
     FetchedMedia,
     InboundEvent,
     InboundMedia,
@@ -66,6 +69,7 @@ from .content import (
     webhook_json,
 )
 from .meta import bearer, graph, graph_path, graph_refusal, subscription_challenge, verify_signature
+from .meta_profiles import instagram_profile, messenger_profile
 
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 MEDIA_KINDS = {
@@ -257,6 +261,9 @@ class MessengerAdapter:
         mime_type = response.headers.get("Content-Type", media.mime_type).split(";")[0].strip()
         return FetchedMedia(response.content, mime_type, media.file_name)
 
+    def fetch_profile(self, inbox: Inbox, source_id: str) -> CustomerProfile:
+        return messenger_profile(inbox, source_id)
+
 
 class InstagramAdapter(MessengerAdapter):
     slug: ClassVar[str] = "instagram"
@@ -264,6 +271,9 @@ class InstagramAdapter(MessengerAdapter):
     webhook_object: ClassVar[str] = "instagram"
     channel_name: ClassVar[str] = "Instagram"
     account_setting: ClassVar[str] = "instagram_account_id"
+
+    def fetch_profile(self, inbox: Inbox, source_id: str) -> CustomerProfile:
+        return instagram_profile(inbox, source_id)
 
 
 def _post(token: str, payload: dict[str, Any]) -> str:

@@ -12,7 +12,8 @@ class Contact(models.Model):
     name = models.CharField(max_length=255, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, e.g. +14155550100")
-    avatar_url = models.URLField(blank=True)
+    # Meta's profile pictures are signed CDN links, often longer than URLField's 200 characters.
+    avatar_url = models.URLField(max_length=2000, blank=True)
     external_id = models.CharField(
         max_length=255, blank=True, help_text="The business's own user id, for identified visitors."
     )

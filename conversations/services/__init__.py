@@ -8,6 +8,7 @@ from .automatic import message_post_activity, message_post_automatic
 from .bot import conversation_hand_off, message_post_bot
 from .contacts import (
     contact_edit,
+    contact_fill_profile,
     contact_identify,
     contact_identify_for_message,
     contact_merge,
@@ -99,6 +100,7 @@ __all__ = [
     "TranscriptDocument",
     "attachment_store_download",
     "contact_edit",
+    "contact_fill_profile",
     "contact_identify",
     "contact_identify_for_message",
     "contact_merge",

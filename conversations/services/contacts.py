@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -95,6 +95,32 @@ def contact_update_details(
     if changed:
         contact.save(update_fields=changed)
     return contact
+
+
+def contact_fill_profile(*, contact_id: int, name: str = "", avatar_url: str = "") -> Contact | None:
+    """What a provider says about a customer it knows only by id (Messenger's and Instagram's
+    profiles): fills the contact's name and picture only where they are blank, never over what an
+    agent, the customer or the business set. A picture that is not an http(s) link, or longer
+    than the field keeps, is left out. Returns the contact as stored, or None when it is gone
+    (merged into another meanwhile). Contact details are not announced to open pages (as
+    contact_edit's are not): they show the name at their next fetch."""
+    given = {"name": name.strip()[: Contact._meta.get_field("name").max_length], "avatar_url": ""}
+    if avatar_url and len(avatar_url) <= Contact._meta.get_field("avatar_url").max_length:
+        try:
+            URLValidator(schemes=["http", "https"])(avatar_url)
+            given["avatar_url"] = avatar_url
+        except ValidationError:
+            pass
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+        if contact is None:
+            return None
+        filled = [field for field, value in given.items() if value and not getattr(contact, field)]
+        for field in filled:
+            setattr(contact, field, given[field])
+        if filled:
+            contact.save(update_fields=[*filled, "updated_at"])
+        return contact
 
 
 def contact_set_attributes(*, contact: Contact, attributes: Mapping[str, object]) -> Contact:

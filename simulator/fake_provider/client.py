@@ -75,6 +75,9 @@ class FakeProviderClient:
             "POST", "/media", json={"key": key, "content_base64": encoded, "mime_type": mime_type}
         )
 
+    def add_profile(self, user_id: str, *, kind: str = "messenger", **fields: Any) -> None:
+        self._call("POST", "/profiles", json={"user_id": user_id, "kind": kind, "fields": fields})
+
     def add_credentials(
         self,
         *,

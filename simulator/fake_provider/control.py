@@ -18,6 +18,8 @@
          blocked_chats [chat ids], outside_window [wa_ids / PSIDs], templates [{name, language,
          category, body}], accept_any_credentials
     POST /_fake/media                      {key, content_base64, mime_type} -> the media's URLs and ids
+    POST /_fake/profiles                   {user_id, kind: messenger|instagram, fields: {first_name,
+                                           last_name, name, username, profile_pic…}}: Graph shows them
     POST /_fake/credentials                more accepted credentials: {twilio: {AccountSid: AuthToken},
                                            graph: [token], telegram: [bot token]}
 """
@@ -28,6 +30,7 @@ import base64
 import binascii
 from typing import Any
 
+from .meta_profiles import checked_profile
 from .state import ProviderState
 from .wire import ApiRequest, ApiResponse, json_response
 
@@ -67,6 +70,9 @@ def _route(
     if route == ("POST", "/_fake/media"):
         content = base64.b64decode(body["content_base64"], validate=True)
         return json_response(200, state.add_media(body["key"], content, body["mime_type"], base_url))
+    if route == ("POST", "/_fake/profiles"):
+        state.add_profile(str(body["user_id"]), checked_profile(str(body["kind"]), dict(body["fields"])))
+        return json_response(200, {"ok": True})
     if route == ("POST", "/_fake/credentials"):
         state.add_credentials(body.get("twilio"), body.get("graph"), body.get("telegram"))
         return json_response(200, {"ok": True})

@@ -4,6 +4,7 @@
     POST /{version}/me/messages                  Messenger / Instagram send (recipient.id)
          (also /{version}/{page_id}/messages: a body with "recipient" is Messenger's)
     GET  /{version}/{media_id}                   WhatsApp media: a URL to fetch with the token
+    GET  /{version}/{user_id}?fields=…           a Messenger / Instagram profile (meta_profiles.py)
     GET  /_media/{media_id}                      the bytes behind that URL
     GET  /{version}/{waba_id}/message_templates  approved templates
 
@@ -20,6 +21,7 @@ import string
 from typing import Any
 
 from .meta_buttons import interactive_content, quick_replies
+from .meta_profiles import profile_answer
 from .state import ProviderState
 from .wire import ApiRequest, ApiResponse, json_response, new_mid, new_wamid, random_token
 
@@ -112,6 +114,8 @@ def claim(request: ApiRequest) -> tuple[str, str] | None:
     versioned = _VERSIONED.match(request.path)
     if versioned is None:
         return None
+    if request.method == "GET" and request.param("fields") and _NODE.match(versioned["rest"]):
+        return "messenger", "other"  # a customer's profile
     sending = _SENDS.match(versioned["rest"])
     if sending is None or request.method != "POST":
         return "whatsapp", "other"
@@ -145,6 +149,8 @@ def handle(request: ApiRequest, state: ProviderState) -> ApiResponse:
     if (templates := _TEMPLATES.match(rest)) and request.method == "GET":
         return _templates(request, state, templates["waba"])
     if (node := _NODE.match(rest)) and request.method == "GET":
+        if request.param("fields"):  # a customer's profile; WhatsApp's media GET asks no fields
+            return _profile(request, state, node["node"])
         return _media_url(request, state, node["node"])
     return _unsupported(request, rest)
 
@@ -262,6 +268,13 @@ def _media_url(request: ApiRequest, state: ProviderState, media_id: str) -> ApiR
             "messaging_product": "whatsapp",
         },
     )
+
+
+def _profile(request: ApiRequest, state: ProviderState, user_id: str) -> ApiResponse:
+    if (profile := state.profile(user_id)) is None:
+        return _unsupported(request, user_id)
+    answer = profile_answer(user_id, profile, request.param("fields"))
+    return graph_error(*answer) if isinstance(answer, tuple) else json_response(200, answer)
 
 
 def _templates(request: ApiRequest, state: ProviderState, waba_id: str) -> ApiResponse:

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import control, meta, telegram, twilio
 from .client import wait_for_sends
+from .meta_profiles import checked_profile
 from .serving import BackgroundFake, FakeHandler
 from .state import Behaviour, ProviderState
 from .wire import ApiRequest, ApiResponse, json_response
@@ -129,6 +130,11 @@ class FakeProvider(BackgroundFake):
         """Serve `content` as Twilio media, a Graph media id and a Telegram file_id all named
         `key`; answers their URLs and ids (twilio_url, graph_id, telegram_file_id, url…)."""
         return self.state.add_media(key, content, mime_type, self.url)
+
+    def add_profile(self, user_id: str, *, kind: str = "messenger", **fields: Any) -> None:
+        """Graph shows this customer: kind "messenger" (first_name, last_name, profile_pic) or
+        "instagram" (name, username, profile_pic); see meta_profiles.py."""
+        self.state.add_profile(user_id, checked_profile(kind, fields))
 
     def add_credentials(
         self,

@@ -198,6 +198,7 @@ class ProviderState:
         self._callbacks: list[dict[str, Any]] = []
         self._script: list[ScriptedFault] = []
         self._media: dict[str, MediaBlob] = {}
+        self._profiles: dict[str, dict[str, Any]] = {}
         self.credentials = self._initial_credentials.copy()
         self.behaviour = self._initial_behaviour
 
@@ -317,6 +318,16 @@ class ProviderState:
     def media_at_path(self, file_path: str) -> MediaBlob | None:
         with self.lock:
             return next((blob for blob in self._media.values() if blob.file_path == file_path), None)
+
+    def add_profile(self, user_id: str, profile: dict[str, Any]) -> None:
+        """A Messenger or Instagram customer Graph shows (meta_profiles.checked_profile's)."""
+        with self.lock:
+            self._profiles[str(user_id)] = dict(profile)
+
+    def profile(self, user_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            found = self._profiles.get(user_id)
+            return dict(found) if found is not None else None
 
     def add_credentials(
         self,

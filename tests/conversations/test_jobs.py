@@ -6,6 +6,7 @@ from celery import current_app
 from celery.exceptions import NotRegistered
 
 from channels_in.media import DOWNLOAD_MEDIA
+from channels_in.profiles import FETCH_PROFILE
 from conversations import jobs
 from outbound_webhooks.subscriber import DELIVER_WEBHOOK
 
@@ -15,6 +16,7 @@ JOBS = [
     jobs.SEND_TRANSCRIPT,
     jobs.NOTIFY_CONTACT_OF_REPLIES,
     DOWNLOAD_MEDIA,
+    FETCH_PROFILE,
     DELIVER_WEBHOOK,
 ]
 

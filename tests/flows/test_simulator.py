@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from agents.demo import seed_demo
-from channels_in.tasks import download_media
+from channels_in.tasks import download_media, fetch_contact_profile
 from conversations.models import ChannelType, Inbox, Message
 from conversations.services import message_post_reply
 from conversations.tasks import deliver_message
@@ -185,6 +185,19 @@ def test_a_photo_arrives_as_the_providers_media_and_is_downloaded(client, demo):
     assert attachment.file
     assert attachment.file.read().startswith(b"\x89PNG")
     assert phone_thread(client, ChannelType.SMS)[0]["photo"].endswith("simulator/parcel.png")
+
+
+def test_a_messenger_customer_is_named_from_the_profile_the_fake_graph_serves(client, demo):
+    key, typed, _, _ = CUSTOMERS[ChannelType.MESSENGER]
+    answer = client.post(SEND, {"inbox": key, "customer": typed, "name": "Alex Moreau", "text": "Hello"})
+    worker_caught_up()
+    assert answer.status_code == 200, answer.content
+    contact = Message.objects.get(body="Hello").conversation.contact
+    assert contact.name == ""  # Messenger's webhook names nobody
+
+    fetch_contact_profile(contact.pk, demo[ChannelType.MESSENGER].pk)  # the job, run here
+    contact.refresh_from_db()
+    assert contact.name == "Alex Moreau"
 
 
 def test_what_no_provider_would_send_is_refused_before_parley_hears_of_it(client, demo):
