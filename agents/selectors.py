@@ -242,6 +242,14 @@ def desk_conversation(
     return (conversation.prefetch_related("labels") if with_labels else conversation).first()
 
 
+def desk_thread(agent: AbstractBaseUser, conversation_id: int) -> Conversation | None:
+    """One conversation the agent may open, joined to its contact only: what a page of its history
+    shows (the contact names the customer's messages). The history pages are half of what desks
+    ask for; desk_conversation's four joins cost them about 2 ms of planning and building."""
+    conversation = Conversation.objects.filter(pk=conversation_id, inbox__in=desk_inboxes(agent))
+    return conversation.select_related("contact").order_by().first()
+
+
 # --- an agent's load: the one definition (routing fills agents by it, the desk shows it) ---
 
 # Every messaging conversation counted as one, whatever it waits for: what the desk shows the agent.

@@ -35,6 +35,14 @@ def conversation_or_404(
     return conversation
 
 
+def thread_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
+    """conversation_or_404 for a page of history: the conversation with its contact only."""
+    conversation = selectors.desk_thread(request.user, conversation_id)
+    if conversation is None:
+        raise Http404("No such conversation in your inboxes.")
+    return conversation
+
+
 def refused(error: ValidationError) -> HttpResponse:
     """A refusal the page shows where the action was (htmx swaps 422 into #desk-error)."""
     response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")

@@ -12,7 +12,7 @@ from conversations import services
 from conversations.capabilities import capabilities_of, reply_window_closes_at, send_refusal
 from conversations.models import ChannelType
 
-from ..view_helpers import conversation_or_404, desk_view, int_or
+from ..view_helpers import conversation_or_404, desk_view, int_or, thread_or_404
 from .choices import desk_choices
 from .customer import customer_context
 from .entries import ENTRY_RELATED, present_entries
@@ -50,7 +50,7 @@ def conversation_pane(request: HttpRequest, conversation_id: int) -> HttpRespons
 @desk_view
 def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Older messages, for scrolling back: keyset on (conversation, seq)."""
-    conversation = conversation_or_404(request, conversation_id, with_labels=False)
+    conversation = thread_or_404(request, conversation_id)
     page = thread_selectors.message_page(
         conversation_id=conversation.pk,
         include_private=True,
@@ -73,7 +73,7 @@ def history_before(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @desk_view
 def history_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages after `seq`: what the open conversation appends when the socket says there is more."""
-    conversation = conversation_or_404(request, conversation_id, with_labels=False)
+    conversation = thread_or_404(request, conversation_id)
     page = thread_selectors.message_page(
         conversation_id=conversation.pk,
         include_private=True,

@@ -16,7 +16,7 @@ from conversations.models import Conversation
 from ..view_helpers import desk_view, int_or, query_without, refused
 from .choices import desk_choices
 from .me import me_context
-from .rows import present_rows
+from .rows import ROW_FIELDS, present_rows
 
 Status = Conversation.Status
 
@@ -50,7 +50,8 @@ def conversation_row(request: HttpRequest, conversation_id: int) -> HttpResponse
     conversation changed (static/desk/rows.js): the row, or nothing when it has left the list,
     and in ROW_AFTER_HEADER the id of the row it goes below (empty: at the top)."""
     filters = _filters(request)
-    row = selectors.desk_conversations(request.user, filters).filter(pk=conversation_id).first()
+    listed = selectors.desk_conversations(request.user, filters).only(*ROW_FIELDS)
+    row = listed.filter(pk=conversation_id).first()
     rows = [] if row is None else present_rows([row], now=timezone.now())
     response = render(request, "desk/_list.html", {"rows": rows, "appending": True})
     if row is not None:
@@ -97,7 +98,7 @@ def _filters(request: HttpRequest) -> ListFilters:
 
 
 def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
-    rows = selectors.desk_conversations(request.user, filters)
+    rows = selectors.desk_conversations(request.user, filters).only(*ROW_FIELDS)
     after = int_or(request.GET.get("after"), default=None)
     if after is not None:
         cursor = Conversation.objects.filter(pk=after).first()
