@@ -3,7 +3,6 @@ credentials, a Telegram token that is not one, a Meta app without its secret are
 words next to the settings, and nothing is saved (issue 21: "an SMS inbox saves without
 credentials and nothing checks them")."""
 
-
 import pytest
 from django.urls import reverse
 

@@ -1,7 +1,6 @@
 """The inbox admin checks an email inbox's settings where they are saved: a typo shows next to the
 field in words, not as a failed poll later, and what was stored stays as it was."""
 
-
 from django.urls import reverse
 
 from tests.factories.conversations import InboxFactory
