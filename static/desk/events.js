@@ -63,8 +63,12 @@ export function onEvent(event) {
     case "agent.mentioned":
       notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
       return;
-    case "conversation.read": // an agent's reading changes only their own counts
-      if (event.reader === "agent") { if (event.agent_id === me) readByMe(event); return; }
+    case "conversation.read": // an agent's reading changes only their own counts, and the customer's ticks
+      if (event.reader === "agent") {
+        if (event.conversation_id === id) seenByTheTeam(event.read_seq);
+        if (event.agent_id === me) readByMe(event);
+        return;
+      }
       if (event.conversation_id === id) refreshHeader();
       return;
     case "agent.presence":
@@ -77,4 +81,13 @@ export function onEvent(event) {
         if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
       }
   }
+}
+
+// The customer's messages up to `seq` have been read by an agent (the server marked them read and
+// the customer's widget says "Seen"): the open thread's entries say so too, with no fetch.
+function seenByTheTeam(seq) {
+  document.querySelectorAll("#messages .entry.contact").forEach((entry) => {
+    const waiting = entry.dataset.status === "sent" || entry.dataset.status === "delivered";
+    if (waiting && Number(entry.dataset.seq) <= seq) entry.dataset.status = "read";
+  });
 }
