@@ -5,12 +5,12 @@ the template's filters made (same functions), the template still escapes them.
 
 A row is handed to the template as a dict, not the model: Django's template tries `row[name]`
 before `getattr(row, name)`, so each of a row's ~30 lookups on a model raised and caught a
-TypeError first; on a dict it is one lookup (rendering a page took half the time).
+TypeError first; on a dict it is one lookup (a page's rows and template: 4.6 to 3.6 ms).
 
 ROW_FIELDS are the columns a row needs (what it shows, and the keys of the sorts, which the next
 page's cursor and the row's place use): the list reads fifty conversations with their contact,
 inbox and assignee, and every column of the four (the inbox's settings, three JSON documents, the
-contact's attributes) was most of building them."""
+contact's attributes) were read and built for nothing."""
 
 from collections.abc import Callable
 from datetime import datetime
