@@ -84,7 +84,7 @@ def log(*parts: object) -> None:
     print("[desk]", *parts, file=sys.stderr, flush=True)
 
 
-def _dsn() -> str:
+def database_url() -> str:
     db = connection.settings_dict
     password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
     return (
@@ -92,7 +92,7 @@ def _dsn() -> str:
     )
 
 
-def _agent_plans(seeded: desk_seed.Seeded) -> list[AgentPlan]:
+def agent_plans(seeded: desk_seed.Seeded) -> list[AgentPlan]:
     """Each agent logged in (a session row and its cookie), with conversations of its inboxes."""
     plans = []
     with connection.cursor() as cursor:
@@ -196,7 +196,7 @@ def _daphne(workdir: Path) -> Server:
     env = dict(
         os.environ,
         PYTHONUNBUFFERED="1",
-        DATABASE_URL=_dsn(),
+        DATABASE_URL=database_url(),
         SECRET_KEY=settings.SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DB_POOL_MAX_SIZE=str(DB_POOL_MAX_SIZE),
@@ -358,11 +358,11 @@ def _create_candidate_indexes(dsn: str) -> dict[str, float]:
 
 
 def _run() -> dict:
-    dsn = _dsn()
+    dsn = database_url()
     log(f"seeding {CONVERSATIONS:,} conversations, {MESSAGES:,} messages")
     seeded = desk_seed.seed(dsn, conversations=CONVERSATIONS, messages=MESSAGES)
     log(f"seeded in {seeded.seconds['total']} s: {seeded.seconds}")
-    plans = _agent_plans(seeded)
+    plans = agent_plans(seeded)
     report = {
         "seeded": {
             "conversations": seeded.conversations,

@@ -62,7 +62,7 @@ def _seeded() -> tuple[list, list[int]]:
     """The agents and the long conversations, seeding first when the database is empty."""
     agents = list(get_user_model().objects.filter(is_staff=True).order_by("pk"))
     if not agents:
-        seeded = desk_seed.seed(desk._dsn(), conversations=desk.CONVERSATIONS, messages=desk.MESSAGES)
+        seeded = desk_seed.seed(desk.database_url(), conversations=desk.CONVERSATIONS, messages=desk.MESSAGES)
         print(f"seeded in {seeded.seconds['total']} s", file=sys.stderr)
         return seeded.agents, seeded.long_conversation_ids
     longest = Conversation.objects.order_by("-last_seq").values_list("pk", flat=True)[
@@ -149,7 +149,7 @@ def main(count: int, *, profile: bool) -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     try:
         agents, long_ids = _seeded()
-        plans = desk._agent_plans(desk_seed.Seeded([], agents, {}, long_conversation_ids=long_ids))
+        plans = desk.agent_plans(desk_seed.Seeded([], agents, {}, long_conversation_ids=long_ids))
         requests = _requests(plans, count)
         clients = []
         for plan in plans:

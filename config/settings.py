@@ -439,7 +439,7 @@ SPECTACULAR_SETTINGS = {
     "/api/v1/channel/): its customers' messages in and their conversations out (docs/channels.md).",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",  # no CDN: the page works on a network without internet
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",  # ours, which redirects to the icon
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -88,7 +88,7 @@ def test_the_customer_ends_the_chat_and_asks_for_the_transcript(daphne, live_inb
         answer = await client.request({"type": "session.end", "conversation_id": conversation_id})
         assert answer["ended"] is True
         ended = await client.wait_for(of_type("session.ended"))
-        assert ended["close_reason"] == "customer_left"
+        assert ended["close_reason"] == "customer_ended"  # they pressed End chat, they did not leave
         again = await client.request({"type": "session.end", "conversation_id": conversation_id})
         assert again["ended"] is False
 

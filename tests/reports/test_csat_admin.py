@@ -11,6 +11,8 @@ from tests.admin.formdata import form_data
 from tests.factories.conversations import InboxFactory
 
 PREFIX = "csat_settings-0-"
+# What a WhatsApp inbox needs for the admin to save it (channels_in/settings_checks.py).
+WHATSAPP = {"phone_number_id": "1065", "access_token": "EAAG", "app_secret": "s", "verify_token": "v"}
 
 
 def template(inbox, name: str, body: str, status: str = "APPROVED") -> MessageTemplate:
@@ -20,7 +22,7 @@ def template(inbox, name: str, body: str, status: str = "APPROVED") -> MessageTe
 
 
 def test_the_survey_is_turned_on_and_worded_on_the_inbox_page(admin_client):
-    inbox = InboxFactory(channel_type="whatsapp")
+    inbox = InboxFactory(channel_type="whatsapp", config=WHATSAPP)
     url = reverse("admin:conversations_inbox_change", args=[inbox.pk])
     data = form_data(admin_client.get(url))
     data.update({f"{PREFIX}enabled": "on", f"{PREFIX}question": "Did we help? Rate us 1-5."})
@@ -37,11 +39,11 @@ def test_the_survey_is_turned_on_and_worded_on_the_inbox_page(admin_client):
 
 
 def test_only_the_inboxs_approved_templates_without_parameters_can_ask_past_the_window(admin_client):
-    inbox = InboxFactory(channel_type="whatsapp")
+    inbox = InboxFactory(channel_type="whatsapp", config=WHATSAPP)
     asking = template(inbox, "csat_survey", "How did we do?")
     with_name = template(inbox, "csat_named", "Hi {{1}}, how did we do?")
     template(inbox, "csat_draft", "How did we do?", status="PENDING")
-    template(InboxFactory(channel_type="whatsapp"), "elsewhere", "How did we do?")
+    template(InboxFactory(channel_type="whatsapp", config=WHATSAPP), "elsewhere", "How did we do?")
     url = reverse("admin:conversations_inbox_change", args=[inbox.pk])
     page = admin_client.get(url)
     formset = page.context["inline_admin_formsets"][-1].formset
