@@ -1,7 +1,8 @@
 """Parley's own settings: how the product behaves (sessions, notices, routing, live chat, the answer
-bot, contact costs, generated answers), each from the environment with its default. The framework's
-wiring (database, channel layer, Celery, security, providers) stays in config/settings.py, which
-imports these; read them through django.conf.settings like any other setting."""
+bot, contact costs, generated answers, email inboxes), each from the environment with its default.
+The framework's wiring (database, channel layer, Celery, security, providers) stays in
+config/settings.py, which imports these; read them through django.conf.settings like any other
+setting."""
 
 import os
 from datetime import timedelta
@@ -49,3 +50,19 @@ PARLEY_GENERATIVE_BASE_URL = os.environ.get("PARLEY_GENERATIVE_BASE_URL", "")
 PARLEY_GENERATIVE_API_KEY = os.environ.get("PARLEY_GENERATIVE_API_KEY", "")
 PARLEY_GENERATIVE_MODEL = os.environ.get("PARLEY_GENERATIVE_MODEL", "gpt-4o-mini")
 PARLEY_GENERATIVE_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_GENERATIVE_TIMEOUT_SECONDS", "20"))
+
+# --- Email inboxes by IMAP IDLE (`manage.py watch_mailboxes`, channels_in/email/idle.py): new mail
+# stored within seconds where the server offers IDLE; the beat's 30 s poll reads the others. ---
+# RFC 2177: a server may drop a client idle for 30 minutes; IDLE is renewed before that.
+PARLEY_IMAP_IDLE_RENEW_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RENEW_SECONDS", str(25 * 60)))
+# How often an idling watcher looks up from the socket: the longest a stop waits.
+PARLEY_IMAP_IDLE_CHECK_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_CHECK_SECONDS", "5"))
+# After an error: the first wait before connecting again, doubled per failure up to the maximum.
+PARLEY_IMAP_IDLE_RETRY_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_SECONDS", "5"))
+PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS", "300"))
+# How often the set of inboxes is read again: an inbox added, changed or removed is picked up.
+PARLEY_IMAP_WATCH_REFRESH_SECONDS = float(os.environ.get("PARLEY_IMAP_WATCH_REFRESH_SECONDS", "30"))
+# --- A mail storm from one sender: past this many mails from one address to one inbox within the
+# window, the rest are stored but reopen nothing and draw no answer (channels_in/email/storms.py). ---
+PARLEY_EMAIL_SENDER_LIMIT = int(os.environ.get("PARLEY_EMAIL_SENDER_LIMIT", "20"))
+PARLEY_EMAIL_SENDER_WINDOW_SECONDS = int(os.environ.get("PARLEY_EMAIL_SENDER_WINDOW_SECONDS", "600"))

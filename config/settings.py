@@ -365,22 +365,6 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
-# --- Email inboxes by IMAP IDLE (`manage.py watch_mailboxes`, channels_in/email/idle.py): new mail
-# stored within seconds where the server offers IDLE; the beat's 30 s poll reads the others. ---
-# RFC 2177: a server may drop a client idle for 30 minutes; IDLE is renewed before that.
-PARLEY_IMAP_IDLE_RENEW_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RENEW_SECONDS", str(25 * 60)))
-# How often an idling watcher looks up from the socket: the longest a stop waits.
-PARLEY_IMAP_IDLE_CHECK_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_CHECK_SECONDS", "5"))
-# After an error: the first wait before connecting again, doubled per failure up to the maximum.
-PARLEY_IMAP_IDLE_RETRY_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_SECONDS", "5"))
-PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS = float(os.environ.get("PARLEY_IMAP_IDLE_RETRY_MAX_SECONDS", "300"))
-# How often the set of inboxes is read again: an inbox added, changed or removed is picked up.
-PARLEY_IMAP_WATCH_REFRESH_SECONDS = float(os.environ.get("PARLEY_IMAP_WATCH_REFRESH_SECONDS", "30"))
-# --- A mail storm from one sender: past this many mails from one address to one inbox within the
-# window, the rest are stored but reopen nothing and draw no answer (channels_in/email/storms.py). ---
-PARLEY_EMAIL_SENDER_LIMIT = int(os.environ.get("PARLEY_EMAIL_SENDER_LIMIT", "20"))
-PARLEY_EMAIL_SENDER_WINDOW_SECONDS = int(os.environ.get("PARLEY_EMAIL_SENDER_WINDOW_SECONDS", "600"))
-
 # --- Logging: one line per event to stderr; the process manager keeps it. ---
 # Embedded (`make run`), the in-process worker's line per task and the HTTP client's line per
 # provider call would bury the demo logins and addresses printed at start: those loggers say only
@@ -413,7 +397,7 @@ _PROVIDER_URL_SET = any(
 )
 PARLEY_SIMULATOR = env_bool("PARLEY_SIMULATOR", default=EMBEDDED and not _PROVIDER_URL_SET)
 
-# --- Parley's own knobs (sessions, routing, live chat, self-service): config/product_settings.py. ---
+# --- Parley's own knobs (sessions, routing, live chat, self-service, email): config/product_settings.py. ---
 from config.product_settings import *  # noqa: E402, F403
 
 # --- REST API (api/, docs/api.md): agents by token or desk session; one error shape and schema. ---
