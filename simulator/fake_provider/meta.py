@@ -5,6 +5,7 @@
          (also /{version}/{page_id}/messages: a body with "recipient" is Messenger's)
     GET  /{version}/{media_id}                   WhatsApp media: a URL to fetch with the token
     GET  /{version}/{user_id}?fields=…           a Messenger / Instagram profile (meta_profiles.py)
+    GET  /{version}/me?fields=id,name            whom the token stands for (the admin's token check)
     GET  /_media/{media_id}                      the bytes behind that URL
     GET  /{version}/{waba_id}/message_templates  approved templates
 
@@ -21,7 +22,7 @@ import string
 from typing import Any
 
 from .meta_buttons import interactive_content, quick_replies
-from .meta_profiles import profile_answer
+from .meta_profiles import profile_answer, token_owner
 from .state import ProviderState
 from .wire import ApiRequest, ApiResponse, json_response, new_mid, new_wamid, random_token
 
@@ -271,6 +272,8 @@ def _media_url(request: ApiRequest, state: ProviderState, media_id: str) -> ApiR
 
 
 def _profile(request: ApiRequest, state: ProviderState, user_id: str) -> ApiResponse:
+    if user_id == "me":
+        return json_response(200, token_owner(request.param("fields")))
     if (profile := state.profile(user_id)) is None:
         return _unsupported(request, user_id)
     answer = profile_answer(user_id, profile, request.param("fields"))

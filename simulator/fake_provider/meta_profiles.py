@@ -6,6 +6,9 @@
         → {"name": "Peter Chang", "username": "peter_chang_live", "profile_pic": "https://…",
            "id": "<igsid>"}
 
+    GET /{version}/me?fields=id,name  → {"id": "…", "name": "Parley fake Page"}: whom the token
+        stands for (a Page for a Page token), which Parley's admin asks to check a token on save.
+
 A customer is known once registered (FakeProvider.add_profile), as a Messenger user (first_name,
 last_name, profile_pic) or an Instagram one (name, username, profile_pic). Only the fields asked
 for and known are answered, as Graph does; a field the node type does not have is refused with
@@ -55,3 +58,11 @@ def profile_answer(user_id: str, profile: dict[str, Any], fields_param: str) -> 
             }
     answer = {name: profile[name] for name in asked if name in profile and name != "kind"}
     return {**answer, "id": user_id}
+
+
+TOKEN_OWNER = {"id": "104226242500932", "name": "Parley fake Page"}
+
+
+def token_owner(fields_param: str) -> dict[str, Any]:
+    asked = {name.strip() for name in fields_param.split(",")} | {"id"}
+    return {name: value for name, value in TOKEN_OWNER.items() if name in asked}

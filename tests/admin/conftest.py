@@ -28,7 +28,7 @@ def providers_out_of_reach(settings) -> None:
     """Saving an inbox asks its provider whether new credentials work; here no provider answers
     (a port nothing listens on), so a save goes ahead unasked, unless a test points them at the
     fake provider (test_inbox_credentials_check.py)."""
-    settings.TWILIO_API_URL = settings.TELEGRAM_API_URL = "http://127.0.0.1:9"
+    settings.TWILIO_API_URL = settings.TELEGRAM_API_URL = settings.META_GRAPH_URL = "http://127.0.0.1:9"
 
 
 @pytest.fixture(autouse=True)
