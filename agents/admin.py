@@ -24,6 +24,7 @@ from .models import (
     AgentProfile,
     CannedResponse,
     InboxMembership,
+    Mention,
     RoutingDecision,
     SavedFilter,
     Skill,
@@ -329,3 +330,21 @@ class SavedFilterAdmin(admin.ModelAdmin):
     list_select_related = ("agent",)
     search_fields = ("name", "agent__username")
     readonly_fields = ("created_at",)
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    """Who was mentioned in which note, and whether they read it: the desk's mentions inbox.
+    Read-only: notes make them and the agent's desk reads them."""
+
+    list_display = ("created_at", "agent", "author", "message", "read_at")
+    list_filter = (("read_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("agent", "author", "message")
+    date_hierarchy = "created_at"
+    search_fields = ("agent__username", "agent__agent_profile__display_name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Mention | None = None) -> bool:
+        return False

@@ -4,7 +4,10 @@ from django.conf import settings
 from django.db import models
 
 from conversations.languages import language_codes
-from conversations.models import Conversation, Inbox
+from conversations.models import Conversation, Inbox, Message
+
+# The languages the desk is translated into (locale/*/LC_MESSAGES: django.po and djangojs.po).
+DESK_LANGUAGES = (("en", "English"), ("fr", "Français"), ("es", "Español"), ("pt", "Português"))
 
 
 class AgentProfile(models.Model):
@@ -48,6 +51,23 @@ class AgentProfile(models.Model):
     notify_sound = models.BooleanField(default=True, help_text="A chime for what needs the agent.")
     notify_browser = models.BooleanField(
         default=False, help_text="Browser notifications (the browser asks first)."
+    )
+    notify_mentions = models.BooleanField(
+        default=False, help_text="A desktop notification when a note mentions the agent."
+    )
+    notify_assignments = models.BooleanField(
+        default=False,
+        help_text="A desktop notification when someone else (or routing) assigns the agent a conversation.",
+    )
+    notify_offer_answered = models.BooleanField(
+        default=False,
+        help_text="The agent answered the desk's offer of desktop notifications (it is shown until then).",
+    )
+    desk_language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=DESK_LANGUAGES,
+        help_text="The language the desk speaks to the agent; empty: their browser's, if the desk has it.",
     )
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_routed_at = models.DateTimeField(
@@ -189,3 +209,30 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.conversation_id} to {self.agent_id} at {self.routed_at:%Y-%m-%d %H:%M}"
+
+
+class Mention(models.Model):
+    """A private note named this agent (@username): their mentions inbox and its unread badge.
+    One per agent and note; never the note's author, only agents who work its inbox."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+    # The note, and through it the conversation (a merge moves notes to another conversation).
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "message"], name="mention_agent_message_unique")
+        ]
+        indexes = [
+            models.Index(fields=["agent", "-created_at", "-id"], name="mention_inbox"),
+            models.Index(fields=["agent"], condition=models.Q(read_at__isnull=True), name="mention_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} in note {self.message_id}"

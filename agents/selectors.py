@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from conversations.models import Contact, Conversation, Inbox, LiveSession, Message, ReadMarker
 
-from .models import AgentProfile, InboxMembership
+from .models import AgentProfile, InboxMembership, Mention
 
 LIST_PAGE_SIZE = 50
 Status = Conversation.Status
@@ -210,7 +210,9 @@ def _with_row_details(conversations: QuerySet[Conversation], agent: AbstractBase
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return conversations.select_related("contact", "inbox", "assignee__agent_profile").annotate(
+    related = conversations.select_related("contact", "inbox", "assignee__agent_profile")
+    # The rows' labels: one more query, whatever the number of rows.
+    return related.prefetch_related("labels").annotate(
         preview=Subquery(latest.values("body")[:1]),
         preview_sender=Subquery(latest.values("sender_kind")[:1]),
         preview_has_files=Subquery(latest.values("attachments__pk")[:1]),
@@ -320,3 +322,25 @@ def agent_load(agent: AbstractBaseUser) -> AgentLoad:
 
 def waiting_minutes(since: datetime | None, now: datetime) -> int | None:
     return None if since is None else max(int((now - since).total_seconds() // 60), 0)
+
+
+# --- an agent's mentions: the notes that named them ---
+
+MENTIONS_PAGE_SIZE = 50
+
+
+def agent_mentions(agent: AbstractBaseUser) -> QuerySet[Mention]:
+    """The agent's mentions in the inboxes they still work, newest first, each with its note, the
+    note's conversation and customer, and who wrote it: one query for a page."""
+    return (
+        Mention.objects.filter(agent_id=agent.pk, message__inbox__in=desk_inboxes(agent))
+        .select_related("message__conversation__contact", "author__agent_profile")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def mention_unread_count(agent: AbstractBaseUser) -> int:
+    """What the desk's badge shows: the agent's unread mentions in the inboxes they work."""
+    return Mention.objects.filter(
+        agent_id=agent.pk, read_at__isnull=True, message__inbox__in=desk_inboxes(agent)
+    ).count()

@@ -1,26 +1,34 @@
-"""Agents: creating them with their inboxes and teams, assignment that respects membership, and
-closing their desks when they sign out."""
+"""Agents: creating them with their inboxes and teams, assignment that respects membership, their
+replies and the mentions in their notes, and closing their desks when they sign out."""
 
 import hashlib
 import re
 from collections.abc import Iterable
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from conversations import events
 from conversations.event_catalogue import EventType
 from conversations.models import Conversation, Inbox, Message
-from conversations.services import KEEP, Keep, conversation_assign
+from conversations.services import (
+    KEEP,
+    Keep,
+    conversation_assign,
+    message_post_email_reply,
+    message_post_reply,
+)
 
-from .models import AgentProfile, InboxMembership, Team
+from .models import AgentProfile, InboxMembership, Mention, Team
 from .presence import agent_group
-from .selectors import sees_every_inbox
+from .selectors import mention_unread_count, sees_every_inbox
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{2,150})")
 
@@ -79,9 +87,24 @@ def conversation_assign_to_agent(
     )
 
 
-def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]:
-    """The agents a private note names as @username (who work its inbox, not the author): each is
-    told by an agent.mentioned event after commit. Returns their ids."""
+def reply_post(*, email: dict[str, str] | None = None, **reply: Any) -> Message:
+    """An agent's reply or private note, and in the same transaction a Mention for each agent the
+    note names (mentions_record). `reply`: message_post_reply's arguments; `email`: the subject
+    and cc of a reply on an email inbox (message_post_email_reply). Refusals are the posting
+    service's ValidationError, with nothing written."""
+    with transaction.atomic():
+        if email is not None:
+            message = message_post_email_reply(**email, **reply)
+        else:
+            message = message_post_reply(**reply)
+        mentions_record(note=message, author=reply["agent"])
+    return message
+
+
+def mentions_record(*, note: Message, author: AbstractBaseUser) -> list[Mention]:
+    """A Mention for each agent a private note names as @username who works its inbox (not the
+    author, not an inactive user), each told by agent.mentioned after commit. A note already
+    recorded (a replayed send) records and tells nobody again. Returns the new mentions."""
     names = set(MENTION.findall(note.body)) if note.is_private else set()
     if not names:
         return []
@@ -89,22 +112,47 @@ def note_mention_agents(*, note: Message, author: AbstractBaseUser) -> list[int]
         get_user_model()
         .objects.filter(reduce(or_, (Q(username__iexact=name) for name in names)), is_active=True)
         .exclude(pk=author.pk)
+        .exclude(mentions__message=note)
         .select_related("agent_profile")  # whether each works every inbox, without a query each
     )
     mentioned = [user for user in named if agent_can_work_inbox(agent=user, inbox_id=note.inbox_id)]
+    created = Mention.objects.bulk_create(
+        Mention(agent=user, message=note, author=author, created_at=note.created_at) for user in mentioned
+    )
     profile = getattr(author, "agent_profile", None)
-    for user in mentioned:
+    by = getattr(profile, "name", "") or author.get_username()
+    for mention in created:
         events.publish_on_commit(
             {
                 "type": EventType.AGENT_MENTIONED,
                 "conversation_id": note.conversation_id,
                 "message_id": note.pk,
-                "by": getattr(profile, "name", "") or author.get_username(),
+                "mention_id": mention.pk,
+                "by": by,
                 "excerpt": note.body[:140],
+                "unread": mention_unread_count(mention.agent),
             },
-            groups=[agent_group(user.pk)],
+            groups=[agent_group(mention.agent_id)],
         )
-    return [user.pk for user in mentioned]
+    return created
+
+
+def mentions_mark_read(*, agent: AbstractBaseUser, mention_ids: list[int] | None = None) -> int:
+    """Mark the agent's mentions read: those of `mention_ids` (another agent's are left alone), or
+    every one (None). Every desk of the agent is told the new unread count (agent.mentions_read)
+    after commit, when anything changed. Returns the unread count."""
+    with transaction.atomic():
+        unread = Mention.objects.filter(agent_id=agent.pk, read_at__isnull=True)
+        if mention_ids is not None:
+            unread = unread.filter(pk__in=mention_ids)
+        changed = unread.update(read_at=timezone.now())
+        count = mention_unread_count(agent)
+        if changed:
+            events.publish_on_commit(
+                {"type": EventType.AGENT_MENTIONS_READ, "mention_ids": mention_ids, "unread": count},
+                groups=[agent_group(agent.pk)],
+            )
+    return count
 
 
 def session_digest(session_key: str) -> str:

@@ -66,3 +66,10 @@ PARLEY_IMAP_WATCH_REFRESH_SECONDS = float(os.environ.get("PARLEY_IMAP_WATCH_REFR
 # window, the rest are stored but reopen nothing and draw no answer (channels_in/email/storms.py). ---
 PARLEY_EMAIL_SENDER_LIMIT = int(os.environ.get("PARLEY_EMAIL_SENDER_LIMIT", "20"))
 PARLEY_EMAIL_SENDER_WINDOW_SECONDS = int(os.environ.get("PARLEY_EMAIL_SENDER_WINDOW_SECONDS", "600"))
+# --- Where a widget visitor is, for the customer panel: the request headers a CDN or proxy in front
+# of Parley sets, first one present wins (comma-separated; empty: none read). Only a proxy you run
+# should set them: without one, a visitor could name their own city. No GeoIP database needed. ---
+_CITY_HEADERS = os.environ.get("PARLEY_VISITOR_CITY_HEADERS", "CF-IPCity,X-Vercel-IP-City")
+PARLEY_VISITOR_CITY_HEADERS = [name.strip() for name in _CITY_HEADERS.split(",") if name.strip()]
+_COUNTRY_HEADERS = os.environ.get("PARLEY_VISITOR_COUNTRY_HEADERS", "CF-IPCountry,X-Vercel-IP-Country")
+PARLEY_VISITOR_COUNTRY_HEADERS = [name.strip() for name in _COUNTRY_HEADERS.split(",") if name.strip()]

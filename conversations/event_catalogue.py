@@ -88,6 +88,7 @@ class ConversationAssigned(AboutConversation):
     type: Literal[EventType.CONVERSATION_ASSIGNED]
     assignee_name: str | None
     team_id: int | None
+    actor_id: NotRequired[int | None]  # who assigned it (None: Parley, routing); desk sockets only
 
 
 class ConversationHandedOff(AboutConversation):
@@ -147,8 +148,16 @@ class AgentMentioned(TypedDict):
     type: Literal[EventType.AGENT_MENTIONED]
     conversation_id: int
     message_id: int
+    mention_id: int
     by: str
     excerpt: str
+    unread: int  # the agent's unread mentions, this one included
+
+
+class AgentMentionsRead(TypedDict):
+    type: Literal[EventType.AGENT_MENTIONS_READ]
+    mention_ids: list[int] | None  # None: every one ("Mark all read")
+    unread: int  # the agent's unread mentions now
 
 
 class AgentSignedOut(TypedDict):
@@ -231,6 +240,7 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.SESSION_QUEUED: EventSpec(SessionQueued, _COMMITTED, SOCKETS),
     EventType.SESSION_ENDED: EventSpec(SessionEnded, _COMMITTED, SOCKETS),
     EventType.AGENT_MENTIONED: EventSpec(AgentMentioned, _COMMITTED, _DESK),
+    EventType.AGENT_MENTIONS_READ: EventSpec(AgentMentionsRead, _COMMITTED, _DESK),
     EventType.AGENT_SIGNED_OUT: EventSpec(AgentSignedOut, _COMMITTED, NOBODY, heard_by=_DESK),
     EventType.AGENT_PRESENCE: EventSpec(AgentPresence, _COMMITTED, _DESK),
     EventType.CONTACT_IDENTITY_CHANGED: EventSpec(
@@ -283,6 +293,7 @@ LayerEvent = (
     | SessionQueued
     | SessionEnded
     | AgentMentioned
+    | AgentMentionsRead
     | AgentSignedOut
     | AgentPresence
     | ContactIdentityChanged

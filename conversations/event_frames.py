@@ -82,7 +82,7 @@ class ErrorEvent(TypedDict):
     code: str
     detail: str
     ref: NotRequired[Any]
-    retry_after_ms: NotRequired[int]  # with code "busy": when to send the same request again
+    retry_after_ms: NotRequired[int]  # with code "busy" or "rate_limited": when to send again
 
 
 class EventFetch(TypedDict):

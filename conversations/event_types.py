@@ -19,6 +19,7 @@ class EventType(StrEnum):
     SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
     SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
     AGENT_MENTIONED = "agent.mentioned"  # a note names the agent
+    AGENT_MENTIONS_READ = "agent.mentions_read"  # the agent read mentions (in any of their tabs)
     AGENT_SIGNED_OUT = "agent.signed_out"  # a logout or deactivation: that agent's desks close
     AGENT_PRESENCE = "agent.presence"  # an agent's availability changed
     CONTACT_IDENTITY_CHANGED = "contact.identity_changed"  # sockets of that identity must re-open

@@ -18,6 +18,19 @@ SIGNATURES = (
 )
 
 
+ALLOWED_KINDS = "an image (JPEG, PNG, GIF or WebP) or a PDF"
+TOO_BIG = "Files can be at most 10 MB: send a smaller one, or a link to it."
+
+
+def unsupported_file(file_name: str) -> str:
+    """What to tell whoever sent a file of a type Parley does not send: which type, and what to
+    send instead (the name's extension only names it: the content decided)."""
+    suffix = PurePath(file_name.replace("\\", "/")).suffix.lower()
+    printable = suffix.isprintable() and 1 < len(suffix) <= 12
+    kind = f"Files of type {suffix}" if printable else "Files of this type"
+    return f"{kind} cannot be sent here. Send {ALLOWED_KINDS}."
+
+
 def sniff(head: bytes) -> str | None:
     """The MIME type of an allowed file from its content, or None."""
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":

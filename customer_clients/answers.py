@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from conversations.boundary import BadInput, read_json
+from conversations.boundary import BadInput, read_json, replace_unstorable, storable_tree
 
 
 def cors(response: HttpResponse, origin: str | None) -> HttpResponse:
@@ -28,10 +28,12 @@ class Answered(Exception):
         self.response = response
 
 
-def json_post(request: HttpRequest, *, max_bytes: int) -> dict:
+def json_post(request: HttpRequest, *, max_bytes: int, lenient_key: str = "") -> dict:
     """The JSON object a page POSTed, or Answered with what ends the request: 204 to the CORS
     preflight, 405 to another method, 413 to a body over `max_bytes`, 400 to what is not a JSON
-    object or holds a value the input boundary refuses (conversations.boundary)."""
+    object or holds a value the input boundary refuses (conversations.boundary). Text Postgres
+    cannot store under the top-level `lenient_key` (what a browser says of its page: a title cut
+    inside an emoji) is replaced with U+FFFD instead: it must not cost the visitor their chat."""
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
         raise Answered(cors(HttpResponse(status=204), origin))
@@ -40,7 +42,12 @@ def json_post(request: HttpRequest, *, max_bytes: int) -> dict:
     if len(request.body) > max_bytes:
         raise Answered(refusal("too_big", "The request body is too large.", 413, origin))
     try:
-        payload = read_json(request.body or b"{}")
+        payload = read_json(request.body or b"{}", refuse_unstorable=not lenient_key)
+        if lenient_key and isinstance(payload, dict) and lenient_key in payload:
+            lenient = replace_unstorable(payload.pop(lenient_key))[0]
+            payload = {**storable_tree(payload), lenient_key: lenient}
+        elif lenient_key:
+            storable_tree(payload)
     except BadInput as bad:
         raise Answered(refusal("bad_request", str(bad), 400, origin)) from None
     if not isinstance(payload, dict):

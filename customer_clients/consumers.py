@@ -106,7 +106,12 @@ class ClientConsumer(EventSocket):
             await self.refuse(ErrorCode.TOO_BIG, "Frames are limited to 128 KiB.", Close.TOO_BIG)
             return
         if not self.bucket.take():
-            await self._strike(ErrorCode.RATE_LIMITED, "Slow down: about 100 actions a minute.", None)
+            await self._strike(
+                ErrorCode.RATE_LIMITED,
+                "Slow down: about 100 actions a minute. Send again after retry_after_ms.",
+                None,
+                retry_after_ms=self.bucket.wait_ms(),
+            )
             return
         try:
             request = read_json(raw, refuse_unstorable=False)
@@ -309,9 +314,12 @@ class ClientConsumer(EventSocket):
             self.identity_checked_at = time.monotonic()
         return self.identity
 
-    async def _strike(self, code: str, detail: str, ref: Any) -> None:
+    async def _strike(self, code: str, detail: str, ref: Any, *, retry_after_ms: int | None = None) -> None:
         self.strikes += 1
-        await self.send_event(protocol.error_event(code, detail, ref))
+        refusal = protocol.error_event(code, detail, ref)
+        await self.send_event(
+            refusal if retry_after_ms is None else {**refusal, "retry_after_ms": retry_after_ms}
+        )
         if self.strikes >= STRIKES_BEFORE_CLOSE:
             await self.close(code=Close.POLICY)
 

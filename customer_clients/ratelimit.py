@@ -35,6 +35,11 @@ class TokenBucket:
         self.tokens -= 1
         return True
 
+    def wait_ms(self) -> int:
+        """How long until the next action is allowed: what a refused client waits before sending
+        again (the tokens as of the last take)."""
+        return max(0, round((1 - self.tokens) * 60_000 / self.rate_per_minute))
+
     def give_back(self) -> None:
         """Return the last token taken: the action it paid for was refused without being done."""
         self.tokens = min(self.burst, self.tokens + 1)

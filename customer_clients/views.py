@@ -1,5 +1,6 @@
 """HTTP endpoints of the widget and app clients. The socket protocol is in consumers.py."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -16,12 +17,27 @@ MAX_SESSION_BODY = 8 * 1024
 MAX_FIELD_LENGTH = 255
 
 
+def request_place(request: HttpRequest) -> tuple[str, str]:
+    """(city, country) as the CDN or proxy in front of Parley says the request came from: the first
+    of PARLEY_VISITOR_CITY_HEADERS and of PARLEY_VISITOR_COUNTRY_HEADERS present, unchecked yet.
+    Header bytes reach Django as Latin-1; CDNs send UTF-8 ("Zürich"), so they are read again as such."""
+
+    def first(names: list[str]) -> str:
+        value = next((request.headers[name] for name in names if request.headers.get(name)), "")
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return value
+
+    return first(settings.PARLEY_VISITOR_CITY_HEADERS), first(settings.PARLEY_VISITOR_COUNTRY_HEADERS)
+
+
 @csrf_exempt  # no cookie authenticates this endpoint: the resume token travels in the body
 def session(request: HttpRequest) -> HttpResponse:
     """POST /widget/api/v1/session: open or resume a visitor session; returns the tokens."""
     origin = request.headers.get("Origin")
     try:
-        payload = json_post(request, max_bytes=MAX_SESSION_BODY)
+        payload = json_post(request, max_bytes=MAX_SESSION_BODY, lenient_key="context")
     except Answered as answered:
         return answered.response
     if not isinstance(payload.get("public_key"), str):
@@ -45,6 +61,8 @@ def session(request: HttpRequest) -> HttpResponse:
             phone=fields["phone"],
             # The browser's own setting: one it cannot express is no reason to refuse a chat.
             language=next(iter(language_codes(fields["language"], strict=False)), ""),
+            context=payload.get("context"),  # checked by the service: a bad value is dropped, never refused
+            place=request_place(request),
         )
     except Refused as refused:
         return refusal(refused.code, refused.detail, 401, origin)

@@ -19,7 +19,12 @@ from django.core import signing
 
 from conversations.models import Contact, ContactIdentity, Inbox
 from conversations.refusals import Refused
-from conversations.services import contact_identify, contact_update_details, contact_verify_external_id
+from conversations.services import (
+    contact_identify,
+    contact_note_visitor_context,
+    contact_update_details,
+    contact_verify_external_id,
+)
 
 CONNECT_TOKEN_SECONDS = 120
 RESUME_TOKEN_SECONDS = 365 * 24 * 3600
@@ -67,10 +72,14 @@ def visitor_session_open(
     email: str = "",
     phone: str = "",
     language: str = "",
+    context: object = None,
+    place: tuple[str, str] = ("", ""),
 ) -> VisitorSession:
     """Resume the visitor of `resume_token` (or start a new one) and, with a verified user id, link
     them to that user's contact; apply the name, email, phone and browser language they gave
-    (contact_update_details).
+    (contact_update_details), and note what the widget knows of them: the client's `context` and
+    the (city, country) `place` their request came from (contact_note_visitor_context, which drops
+    what is not valid).
     Returns fresh tokens; raises Refused with the reason, ValidationError for a bad email or
     phone number."""
     _check_identity_proof(inbox, external_id, external_id_hash)
@@ -87,13 +96,15 @@ def visitor_session_open(
             email=email,
         )
     visitor = _visitor_of(identity)
+    contact = contact_update_details(
+        contact=identity.contact, name=name, email=email, phone=phone, language=language
+    )
+    city, country = place
     return VisitorSession(
         visitor=visitor,
         resume_token=signing.dumps(visitor.claims(), salt=RESUME_SALT),
         connect_token=signing.dumps(visitor.claims(), salt=CONNECT_SALT),
-        contact=contact_update_details(
-            contact=identity.contact, name=name, email=email, phone=phone, language=language
-        ),
+        contact=contact_note_visitor_context(contact=contact, given=context, city=city, country=country),
     )
 
 

@@ -51,6 +51,7 @@ DESK_HEARS = frozenset(
         EventType.SESSION_QUEUED,
         EventType.SESSION_ENDED,
         EventType.AGENT_MENTIONED,
+        EventType.AGENT_MENTIONS_READ,
         EventType.AGENT_VIEWING,
         EventType.AGENT_TYPING,
     }

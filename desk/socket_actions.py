@@ -35,7 +35,10 @@ def desk_session_valid(*, agent_id: int, session_key: str | None, session_class:
 def conversation_for_agent(agent: AbstractBaseUser, conversation_id: int) -> Conversation:
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None or conversation.inbox_id not in desk_inbox_ids(agent):
-        raise Refused("not_found", "No such conversation in your inboxes.")
+        raise Refused(
+            "not_found",
+            "This conversation is no longer in your inboxes: reload the desk for the ones you work.",
+        )
     return conversation
 
 

@@ -1,8 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from . import template_picker
-from .views import actions, article_picker, articles, conversation, customer, desk, mail, me, transcript
+from .views import (
+    actions,
+    article_picker,
+    articles,
+    conversation,
+    customer,
+    desk,
+    language,
+    mail,
+    me,
+    mentions,
+    transcript,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -16,8 +29,15 @@ urlpatterns = [
     path("filters/", desk.save_filter, name="save-filter"),
     path("filters/<int:filter_id>/delete/", desk.delete_filter, name="delete-filter"),
     path("me/", me.me, name="me"),
+    path("me/language/", language.desk_language_choose, name="language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("me/availability/", me.availability, name="availability"),
     path("me/notifications/", me.notification_settings, name="notifications"),
+    path("me/notifications/offer/", me.notification_offer, name="notification-offer"),
+    path("mentions/", mentions.mention_list, name="mentions"),
+    path("mentions/unread/", mentions.mention_unread, name="mentions-unread"),
+    path("mentions/read/", mentions.mentions_read_all, name="mentions-read-all"),
+    path("mentions/<int:mention_id>/read/", mentions.mention_read, name="mention-read"),
     path("kb/", articles.article_list, name="kb"),
     path("kb/new/", articles.article_new, name="kb-new"),
     path("kb/preview/", articles.article_preview, name="kb-preview"),

@@ -44,11 +44,10 @@ def thread_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
 
 
 def refused(error: ValidationError) -> HttpResponse:
-    """A refusal the page shows where the action was (htmx swaps 422 into #desk-error)."""
-    response = HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
-    response["HX-Retarget"] = "#desk-error"
-    response["HX-Reswap"] = "innerHTML"
-    return response
+    """A refusal: 422 and, as plain text, the sentence that says what to do. Nothing is swapped;
+    the page shows the sentence in the refusal region nearest the element that acted
+    (static/desk/refusals.js), so what the agent typed stays where it was."""
+    return HttpResponse(" ".join(error.messages), status=422, content_type="text/plain")
 
 
 def sent(message: Message) -> HttpResponse:

@@ -5,7 +5,7 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agents.services import note_mention_agents
+from agents.services import reply_post
 from conversations import services
 from conversations.models import Conversation
 
@@ -58,8 +58,7 @@ class MessageList(generics.GenericAPIView):
     def post(self, request: Request, conversation_id: int) -> Response:
         conversation = _conversation(request, conversation_id)
         given = valid_body(MessageCreateSerializer, request)
-        message = services.message_post_reply(conversation=conversation, agent=request.user, **given)
-        note_mention_agents(note=message, author=request.user)
+        message = reply_post(conversation=conversation, agent=request.user, **given)  # with its mentions
         stored = selectors.message_for_agent(message.pk)
         return Response(MessageSerializer(stored).data, status=status.HTTP_201_CREATED)
 

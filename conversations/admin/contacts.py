@@ -30,7 +30,7 @@ class ContactConversationInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Contact)
 class ContactAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
     list_display = (
-        "name",
+        "display_name",
         "email",
         "phone",
         "external_id",
@@ -41,7 +41,7 @@ class ContactAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
     search_fields = ("name", "email", "phone", "external_id", "identities__source_id")
     show_full_result_count = False  # a second count(*) over every contact on each search
     list_filter = ("identities__inbox__channel_type", "last_seen_at")
-    readonly_fields = ("last_seen_at", "created_at", "updated_at")
+    readonly_fields = ("visitor_context", "last_seen_at", "created_at", "updated_at")
     inlines = (ContactIdentityInline, ContactConversationInline)
     formfield_overrides = FORM_FIELDS
 
@@ -51,6 +51,11 @@ class ContactAdmin(DeletesWholeThreadsMixin, admin.ModelAdmin):
             .get_queryset(request)
             .annotate(conversation_count=related_count(Conversation.objects.all(), "contact"))
         )
+
+    @admin.display(description="name", ordering="name")
+    def display_name(self, contact: Contact) -> str:
+        """As the desk shows it: a contact who gave no name is their friendly name, not a blank."""
+        return contact.display_name
 
     @admin.display(description="conversations", ordering="conversation_count")
     def conversation_count(self, contact: Contact) -> int:

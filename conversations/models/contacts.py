@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from ..contact_display import Avatar, contact_avatar, display_name
 from .inboxes import Inbox
 
 
@@ -23,6 +24,12 @@ class Contact(models.Model):
         help_text="Primary language code (en, fr, pt): from the browser, the business's page or an agent.",
     )
     custom_attributes = models.JSONField(default=dict, blank=True)
+    visitor_context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the widget last knew of the visitor: page, browser language, time zone, city "
+        "(conversations.visitor_context).",
+    )
     last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -36,7 +43,16 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or self.email or self.phone or f"Contact #{self.pk}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Their name, email or phone, else a friendly name from their id (contact_display)."""
+        return display_name(contact_id=self.pk, name=self.name, email=self.email, phone=self.phone)
+
+    @property
+    def avatar(self) -> Avatar:
+        return contact_avatar(contact_id=self.pk, name=self.display_name, avatar_url=self.avatar_url)
 
 
 class ContactIdentity(models.Model):

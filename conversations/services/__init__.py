@@ -81,6 +81,7 @@ from .notices import (
 from .queue import queue_announce_due
 from .sessions import ACTIVITY_LINES, live_session_end, live_slots_route, session_customer_present
 from .templates import message_post_template, templates_sync, templates_sync_all
+from .visitors import contact_note_visitor_context
 
 __all__ = [
     "ACTIVITY_LINES",
@@ -105,6 +106,7 @@ __all__ = [
     "contact_identify_for_message",
     "contact_merge",
     "contact_merge_suggestions",
+    "contact_note_visitor_context",
     "contact_notify_of_replies",
     "contact_set_attributes",
     "contact_touch_last_seen",

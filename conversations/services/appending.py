@@ -202,22 +202,35 @@ def status_changed_event(conversation: Conversation, previous_status: str) -> ev
     )
 
 
-def publish_assigned(conversation: Conversation, assignee_id: int | None, assignee_name: str | None) -> None:
+def publish_assigned(
+    conversation: Conversation,
+    assignee_id: int | None,
+    assignee_name: str | None,
+    *,
+    actor_id: int | None = None,
+) -> None:
     events.publish_on_commit(
-        assigned_event(conversation, assignee_id, assignee_name),
+        assigned_event(conversation, assignee_id, assignee_name, actor_id=actor_id),
         groups=events.conversation_groups(conversation),
     )
 
 
 def assigned_event(
-    conversation: Conversation, assignee_id: int | None, assignee_name: str | None
+    conversation: Conversation,
+    assignee_id: int | None,
+    assignee_name: str | None,
+    *,
+    actor_id: int | None = None,
 ) -> events.Event:
+    """`actor_id`: the agent who assigned it (None: Parley itself, routing), so an agent's desk
+    notifies them only of what someone else gave them."""
     return events.conversation_event(
         EventType.CONVERSATION_ASSIGNED,
         conversation,
         assignee_id=assignee_id,
         assignee_name=assignee_name,
         team_id=conversation.team_id,
+        actor_id=actor_id,
     )
 
 

@@ -188,7 +188,9 @@ def _details_given(*, name: str = "", email: str = "", phone: str = "", language
         try:
             validate_email(given["email"])
         except ValidationError as error:
-            raise ValidationError("That email address does not look right.") from error
+            raise ValidationError(
+                "That email address does not look right: write it whole, like kim@example.com."
+            ) from error
     return given
 
 
@@ -310,7 +312,7 @@ def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
         merge.conversations.update(contact=keep)
         filled = [
             field
-            for field in ("name", "email", "phone", "language", "avatar_url")
+            for field in ("name", "email", "phone", "language", "avatar_url", "visitor_context")
             if not getattr(keep, field) and getattr(merge, field)
         ]
         for field in filled:

@@ -49,7 +49,7 @@ def conversation_snooze(
 ) -> Conversation:
     """Hide until `until`; it wakes then (beat) or as soon as the customer writes."""
     if until <= timezone.now():
-        raise ValidationError("Snooze until a time in the future.")
+        raise ValidationError("That time has passed: choose a time in the future to snooze until.")
     return _change_status(
         conversation,
         Status.SNOOZED,
@@ -134,7 +134,12 @@ def conversation_assign(
         if assignee_id is None and locked.status == Status.OPEN:
             registry.routing_due(inbox_id=locked.inbox_id)  # it waits again
         session_note_assigned(locked, assignee_id, timezone.now())
-        publish_assigned(locked, assignee_id, actor_name(assignee) if assignee is not None else None)
+        publish_assigned(
+            locked,
+            assignee_id,
+            actor_name(assignee) if assignee is not None else None,
+            actor_id=actor.pk if actor is not None else None,
+        )
         return locked
 
 
@@ -174,8 +179,13 @@ def conversation_update(
     actor: AbstractBaseUser | None,
     priority: int | Keep = KEEP,
     labels: Iterable[Label] | Keep = KEEP,
+    add_labels: Iterable[Label] = (),
+    remove_labels: Iterable[Label] = (),
 ) -> Conversation:
-    """Set priority and/or the labels (the whole set); announce it when something changed."""
+    """Set priority and/or the labels (the whole set), or add and take off some labels (to the
+    labels as they are under the lock: one set meanwhile stays); announce it when something
+    changed."""
+    added, removed = {label.pk for label in add_labels}, {label.pk for label in remove_labels}
     with transaction.atomic():
         locked = lock_conversation(conversation.pk)
         changed = False
@@ -183,10 +193,11 @@ def conversation_update(
             locked.priority = priority
             locked.save(update_fields=["priority"])
             changed = True
-        if labels is not KEEP:
-            wanted = {label.pk for label in labels}
-            if wanted != set(locked.labels.values_list("pk", flat=True)):
-                locked.labels.set(wanted)
+        if labels is not KEEP or added or removed:
+            had = set(locked.labels.values_list("pk", flat=True))
+            wanted = ({label.pk for label in labels} if labels is not KEEP else had) | added
+            if wanted - removed != had:
+                locked.labels.set(wanted - removed)
                 changed = True
         if changed:
             events.publish_on_commit(

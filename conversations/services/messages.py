@@ -285,7 +285,10 @@ def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None
     if not body.strip() and not attachments:
         raise ValidationError("A message needs text or an attachment.")
     if len(body) > MAX_BODY_LENGTH:
-        raise ValidationError(f"A message may hold at most {MAX_BODY_LENGTH} characters.")
+        raise ValidationError(
+            f"A message can be at most {MAX_BODY_LENGTH:,} characters ({len(body):,} now): "
+            "shorten it or split it in two."
+        )
     if unstorable(body):
         raise ValidationError(f"The message {NOT_STORABLE}")
 

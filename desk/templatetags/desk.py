@@ -17,6 +17,7 @@ from django.utils.text import (
 )
 
 from agents.selectors import BREACHING_SOON, sees_every_inbox
+from conversations import contact_display
 
 register = template.Library()
 
@@ -44,8 +45,8 @@ def short_wait(minutes: int | None) -> str:
 
 @register.filter
 def initials(name: str) -> str:
-    parts = [part for part in str(name).split() if part]
-    return "".join(part[0] for part in parts[:2]).upper() or "?"
+    """Ana Lima -> AL: agents' avatars say it as contacts' do (conversations.contact_display)."""
+    return contact_display.initials(name)
 
 
 @register.filter

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from agents import selectors
 from agents.models import Skill, Team
 from agents.selectors import ListFilters, View
-from agents.services import conversation_assign_to_agent, note_mention_agents
+from agents.services import conversation_assign_to_agent, reply_post
 from conversations import selectors as thread_selectors
 from conversations import services
-from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff
+from conversations.files import MAX_FILE_BYTES, TOO_BIG, safe_file_name, sniff, unsupported_file
 from conversations.models import ChannelType, Conversation, Label, Message
 
 from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
@@ -40,15 +40,12 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "client_message_id": request.POST.get("client_message_id") or None,
             "attachments": _attachments(request),
         }
+        email = None
         if conversation.inbox.channel_type == ChannelType.EMAIL:  # the composer's Subject and Cc
-            message = services.message_post_email_reply(
-                subject=request.POST.get("subject", ""), cc=request.POST.get("cc", ""), **reply
-            )
-        else:
-            message = services.message_post_reply(**reply)
+            email = {"subject": request.POST.get("subject", ""), "cc": request.POST.get("cc", "")}
+        message = reply_post(email=email, **reply)
     except ValidationError as error:
         return refused(error)
-    note_mention_agents(note=message, author=request.user)
     return sent(message)
 
 
@@ -193,18 +190,29 @@ ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
 
 
 def _add_label(request: HttpRequest, conversation: Conversation) -> None:
+    services.conversation_update(
+        conversation=conversation, actor=request.user, add_labels=[_picked_label(request)]
+    )
+
+
+def _remove_label(request: HttpRequest, conversation: Conversation) -> None:
+    services.conversation_update(
+        conversation=conversation, actor=request.user, remove_labels=[_picked_label(request)]
+    )
+
+
+def _picked_label(request: HttpRequest) -> Label:
     label = Label.objects.filter(pk=int_or(request.POST.get("label"), default=0)).first()
     if label is None:
         raise ValidationError("Pick a label.")
-    services.conversation_update(
-        conversation=conversation, actor=request.user, labels=[*conversation.labels.all(), label]
-    )
+    return label
 
 
 BULK_ACTIONS: dict[str, Callable[[HttpRequest, Conversation], object]] = {
     "assign": _assign,
     "resolve": ACTIONS["resolve"],
     "label": _add_label,
+    "unlabel": _remove_label,
 }
 
 
@@ -213,11 +221,11 @@ def _attachments(request: HttpRequest) -> list[services.AttachmentInput]:
     attachments = []
     for upload in request.FILES.getlist("file"):
         if upload.size > MAX_FILE_BYTES:
-            raise ValidationError("Files are limited to 10 MB.")
+            raise ValidationError(TOO_BIG)
         content = upload.read()
         mime_type = sniff(content[:16])
         if mime_type is None:
-            raise ValidationError("Attach an image (JPEG, PNG, GIF, WebP) or a PDF.")
+            raise ValidationError(unsupported_file(upload.name or ""))
         attachments.append(
             services.AttachmentInput(
                 mime_type=mime_type, file_name=safe_file_name(upload.name or "", mime_type), content=content

@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors
-from agents.models import SavedFilter
+from agents.models import DESK_LANGUAGES, SavedFilter
 from agents.selectors import ListFilters, Sort, View
 from conversations.models import Conversation
 
 from ..view_helpers import desk_view, int_or, query_without, refused
 from .choices import desk_choices
 from .me import me_context
+from .mentions import mentions_badge_context
 from .rows import ROW_FIELDS, present_rows
 
 Status = Conversation.Status
@@ -31,8 +32,10 @@ def desk(request: HttpRequest) -> HttpResponse:
         **_list_context(request, filters),
         **desk_choices(request.user),
         **me_context(request.user),
+        **mentions_badge_context(request.user),
         **_saved_context(request.user),
         "opened_id": int(opened) if opened and opened.isdigit() else None,
+        "desk_languages": DESK_LANGUAGES,
     }
     return render(request, "desk/desk.html", context)
 

@@ -29,14 +29,31 @@ def availability(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_view
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    """How the desk gets the agent's attention: a chime, browser notifications."""
+    """How the desk gets the agent's attention: a chime, browser notifications, and desktop
+    notifications for mentions and for assignments."""
     AgentProfile.objects.update_or_create(
         user=request.user,
         defaults={
             "notify_sound": request.POST.get("notify_sound") == "on",
             "notify_browser": request.POST.get("notify_browser") == "on",
+            "notify_mentions": request.POST.get("notify_mentions") == "on",
+            "notify_assignments": request.POST.get("notify_assignments") == "on",
         },
     )
+    return render(request, "desk/_me.html", me_context(request.user))
+
+
+@require_POST
+@desk_view
+def notification_offer(request: HttpRequest) -> HttpResponse:
+    """The agent's answer to the desk's offer of desktop notifications, asked once: "on" turns on
+    those for mentions and assignments (the page has asked the browser's permission), anything
+    else is "Not now". Either way the offer is not shown again; the settings change it later."""
+    turn_on = request.POST.get("answer") == "on"
+    defaults = {"notify_offer_answered": True}
+    if turn_on:
+        defaults |= {"notify_mentions": True, "notify_assignments": True}
+    AgentProfile.objects.update_or_create(user=request.user, defaults=defaults)
     return render(request, "desk/_me.html", me_context(request.user))
 
 

@@ -12,7 +12,7 @@ page's cursor and the row's place use): the list reads fifty conversations with 
 inbox and assignee, and every column of the four (the inbox's settings, three JSON documents, the
 contact's attributes) were read and built for nothing."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.urls import reverse
@@ -20,12 +20,14 @@ from django.utils import dateformat
 from django.utils.timezone import localtime
 
 from agents import selectors
-from conversations.models import Conversation
+from conversations.models import Contact, Conversation, Label
 
 from ..templatetags.desk import agent_name, ago_at, initials, short_wait, sla_left_at, truncated
+from ..templatetags.desk_texts import hex_colour
 
 PREVIEW_LENGTH = 90
 PREVIEW_PREFIXES = {"agent": "You: ", "bot": "Bot: ", "system": "· "}
+MAX_ROW_LABELS = 3  # the label chips a row shows; "+N" counts the rest (static/desk/row_labels.js)
 
 
 ROW_FIELDS = (
@@ -38,6 +40,7 @@ ROW_FIELDS = (
     "contact__name",
     "contact__email",
     "contact__phone",
+    "contact__avatar_url",
     "inbox__name",
     "inbox__channel_type",
     "assignee__username",
@@ -48,10 +51,11 @@ ROW_FIELDS = (
 
 
 def present_rows(rows: list[Conversation], *, now: datetime) -> list[dict]:
-    """What each row's line shows: pk, status, bot_active, unread, priority, contact_name, avatar,
-    open_url, waiting (the wait as text, when a person's reply is awaited), ago, preview_line,
-    priority_label, inbox (name, channel_type), assigned, assignee_name and assignee_initials, and
-    sla (None without a service-level deadline)."""
+    """What each row's line shows: pk, status, bot_active, unread, priority, contact_name (the
+    contact's display name), avatar (avatar_shown), open_url, waiting (the wait as text, when a
+    person's reply is awaited), ago, preview_line, priority_label, inbox (name, channel_type),
+    assigned, assignee_name and assignee_initials, and sla (None without a service-level
+    deadline), and the label chips (row_labels)."""
     open_url = url_with_id("desk:conversation")
     presented = []
     for row in rows:
@@ -67,7 +71,7 @@ def present_rows(rows: list[Conversation], *, now: datetime) -> list[dict]:
                 "unread": row.unread,
                 "priority": row.priority,
                 "contact_name": contact_name,
-                "avatar": initials(contact_name),
+                "avatar": avatar_shown(row.contact),
                 "open_url": open_url(row.pk),
                 "waiting": short_wait(waiting_minutes) if waiting else "",
                 "ago": "" if waiting else ago_at(row.last_activity_at, now),
@@ -78,9 +82,29 @@ def present_rows(rows: list[Conversation], *, now: datetime) -> list[dict]:
                 "assignee_name": assignee_name,
                 "assignee_initials": initials(assignee_name) if row.assignee is not None else "",
                 "sla": _sla(row.sla_due_at, now) if row.sla_due_at else None,
+                **row_labels(row.labels.all()),
             }
         )
     return presented
+
+
+def avatar_shown(contact: Contact) -> dict[str, str]:
+    """The contact's avatar (conversations.contact_display) as desk/_avatar.html reads it."""
+    avatar = contact.avatar
+    return {"initials": avatar.initials, "colour": avatar.colour, "picture": avatar.picture}
+
+
+def row_labels(labels: Iterable[Label]) -> dict:
+    """The row's label chips (labels, each pk, name and colour: the first MAX_ROW_LABELS by name)
+    and the rest as "+N" (labels_more) with their names (labels_more_names), for its tooltip."""
+    ordered = sorted(labels, key=lambda label: label.name)
+    shown = [{"pk": label.pk, "name": label.name, "colour": hex_colour(label.color)} for label in ordered]
+    rest = shown[MAX_ROW_LABELS:]
+    return {
+        "labels": shown[:MAX_ROW_LABELS],
+        "labels_more": f"+{len(rest)}" if rest else "",
+        "labels_more_names": ", ".join(label["name"] for label in rest),
+    }
 
 
 def _sla(due: datetime, now: datetime) -> dict[str, str]:

@@ -17,19 +17,27 @@ function chime() {
   } catch (error) { /* no audio: the title still counts */ }
 }
 
-export function notify(title, body, conversationId) {
+// Which of the agent's switches (#me's data-notify-*) lets each kind of news show on the desktop:
+// mentions and assignments have their own, everything else "Browser notifications".
+const DESKTOP_SWITCH = { mention: "notifyMentions", assignment: "notifyAssignments" };
+
+export function notify(title, body, conversationId, kind) {
   const prefs = $("me") ? $("me").dataset : {};
   if (conversationId === openId() && !document.hidden) return; // already in front of them
   if (prefs.notifySound === "on") chime();
-  if (prefs.notifyBrowser === "on" && window.Notification && Notification.permission === "granted") {
-    const shown = new Notification(title, { body: body, tag: "parley-" + conversationId });
+  if (prefs[DESKTOP_SWITCH[kind] || "notifyBrowser"] === "on" && window.Notification && Notification.permission === "granted") {
+    let shown = null;
+    try {
+      shown = new Notification(title, { body: body, tag: "parley-" + (kind || "news") + "-" + conversationId });
+    } catch (error) { return; } // a browser that shows them only from a service worker (Android)
     shown.onclick = () => { window.focus(); openConversation("/desk/c/" + conversationId + "/", "/desk/?c=" + conversationId); };
   }
 }
 
 export function wireAttention() {
   document.addEventListener("change", (e) => {
-    if (e.target.id === "notify-browser" && e.target.checked && window.Notification && Notification.permission === "default") {
+    const desktop = ["notify-browser", "notify-mentions", "notify-assignments"].includes(e.target.id);
+    if (desktop && e.target.checked && window.Notification && Notification.permission === "default") {
       Notification.requestPermission();
     }
   });

@@ -27,7 +27,7 @@ function rowHandedOff(conversationId) { // the customer now waits for a person: 
   row.querySelectorAll(".bot-badge").forEach((badge) => { badge.remove(); });
   const when = row.querySelector(".when"), wait = document.createElement("span");
   wait.className = "waiting";
-  wait.title = "Waiting for a reply";
+  wait.title = gettext("Waiting for a reply");
   wait.textContent = "0m";
   if (when) when.replaceChildren(wait);
   const held = row.querySelector(".held-count");
@@ -48,7 +48,7 @@ function toast(text, conversationId) {
   words.textContent = text;
   link.href = "/desk/?c=" + conversationId;
   link.dataset.open = "/desk/c/" + conversationId + "/";
-  link.textContent = "Open";
+  link.textContent = gettext("Open");
   dismiss.type = "button";
   dismiss.className = "ghost";
   dismiss.setAttribute("aria-label", "Dismiss");

@@ -8,7 +8,7 @@ import { $ } from "./page.js";
 
 // desk/templatetags/desk.py MAY_LINK: without a match, message_html only escapes the text.
 const MAY_LINK = /[@:]|\.[.,!]*[^.,!\s<>"']/;
-const STATUS_TEXT = { pending: "Pending", sent: "Sent", delivered: "Delivered", read: "Read" };
+const STATUS_TEXT = { pending: gettext("Pending"), sent: gettext("Sent"), delivered: gettext("Delivered"), read: gettext("Read") };
 const BOT_MARK = '<svg class="bot-mark" viewBox="0 0 16 16" aria-hidden="true"><path d="M8 1.5v2" stroke="currentColor" stroke-width="1.3" stroke-linecap="round"/><rect x="2.5" y="3.5" width="11" height="9" rx="3" fill="none" stroke="currentColor" stroke-width="1.3"/><circle cx="6" cy="8" r="1.1" fill="currentColor"/><circle cx="10" cy="8" r="1.1" fill="currentColor"/></svg>';
 
 export function drawable(message) {
@@ -36,9 +36,9 @@ function timeOf(message, activity) {
 function byline(message) { // desk/views/entries.py _byline
   const kind = message.sender.kind;
   if (kind === "contact") return $("thread").dataset.contactName;
-  if (kind === "agent") return message.sender.name || "Agent";
-  if (kind === "bot") return "Answer bot";
-  return message.is_private ? "Bot summary" : "Automatic message";
+  if (kind === "agent") return message.sender.name || gettext("Agent");
+  if (kind === "bot") return gettext("Answer bot");
+  return message.is_private ? gettext("Bot summary") : gettext("Automatic message");
 }
 
 export function drawEntry(message) {
@@ -56,7 +56,7 @@ export function drawEntry(message) {
   const head = element("div", "byline"), parts = [head];
   if (kind === "bot" || kind === "system") head.insertAdjacentHTML("beforeend", BOT_MARK);
   head.append(element("strong", "", byline(message)), " ");
-  if (message.is_private) head.append(element("span", "badge note-badge", "Private note"), " ");
+  if (message.is_private) head.append(element("span", "badge note-badge", gettext("Private note")), " ");
   head.append(timeOf(message, false));
   if (message.body) {
     const body = element("div", "body");
@@ -68,7 +68,7 @@ export function drawEntry(message) {
   }
   if (message.actions && message.actions.length) {
     const offered = element("ul", "offered");
-    offered.setAttribute("aria-label", "Replies offered to the customer");
+    offered.setAttribute("aria-label", gettext("Replies offered to the customer"));
     message.actions.forEach((action) => { offered.append(element("li", "chip", action.title)); });
     parts.push(offered);
   }

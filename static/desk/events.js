@@ -6,10 +6,12 @@
 import { notify } from "./attention.js";
 import { onHandedOff } from "./bot.js";
 import { refreshList, refreshMe } from "./list.js";
-import { lastSeq, openId } from "./page.js";
+import { onMentionEvent, refreshMentions } from "./mentions.js";
+import { $, lastSeq, openId } from "./page.js";
 import { announceViewing, messageArrived, onPresenceEvent } from "./presence.js";
+import { showRefusal } from "./refusals.js";
 import { setConnection } from "./socket.js";
-import { messageInRow, readByMe, rowChanged } from "./rows.js";
+import { labelsInRow, messageInRow, readByMe, rowChanged } from "./rows.js";
 import { messageCreated, newer, refreshHeader, replaceEntry } from "./thread.js";
 
 const me = Number(document.body.dataset.agentId);
@@ -18,9 +20,10 @@ export function onEvent(event) {
   const id = openId();
   switch (event.type) {
     case "hello": case "resync": // connected again, or fell behind and missed events: fetch afresh
-      setConnection("online", "Online");
+      setConnection("online", gettext("Online"));
       refreshList();
       refreshMe();
+      refreshMentions();
       if (id) { refreshHeader(); newer(); announceViewing(); }
       return;
     case "pong":
@@ -38,8 +41,9 @@ export function onEvent(event) {
       return;
     case "contact.typing": case "contact.presence": case "agent.typing": case "agent.viewing":
       return onPresenceEvent(event, me);
-    case "error":
+    case "error": // a socket action refused (typing in a conversation no longer ours): said at the composer
       if (event.code === "logged_out") location.href = "/desk/login/?next=/desk/";
+      else if (event.code === "not_found") showRefusal($("reply-body") || $("desk-error"), event.detail);
       return;
     case "conversation.created":
       rowChanged(event);
@@ -61,7 +65,11 @@ export function onEvent(event) {
       }
       return;
     case "agent.mentioned":
-      notify(event.by + " mentioned you", event.excerpt, event.conversation_id);
+      onMentionEvent(event);
+      notify(event.by + " mentioned you", event.excerpt, event.conversation_id, "mention");
+      return;
+    case "agent.mentions_read": // in this tab or another of the agent's
+      onMentionEvent(event);
       return;
     case "conversation.read": // an agent's reading changes only their own counts, and the customer's ticks
       if (event.reader === "agent") {
@@ -74,6 +82,16 @@ export function onEvent(event) {
     case "agent.presence":
       if (event.agent_id === me) refreshMe();
       return;
+    case "conversation.updated": // its labels drawn into the row from the event; the open header fetched
+      if (event.label_ids === undefined) rowChanged(event); else labelsInRow(event);
+      if (event.conversation_id === id) { refreshHeader(); if (event.seq > lastSeq()) newer(); }
+      return;
+    case "conversation.assigned": // given to me by someone else or by routing: tell me, then as below
+      if (event.assignee_id === me && event.actor_id !== me) {
+        const how = event.actor_id ? " was assigned to you." : " was routed to you.";
+        notify("Assigned to you", "Conversation #" + event.conversation_id + how, event.conversation_id, "assignment");
+      }
+      // falls through
     default: // status, assignment, priority, labels, sessions: its row and the open header
       if (event.assignee_id === me || event.type === "session.ended") refreshMe();
       if (event.conversation_id !== undefined) {

@@ -22,7 +22,7 @@ export function highlightRow() {
 export function updateTitle() {
   let total = 0;
   document.querySelectorAll("#list .unread-count").forEach((el) => { total += Number(el.textContent) || 0; });
-  document.title = (total ? "(" + total + ") " : "") + "Parley desk";
+  document.title = (total ? "(" + total + ") " : "") + gettext("Parley desk");
 }
 
 // --- bulk actions on ticked rows ---
@@ -54,7 +54,7 @@ export function wireList() {
   });
   document.addEventListener("click", (e) => {
     if (e.target.id === "save-view") {
-      const name = prompt("Name this view");
+      const name = prompt(gettext("Name this view"));
       if (!name) return;
       const values = Object.fromEntries(new FormData($("filters")));
       values.name = name;

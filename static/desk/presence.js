@@ -11,13 +11,13 @@ let viewingTimer = null;
 export function renderPresence() {
   const line = $("presence-line"), id = openId(), now = Date.now(), parts = [];
   if (!line) return;
-  typists.forEach((who, conversation) => { if (who.until > now && conversation === id) parts.push(who.name + " is typing…"); });
+  typists.forEach((who, conversation) => { if (who.until > now && conversation === id) parts.push(interpolate(gettext("%s is typing…"), [who.name])); });
   viewers.forEach((who) => {
-    if (who.until > now && who.conversation === id && !parts.some((p) => p.indexOf(who.name) === 0)) parts.push(who.name + " is viewing");
+    if (who.until > now && who.conversation === id && !parts.some((p) => p.indexOf(who.name) === 0)) parts.push(interpolate(gettext("%s is viewing"), [who.name]));
   });
   const contact = thread() ? Number(thread().dataset.contactId) : null;
-  if (customersOnline.get(contact) === true) parts.unshift("Customer is online");
-  else if (customersOnline.get(contact) === false) parts.unshift("Customer left the chat");
+  if (customersOnline.get(contact) === true) parts.unshift(gettext("Customer is online"));
+  else if (customersOnline.get(contact) === false) parts.unshift(gettext("Customer left the chat"));
   line.textContent = parts.join(" · ");
 }
 
@@ -38,7 +38,7 @@ export function messageArrived(conversationId) { // whoever was typing there has
 export function onPresenceEvent(event, me) {
   switch (event.type) {
     case "contact.typing":
-      if (event.typing) typists.set(event.conversation_id, { name: "Customer", until: Date.now() + 6000 });
+      if (event.typing) typists.set(event.conversation_id, { name: gettext("Customer"), until: Date.now() + 6000 });
       else typists.delete(event.conversation_id);
       return renderPresence();
     case "contact.presence":

@@ -6,6 +6,7 @@
  * fetched again only on a (re)connect or a resync, and when the agent changes the filters. */
 import { highlightRow, refreshList, updateBulk, updateTitle } from "./list.js";
 import { $ } from "./page.js";
+import { drawRowLabels } from "./row_labels.js";
 import { tickSla } from "./sla.js";
 
 const me = Number(document.body.dataset.agentId);
@@ -90,6 +91,24 @@ export function readByMe(event) {
   const row = rowOf(event.conversation_id);
   if (!row) return;
   if (event.read_seq >= event.seq) { setUnread(row, 0); settled(); } else rowChanged(event);
+}
+
+// conversation.updated with the labels (and priority) as they now are: the row's chips from the
+// event. A change that may move the row or take it off the list (under a label filter, or a new
+// priority) fetches the row instead, as does a label the page does not know yet.
+export function labelsInRow(event) {
+  touched(event.conversation_id);
+  const row = rowOf(event.conversation_id);
+  if (!row || filters().get("label") || shownPriority(row) !== event.priority || !drawRowLabels(row, event.label_ids)) {
+    rowChanged(event);
+    return;
+  }
+  settled();
+}
+
+function shownPriority(row) {
+  const chip = row.querySelector(".meta .priority"), level = chip && chip.className.match(/\bp(\d)\b/);
+  return level ? Number(level[1]) : 0;
 }
 
 // Any other change of a conversation: fetch its row under the list's filters.

@@ -25,7 +25,7 @@ export function listen(onEvent) {
     clearInterval(heartbeat);
     const code = e.detail.event && e.detail.event.code;
     if (code === 4001 || code === 4012) { location.href = "/desk/login/?next=/desk/"; return; }
-    setConnection("offline", "Reconnecting…");
+    setConnection("offline", gettext("Reconnecting…"));
   });
   document.body.addEventListener("htmx:wsBeforeMessage", (e) => {
     e.preventDefault(); // JSON events, not HTML to swap

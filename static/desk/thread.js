@@ -10,6 +10,7 @@ import { newClientId, updateLimits } from "./composer.js";
 import { drawable, drawEntry } from "./entry.js";
 import { highlightRow } from "./list.js";
 import { $, lastSeq, openId } from "./page.js";
+import { listShown, showPane } from "./phone.js";
 import { announceViewing, renderPresence } from "./presence.js";
 
 let fetching = false, again = false;
@@ -58,7 +59,7 @@ export function refreshHeader() {
 
 export function markRead() {
   const id = openId();
-  if (id && !document.hidden) htmx.ajax("POST", "/desk/c/" + id + "/read/", { source: "#thread", values: { seq: lastSeq() }, swap: "none" });
+  if (id && !document.hidden && !listShown()) htmx.ajax("POST", "/desk/c/" + id + "/read/", { source: "#thread", values: { seq: lastSeq() }, swap: "none" });
 }
 
 // A message's delivery changed: fetch it again. With fetch, not htmx.ajax: htmx keeps one request
@@ -85,18 +86,22 @@ export function replaceEntry(messageId) {
 let opening = 0;
 export function openConversation(url, address) {
   const ask = ++opening;
-  fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+  return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
     .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
     .then((html) => {
       if (ask !== opening) return; // a later click won
       htmx.swap("#conversation", html, { swapStyle: "innerHTML" });
-      if (address && location.pathname + location.search !== address) history.pushState({}, "", address);
+      if (address && location.pathname + location.search !== address) {
+        // opened from the list (no conversation in the address yet): a phone's Back goes back to it
+        history.pushState(new URLSearchParams(location.search).has("c") ? {} : { back: "list" }, "", address);
+      }
       conversationShown();
     })
-    .catch(() => { $("desk-error").textContent = "That conversation could not be opened."; });
+    .catch(() => { $("desk-error").textContent = gettext("That conversation could not be opened."); });
 }
 
 function conversationShown() {
+  showPane("conversation");
   const list = $("messages");
   if (list) list.scrollTop = list.scrollHeight;
   highlightRow();
@@ -116,7 +121,7 @@ export function wireThread() {
   });
   window.addEventListener("popstate", () => {
     const id = new URLSearchParams(location.search).get("c");
-    if (id) openConversation("/desk/c/" + id + "/");
+    if (id && Number(id) !== openId()) openConversation("/desk/c/" + id + "/"); // a phone's customer pane: same one
   });
   if ($("conversation").dataset.open) openConversation($("conversation").dataset.open);
 }

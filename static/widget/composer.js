@@ -2,8 +2,10 @@
  * the pre-chat questions, "notify me", and a live chat's end (its transcript: transcript.js).
  * Every message goes through the protocol client's queue. */
 import { $, el } from "./dom.js";
+import { sayRefusal } from "./refusals.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const MAX_TEXT = 20000; // characters, as the server counts them (conversations/services/messages.py)
 const EMOJI = "😀 😃 😄 😁 😅 😂 🙂 😉 😊 😍 😘 😎 🤔 😐 😕 😢 😭 😡 😮 😴 🙄 🤗 🙏 👍 👎 👌 👏 🙌 💪 👋 ✌️ 🤝 ❤️ 💔 🔥 ✨ 🎉 🎁 ✅ ❌ ⚠️ ❓ 💡 📦 🚚 💳 📎 ⏰".split(" ");
 
 export function createComposer(ui, panel) {
@@ -17,6 +19,11 @@ export function createComposer(ui, panel) {
   function compose(body) {
     body = body.trim();
     if (!body) return false;
+    const length = Array.from(body).length;
+    if (length > MAX_TEXT) { // refused here, kept in the composer: a maxlength would cut a paste silently
+      sayRefusal(t.tooLong.replace("{n}", length.toLocaleString(document.documentElement.lang)));
+      return false;
+    }
     if (panel.prechatAsked()) return askPrechat(body);
     newItem({ body: body });
     sendTyping(false);
@@ -27,7 +34,8 @@ export function createComposer(ui, panel) {
     const fields = {};
     page.prechat.forEach((field) => { fields[field] = $("prechat-" + field).value.trim(); });
     const missing = page.prechat.filter((field) => !fields[field]);
-    if (missing.length) {
+    if (missing.length) { // said, not only focused: nothing typed is lost
+      $("prechat-error").textContent = t.prechatMissing.replace("{field}", t[missing[0]]);
       $("prechat-" + missing[0]).focus();
       return false;
     }
@@ -45,7 +53,9 @@ export function createComposer(ui, panel) {
 
   function attachFiles(files) {
     Array.prototype.forEach.call(files || [], (file) => {
-      newItem(file.size > MAX_FILE_BYTES ? { file: file, failed: t.tooBig } : { file: file });
+      const tooBig = file.size > MAX_FILE_BYTES;
+      newItem(tooBig ? { file: file, failed: t.tooBig } : { file: file });
+      if (tooBig) sayRefusal(t.failed + ": " + file.name + ": " + t.tooBig);
     });
   }
 

@@ -15,10 +15,12 @@ import { createHelp } from "./help.js";
 import { hideImage, wireLightbox } from "./messages.js";
 import { createPanel } from "./panel.js";
 import { ProtocolClient } from "./protocol-client.js";
+import { wireRefusals } from "./refusals.js";
 import { frameStorage } from "./storage.js";
 import { createSuggestions } from "./suggestions.js";
 import { createSurveyComment } from "./survey.js";
 import { createTranscript } from "./transcript.js";
+import { visitorContext } from "./visitor-context.js";
 
 const page = JSON.parse(document.getElementById("parley-page").textContent);
 const STRINGS = translations();
@@ -49,6 +51,7 @@ ui.help = createHelp(ui, panel);
 ui.transcript = createTranscript(ui, panel);
 createSuggestions(ui, ui.help);
 wireLightbox(t);
+wireRefusals(ui);
 
 // --- what the protocol client tells ---
 client.on("connection", panel.showConnection);
@@ -98,7 +101,7 @@ window.addEventListener("offline", () => { client.networkLost(); });
 window.addEventListener("message", (event) => {
   if (event.source !== parent) return;
   const data = event.data || {};
-  if (data.parley === "init") start(data.saved, data.user);
+  if (data.parley === "init") start(data.saved, data.user, data.page);
   else if (data.parley === "open") panel.setOpen(true);
   else if (data.parley === "close") panel.setOpen(false);
   else if (data.parley === "toggle") panel.setOpen(!ui.isOpen);
@@ -117,9 +120,10 @@ function identify(fields) { // the page's logged-in user: the next session call 
 }
 
 let started = false;
-function start(values, identified) { // once, with what was kept and who the page says this is
+function start(values, identified, hostPage) { // once, with what was kept, who the page says this is, and the page
   if (started) return;
   started = true;
+  client.context = visitorContext(hostPage); // not the frame's own page: nothing an agent needs
   if (identified) identify(identified); // before the first session: never an anonymous detour
   store.load(values);
   client.restore(); // shown pending, even offline
@@ -149,7 +153,7 @@ function translations() {
       typing: "{name} is typing…", someone: "An agent", replies: "We usually reply in a few minutes",
       empty: "No messages yet",
       ended: "This conversation is resolved. Write to reopen it.", loading: "Loading…",
-      attach: "Attach an image or a PDF", tooBig: "Files are limited to 10 MB", closeImage: "Close the image",
+      attach: "Attach an image or a PDF", tooBig: "files can be at most 10 MB: send a smaller one, or a link to it", closeImage: "Close the image",
       notify: "Get replies by email or SMS when you are away:", save: "Save", online: "Online now", emoji: "Insert an emoji",
       prechat: "Before we start, tell us who you are.", name: "Your name", email: "Your email",
       joined: "{name} joined the conversation",
@@ -171,6 +175,9 @@ function translations() {
       hideSuggestions: "Hide suggestions", quickReplies: "Suggested replies", bot: "Bot",
       rate: "Rate this conversation", rating: "{n} out of 5", surveyComment: "Your comment (optional)",
       surveyThanks: "Thank you for your feedback!",
+      slowDown: "You are sending very fast: your messages go in a moment, by themselves.",
+      tooLong: "A message can be at most 20,000 characters ({n} now): shorten it or split it in two.",
+      prechatMissing: "Fill in “{field}” to start.",
       hello: "Hi there 👋\nHow can we help?",
     },
     fr: {
@@ -181,7 +188,7 @@ function translations() {
       failed: "Non envoyé", read: "Lu", typing: "{name} écrit…",
       someone: "Un agent", replies: "Nous répondons en général en quelques minutes",
       empty: "Aucun message", ended: "Cette conversation est résolue. Écrivez pour la rouvrir.",
-      loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "Les fichiers sont limités à 10 Mo",
+      loading: "Chargement…", attach: "Joindre une image ou un PDF", tooBig: "les fichiers font au plus 10 Mo : envoyez-en un plus petit, ou un lien",
       closeImage: "Fermer l'image", notify: "Recevez nos réponses par e-mail ou SMS en votre absence :",
       save: "Enregistrer", online: "En ligne", emoji: "Insérer un emoji",
       prechat: "Avant de commencer, dites-nous qui vous êtes.", name: "Votre nom", email: "Votre e-mail",
@@ -207,6 +214,9 @@ function translations() {
       hideSuggestions: "Masquer les suggestions", quickReplies: "Réponses proposées", bot: "Bot",
       rate: "Notez cette conversation", rating: "{n} sur 5", surveyComment: "Votre commentaire (facultatif)",
       surveyThanks: "Merci pour votre avis !",
+      slowDown: "Vous envoyez très vite : vos messages partiront dans un instant, d'eux-mêmes.",
+      tooLong: "Un message fait au plus 20 000 caractères ({n} ici) : raccourcissez-le ou coupez-le en deux.",
+      prechatMissing: "Remplissez « {field} » pour commencer.",
       hello: "Bonjour 👋\nComment pouvons-nous vous aider ?",
     },
   };

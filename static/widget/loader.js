@@ -83,7 +83,8 @@
       var read = filed("readonly", function (store) { return store.getAll(); });
       Promise.race([read, new Promise(function (resolve) { setTimeout(resolve, 1500); })]).catch(function () {}).then(function (kept) {
         ready = true;
-        post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked"), files: kept || [] }, user: identified });
+        post({ parley: "init", saved: { resume: recall("resume"), unacked: recall("unacked"), files: kept || [] }, user: identified,
+          page: { url: location.href, title: document.title } }); // for the agent (visitor-context.js)
         toFrame.splice(0).forEach(post);
       });
     } else if (data.parley === "file") {

@@ -18,6 +18,9 @@
  *   "message"      (message, live): a message not held before; live when it came as it was written
  *   "applied"      (conversation): a message, new or not, was applied to it
  *   "sent"         (queued item or undefined, conversation id): a send was acknowledged
+ *   "refused"      (queued item or null, {code, detail, retry_after_ms}): a send was refused; the
+ *                  item is marked failed (invalid, too_big, unsupported_type, not_found), or is held
+ *                  and goes again by itself (busy, rate_limited: null, the error named no send)
  *   "agent.typing", "session.ended": those events, as the server sent them
  *   "change"       anything shown may have changed
  */
@@ -41,6 +44,7 @@ export class ProtocolClient {
   #typingSentAt = 0;
   #attributeCalls = [];
   #attributesSending = false;
+  #resendTimer = null; // rate_limited: the sends still waiting go again one at a time
 
   /* `server` is Parley's origin (this page's by default); `storage` keeps the resume token and
    * unsent messages ({get(name, fallback), set(name, value)}, and optionally keepFile(item, keep)
@@ -95,7 +99,7 @@ export class ProtocolClient {
   // --- the session (HTTP) and the socket ---
   openSession() {
     const body = Object.assign({ public_key: this.publicKey, resume_token: this.storage.get("resume", ""),
-      language: this.language || browser.language || "" }, this.user);
+      language: this.language || browser.language || "", context: this.context }, this.user); // context: visitor-context.js
     return fetch(this.sessionUrl, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit",
     }).then((response) => response.json().then((answer) => {
@@ -130,6 +134,7 @@ export class ProtocolClient {
         return;
       case "error":
         if (event.ref && this.unacked.has(event.ref)) return this.#onSendRefused(event);
+        if (event.code === "rate_limited") return this.#onRateLimited(event);
         return;
       default:
         if (this.mergedAway.has(event.conversation_id)) return; // what follows its merge is old news
@@ -281,11 +286,32 @@ export class ProtocolClient {
     if (error.code === "invalid" || error.code === "not_found" || error.code === "too_big") {
       item.failed = error.detail;
       this.#saveUnacked();
+      this.#emit("refused", item, error);
       this.#emit("change");
     } else if (error.code === "busy") { // the server is storing as fast as it can: the same id again, soon
+      this.#emit("refused", item, error);
       setTimeout(() => { if (this.unacked.has(item.client_message_id)) this.#sendQueued(item); },
         (error.retry_after_ms || 1000) * (1 + Math.random()));
-    } // rate_limited or internal: it stays queued and goes again on the next connect or send
+    } // internal: it stays queued and goes again on the next connect or send
+  }
+
+  // rate_limited names no ref (the server did not read the frame): every send still waiting goes
+  // again with its id, spaced so the allowance (one frame every 0.6 s) takes each. A refused ping
+  // or typing frame with nothing waiting is no concern of the visitor's.
+  #onRateLimited(error) {
+    const waiting = Array.from(this.unacked.values()).filter((item) => !item.failed && !item.file);
+    if (!waiting.length) return;
+    this.#emit("refused", null, error);
+    const gap = Math.max(error.retry_after_ms || 0, 700);
+    const resend = () => {
+      const next = waiting.shift();
+      if (!next) return;
+      if (!this.unacked.has(next.client_message_id)) { resend(); return; } // acked meanwhile
+      this.#sendQueued(next);
+      this.#resendTimer = setTimeout(resend, gap);
+    };
+    clearTimeout(this.#resendTimer);
+    this.#resendTimer = setTimeout(resend, gap);
   }
 
   #onStatus(event) {
@@ -359,7 +385,12 @@ export class ProtocolClient {
       response.json().then((answer) => {
         item.uploading = false;
         if (response.ok) return this.#onAck({ conversation_id: answer.message.conversation_id, message: answer.message });
-        if (response.status < 500) { item.failed = answer.detail || answer.error; this.#keepFile(item, false); this.#emit("change"); }
+        if (response.status < 500) {
+          item.failed = answer.detail || answer.error;
+          this.#keepFile(item, false);
+          this.#emit("refused", item, { code: answer.error, detail: item.failed });
+          this.#emit("change");
+        }
       })).catch(() => { item.uploading = false; }); // offline: it goes again after the next hello
   }
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from agents.models import CannedResponse, RoutingDecision, SavedFilter, Skill
+from agents.models import CannedResponse, Mention, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
 from answerbot.models import AnswerBot, Episode
 from channels_in.models import MailboxCursor, WebhookReceipt
@@ -126,6 +126,9 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     RoutingDecision.objects.create(
         conversation=first, inbox=first.inbox, agent=first.assignee, routed_at=first.created_at
     )
+    note = first.messages.get(is_private=True, body="VIP")
+    mentioned = business.conversations[1].assignee
+    Mention.objects.create(agent=mentioned, message=note, author=first.assignee, created_at=note.created_at)
     _self_service(business, first)
     _satisfaction(first)
     _service_levels(first)

@@ -85,7 +85,7 @@ def test_resolve_records_time_and_an_agent_only_activity_line(conversation, agen
 
 def test_snooze_needs_a_future_time(conversation, agent, clock):
     for until in (clock.now() - timedelta(minutes=1), clock.now()):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="choose a time in the future"):
             services.conversation_snooze(conversation=conversation, until=until, actor=agent)
     conversation.refresh_from_db()
     assert conversation.status == Status.OPEN

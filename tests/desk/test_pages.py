@@ -82,14 +82,22 @@ def test_an_agent_sees_only_the_inboxes_they_work(client, inbox):
     assert client.post(f"/desk/c/{elsewhere.pk}/reply/", {"body": "hi"}).status_code == 404
 
 
-def test_the_list_costs_the_same_queries_for_3_or_30_conversations(desk_client, inbox):
-    for _ in range(3):
-        customer_writes(inbox)
+def test_the_list_costs_the_same_queries_for_3_or_30_conversations(desk_client, inbox, agent):
+    labels = [Label.objects.create(name=f"tag-{n}") for n in range(5)]
+
+    def labelled_conversations(count: int) -> None:  # each with labels, some past the row's few
+        for n in range(count):
+            services.conversation_update(
+                conversation=customer_writes(inbox), actor=agent, labels=labels[: n % 6]
+            )
+
+    labelled_conversations(3)
     few, _ = queries(desk_client, "/desk/list/", view="all")
-    for _ in range(27):
-        customer_writes(inbox)
+    labelled_conversations(27)
     many, response = queries(desk_client, "/desk/list/", view="all")
-    assert response.content.decode().count('class="row') == 30
+    html = response.content.decode()
+    assert html.count('class="row') == 30
+    assert html.count('class="label"') > 30 and 'class="label-more"' in html
     assert few == many
 
 
@@ -133,7 +141,7 @@ def test_an_empty_reply_is_refused_with_its_reason(desk_client, inbox):
     conversation = customer_writes(inbox)
     response = desk_client.post(f"/desk/c/{conversation.pk}/reply/", {"body": "  "})
     assert response.status_code == 422
-    assert response["HX-Retarget"] == "#desk-error"
+    assert "HX-Retarget" not in response  # shown where the agent acted (static/desk/refusals.js)
     assert b"needs text or an attachment" in response.content
 
 
@@ -318,7 +326,8 @@ def test_the_header_moves_a_conversation_to_a_team_and_sets_its_labels(desk_clie
     conversation.refresh_from_db()
     assert (conversation.team, conversation.assignee) == (team, agent)  # the assignee stays
     assert set(conversation.labels.all()) == {refund, vip}
-    assert '<span class="label">refund</span>' in header
+    chip = f'<span class="label" data-label-id="{refund.pk}" style="--label-color: #6b7280">refund</span>'
+    assert chip in header
 
 
 def test_the_header_says_what_skill_a_conversation_needs(desk_client, inbox, agent):

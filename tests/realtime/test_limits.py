@@ -155,6 +155,7 @@ def check_burst(result: tuple[list[dict], int | None, dict | None], size: int) -
     pongs = [answer for answer in answers if answer["type"] == "pong"]
     limited = [answer for answer in answers if answer.get("code") == "rate_limited"]
     assert limited, f"no rate_limited error for {size} actions in a burst"
+    assert all(0 <= answer["retry_after_ms"] <= 600 for answer in limited)  # when to send again
     assert 0 < len(pongs) < size
     assert len(pongs) + len(limited) == size  # each action is answered once, one way or the other
     assert closed is None, f"closed with {closed}"

@@ -111,7 +111,9 @@ def test_an_upload_whose_text_is_too_long_is_refused_not_cut(client, inbox, sett
     settings.MEDIA_ROOT = tmp_path
     visitor = session(client, inbox)
     refused = upload(client, inbox, visitor["resume_token"], body="€" * 20_001)
-    assert refused_with(refused, 400, "invalid")["detail"] == "A message may hold at most 20000 characters."
+    assert refused_with(refused, 400, "invalid")["detail"] == (
+        "A message can be at most 20,000 characters (20,001 now): shorten it or split it in two."
+    )
     assert not Message.objects.exists()
     accepted = upload(client, inbox, visitor["resume_token"], body="€" * 20_000)
     assert accepted.status_code == 200, accepted.content
