@@ -108,7 +108,9 @@ export function createComposer(ui, panel) {
 
   // --- live chat: end it ---
   $("end-chat").addEventListener("click", () => {
-    if (typeof ui.view === "number") client.endSession(ui.view).catch(() => { /* offline: try again */ });
+    if (typeof ui.view !== "number") return;
+    client.endSession(ui.view).then(() => { $("compose-error").textContent = ""; },
+      (error) => sayRefusal(error.code ? error.message : t.endOffline)); // refused, or offline
   });
   $("notify").addEventListener("submit", (event) => { // "notify me": the session call records it
     event.preventDefault();

@@ -159,3 +159,21 @@ def test_a_phone_number_to_be_reached_at_that_is_refused_says_how_to_write_it(vi
 
     expect_refusal(notify.locator("#notify-error"), "write it with its country code, like +44 20 7946 0958.")
     expect(notify.locator("#notify-email")).to_have_value("0612")
+
+
+def test_ending_a_live_chat_while_offline_says_so_and_ending_it_back_online_works(visit, inbox):
+    Inbox.objects.filter(pk=inbox.pk).update(mode=Inbox.Mode.LIVE, routing="manual")
+    widget = visit()
+    in_a_conversation(widget)
+    expect(widget.ui.locator("#live-status")).to_have_text("You are number 1 in the queue")
+
+    widget.page.context.set_offline(True)
+    widget.ui.locator("#end-chat").click()
+    expect_refusal(widget.ui.locator("#compose-error"), "The chat could not be ended: you are offline.")
+    expect(widget.ui.locator("#end-chat")).to_be_visible()  # still there to press again
+
+    widget.page.context.set_offline(False)
+    expect(widget.ui.locator("#end-chat")).to_be_visible()
+    widget.ui.locator("#end-chat").click()
+    expect(widget.ui.locator("#live-status")).to_have_text("You ended the chat.")
+    expect(widget.ui.locator("#compose-error")).to_be_hidden()
