@@ -8,7 +8,7 @@
  * same id after any reconnect. Gaps in seq, a hello or a pong that mention a higher seq, all lead
  * to a resync by history.after; nothing is held twice because messages are keyed by id. The
  * socket itself (session call, websocket, backoff, heartbeat, replies by ref) is
- * protocol-connection.js.
+ * protocol-connection.js, the calls over HTTP (files, attributes, transcripts) protocol-http.js.
  *
  * What happened is told to listeners (client.on(type, listener)), in this order where several
  * apply:
@@ -26,6 +26,7 @@
  */
 
 import { ProtocolConnection } from "./protocol-connection.js";
+import { AttributeCalls, fetchTranscript, postFile } from "./protocol-http.js";
 
 const browser = globalThis.navigator || {}; // none outside a browser (Node before 21)
 
@@ -42,8 +43,7 @@ export class ProtocolClient {
   #connection;
   #presence = "away";
   #typingSentAt = 0;
-  #attributeCalls = [];
-  #attributesSending = false;
+  #attributes;
   #resendTimer = null; // rate_limited: the sends still waiting go again one at a time
 
   /* `server` is Parley's origin (this page's by default); `storage` keeps the resume token and
@@ -62,9 +62,11 @@ export class ProtocolClient {
     this.mergedAway = new Set(); // ids of conversations merged into others while we watched
     this.user = {}; // sent with every session call: user_id and user_hash, name, email, phone
     this.contact = null; // {name, email, phone} as the last answer had them
+    this.#attributes = new AttributeCalls({ url: this.attributesUrl, credentials: () => this.#credentials(),
+      onStored: (answer) => { this.contact = answer.contact; this.#emit("change"); } });
     this.#connection = new ProtocolConnection({
       server: server,
-      session: () => this.openSession().then((session) => { this.#sendAttributes(); return session; }, (error) => {
+      session: () => this.openSession().then((session) => { this.#attributes.send(); return session; }, (error) => {
         if (error.fatal && error.message === "identity_invalid") this.user = {};
         throw error;
       }),
@@ -374,25 +376,18 @@ export class ProtocolClient {
   #upload(item) { // over HTTP (multipart), idempotent by client_message_id like a send
     if (item.uploading || !this.storage.get("resume", "")) return; // no session yet: hello sends it
     item.uploading = true;
-    const form = new FormData();
-    form.append("public_key", this.publicKey);
-    form.append("resume_token", this.storage.get("resume", ""));
-    form.append("client_message_id", item.client_message_id);
-    form.append("conversation_id", item.conversation_id === null ? "" : String(item.conversation_id));
-    form.append("body", item.body);
-    form.append("file", item.file, item.file.name || "file");
-    fetch(this.uploadUrl, { method: "POST", body: form, credentials: "omit" }).then((response) =>
-      response.json().then((answer) => {
-        item.uploading = false;
-        if (response.ok) return this.#onAck({ conversation_id: answer.message.conversation_id, message: answer.message });
-        if (response.status < 500) {
-          item.failed = answer.detail || answer.error;
-          this.#keepFile(item, false);
-          this.#emit("refused", item, { code: answer.error, detail: item.failed });
-          this.#emit("change");
-        }
-      })).catch(() => { item.uploading = false; }); // offline: it goes again after the next hello
+    postFile(this.uploadUrl, this.#credentials(), item).then(({ ok, status, answer }) => {
+      item.uploading = false;
+      if (ok) return this.#onAck({ conversation_id: answer.message.conversation_id, message: answer.message });
+      if (status >= 500) return; // it goes again after the next hello
+      item.failed = answer.detail || answer.error;
+      this.#keepFile(item, false);
+      this.#emit("refused", item, { code: answer.error, detail: item.failed });
+      this.#emit("change");
+    }).catch(() => { item.uploading = false; }); // offline: it goes again after the next hello
   }
+
+  #credentials() { return { public_key: this.publicKey, resume_token: this.storage.get("resume", "") }; }
 
   // --- what the visitor is doing ---
   typing(conversationId, on) { // at most one "typing" every 3 s
@@ -413,34 +408,8 @@ export class ProtocolClient {
   }
 
   transcript(conversationId) { // a promise of the conversation's transcript, an HTML Blob to save
-    return fetch(this.server + "/widget/api/v1/conversations/" + conversationId + "/transcript", { method: "POST",
-      headers: { "Content-Type": "application/json" }, credentials: "omit", // the token in the body: never in a URL
-      body: JSON.stringify({ public_key: this.publicKey, resume_token: this.storage.get("resume", "") }),
-    }).then((response) => (response.ok ? response.blob() : response.json().then((answer) => {
-      throw Object.assign(new Error(answer.detail || answer.error), { code: answer.error });
-    })));
+    return fetchTranscript(this.server, this.#credentials(), conversationId);
   }
 
-  // setAttributes(): each call stored by the server in turn, once a session exists (a page's bad
-  // call is refused alone); a call that did not arrive goes again after the next session.
-  setAttributes(attributes) {
-    if (this.#attributeCalls.length < 50) this.#attributeCalls.push(attributes);
-    this.#sendAttributes();
-  }
-
-  #sendAttributes() {
-    if (this.#attributesSending || !this.storage.get("resume", "") || !this.#attributeCalls.length) return;
-    this.#attributesSending = true;
-    fetch(this.attributesUrl, { method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
-      body: JSON.stringify({ public_key: this.publicKey, resume_token: this.storage.get("resume", ""),
-        attributes: this.#attributeCalls[0] }),
-    }).then((response) => response.json().then((answer) => {
-      this.#attributesSending = false;
-      if (response.status >= 500 || response.status === 401) return;
-      this.#attributeCalls.shift();
-      if (response.ok) { this.contact = answer.contact; this.#emit("change"); }
-      else if (globalThis.console) console.warn("Parley.setAttributes:", answer.detail); // the page's mistake
-      this.#sendAttributes();
-    })).catch(() => { this.#attributesSending = false; });
-  }
+  setAttributes(attributes) { this.#attributes.add(attributes); } // stored in turn: protocol-http.js
 }

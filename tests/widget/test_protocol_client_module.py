@@ -41,12 +41,13 @@ setTimeout(() => process.exit(2), 15000);
 """
 
 
-def test_the_embeddable_client_imports_only_its_socket_module_and_touches_no_dom():
+def test_the_embeddable_client_imports_only_its_socket_and_http_modules_and_touches_no_dom():
     client = (WIDGET / "protocol-client.js").read_text()
     connection_module = (WIDGET / "protocol-connection.js").read_text()
-    imports = re.findall(r'^import .* from "(.+)";$', client + connection_module, flags=re.M)
-    assert imports == ["./protocol-connection.js"]
-    for source in (client, connection_module):
+    http_module = (WIDGET / "protocol-http.js").read_text()
+    imports = re.findall(r'^import .* from "(.+)";$', client + connection_module + http_module, flags=re.M)
+    assert imports == ["./protocol-connection.js", "./protocol-http.js"]
+    for source in (client, connection_module, http_module):
         assert not re.search(r"\b(document|window|parent|localStorage|postMessage)\b", source)
 
 
