@@ -9,8 +9,10 @@ Run by bench/expiry.py as `python -m bench.sweep_helper SPEC.json RESULT.json`, 
 settings of the server under test in its environment: it prints READY once set up and starts on
 the next line it reads on stdin. SPEC: now (ISO, the seed's clock), batch_size, limit_seconds
 (stop a drain still going then), publish_wait_seconds (for the publisher after the drain).
+BENCH_SWEEP_PROFILE=<path> writes the drains' cProfile statistics there (the last drain's).
 """
 
+import cProfile
 import json
 import os
 import statistics
@@ -177,9 +179,16 @@ def main(spec_path: str, result_path: str) -> None:
     connection.ensure_connection()
     print("READY", flush=True)
     sys.stdin.readline()
+    profiling = os.environ.get("BENCH_SWEEP_PROFILE")  # a path: the drain's cProfile stats go there
+    profiler = cProfile.Profile() if profiling else None
+    if profiler:
+        profiler.enable()
     result = drain(
         datetime.fromisoformat(spec["now"]), batch_size=spec["batch_size"], limit=spec["limit_seconds"]
     )
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profiling)
     result.events_unsent_at_end = _unsent()
     started = time.perf_counter()
     try:
