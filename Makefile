@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-smoke fuzz lock clean
+.PHONY: install run test lint bench bench-smoke fuzz lock clean messages
 
 # Create .venv and install the locked versions: requirements-dev.lock is requirements.lock (what
 # production images install) plus the test and lint tools, both compiled from pyproject.toml.
@@ -60,3 +60,13 @@ lock: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# The desk's words in its languages (agents.models.DESK_LANGUAGES): gathers new and changed ones
+# into locale/*/LC_MESSAGES/django.po and djangojs.po and compiles what is there. Translate the
+# empty entries, then run it again (the .mo files are committed; tests/desk/test_desk_catalogues.py
+# fails while any entry is empty).
+MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=var --ignore=test-artifacts --ignore=staticfiles
+messages: $(INSTALLED)
+	$(BIN)/python manage.py makemessages -l fr -l es -l pt --no-location --no-obsolete $(MESSAGE_IGNORES)
+	$(BIN)/python manage.py makemessages -d djangojs -l fr -l es -l pt --no-location --no-obsolete $(MESSAGE_IGNORES) --ignore='static/vendor/*' --ignore='static/widget/*' --ignore='static/helpcenter/*'
+	$(BIN)/python manage.py compilemessages --ignore=.venv
