@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from agents.selectors import desk_inboxes
 from conversations import selectors
@@ -37,7 +38,7 @@ def conversation_for_agent(agent: AbstractBaseUser, conversation_id: int) -> Con
     if conversation is None or conversation.inbox_id not in desk_inbox_ids(agent):
         raise Refused(
             "not_found",
-            "This conversation is no longer in your inboxes: reload the desk for the ones you work.",
+            _("This conversation is no longer in your inboxes: reload the desk for the ones you work."),
         )
     return conversation
 

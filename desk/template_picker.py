@@ -4,6 +4,7 @@ business send only an approved template. The agent picks one, fills its values a
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations import selectors as thread_selectors
@@ -47,7 +48,9 @@ def sync(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         services.templates_sync(inbox=conversation.inbox)
     except DeliveryError as error:
-        return refused(ValidationError(f"Could not fetch the templates: {error.reason}"))
+        return refused(
+            ValidationError(_("Could not fetch the templates: %(reason)s") % {"reason": error.reason})
+        )
     return _render(request, conversation, chosen_id=None)
 
 

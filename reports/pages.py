@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .rollups import Totals
 
@@ -53,6 +55,17 @@ class Row:
     cells: list[Cell] = field(default_factory=list)
 
 
+# What the first column of a table of each dimension is headed (the account's table is by day).
+DIMENSION_TITLES = {
+    "account": _("Account"),
+    "agent": _("Agent"),
+    "inbox": _("Inbox"),
+    "channel": _("Channel"),
+    "team": _("Team"),
+    "label": _("Label"),
+}
+
+
 @dataclass(frozen=True)
 class Table:
     name: str  # in the CSV's file name and the export link
@@ -63,6 +76,10 @@ class Table:
     @property
     def figures(self) -> frozenset[str]:
         return frozenset(figure for column in self.columns for figure in column.formula.figures)
+
+    @property
+    def dimension_title(self) -> str:
+        return str(DIMENSION_TITLES.get(self.dimension, self.dimension.capitalize()))
 
 
 # --- cell arithmetic ---
@@ -138,24 +155,24 @@ COST_PER_CONTACT = Formula(_cost_per_contact, ("resolved", "resolved_by_bot"))
 
 # --- the columns ---
 
-OPENED = Column("Opened", count("opened"))
-REOPENED = Column("Reopened", count("reopened"))
-RESOLVED = Column("Resolved", count("resolved"))
-FIRST_RESPONSES = Column("First responses", count("first_response"))
-FIRST_RESPONSE = Column("Avg first response", average("first_response"), "duration")
-NEXT_RESPONSE = Column("Avg next response", average("next_response"), "duration")
-RESOLUTION = Column("Avg resolution", average("resolution"), "duration")
-WAIT = Column("Avg live wait", average("wait"), "duration")
-HANDLE = Column("Avg handle (live)", average("handle"), "duration")
-BY_BOT = Column("Resolved by the bot", count("resolved_by_bot"))
-HANDED_OFF = Column("Handed off", count("handed_off"))
-DEFLECTION = Column("Deflection", share(["resolved_by_bot"], ["resolved_by_bot", "handed_off"]), "percent")
-COST = Column("Cost per contact", COST_PER_CONTACT, "money")
-CSAT = Column("CSAT", share(["csat_positive"], ["csat_answered"]), "percent")
-CSAT_ANSWERS = Column("Ratings", count("csat_answered"))
-CSAT_SENT = Column("Surveys sent", count("csat_sent"))
-CSAT_RESPONSE = Column("Response rate", share(["csat_answered"], ["csat_sent"]), "percent")
-SLA_HIT = Column("SLA met", share(["sla_met"], ["sla_met", "sla_missed"]), "percent")
+OPENED = Column(pgettext_lazy("report figure", "Opened"), count("opened"))
+REOPENED = Column(pgettext_lazy("report figure", "Reopened"), count("reopened"))
+RESOLVED = Column(pgettext_lazy("report figure", "Resolved"), count("resolved"))
+FIRST_RESPONSES = Column(_("First responses"), count("first_response"))
+FIRST_RESPONSE = Column(_("Avg first response"), average("first_response"), "duration")
+NEXT_RESPONSE = Column(_("Avg next response"), average("next_response"), "duration")
+RESOLUTION = Column(_("Avg resolution"), average("resolution"), "duration")
+WAIT = Column(_("Avg live wait"), average("wait"), "duration")
+HANDLE = Column(_("Avg handle (live)"), average("handle"), "duration")
+BY_BOT = Column(_("Resolved by the bot"), count("resolved_by_bot"))
+HANDED_OFF = Column(_("Handed off"), count("handed_off"))
+DEFLECTION = Column(_("Deflection"), share(["resolved_by_bot"], ["resolved_by_bot", "handed_off"]), "percent")
+COST = Column(_("Cost per contact"), COST_PER_CONTACT, "money")
+CSAT = Column(_("CSAT"), share(["csat_positive"], ["csat_answered"]), "percent")
+CSAT_ANSWERS = Column(_("Ratings"), count("csat_answered"))
+CSAT_SENT = Column(_("Surveys sent"), count("csat_sent"))
+CSAT_RESPONSE = Column(_("Response rate"), share(["csat_answered"], ["csat_sent"]), "percent")
+SLA_HIT = Column(_("SLA met"), share(["sla_met"], ["sla_met", "sla_missed"]), "percent")
 
 VOLUME_AND_SPEED = (
     OPENED,
@@ -172,94 +189,97 @@ VOLUME_AND_SPEED = (
 )
 CREDITED = (RESOLVED, FIRST_RESPONSES, FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, CSAT, SLA_HIT)
 AGENT_COLUMNS = (
-    Column("Handled", count(HANDLED)),
+    Column(_("Handled"), count(HANDLED)),
     FIRST_RESPONSES,
     FIRST_RESPONSE,
     NEXT_RESPONSE,
     RESOLVED,
     RESOLUTION,
     HANDLE,
-    Column("Online", seconds_of("online"), "hours"),
-    Column("Away", seconds_of("away"), "hours"),
-    Column("Occupancy", per_online("busy"), "percent"),
-    Column("Live at once (avg)", per_online("load_live"), "number"),
-    Column("Live at once (peak)", peak("load_live")),
-    Column("Messaging at once (avg)", per_online("load_messaging"), "number"),
-    Column("Messaging at once (peak)", peak("load_messaging")),
+    Column(pgettext_lazy("agent availability", "Online"), seconds_of("online"), "hours"),
+    Column(pgettext_lazy("agent availability", "Away"), seconds_of("away"), "hours"),
+    Column(_("Occupancy"), per_online("busy"), "percent"),
+    Column(_("Live at once (avg)"), per_online("load_live"), "number"),
+    Column(_("Live at once (peak)"), peak("load_live")),
+    Column(_("Messaging at once (avg)"), per_online("load_messaging"), "number"),
+    Column(_("Messaging at once (peak)"), peak("load_messaging")),
     CSAT,
 )
 RATINGS = tuple(Column(f"{n} ★", count(f"csat_answered.{n}")) for n in range(1, 6))
 SLA_COLUMNS = tuple(
     column
-    for target, title in (
-        ("first_response", "First response"),
-        ("next_response", "Next response"),
-        ("resolution", "Resolution"),
+    for target, met, missed, hit_rate in (
+        ("first_response", _("First response met"), _("First response missed"), _("First response hit rate")),
+        ("next_response", _("Next response met"), _("Next response missed"), _("Next response hit rate")),
+        ("resolution", _("Resolution met"), _("Resolution missed"), _("Resolution hit rate")),
     )
     for column in (
-        Column(f"{title} met", count(f"sla_met.{target}")),
-        Column(f"{title} missed", count(f"sla_missed.{target}")),
+        Column(met, count(f"sla_met.{target}")),
+        Column(missed, count(f"sla_missed.{target}")),
         Column(
-            f"{title} hit rate",
+            hit_rate,
             share([f"sla_met.{target}"], [f"sla_met.{target}", f"sla_missed.{target}"]),
             "percent",
         ),
     )
 )
-HANDOFF_REASONS = (
-    "asked_for_person",
-    "no_answer",
-    "not_covered",
-    "not_solved",
-    "bot_turned_off",
-    "person_took_it",
-)
+HANDOFF_REASONS = {
+    "asked_for_person": _("Handed off: asked for person"),
+    "no_answer": _("Handed off: no answer"),
+    "not_covered": _("Handed off: not covered"),
+    "not_solved": _("Handed off: not solved"),
+    "bot_turned_off": _("Handed off: bot turned off"),
+    "person_took_it": _("Handed off: person took it"),
+}
 BOT_COLUMNS = (
-    Column("Bot conversations", total("resolved_by_bot", "handed_off")),
+    Column(_("Bot conversations"), total("resolved_by_bot", "handed_off")),
     BY_BOT,
     HANDED_OFF,
     DEFLECTION,
-    *(
-        Column(f"Handed off: {reason.replace('_', ' ')}", count(f"handed_off.{reason}"))
-        for reason in HANDOFF_REASONS
-    ),
+    *(Column(title, count(f"handed_off.{reason}")) for reason, title in HANDOFF_REASONS.items()),
     COST,
 )
 
 PAGES: dict[str, tuple[str, tuple[Table, ...]]] = {
     "overview": (
-        "Overview",
-        (Table("days", "Day by day", "account", (*VOLUME_AND_SPEED, BY_BOT, DEFLECTION, COST)),),
+        _("Overview"),
+        (Table("days", _("Day by day"), "account", (*VOLUME_AND_SPEED, BY_BOT, DEFLECTION, COST)),),
     ),
-    "agents": ("Agents", (Table("agents", "Agents", "agent", AGENT_COLUMNS),)),
+    "agents": (_("Agents"), (Table("agents", _("Agents"), "agent", AGENT_COLUMNS),)),
     "inboxes": (
-        "Inboxes and channels",
+        _("Inboxes and channels"),
         (
-            Table("inboxes", "Inboxes", "inbox", VOLUME_AND_SPEED),
-            Table("channels", "Channels", "channel", VOLUME_AND_SPEED),
+            Table("inboxes", _("Inboxes"), "inbox", VOLUME_AND_SPEED),
+            Table("channels", _("Channels"), "channel", VOLUME_AND_SPEED),
         ),
     ),
-    "teams": ("Teams", (Table("teams", "Teams", "team", CREDITED),)),
-    "labels": ("Labels", (Table("labels", "Labels", "label", (OPENED, *CREDITED)),)),
+    "teams": (_("Teams"), (Table("teams", _("Teams"), "team", CREDITED),)),
+    "labels": (_("Labels"), (Table("labels", _("Labels"), "label", (OPENED, *CREDITED)),)),
     "csat": (
-        "Satisfaction",
+        _("Satisfaction"),
         (
             Table(
-                "csat-agents", "By agent", "agent", (CSAT_SENT, CSAT_ANSWERS, CSAT_RESPONSE, CSAT, *RATINGS)
+                "csat-agents",
+                _("By agent"),
+                "agent",
+                (CSAT_SENT, CSAT_ANSWERS, CSAT_RESPONSE, CSAT, *RATINGS),
             ),
             Table(
-                "csat-inboxes", "By inbox", "inbox", (CSAT_SENT, CSAT_ANSWERS, CSAT_RESPONSE, CSAT, *RATINGS)
+                "csat-inboxes",
+                _("By inbox"),
+                "inbox",
+                (CSAT_SENT, CSAT_ANSWERS, CSAT_RESPONSE, CSAT, *RATINGS),
             ),
         ),
     ),
     "sla": (
-        "Service levels",
+        _("Service levels"),
         (
-            Table("sla-inboxes", "By inbox", "inbox", SLA_COLUMNS),
-            Table("sla-agents", "By agent", "agent", SLA_COLUMNS),
+            Table("sla-inboxes", _("By inbox"), "inbox", SLA_COLUMNS),
+            Table("sla-agents", _("By agent"), "agent", SLA_COLUMNS),
         ),
     ),
-    "bot": ("Answer bot", (Table("bot", "By inbox", "inbox", BOT_COLUMNS),)),
+    "bot": (_("Answer bot"), (Table("bot", _("By inbox"), "inbox", BOT_COLUMNS),)),
 }
 # The overview's cards: the account's figure now and in the period before.
 CARDS = (

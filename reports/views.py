@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from agents.selectors import sees_all_reports
 
@@ -37,16 +38,21 @@ def _period(request: HttpRequest) -> tuple[Period, list[str]]:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            problems.append(f'"{text}" is not a date: write it as YYYY-MM-DD. Showing the default period.')
+            problems.append(
+                gettext('"%(text)s" is not a date: write it as YYYY-MM-DD. Showing the default period.')
+                % {"text": text}
+            )
             return default
 
     last = day("to", today)
     first = day("from", last - timedelta(days=DEFAULT_DAYS - 1))
     if first > last:
-        problems.append("The period starts after it ends: the dates were swapped.")
+        problems.append(gettext("The period starts after it ends: the dates were swapped."))
         first, last = last, first
     if (last - first).days >= MAX_DAYS:
-        problems.append(f"A report covers at most {MAX_DAYS} days: the start was moved.")
+        problems.append(
+            gettext("A report covers at most %(days)s days: the start was moved.") % {"days": MAX_DAYS}
+        )
         first = last - timedelta(days=MAX_DAYS - 1)
     return Period(first, last), problems
 
@@ -96,7 +102,7 @@ def tabs(request: HttpRequest, current: str, *, everyone: bool) -> list[tuple[st
         if everyone or name == "agents"
     ]
     if everyone:
-        shown.append((reverse("reports:floor"), "Live floor", current == "floor"))
+        shown.append((reverse("reports:floor"), gettext("Live floor"), current == "floor"))
     return shown
 
 
@@ -122,7 +128,7 @@ def _days(table: Table, period: Period, basis: str) -> list[Row]:
         for day, figures in by_day.items()
     ]
     account = selectors.totals(period, "account", figures=table.figures).get("", {})
-    rows.append(Row("total", "Total", cells(table.columns, account, basis)))
+    rows.append(Row("total", gettext("Total"), cells(table.columns, account, basis)))
     return rows
 
 
@@ -158,21 +164,28 @@ def _overview(period: Period, basis: str) -> dict:
         "charts": [
             {
                 "id": "volumes",
-                "title": "Conversations opened and resolved",
+                "title": gettext("Conversations opened and resolved"),
                 "days": days,
                 "series": [
-                    {"label": "Opened", "values": [figures["opened"].count for figures in by_day.values()]},
                     {
-                        "label": "Resolved",
+                        "label": pgettext("report figure", "Opened"),
+                        "values": [figures["opened"].count for figures in by_day.values()],
+                    },
+                    {
+                        "label": pgettext("report figure", "Resolved"),
                         "values": [figures["resolved"].count for figures in by_day.values()],
                     },
                 ],
             },
             {
                 "id": "first-response",
-                "title": f"Average first response, minutes ({basis} time)",
+                "title": (
+                    gettext("Average first response, minutes (business time)")
+                    if basis == BUSINESS
+                    else gettext("Average first response, minutes (calendar time)")
+                ),
                 "days": days,
-                "series": [{"label": "First response (min)", "values": first_response}],
+                "series": [{"label": gettext("First response (min)"), "values": first_response}],
             },
         ],
     }
@@ -192,4 +205,4 @@ def _csv(table: Table, rows: list[Row], period: Period) -> HttpResponse:
 
 def _csv_title(column) -> str:
     unit = {"duration": " (seconds)", "hours": " (seconds)", "percent": " (ratio)"}.get(column.kind, "")
-    return column.title + unit
+    return str(column.title) + unit

@@ -7,6 +7,7 @@ import re
 from django import template
 from django.template.defaultfilters import linebreaksbr, urlize
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import Urlizer, urlizer
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import (
@@ -15,6 +16,8 @@ from django.utils.text import (
     calculate_truncate_chars_length,
     normalize_newlines,
 )
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agents.selectors import BREACHING_SOON, sees_every_inbox
 from conversations import contact_display
@@ -37,10 +40,10 @@ def short_wait(minutes: int | None) -> str:
     if minutes is None:
         return ""
     if minutes < 60:
-        return f"{minutes}m"
+        return pgettext("a wait in minutes, short", "%(minutes)sm") % {"minutes": minutes}
     if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    return f"{minutes // (24 * 60)}d"
+        return pgettext("a wait in hours, short", "%(hours)sh") % {"hours": minutes // 60}
+    return pgettext("a wait in days, short", "%(days)sd") % {"days": minutes // (24 * 60)}
 
 
 @register.filter
@@ -61,10 +64,11 @@ def ago_at(moment, now) -> str:
         return ""
     minutes = int((now - moment).total_seconds() // 60)
     if minutes < 1:
-        return "now"
+        return pgettext("how long ago", "now")
     if minutes < 7 * 24 * 60:
         return short_wait(minutes)
-    return f"{moment:%b} {moment.day}"
+    month = MONTHS_3[moment.month].title()
+    return pgettext("a day of a month, short", "%(month)s %(day)s") % {"month": month, "day": moment.day}
 
 
 @register.filter
@@ -84,9 +88,10 @@ def sla_left_at(due, now) -> tuple[str, str]:
     """`sla_left`, seen at `now`."""
     seconds = (due - now).total_seconds()
     if seconds <= 0:
-        return "SLA missed", "breached"
+        return _("SLA missed"), "breached"
     minutes = int(seconds // 60)
-    return f"SLA {short_wait(max(minutes, 1))}", "soon" if seconds <= BREACHING_SOON.total_seconds() else ""
+    left = _("SLA %(left)s") % {"left": short_wait(max(minutes, 1))}
+    return left, "soon" if seconds <= BREACHING_SOON.total_seconds() else ""
 
 
 # A word can become a link (Urlizer.handle_word) only if an "@" or ":" is in it, or a "." that

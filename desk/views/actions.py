@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agents import selectors
@@ -99,7 +100,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     ids = [int_or(value, default=0) for value in request.POST.getlist("ids")][: selectors.LIST_PAGE_SIZE]
     handler = BULK_ACTIONS.get(request.POST.get("action", ""))
     if handler is None or not ids:
-        return refused(ValidationError("Tick conversations and pick an action."))
+        return refused(ValidationError(_("Tick conversations and pick an action.")))
     chosen = selectors.desk_conversations(request.user, ListFilters(view=View.ALL, status="all")).filter(
         pk__in=ids
     )
@@ -121,7 +122,7 @@ def _assign(request: HttpRequest, conversation: Conversation) -> None:
     elif value:
         assignee = get_user_model().objects.filter(pk=int_or(value, default=0), is_active=True).first()
         if assignee is None:
-            raise ValidationError("No such agent.")
+            raise ValidationError(_("No such agent."))
     else:
         assignee = None
     conversation_assign_to_agent(conversation=conversation, assignee=assignee, actor=request.user)
@@ -151,7 +152,7 @@ def _snooze(request: HttpRequest, conversation: Conversation) -> None:
 def _priority(request: HttpRequest, conversation: Conversation) -> None:
     level = int_or(request.POST.get("priority"), default=-1)
     if level not in Conversation.Priority.values:
-        raise ValidationError("Pick a priority.")
+        raise ValidationError(_("Pick a priority."))
     services.conversation_update(conversation=conversation, actor=request.user, priority=level)
 
 
@@ -167,11 +168,13 @@ def _merge(request: HttpRequest, conversation: Conversation) -> None:
     given = request.POST.get("into_number", "").strip().lstrip("#") or request.POST.get("into", "")
     into = int_or(given, default=0)
     if not into:
-        raise ValidationError("Pick the conversation to merge this one into, or give its number.")
+        raise ValidationError(_("Pick the conversation to merge this one into, or give its number."))
     try:
         survivor = conversation_or_404(request, into, with_labels=False)
     except Http404:
-        raise ValidationError(f"There is no conversation #{into} in your inboxes.") from None
+        raise ValidationError(
+            _("There is no conversation #%(number)s in your inboxes.") % {"number": into}
+        ) from None
     services.conversation_merge(keep=survivor, merge=conversation, actor=request.user)
 
 
@@ -204,7 +207,7 @@ def _remove_label(request: HttpRequest, conversation: Conversation) -> None:
 def _picked_label(request: HttpRequest) -> Label:
     label = Label.objects.filter(pk=int_or(request.POST.get("label"), default=0)).first()
     if label is None:
-        raise ValidationError("Pick a label.")
+        raise ValidationError(_("Pick a label."))
     return label
 
 
@@ -239,7 +242,7 @@ def _until(value: str, offset_minutes: str) -> datetime:
     time with the agent's browser offset (getTimezoneOffset(): minutes to add to reach UTC)."""
     moment = parse_datetime(value)
     if moment is None:
-        raise ValidationError("Pick when the snooze ends.")
+        raise ValidationError(_("Pick when the snooze ends."))
     if timezone.is_aware(moment):
         return moment
     return (moment + timedelta(minutes=int_or(offset_minutes, default=0))).replace(tzinfo=UTC)

@@ -10,20 +10,22 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from knowledge.models import Article, Category, Portal
 
 # The fields the editor shows; a refusal keyed by another (translation_of, status) goes on top.
 SHOWN_FIELDS = ("title", "description", "category", "locale", "slug", "questions", "body", "file")
 LABELS = {
-    "title": "Title",
-    "description": "Description",
-    "category": "Category",
-    "locale": "Locale",
-    "slug": "Address",
-    "questions": "Questions",
-    "body": "Article",
-    "file": "Image",
+    "title": _("Title"),
+    "description": _("Description"),
+    "category": _("Category"),
+    "locale": _("Locale"),
+    "slug": pgettext_lazy("web address", "Address"),
+    "questions": _("Questions"),
+    "body": _("Article"),
+    "file": _("Image"),
 }
 
 
@@ -83,7 +85,7 @@ class ArticleForm:
             return None
         chosen = next((c for c in categories if str(c.pk) == self.category_id), None)
         if chosen is None:
-            raise ValidationError({"category": ["Choose one of this help center's categories."]})
+            raise ValidationError({"category": [gettext("Choose one of this help center's categories.")]})
         return chosen
 
     def refused(self, error: ValidationError) -> None:

@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from knowledge import services
@@ -28,11 +31,11 @@ from .article_selectors import ArticleFilters
 
 Status = Article.Status
 SAVED = {  # what the agent reads after each button
-    "save": "Saved.",
-    "publish": "Published: readers and the answer bot see it now.",
-    "unpublish": "Moved back to drafts: readers no longer see it.",
-    "archive": "Archived: it is out of the help center and out of search.",
-    "restore": "Restored as a draft.",
+    "save": _("Saved."),
+    "publish": _("Published: readers and the answer bot see it now."),
+    "unpublish": _("Moved back to drafts: readers no longer see it."),
+    "archive": _("Archived: it is out of the help center and out of search."),
+    "restore": _("Restored as a draft."),
 }
 STATUS_OF_INTENT = {  # "save" keeps the status the article has
     "publish": Status.PUBLISHED,
@@ -162,7 +165,8 @@ def article_translate(request: HttpRequest, article_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("desk:kb-article", article_id=article.pk)
-    messages.info(request, f"A draft in {locale}, copied from the original: translate it, then publish.")
+    told = gettext("A draft in %(locale)s, copied from the original: translate it, then publish.")
+    messages.info(request, told % {"locale": locale})
     return redirect("desk:kb-article", article_id=translation.pk)
 
 
@@ -177,8 +181,8 @@ def article_preview(request: HttpRequest) -> HttpResponse:
         "description": request.POST.get("description", ""),
         "html": "" if too_long else render_markdown(body),
         "too_long": too_long,
-        "length": f"{len(body):,}",
-        "limit": f"{services.MAX_ARTICLE_BODY:,}",
+        "length": number_format(len(body), force_grouping=True),  # "200,001", "200 001" in French
+        "limit": number_format(services.MAX_ARTICLE_BODY, force_grouping=True),
     }
     return render(request, "desk/kb/_preview.html", context)
 
@@ -192,7 +196,7 @@ def image_upload(request: HttpRequest, portal_id: int) -> JsonResponse:
         raise Http404("No such help center among yours.")
     upload = request.FILES.get("file")
     if upload is None:
-        return JsonResponse({"detail": "Choose an image to upload."}, status=422)
+        return JsonResponse({"detail": gettext("Choose an image to upload.")}, status=422)
     try:
         image = services.image_upload(portal=portal, uploaded_file=upload, actor=request.user)
     except ValidationError as error:

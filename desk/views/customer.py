@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors
@@ -107,7 +108,8 @@ def visitor_shown(contact: Contact, now: datetime) -> dict | None:
     parts = []
     if zone := context.get("time_zone"):
         try:
-            parts.append(f"{zone} ({now.astimezone(ZoneInfo(zone)):%H:%M} local)")
+            local = f"{now.astimezone(ZoneInfo(zone)):%H:%M}"
+            parts.append(_("%(zone)s (%(time)s local)") % {"zone": zone, "time": local})
         except (ZoneInfoNotFoundError, ValueError):  # stored when this server's zone data had it
             parts.append(zone)
     if context.get("language"):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors
@@ -71,7 +72,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
     """Keep the list's current filters under a name (the same name replaces the old one)."""
     name = request.POST.get("name", "").strip()[:60]
     if not name:
-        return refused(ValidationError("Name the view to save it."))
+        return refused(ValidationError(_("Name the view to save it.")))
     query = query_without(request.POST, "name", "csrfmiddlewaretoken", "after")
     SavedFilter.objects.update_or_create(agent=request.user, name=name, defaults={"query": query[:500]})
     return render(request, "desk/_saved.html", _saved_context(request.user))

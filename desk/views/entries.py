@@ -11,6 +11,8 @@ look the name up in dir(message) (about 40 µs, twice a message)."""
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.dates import MONTHS_3
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from conversations.models import Conversation, Message, MessageEmail
 from conversations.payloads import SENDER_RELATED
@@ -30,6 +32,7 @@ def present_entries(messages: list[Message], conversation: Conversation) -> list
     MessageEmail, or None) and attachments (a list)."""
     contact_name = str(conversation.contact)
     months: dict[int, str] = {}  # "M": the month's abbreviation in the active language, as dateformat's
+    day_format = pgettext("a message's date, short", "%(month)s %(day)s, %(time)s")
     entries = []
     for message in messages:
         sent_at = localtime(message.created_at)
@@ -40,7 +43,7 @@ def present_entries(messages: list[Message], conversation: Conversation) -> list
             month = months.get(sent_at.month)
             if month is None:
                 month = months[sent_at.month] = MONTHS_3[sent_at.month].title()
-            sent_text = f"{month} {sent_at.day}, {clock}"
+            sent_text = day_format % {"month": month, "day": sent_at.day, "time": clock}
         entries.append(
             {
                 "pk": message.pk,
@@ -75,7 +78,7 @@ def _byline(message: Message, contact_name: str) -> str:
     if message.sender_kind == Message.SenderKind.CONTACT:
         return contact_name
     if message.sender_kind == Message.SenderKind.AGENT:
-        return agent_name(message.sender_agent) or "Agent"
+        return agent_name(message.sender_agent) or _("Agent")
     if message.sender_kind == Message.SenderKind.BOT:
-        return "Answer bot"
-    return "Bot summary" if message.is_private else "Automatic message"
+        return _("Answer bot")
+    return _("Bot summary") if message.is_private else _("Automatic message")

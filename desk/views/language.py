@@ -1,6 +1,7 @@
 """The agent's choice of the desk's language (desk/language.py says how a request gets it)."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agents.models import AgentProfile
@@ -15,7 +16,9 @@ def desk_language_choose(request: HttpRequest) -> HttpResponse:
     """Saves the choice ("" for the browser's) and reloads the page, which then speaks it."""
     language = request.POST.get("language", "")
     if language and language not in SHIPPED:
-        words = f"The desk does not speak {language[:20]!r}: choose one of the list."
+        words = _("The desk does not speak %(language)s: choose one of the list.") % {
+            "language": repr(language[:20])
+        }
         return HttpResponse(words, status=422, content_type="text/plain")
     AgentProfile.objects.update_or_create(user=request.user, defaults={"desk_language": language})
     remember_desk_language(request, language)

@@ -18,6 +18,8 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agents import selectors
 from conversations.models import Contact, Conversation, Label
@@ -26,7 +28,12 @@ from ..templatetags.desk import agent_name, ago_at, initials, short_wait, sla_le
 from ..templatetags.desk_texts import hex_colour
 
 PREVIEW_LENGTH = 90
-PREVIEW_PREFIXES = {"agent": "You: ", "bot": "Bot: ", "system": "· "}
+# Whole lines with the text in them: "You: " is "Vous : " in French.
+PREVIEW_LINES = {
+    "agent": gettext_lazy("You: %(preview)s"),
+    "bot": gettext_lazy("Bot: %(preview)s"),
+    "system": "· %(preview)s",
+}
 MAX_ROW_LABELS = 3  # the label chips a row shows; "+N" counts the rest (static/desk/row_labels.js)
 
 
@@ -117,10 +124,10 @@ def _sla(due: datetime, now: datetime) -> dict[str, str]:
 
 def _preview_line(row: Conversation) -> str:
     """Who wrote last ("You: ", "Bot: ", "· " for an activity line) and what, cut at 90 characters."""
-    prefix = PREVIEW_PREFIXES.get(row.preview_sender, "")
+    line = str(PREVIEW_LINES.get(row.preview_sender, "%(preview)s"))
     if row.preview:
-        return prefix + truncated(row.preview, PREVIEW_LENGTH)
-    return prefix + ("📎 Attachment" if row.preview_has_files else "")
+        return line % {"preview": truncated(row.preview, PREVIEW_LENGTH)}
+    return line % {"preview": "📎 " + _("Attachment") if row.preview_has_files else ""}
 
 
 def url_with_id(name: str) -> Callable[[int], str]:

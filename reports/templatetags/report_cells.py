@@ -1,6 +1,7 @@
 """How a report cell reads on the page (the CSV keeps the plain number)."""
 
 from django import template
+from django.utils.translation import gettext, pgettext
 
 register = template.Library()
 
@@ -26,15 +27,15 @@ def shown(cell) -> str:
 def duration(seconds: float) -> str:
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds}s"
+        return gettext("%(seconds)ss") % {"seconds": seconds}
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
+        return gettext("%(minutes)sm %(seconds)ss") % {"minutes": minutes, "seconds": f"{seconds:02d}"}
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours}h {minutes:02d}m"
+        return gettext("%(hours)sh %(minutes)sm") % {"hours": hours, "minutes": f"{minutes:02d}"}
     days, hours = divmod(hours, 24)
-    return f"{days}d {hours:02d}h"
+    return gettext("%(days)sd %(hours)sh") % {"days": days, "hours": f"{hours:02d}"}
 
 
 @register.filter
@@ -44,4 +45,4 @@ def change(pair) -> str:
     if now.value is None or before.value in (None, 0):
         return ""
     percent = round((now.value - before.value) / before.value * 100)
-    return f"{percent:+d}%" if percent else "same"
+    return f"{percent:+d}%" if percent else pgettext("no change from the period before", "same")

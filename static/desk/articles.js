@@ -24,27 +24,28 @@ function insertAtCursor(text) {
 
 function upload(file) {
   if (!file) return;
-  status.textContent = "Uploading " + file.name + "…";
+  status.textContent = interpolate(gettext("Uploading %s…"), [file.name]);
   status.classList.remove("error");
   const data = new FormData();
   data.append("file", file);
   fetch(form.dataset.imageUrl, { method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } })
-    .then((response) => response.json().catch(() => ({ detail: "The upload failed (" + response.status + ")." }))
+    .then((response) => response.json().catch(() => ({ detail: interpolate(gettext("The upload failed (%s)."), [response.status]) }))
       .then((answer) => ({ ok: response.ok, answer: answer })))
     .then(({ ok, answer }) => {
-      if (!ok) throw new Error(answer.detail || "The upload failed.");
+      if (!ok) throw new Error(answer.detail || gettext("The upload failed."));
       insertAtCursor(answer.markdown);
-      status.textContent = "Inserted " + file.name + ".";
+      status.textContent = interpolate(gettext("Inserted %s."), [file.name]);
     })
     .catch((error) => {
-      status.textContent = error.message === "Failed to fetch" ? "The upload failed: check your connection." : error.message;
+      status.textContent = error.message === "Failed to fetch" ? gettext("The upload failed: check your connection.") : error.message;
       status.classList.add("error");
     });
 }
 
 function showCount() {
   const max = Number(body.dataset.maxLength), length = body.value.length;
-  count.textContent = length > max * 0.8 ? length.toLocaleString() + " / " + max.toLocaleString() + " characters" : "";
+  const shown = { length: length.toLocaleString(), max: max.toLocaleString() };
+  count.textContent = length > max * 0.8 ? interpolate(gettext("%(length)s / %(max)s characters"), shown, true) : "";
   count.classList.toggle("over", length > max);
 }
 

@@ -9,16 +9,16 @@ import { $, lastSeq, openId } from "./page.js";
 import { newer } from "./thread.js";
 
 const REASONS = {
-  asked_for_person: "asked for a person",
-  no_answer: "no article answered the question",
-  not_covered: "the articles found do not cover it",
-  not_solved: "the answer did not solve it",
-  bot_turned_off: "the bot was turned off",
-  person_took_it: "a person took it",
+  asked_for_person: gettext("asked for a person"),
+  no_answer: gettext("no article answered the question"),
+  not_covered: gettext("the articles found do not cover it"),
+  not_solved: gettext("the answer did not solve it"),
+  bot_turned_off: gettext("the bot was turned off"),
+  person_took_it: gettext("a person took it"),
 };
 const TOAST_MS = 12000;
 
-export function reasonText(reason) { return REASONS[reason] || String(reason || "no reason given").replace(/_/g, " "); }
+export function reasonText(reason) { return REASONS[reason] || String(reason || gettext("no reason given")).replace(/_/g, " "); }
 
 function rowHandedOff(conversationId) { // the customer now waits for a person: say so in the row
   const row = document.querySelector("#list .row[data-conversation-id='" + conversationId + "']");
@@ -28,7 +28,7 @@ function rowHandedOff(conversationId) { // the customer now waits for a person: 
   const when = row.querySelector(".when"), wait = document.createElement("span");
   wait.className = "waiting";
   wait.title = gettext("Waiting for a reply");
-  wait.textContent = "0m";
+  wait.textContent = interpolate(gettext("%sm"), [0]);
   if (when) when.replaceChildren(wait);
   const held = row.querySelector(".held-count");
   if (held) { held.className = "unread-count"; row.classList.add("unread"); updateTitle(); }
@@ -51,7 +51,7 @@ function toast(text, conversationId) {
   link.textContent = gettext("Open");
   dismiss.type = "button";
   dismiss.className = "ghost";
-  dismiss.setAttribute("aria-label", "Dismiss");
+  dismiss.setAttribute("aria-label", gettext("Dismiss"));
   dismiss.textContent = "×";
   card.append(words, link, dismiss);
   const remove = () => { card.remove(); };
@@ -70,6 +70,8 @@ export function onHandedOff(event, me) {
     if (event.seq > lastSeq()) newer();
   }
   if (event.reason === "person_took_it" && event.assignee_id === me) return; // they did it themselves
-  toast("Bot handed off #" + id + ": " + why, id);
-  if (event.assignee_id === null || event.assignee_id === me) notify("Bot handed off #" + id, "Reason: " + why, id);
+  toast(interpolate(gettext("Bot handed off #%(id)s: %(reason)s"), { id: id, reason: why }, true), id);
+  if (event.assignee_id === null || event.assignee_id === me) {
+    notify(interpolate(gettext("Bot handed off #%s"), [id]), interpolate(gettext("Reason: %s"), [why]), id);
+  }
 }

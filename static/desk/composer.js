@@ -61,7 +61,7 @@ function attach(files) {
   const all = new DataTransfer();
   Array.from(input.files).concat(Array.from(files)).forEach((file) => { all.items.add(file); });
   input.files = all.files;
-  $("file-name").textContent = all.files.length === 1 ? all.files[0].name : all.files.length + " files";
+  $("file-name").textContent = all.files.length === 1 ? all.files[0].name : interpolate(ngettext("%s file", "%s files", all.files.length), [all.files.length]);
 }
 
 // --- what the channel allows, shown before the agent types: length, SMS segments, the window ---
@@ -78,11 +78,13 @@ export function updateLimits() {
   const note = $("private").checked, text = body.value, max = Number(form.dataset.maxLength);
   const closed = form.dataset.window === "closed" && !note;
   $("send").disabled = closed;
-  body.placeholder = closed ? "Only a private note can be written now" : "Reply… (Enter sends, Shift+Enter for a new line, / for saved replies)";
+  body.placeholder = closed ? gettext("Only a private note can be written now") : gettext("Reply… (Enter sends, Shift+Enter for a new line, / for saved replies)");
   if (note || !text) { hint.textContent = ""; return; }
   if (form.dataset.sms === "on") {
     const sms = smsSegments(text);
-    hint.textContent = sms.length + " characters · " + sms.segments + " SMS" + (sms.unicode ? " (Unicode: 70 a segment)" : "");
+    const fmt = sms.unicode ? ngettext("%(length)s characters · %(segments)s SMS (Unicode: 70 a segment)", "%(length)s characters · %(segments)s SMS (Unicode: 70 a segment)", sms.segments)
+      : ngettext("%(length)s characters · %(segments)s SMS", "%(length)s characters · %(segments)s SMS", sms.segments);
+    hint.textContent = interpolate(fmt, { length: sms.length, segments: sms.segments }, true);
   } else {
     hint.textContent = text.length > max * 0.8 ? text.length + " / " + max : "";
   }
@@ -138,7 +140,7 @@ export function wireComposer() {
     if (e.target.id === "private") { $("composer").classList.toggle("note", e.target.checked); updateLimits(); }
     if (e.target.id === "reply-file") {
       const count = e.target.files.length;
-      $("file-name").textContent = count === 0 ? "Attach" : count === 1 ? e.target.files[0].name : count + " files";
+      $("file-name").textContent = count === 0 ? gettext("Attach") : count === 1 ? e.target.files[0].name : interpolate(ngettext("%s file", "%s files", count), [count]);
     }
   });
 }

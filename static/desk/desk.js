@@ -54,7 +54,7 @@ document.body.addEventListener("parley:sent", () => {
   const body = $("reply-body");
   if (body) { body.value = ""; body.focus(); }
   const file = $("reply-file");
-  if (file) { file.value = ""; $("file-name").textContent = "Attach"; }
+  if (file) { file.value = ""; $("file-name").textContent = gettext("Attach"); }
   newClientId();
   updateLimits(); // the length and SMS counter, of the now empty composer
   newer();

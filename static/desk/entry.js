@@ -23,12 +23,18 @@ function element(tag, className, text) {
   return el;
 }
 
-// The entry's time as desk/views/entries.py writes it: "Dec 6, 14:05", or "14:05" for an activity line.
+// The entry's time as desk/views/entries.py writes it: "Dec 6, 14:05", or "14:05" for an activity line;
+// the month's abbreviation in the desk's language ("Déc" in French), capitalised and without a dot.
 function timeOf(message, activity) {
   const at = new Date(message.created_at), zone = document.body.dataset.timeZone || "UTC";
-  const part = (options) => new Intl.DateTimeFormat("en-US", { timeZone: zone, ...options }).format(at);
+  const language = document.documentElement.lang || "en";
+  const part = (options, locale) => new Intl.DateTimeFormat(locale || "en-US", { timeZone: zone, ...options }).format(at);
   const clock = part({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-  const time = element("time", "", activity ? clock : part({ month: "short" }) + " " + part({ day: "numeric" }) + ", " + clock);
+  const month = part({ month: "short" }, language === "en" ? "en-US" : language).replace(/\.$/, "");
+  const day = interpolate(pgettext("a message's date, short", "%(month)s %(day)s, %(time)s"), {
+    month: month.charAt(0).toUpperCase() + month.slice(1), day: part({ day: "numeric" }), time: clock,
+  }, true);
+  const time = element("time", "", activity ? clock : day);
   time.setAttribute("datetime", message.created_at);
   return time;
 }

@@ -31,7 +31,7 @@ export function onEvent(event) {
     case "message.created":
       messageInRow(event);
       if (event.sender_kind === "contact" && event.assignee_id === me) {
-        notify("New message", (event.message && event.message.body || "").slice(0, 140), event.conversation_id);
+        notify(gettext("New message"), (event.message && event.message.body || "").slice(0, 140), event.conversation_id);
       }
       messageCreated(event);
       messageArrived(event.conversation_id);
@@ -47,7 +47,7 @@ export function onEvent(event) {
       return;
     case "conversation.created":
       rowChanged(event);
-      if (event.assignee_id === null) notify("New conversation", "A customer is waiting in an unassigned conversation.", event.conversation_id);
+      if (event.assignee_id === null) notify(gettext("New conversation"), gettext("A customer is waiting in an unassigned conversation."), event.conversation_id);
       return;
     case "conversation.merged": // its messages moved on to the survivor: both rows, and the open thread
       rowChanged(event);
@@ -61,12 +61,12 @@ export function onEvent(event) {
       rowChanged(event);
       if (event.conversation_id === id) refreshHeader();
       if (event.assignee_id === me || document.body.dataset.seesAll === "1") {
-        notify("Service level missed", "Missed: " + event.targets.join(", ").replace(/_/g, " "), event.conversation_id);
+        notify(gettext("Service level missed"), interpolate(gettext("Missed: %s"), [event.targets.join(", ").replace(/_/g, " ")]), event.conversation_id);
       }
       return;
     case "agent.mentioned":
       onMentionEvent(event);
-      notify(event.by + " mentioned you", event.excerpt, event.conversation_id, "mention");
+      notify(interpolate(gettext("%s mentioned you"), [event.by]), event.excerpt, event.conversation_id, "mention");
       return;
     case "agent.mentions_read": // in this tab or another of the agent's
       onMentionEvent(event);
@@ -88,8 +88,8 @@ export function onEvent(event) {
       return;
     case "conversation.assigned": // given to me by someone else or by routing: tell me, then as below
       if (event.assignee_id === me && event.actor_id !== me) {
-        const how = event.actor_id ? " was assigned to you." : " was routed to you.";
-        notify("Assigned to you", "Conversation #" + event.conversation_id + how, event.conversation_id, "assignment");
+        const how = event.actor_id ? gettext("Conversation #%s was assigned to you.") : gettext("Conversation #%s was routed to you.");
+        notify(gettext("Assigned to you"), interpolate(how, [event.conversation_id]), event.conversation_id, "assignment");
       }
       // falls through
     default: // status, assignment, priority, labels, sessions: its row and the open header

@@ -29,7 +29,7 @@ export function updateTitle() {
 export function updateBulk() {
   const ticked = document.querySelectorAll("#list .pick:checked").length;
   $("bulk").hidden = ticked === 0;
-  $("bulk-count").textContent = ticked + " selected";
+  $("bulk-count").textContent = interpolate(ngettext("%s selected", "%s selected", ticked), [ticked]);
 }
 
 // --- saved views: a named query string of the filters form ---

@@ -8,7 +8,7 @@ import { openConversation } from "./thread.js";
 export function setUnread(count, announce) {
   const badge = $("mentions-count");
   if (!badge || !Number.isFinite(count)) return;
-  const before = Number(badge.dataset.unread) || 0, name = "Mentions, " + count + " unread";
+  const before = Number(badge.dataset.unread) || 0, name = interpolate(ngettext("Mentions, %s unread", "Mentions, %s unread", count), [count]);
   badge.dataset.unread = String(count);
   badge.textContent = String(count);
   badge.hidden = count === 0;

@@ -11,7 +11,7 @@ import { tickSla } from "./sla.js";
 
 const me = Number(document.body.dataset.agentId);
 const PREVIEW_LENGTH = 90; // desk/views/rows.py
-const PREVIEW_PREFIXES = { agent: "You: ", bot: "Bot: ", system: "· " };
+const PREVIEW_LINES = { agent: gettext("You: %(preview)s"), bot: gettext("Bot: %(preview)s"), system: "· %(preview)s" };
 const ROW_DELAY_MS = 150; // a burst of events about one conversation is one fetch
 
 function rowOf(id) { return document.querySelector("#list .row[data-conversation-id='" + id + "']"); }
@@ -30,12 +30,13 @@ function mayList(event) {
 function waiting(row) { return row.querySelector(".when .waiting") !== null; }
 
 function preview(message) { // desk/views/rows.py _preview_line
-  const prefix = PREVIEW_PREFIXES[message.sender.kind] || "";
+  const line = PREVIEW_LINES[message.sender.kind] || "%(preview)s"; // a whole line: "You: " is "Vous : " in French
   if (message.body) {
     const chars = Array.from(message.body);
-    return prefix + (chars.length > PREVIEW_LENGTH ? chars.slice(0, PREVIEW_LENGTH - 1).join("") + "…" : message.body);
+    const text = chars.length > PREVIEW_LENGTH ? chars.slice(0, PREVIEW_LENGTH - 1).join("") + "…" : message.body;
+    return interpolate(line, { preview: text }, true);
   }
-  return prefix + (message.attachments.length ? "📎 Attachment" : "");
+  return interpolate(line, { preview: message.attachments.length ? "📎 " + gettext("Attachment") : "" }, true);
 }
 
 function setUnread(row, count) {
@@ -49,7 +50,7 @@ function setUnread(row, count) {
     row.querySelector(".meta").append(badge);
   }
   badge.textContent = count;
-  badge.setAttribute("aria-label", count + " unread");
+  badge.setAttribute("aria-label", interpolate(ngettext("%s unread", "%s unread", count), [count]));
 }
 
 function settled() { highlightRow(); updateTitle(); updateBulk(); tickSla(); }
@@ -76,7 +77,7 @@ export function messageInRow(event) {
   const turns = person && row.dataset.bot !== "on" && (message.sender.kind === "contact") !== waiting(row);
   if (message.is_private || turns) { rowChanged(event); return; }
   row.querySelector(".preview").textContent = preview(message);
-  if (!waiting(row)) row.querySelector(".when").textContent = "now";
+  if (!waiting(row)) row.querySelector(".when").textContent = gettext("now");
   if (message.sender.kind === "contact") {
     const badge = row.querySelector(".unread-count, .held-count");
     setUnread(row, (badge ? Number(badge.textContent) : 0) + 1);

@@ -5,9 +5,9 @@ const SOON_MS = 30 * 60 * 1000;
 
 function left(ms) {
   const minutes = Math.max(1, Math.floor(ms / 60000));
-  if (minutes < 60) return minutes + "m";
-  if (minutes < 48 * 60) return Math.floor(minutes / 60) + "h";
-  return Math.floor(minutes / (24 * 60)) + "d";
+  if (minutes < 60) return interpolate(gettext("%sm"), [minutes]);
+  if (minutes < 48 * 60) return interpolate(gettext("%sh"), [Math.floor(minutes / 60)]);
+  return interpolate(gettext("%sd"), [Math.floor(minutes / (24 * 60))]);
 }
 
 export function tickSla() {
@@ -16,6 +16,6 @@ export function tickSla() {
     const ms = Date.parse(badge.dataset.due) - now;
     badge.classList.toggle("breached", ms <= 0);
     badge.classList.toggle("soon", ms > 0 && ms <= SOON_MS);
-    badge.textContent = ms <= 0 ? "SLA missed" : "SLA " + left(ms);
+    badge.textContent = ms <= 0 ? gettext("SLA missed") : interpolate(gettext("SLA %s"), [left(ms)]);
   });
 }

@@ -20,9 +20,10 @@ function refresh() {
 
 function since(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return s + "s";
-  if (s < 3600) return Math.floor(s / 60) + "m " + String(s % 60).padStart(2, "0") + "s";
-  return Math.floor(s / 3600) + "h " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + "m";
+  const two = (n) => String(n).padStart(2, "0");
+  if (s < 60) return interpolate(gettext("%(seconds)ss"), { seconds: s }, true);
+  if (s < 3600) return interpolate(gettext("%(minutes)sm %(seconds)ss"), { minutes: Math.floor(s / 60), seconds: two(s % 60) }, true);
+  return interpolate(gettext("%(hours)sh %(minutes)sm"), { hours: Math.floor(s / 3600), minutes: two(Math.floor((s % 3600) / 60)) }, true);
 }
 
 function tick() {
@@ -34,10 +35,10 @@ function tick() {
 function connect() {
   const status = document.getElementById("floor-status");
   const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/v1/floor/");
-  socket.onopen = () => { delay = 1000; status.textContent = "live"; status.classList.remove("off"); };
+  socket.onopen = () => { delay = 1000; status.textContent = gettext("live"); status.classList.remove("off"); };
   socket.onmessage = refresh;
   socket.onclose = () => {
-    status.textContent = "reconnecting…";
+    status.textContent = gettext("reconnecting…");
     status.classList.add("off");
     setTimeout(connect, delay);
     delay = Math.min(delay * 2, 30000);

@@ -37,3 +37,20 @@ def test_an_agent_works_in_french_then_switches_the_desk_to_spanish(open_desk, a
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     assert AgentProfile.objects.get(user=agent).desk_language == "es"
+
+
+def test_a_supervisor_reads_the_reports_and_the_live_floor_in_portuguese(open_desk, parley):
+    inbox = InboxFactory(name="Loja")
+    supervisor = new_agent("Rita", inbox)
+    AgentProfile.objects.filter(user=supervisor).update(desk_language="pt", role=AgentProfile.Role.SUPERVISOR)
+    customer_writes(inbox, ContactFactory(name="João Silva"), "Olá!")
+
+    page = open_desk(supervisor).page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{parley.http}/desk/reports/")
+    expect(page.locator("html")).to_have_attribute("lang", "pt")
+    expect(page.get_by_role("link", name="Conversas")).to_be_visible()
+    page.goto(f"{parley.http}/desk/reports/floor/")
+    expect(page.locator("#floor-status")).to_have_text("em direto")  # written by its script, once live
+    assert errors == []
