@@ -142,9 +142,12 @@ def _capture(plans: list[AgentPlan], seeded: desk_seed.Seeded) -> list[CapturedR
 
 
 def _query_counts(captured: list[CapturedRequest]) -> dict:
+    """Queries per request, by page kind. A page with no rows is its own kind: the rows' labels
+    are prefetched in one query, which Django skips when there are no rows to label."""
     counts: dict[str, set[int]] = {}
     for request in captured:
         name = f"{request.kind} (next page)" if "after=" in request.path else request.kind
+        name += " (empty)" if request.rows == 0 else ""
         counts.setdefault(name, set()).add(len(request.sql))
     return {name: sorted(values) for name, values in sorted(counts.items())}
 
