@@ -1,5 +1,6 @@
 """The agent's choice of the desk's language (desk/language.py says how a request gets it)."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_POST
 from agents.models import AgentProfile
 
 from ..language import SHIPPED, remember_desk_language
-from ..view_helpers import desk_view
+from ..view_helpers import desk_view, refused
 
 
 @require_POST
@@ -19,7 +20,7 @@ def desk_language_choose(request: HttpRequest) -> HttpResponse:
         words = _("The desk does not speak %(language)s: choose one of the list.") % {
             "language": repr(language[:20])
         }
-        return HttpResponse(words, status=422, content_type="text/plain")
+        return refused(ValidationError(words))
     AgentProfile.objects.update_or_create(user=request.user, defaults={"desk_language": language})
     remember_desk_language(request, language)
     response = HttpResponse(status=204)

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 from agents.models import AgentConnection, AgentProfile
 from tests.backends import ON_POSTGRES, ON_REDIS
 from tests.factories.conversations import InboxFactory
-from tests.realtime.harness import ROOT, CeleryWorker, DaphneServer, free_port
+from tests.realtime.harness import ROOT, CeleryWorker, DaphneServer, free_port, live_daphne
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -71,12 +71,8 @@ def browser_prerequisites() -> None:
 @pytest.fixture(scope="session")
 def parley(browser_prerequisites, django_db_setup, django_db_blocker) -> Iterator[DaphneServer]:
     """One live Parley (Daphne) for the browser session, at http://127.0.0.1:<port>."""
-    log = ARTIFACTS / "daphne-browser.log"
-    log.write_bytes(b"")
-    with django_db_blocker.unblock():
-        server = DaphneServer(log_path=log)
-    yield server
-    server.stop()
+    with live_daphne(ARTIFACTS / "daphne-browser.log", django_db_blocker) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

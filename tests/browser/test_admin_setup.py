@@ -21,7 +21,7 @@ from tests.browser import test_desk as desk_journeys
 from tests.browser.test_answer_bot import Phone
 from tests.browser.test_desk import PASSWORD
 from tests.browser.test_widget import wait_until
-from tests.realtime.harness import ROOT, DaphneServer
+from tests.realtime.harness import ROOT, DaphneServer, live_daphne
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 open_desk = desk_journeys.open_desk
@@ -35,12 +35,8 @@ def parley(browser_prerequisites, django_db_setup, django_db_blocker) -> Iterato
     """A Daphne of this module's own. Each admin save writes its log entry with the content type
     ids the server process cached, and the session's server cached them before other modules'
     flushes made the content types again under new ids (a foreign-key error, then a 500)."""
-    log = ROOT / "test-artifacts" / "daphne-admin-setup.log"
-    log.write_bytes(b"")
-    with django_db_blocker.unblock():
-        server = DaphneServer(log_path=log)
-    yield server
-    server.stop()
+    with live_daphne(ROOT / "test-artifacts" / "daphne-admin-setup.log", django_db_blocker) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,19 @@ class DaphneServer:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+
+@contextmanager
+def live_daphne(log_path: Path, django_db_blocker) -> Iterator[DaphneServer]:
+    """A DaphneServer on the test database for a pytest fixture, its log emptied first and the
+    server stopped after (`django_db_blocker`: pytest-django's, which the start needs unblocked)."""
+    log_path.write_bytes(b"")
+    with django_db_blocker.unblock():
+        server = DaphneServer(log_path=log_path)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class CeleryWorker:
