@@ -59,8 +59,11 @@ NOTES = [
     "agents each, every agent holding live_capacity (3) sessions; the other open sessions wait in "
     "their inbox's queue. Every session has its contact, its open conversation and its messages "
     "(seq gap-free, last_seq the newest), as the services write them.",
-    "The sweep runs in a worker process (bench/sweep_helper.py), as in a Celery worker, beside its "
-    "own event publisher thread. Its clock (`now`) is pinned to the seed's, so exactly the seeded "
+    "The sweep runs as EXPIRY_DRAINS (2) drains side by side, each in a worker process "
+    "(bench/sweep_helper.py) beside its own event publisher thread, as a Celery worker's two "
+    "processes run the chains beat starts on a backlog; each batch locks its own sessions (SKIP "
+    "LOCKED). The drain's time runs from the first one's start to the last one's end; the batch "
+    "figures are over both drains' calls. Their clock (`now`) is pinned to the seed's, so exactly the seeded "
     "sessions are due however long it takes. A drain stops after DRAIN_LIMIT_SECONDS and says so "
     "(drained: false); what it left due is then closed by one UPDATE before the next phase, and "
     "what its publisher had not sent PUBLISH_WAIT_SECONDS after the drain is dropped with the "

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,53 +26,63 @@ from conversations.models import ChannelType, Inbox, LiveSession
 
 
 class Sweeper:
-    """Starts bench/sweep_helper.py on this run's database and channel-layer prefix."""
+    """Starts services.EXPIRY_DRAINS sweep workers (bench/sweep_helper.py, one process each, as a
+    Celery worker's processes run beat's side-by-side chains) on this run's database and
+    channel-layer prefix, and reads their drains as one."""
 
-    def __init__(self, workdir: Path, anchor: datetime) -> None:
-        self.workdir, self.anchor = workdir, anchor
+    def __init__(self, workdir: Path, anchor: datetime, drains: int = services.EXPIRY_DRAINS) -> None:
+        self.workdir, self.anchor, self.drains = workdir, anchor, drains
         self.env = seed_helper.worker_env(DB_POOL_MAX_SIZE="4")
-        self.process: subprocess.Popen | None = None
-        self.result_path = workdir / "sweep.result.json"
+        self.workers: list[tuple[subprocess.Popen, Path]] = []
 
     def start(self, name: str, *, limit: float, publish_wait: float = 0.0) -> None:
-        """Start the worker and wait until it is set up (Django, its connection, its publisher's
-        loop): go() then starts the drain at once."""
+        """Start the workers and wait until each is set up (Django, its connection, its publisher's
+        loop): go() then starts the drains at once."""
         spec = {
             "now": self.anchor.isoformat(),
             "batch_size": BATCH_SIZE,
             "limit_seconds": limit,
             "publish_wait_seconds": publish_wait,
         }
-        spec_path, self.result_path = self.workdir / f"{name}.spec.json", self.workdir / f"{name}.result.json"
+        spec_path = self.workdir / f"{name}.spec.json"
         spec_path.write_text(json.dumps(spec))
-        self.process = subprocess.Popen(  # noqa: S603 (our own argv)
-            [sys.executable, "-m", "bench.sweep_helper", str(spec_path), str(self.result_path)],
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        if self.process.stdout.readline().strip() != "READY":
-            raise RuntimeError(f"the sweep worker did not start (exit {self.process.wait()})")
+        self.workers = []
+        for number in range(self.drains):
+            result_path = self.workdir / f"{name}-{number}.result.json"
+            process = subprocess.Popen(  # noqa: S603 (our own argv)
+                [sys.executable, "-m", "bench.sweep_helper", str(spec_path), str(result_path)],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            self.workers.append((process, result_path))
+        for process, _ in self.workers:
+            if process.stdout.readline().strip() != "READY":
+                raise RuntimeError(f"a sweep worker did not start (exit {process.wait()})")
 
     def go(self) -> None:
-        assert self.process is not None
-        self.process.stdin.write("GO\n")
-        self.process.stdin.flush()
+        for process, _ in self.workers:
+            process.stdin.write("GO\n")
+            process.stdin.flush()
 
     def result(self, timeout: float) -> sweep_helper.Drain | str:
-        """The drain, or why there is none."""
-        assert self.process is not None
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return f"the sweep worker did not finish within {timeout:.0f} s"
-        if self.process.returncode != 0 or not self.result_path.exists():
-            return f"the sweep worker exited with {self.process.returncode}"
-        return sweep_helper.load(self.result_path)
+        """The drains as one, or why there is none."""
+        assert self.workers
+        deadline = time.monotonic() + timeout
+        drains = []
+        for process, result_path in self.workers:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                [other.kill() for other, _ in self.workers]
+                [other.wait() for other, _ in self.workers]
+                return f"a sweep worker did not finish within {timeout:.0f} s"
+            if process.returncode != 0 or not result_path.exists():
+                return f"a sweep worker exited with {process.returncode}"
+            drains.append(sweep_helper.load(result_path))
+        return sweep_helper.merged(drains)
 
 
 @dataclass

@@ -126,6 +126,27 @@ def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
     return result
 
 
+def merged(drains: list[Drain]) -> Drain:
+    """Drains that ran side by side (one per worker process) as one: from the first one's start
+    to the last one's end, every batch of each, drained when each found no more."""
+    if len(drains) == 1:
+        return drains[0]
+    started = min(drain.started_at for drain in drains)
+    waits = [drain.publisher_seconds for drain in drains]
+    unsent_at_end = [drain.events_unsent_at_end for drain in drains]
+    unsent_after = [drain.events_unsent_after_wait for drain in drains]
+    return Drain(
+        batches=[batch for drain in drains for batch in drain.batches],
+        seconds=round(max(drain.started_at + drain.seconds for drain in drains) - started, 2),
+        drained=all(drain.drained for drain in drains),
+        started_at=started,
+        sql=drains[0].sql,
+        publisher_seconds=None if None in waits else max(waits),
+        events_unsent_at_end=None if None in unsent_at_end else sum(unsent_at_end),
+        events_unsent_after_wait=None if None in unsent_after else sum(unsent_after),
+    )
+
+
 def quantiles(values: list[float]) -> dict:
     if not values:
         return {"p50": None, "p95": None, "max": None}

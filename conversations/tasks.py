@@ -36,13 +36,15 @@ def requeue_stalled_outbound() -> int:
 
 
 @shared_task(ignore_result=True)
-def expire_live_sessions() -> int:
+def expire_live_sessions(*, drains: int = services.EXPIRY_DRAINS) -> int:
     """End the live sessions that are due, one bounded batch per run; a full batch queues the next
     run after a short pause, so a backlog drains without waiting for beat and the real-time
-    servers keep their share of the machine meanwhile."""
+    servers keep their share of the machine meanwhile. Beat's run, finding a backlog, starts
+    `drains` such chains side by side (each batch locks its own sessions); each goes on alone."""
     batch = services.live_sessions_expire_batch()
     if batch.more:
-        expire_live_sessions.apply_async(countdown=services.EXPIRY_PAUSE_SECONDS)
+        for _ in range(drains):
+            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=services.EXPIRY_PAUSE_SECONDS)
     return batch.ended
 
 

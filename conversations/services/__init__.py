@@ -57,6 +57,7 @@ from .email import (
 )
 from .expiry import (
     EXPIRY_BATCH_SIZE,
+    EXPIRY_DRAINS,
     EXPIRY_PAUSE_SECONDS,
     ExpiryBatch,
     live_sessions_expire,
@@ -86,6 +87,7 @@ from .visitors import contact_note_visitor_context
 __all__ = [
     "ACTIVITY_LINES",
     "EXPIRY_BATCH_SIZE",
+    "EXPIRY_DRAINS",
     "EXPIRY_PAUSE_SECONDS",
     "KEEP",
     "MAX_BODY_LENGTH",

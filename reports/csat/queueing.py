@@ -16,7 +16,7 @@ from django.utils import timezone
 from conversations import events, jobs
 from conversations.event_catalogue import EventType
 from conversations.models import Conversation, LiveSession
-from reports.models import CsatSurvey
+from reports.models import CsatSettings, CsatSurvey
 
 SEND_SURVEYS = "reports.csat.tasks.send_surveys"  # a job (conversations.jobs): sending.surveys_send
 STALE_AFTER = timedelta(minutes=2)  # a queued survey older than this lost its job: queue it again
@@ -34,12 +34,20 @@ def surveys_queue(batch: Sequence[events.Event]) -> None:
     ]
     if not resolves:
         return
-    resolved = list(  # one statement for the batch, whether or not any inbox asks
+    # Which of the batch's inboxes ask, from the small settings table: a sweep ending hundreds of
+    # chats on inboxes that do not ask reads no conversation.
+    asking = set(
+        CsatSettings.objects.filter(
+            enabled=True, inbox_id__in={event["inbox_id"] for event in resolves}
+        ).values_list("inbox_id", flat=True)
+    )
+    if not asking:
+        return
+    resolved = list(
         Conversation.objects.filter(
-            pk__in={event["conversation_id"] for event in resolves},
+            pk__in={event["conversation_id"] for event in resolves if event["inbox_id"] in asking},
             status=Conversation.Status.RESOLVED,
             resolved_at__isnull=False,
-            inbox__csat_settings__enabled=True,
         ).values("pk", "inbox_id", "resolved_at", "assignee_id", "team_id")
     )
     if not resolved:

@@ -2,14 +2,17 @@
 announcements to jobs, so it never waits on them; the task queues the next batch after a pause
 while batches are full; durable subscribers still hear every change a chat's end made."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
 
 from agents.presence import agent_desk_connected
 from conversations import services, tasks
-from conversations.models import Conversation, LiveSession
+from conversations.models import Conversation, LiveSession, Message
 from conversations.services.queue import SWEPT_QUEUE_SETTLE_SECONDS
 from reports.models import Fact
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
@@ -33,7 +36,9 @@ def queued_jobs(monkeypatch):
         monkeypatch.setattr(
             task,
             "apply_async",
-            lambda args=(), countdown=None, name=task.name: queued.append((name, list(args), countdown)),
+            lambda args=(), kwargs=None, countdown=None, name=task.name: queued.append(
+                (name, list(args), countdown, *([kwargs] if kwargs else []))
+            ),
         )
     return queued
 
@@ -89,9 +94,20 @@ def test_the_task_queues_the_next_batch_after_a_pause_while_batches_are_full(
     [write(live_inbox) for _ in range(services.EXPIRY_BATCH_SIZE)]
     clock.advance(minutes=10, seconds=1)
     queued_jobs.clear()
-    assert tasks.expire_live_sessions() == services.EXPIRY_BATCH_SIZE
-    assert queued_jobs[-1] == (tasks.expire_live_sessions.name, [], services.EXPIRY_PAUSE_SECONDS)
+    assert tasks.expire_live_sessions() == services.EXPIRY_BATCH_SIZE  # beat's run: a backlog shows
+    next_runs = [job for job in queued_jobs if job[0] == tasks.expire_live_sessions.name]
+    assert (
+        next_runs
+        == [(tasks.expire_live_sessions.name, [], services.EXPIRY_PAUSE_SECONDS, {"drains": 1})]
+        * services.EXPIRY_DRAINS
+    )
     assert services.EXPIRY_PAUSE_SECONDS > 0
+
+    [write(live_inbox) for _ in range(services.EXPIRY_BATCH_SIZE)]
+    clock.advance(minutes=10, seconds=1)
+    queued_jobs.clear()
+    assert tasks.expire_live_sessions(drains=1) == services.EXPIRY_BATCH_SIZE  # a chain goes on alone
+    assert [job for job in queued_jobs if job[0] == tasks.expire_live_sessions.name] == next_runs[:1]
 
 
 def test_durable_subscribers_still_hear_the_resolve_and_the_unassignment(live_inbox, agent, clock):
@@ -115,3 +131,66 @@ def test_durable_subscribers_still_hear_the_resolve_and_the_unassignment(live_in
     assert (
         Fact.objects.filter(conversation_id=conversation.pk, kind=Fact.Kind.ASSIGNED).last().agent_id is None
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_conversation_busy_in_another_transaction_is_left_to_the_next_batch(clock):
+    """The batch locks sessions and conversations in one read that skips what another
+    transaction holds: it neither waits on a conversation a message is being written to nor
+    ends it under that writer; the next run does."""
+    inbox = InboxFactory(name="Live chat", mode="live", session_timeout=timedelta(minutes=10))
+    busy, *others = [write(inbox) for _ in range(3)]
+    clock.advance(minutes=10, seconds=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic():
+            Conversation.objects.select_for_update().get(pk=busy.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert services.live_sessions_expire() == 2
+    finally:
+        release.set()
+        holder.join()
+    still_open = LiveSession.objects.filter(closed_at__isnull=True).values_list("conversation_id", flat=True)
+    assert list(still_open) == [busy.pk]
+    assert services.live_sessions_expire() == 1
+    assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
+    assert {c.status for c in Conversation.objects.filter(pk__in=[busy.pk, *[o.pk for o in others]])} == {
+        Conversation.Status.RESOLVED
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_side_by_side_each_take_their_own_batches_and_end_every_session_once(clock):
+    inbox = InboxFactory(name="Live chat", mode="live", session_timeout=timedelta(minutes=10))
+    due = [write(inbox) for _ in range(120)]
+    clock.advance(minutes=10, seconds=1)
+    swept_at = timezone.now()
+    ended: dict[str, list[int]] = {"first": [], "second": []}
+    start = threading.Barrier(2)
+
+    def drain(name):
+        start.wait(10)
+        while True:
+            batch = services.live_sessions_expire_batch(batch_size=10)
+            ended[name].append(batch.ended)
+            if not batch.more:
+                break
+        connection.close()
+
+    drains = [threading.Thread(target=drain, args=(name,)) for name in ended]
+    [thread.start() for thread in drains]
+    [thread.join(60) for thread in drains]
+
+    assert sum(ended["first"]) + sum(ended["second"]) == len(due)
+    assert sum(ended["first"]) and sum(ended["second"])  # neither waited out the other's drain
+    assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
+    lines = Message.objects.filter(conversation__in=due, is_private=True, created_at__gte=swept_at)
+    assert lines.count() == len(due)  # one end line each: no session ended twice
