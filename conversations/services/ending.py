@@ -14,7 +14,7 @@ from django.db.models import Case, Value, When
 
 from ..models import Conversation, LiveSession, Message
 from .appending import activity_line, append_in_bulk, remember_attachments
-from .statements import loaded_fields, message_insert_sql, message_insert_values
+from .statements import loaded_fields, loaded_instance, message_insert_sql, message_insert_values
 
 # Set by the statement itself, not taken from the line's template.
 STATEMENT_SET = frozenset({"id", "conversation", "inbox", "seq", "created_at", "body"})
@@ -54,20 +54,37 @@ def chats_close_with_lines(
         )
         rows = cursor.fetchall()
     ended = {}
-    no_attachments = None  # every line has none: one empty prefetched set, shared, costs no query
+    # Every line is the template's fields but its own; none has attachments (one empty prefetched
+    # set, shared, costs no query).
+    template = dict(vars(Message(created_at=now, **activity_line(""))))
+    del template["_state"]
+    no_attachments = None
+    fields, alias = _conversation_fields(), connection.alias
     for *conversation_values, message_id in rows:
-        conversation = Conversation.from_db(connection.alias, _conversation_fields(), conversation_values)
-        conversation.status, conversation.resolved_at = Status.RESOLVED, now
-        conversation.assignee_id = conversation.snoozed_until = conversation.waiting_since = None
-        line = Message(
-            pk=message_id,
-            conversation_id=conversation.pk,
-            inbox_id=conversation.inbox_id,
-            seq=conversation.last_seq,
-            created_at=now,
-            **activity_line(lines[conversation.pk][2]),
+        conversation = loaded_instance(
+            Conversation,
+            {
+                **dict(zip(fields, conversation_values, strict=True)),
+                "status": Status.RESOLVED,
+                "resolved_at": now,
+                "assignee_id": None,
+                "snoozed_until": None,
+                "waiting_since": None,
+            },
+            alias=alias,
         )
-        line._state.adding, line._state.db = False, connection.alias
+        line = loaded_instance(
+            Message,
+            {
+                **template,
+                "id": message_id,
+                "conversation_id": conversation.pk,
+                "inbox_id": conversation.inbox_id,
+                "seq": conversation.last_seq,
+                "body": lines[conversation.pk][2],
+            },
+            alias=alias,
+        )
         if no_attachments is None:
             remember_attachments(line, [])
             no_attachments = line._prefetched_objects_cache
