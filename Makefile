@@ -27,6 +27,7 @@ run: $(INSTALLED)
 	@$(BIN)/python manage.py seed_demo --port $(PORT)
 	@$(BIN)/python manage.py seed_self_service
 	@$(BIN)/python manage.py seed_reports
+	@$(BIN)/python manage.py seed_automation
 	@echo "== Serving (Ctrl-C stops)"
 	@$(BIN)/python manage.py serve --port $(PORT)
 

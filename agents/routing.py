@@ -32,6 +32,7 @@ from django.utils import timezone
 from conversations.languages import language_codes
 from conversations.models import Conversation, Inbox, LiveSession
 from conversations.services import conversation_assign
+from operations.metrics import ROUTING_WAIT
 
 from .models import AgentProfile, InboxMembership, RoutingDecision, Team
 from .selectors import agent_loads
@@ -128,6 +129,8 @@ def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
             if chosen is None:
                 continue  # another conversation (another team's, skill or language) may still find someone
             conversation_assign(conversation=conversation, assignee=chosen.profile.user, actor=None)
+            if conversation.waiting_since is not None:
+                ROUTING_WAIT.labels(inbox.mode).observe((now - conversation.waiting_since).total_seconds())
             chosen.load += 1
             chosen.routed_in_window += 1
             chosen.profile.last_routed_at = now

@@ -27,6 +27,7 @@ from conversations.services import (
 )
 from knowledge.models import Article, Portal
 from knowledge.search import MAX_QUERY_LENGTH, SearchHit, answer_threshold, search_articles
+from operations.metrics import BOT_OUTCOMES
 
 from . import replies
 from .generative import GenerativeUnavailable, generative_enabled, write_answer
@@ -230,6 +231,7 @@ def _summary(episode: Episode, reason: str) -> str:
 
 def _end(episode: Episode, outcome: str, *, reason: str = "", at: datetime | None = None) -> None:
     episode.state, episode.outcome = State.ENDED, outcome
+    BOT_OUTCOMES.labels(outcome).inc()
     episode.handoff_reason = reason if outcome == Outcome.HANDED_OFF else ""
     episode.ended_at = at or timezone.now()
     episode.save()

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import catalog, contacts, conversations, knowledge, messages, profile
+from .views import catalog, contacts, conversations, knowledge, messages, privacy, profile
 
 app_name = "api"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
         contacts.ContactMergeSuggestions.as_view(),
         name="contact-merge-suggestions",
     ),
+    path("v1/contacts/<int:contact_id>/export", privacy.ContactExport.as_view(), name="contact-export"),
+    path("v1/contacts/<int:contact_id>/erase", privacy.ContactErase.as_view(), name="contact-erase"),
     path("v1/conversations", conversations.ConversationList.as_view(), name="conversations"),
     path(
         "v1/conversations/<int:conversation_id>",

@@ -38,6 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from bench import (  # noqa: E402
+    automation,
     desk,
     email,
     expiry,
@@ -48,6 +49,7 @@ from bench import (  # noqa: E402
     provenance,
     realtime,
     reports,
+    retention,
     routing,
     scale,
     webhooks,
@@ -67,6 +69,8 @@ BENCHMARKS = {
     "email": email.run,
     "kb": kb.run,
     "reports": reports.run,
+    "automation": automation.run,
+    "retention": retention.run,
 }
 USAGE = f"usage: python -m bench [--smoke] [{' | '.join(BENCHMARKS)} ...]"
 

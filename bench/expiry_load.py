@@ -75,7 +75,9 @@ def _generate(name: str, spec: dict, workdir: Path, on_step: object = None) -> t
     return json.loads(result_path.read_text()), began[0] if began else None
 
 
-def _l1(target: Target, name: str, rate: int, on_step: object = None) -> tuple[dict, float | None]:
+def l1_on_fresh_servers(
+    target: Target, name: str, rate: int, on_step: object = None
+) -> tuple[dict, float | None]:
     """L1 on LOAD_PROCESSES fresh Daphne processes (sockets spread over them), as realtime's
     L1x2 phase runs it."""
     target.more_servers = [
@@ -103,7 +105,7 @@ def _l1(target: Target, name: str, rate: int, on_step: object = None) -> tuple[d
         time.sleep(0.5)
 
 
-def _desk_agents_of_their_inbox(fixtures: Fixtures) -> None:
+def desk_agents_of_their_inbox(fixtures: Fixtures) -> None:
     """The real-time fixtures' agents are admins, whose desks hear every inbox: make them members
     of their widget inbox only, as a live team's agents would be, so the sweep's events about
     other inboxes are not delivered to them. Their inbox routes by hand, as before (nobody was
@@ -114,13 +116,13 @@ def _desk_agents_of_their_inbox(fixtures: Fixtures) -> None:
     Inbox.objects.filter(pk=fixtures.inbox.pk).update(routing=Inbox.Routing.MANUAL)
 
 
-def _held(report: dict) -> bool:
+def l1_held(report: dict) -> bool:
     """Did the server keep up: nothing lost, and a p99 of deliveries that arrived?"""
     step = report_step(report, "L1")
     return bool(step) and step.get("lost") == 0 and "p99_ms" not in step.get("lower_bound", [])
 
 
-def _step(report: dict) -> dict:
+def l1_figures(report: dict) -> dict:
     step = report_step(report, "L1")
     keys = ("sent", "p50_ms", "p95_ms", "p99_ms", "max_ms", "lost", "duplicated", "lower_bound")
     figures = {key: step.get(key) for key in keys}
@@ -140,7 +142,7 @@ def _sweep_beside_l1(
     sweeper.start("sweep-under-load", limit=LOAD_SWEEP_LIMIT)
     go = threading.Timer(LOAD_SWEEP_DELAY, sweeper.go)
     log(f"L1 at {rate} msg/s with the sweep")
-    loaded, l1_began = _l1(target, "with-sweep", rate, on_step=go.start)
+    loaded, l1_began = l1_on_fresh_servers(target, "with-sweep", rate, on_step=go.start)
     if l1_began is None:
         go.cancel()
         sweeper.go()  # let the worker finish: what it does now is not under load
@@ -163,17 +165,17 @@ def with_load(
 ) -> tuple[dict, dict[str, bool]]:
     """L1 alone, then beside a sweep of freshly seeded due sessions: the figures and the checks."""
     fixtures = Fixtures(LOAD_CUSTOMERS, LOAD_AGENTS)
-    _desk_agents_of_their_inbox(fixtures)
+    desk_agents_of_their_inbox(fixtures)
     target = Target("parley", fixtures, workdir)
     # The server on this run's channel-layer prefix, the sweep worker's: what it announces arrives.
     target.server.env["CHANNEL_LAYER_PREFIX"] = LAYER_PREFIX
     attempts, alone_reports = [], []
     for rate in LOAD_RATES:
         log(f"L1 alone at {rate} msg/s")
-        alone, _ = _l1(target, f"alone-{rate}", rate)
+        alone, _ = l1_on_fresh_servers(target, f"alone-{rate}", rate)
         alone_reports.append(alone)
-        attempts.append({"rate": rate, **_step(alone)})
-        if _held(alone):
+        attempts.append({"rate": rate, **l1_figures(alone)})
+        if l1_held(alone):
             break
     due = round(SESSIONS * DUE_SHARE)
     log(f"seeding {due:,} more due sessions")
@@ -192,9 +194,9 @@ def with_load(
         under_load_checks, under_load_figures = drain_checks(world, "sweep_under_load", sessions, result)
         checks.update(under_load_checks)
         sweep.update(under_load_figures)
-    p99_alone, p99_loaded = _step(alone).get("p99_ms"), _step(loaded).get("p99_ms")
+    p99_alone, p99_loaded = l1_figures(alone).get("p99_ms"), l1_figures(loaded).get("p99_ms")
     ratio = round(p99_loaded / p99_alone, 2) if p99_alone and p99_loaded else None
-    held = _held(alone)  # else both p99s are a backlog's lower bounds and their ratio means nothing
+    held = l1_held(alone)  # else both p99s are a backlog's lower bounds and their ratio means nothing
     figures = {
         "load": {
             "customers": LOAD_CUSTOMERS,
@@ -210,8 +212,8 @@ def with_load(
         "p99_ratio": ratio,
         "target_p99_ratio": TARGETS["p99_ratio"],
         "met": (ratio is not None and ratio <= TARGETS["p99_ratio"]) if held else None,
-        "L1_alone": _step(alone),
-        "L1_with_sweep": _step(loaded),
+        "L1_alone": l1_figures(alone),
+        "L1_with_sweep": l1_figures(loaded),
         "alone_attempts": attempts,
         "sweep_under_load": sweep,
         "reseed_seconds": reseeded.seconds,

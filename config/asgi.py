@@ -20,10 +20,12 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from channels_in.door import WebhookDoor  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from operations.middleware import ObservedHTTP  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WebhookDoor(ASGIHandler()),
+        # Every request: an id for its log lines, its count and latency, and /metrics answered.
+        "http": ObservedHTTP(WebhookDoor(ASGIHandler())),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

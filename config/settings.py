@@ -72,7 +72,7 @@ CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 # --- Applications: our three apps plus the wiring app that hosts `serve`. ---
 INSTALLED_APPS = [
     "daphne",  # first, so `runserver` serves ASGI (websockets) in development
-    "django.contrib.admin",
+    "audit.admin_config.AuditedAdminConfig",  # django.contrib.admin whose every change is audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,10 +96,15 @@ INSTALLED_APPS = [
     "knowledge",
     "answerbot",
     "reports",
+    "audit",
+    "automation",
+    "operations",
+    "privacy",  # a person's export and erasure (docs/privacy.md)
     "config",
 ]
 
 MIDDLEWARE = [
+    "operations.middleware.RequestIdAndRoute",  # first: the request id, and its route for the metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.InputBoundaryMiddleware",
@@ -107,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditRequestMiddleware",  # who acts, and from where, for the audit log
     "desk.language.DeskLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -275,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.csat.tasks.requeue_stale_surveys",
         "schedule": timedelta(minutes=1),
     },
+    "sweep-retention": {  # each inbox's resolved conversations past its retention (privacy.retention)
+        "task": "privacy.tasks.sweep_retention",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Without Redis nothing else can reach the memory:// broker: `serve` runs a worker thread and the
 # beat schedule inside the web process.
@@ -371,17 +381,9 @@ else:
 # provider call would bury the demo logins and addresses printed at start: those loggers say only
 # warnings there, unless LOG_LEVEL is set.
 _QUIET_LOGGERS = ("celery", "httpx", "daphne") if EMBEDDED and "LOG_LEVEL" not in os.environ else ()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        **{name: {"level": "WARNING"} for name in _QUIET_LOGGERS},
-    },
-}
+from config.observability import *  # noqa: E402, F403  (log format, /metrics, workers' metrics port)
+
+LOGGING = logging_config(quiet_loggers=_QUIET_LOGGERS)  # noqa: F405
 
 # --- Providers: one base URL each, so tests and the simulator can point adapters at a local server. ---
 TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")

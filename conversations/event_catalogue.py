@@ -126,6 +126,19 @@ class SlaBreached(AboutConversation):
     targets: list[str]  # first_response, next_response, resolution
 
 
+class AutomationWebhook(AboutConversation):
+    type: Literal[EventType.AUTOMATION_WEBHOOK]
+    rule_id: int
+    rule_name: str
+    topic: str  # what the rule's administrator named it, for the business's endpoint to dispatch on
+
+
+class SlaWarning(AboutConversation):
+    type: Literal[EventType.SLA_WARNING]
+    targets: list[str]  # first_response, next_response, resolution
+    due_at: str  # the nearest of their deadlines (ISO 8601)
+
+
 class SessionQueued(AboutConversation):
     type: Literal[EventType.SESSION_QUEUED]
     session_id: int
@@ -237,6 +250,8 @@ CATALOGUE: dict[EventType, EventSpec] = {
     EventType.CONVERSATION_MERGED: EventSpec(ConversationMerged, _COMMITTED, _EVERYONE),
     EventType.CONVERSATION_READ: EventSpec(ConversationRead, _COMMITTED, SOCKETS),  # customers: their own
     EventType.SLA_BREACHED: EventSpec(SlaBreached, _COMMITTED, _DESK),
+    EventType.SLA_WARNING: EventSpec(SlaWarning, _COMMITTED, _DESK),
+    EventType.AUTOMATION_WEBHOOK: EventSpec(AutomationWebhook, _COMMITTED, _WEBHOOK),
     EventType.SESSION_QUEUED: EventSpec(SessionQueued, _COMMITTED, SOCKETS),
     EventType.SESSION_ENDED: EventSpec(SessionEnded, _COMMITTED, SOCKETS),
     EventType.AGENT_MENTIONED: EventSpec(AgentMentioned, _COMMITTED, _DESK),

@@ -16,6 +16,8 @@ class EventType(StrEnum):
     CONVERSATION_READ = "conversation.read"
     CONVERSATION_MERGED = "conversation.merged"  # an agent merged it into another: its messages moved there
     SLA_BREACHED = "sla.breached"  # a service-level deadline passed unmet (reports' beat sweep)
+    AUTOMATION_WEBHOOK = "automation.webhook"  # an automation rule asked for a business webhook
+    SLA_WARNING = "sla.warning"  # a service-level deadline is near (its policy's warn_before)
     SESSION_QUEUED = "session.queued"  # a live session waits: its queue position and estimated wait
     SESSION_ENDED = "session.ended"  # a live session ended, with its close_reason
     AGENT_MENTIONED = "agent.mentioned"  # a note names the agent

@@ -25,6 +25,8 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from operations.metrics import EVENTS_PUBLISHED, bound
+
 from .event_catalogue import EventType, LayerEvent, check_layer_event
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class Publisher:
         check_layer_event(event)
         loop, queue = self._started()
         stamped = {**event, PUBLISHED_AT: time.time()}
+        bound(EVENTS_PUBLISHED, event["type"]).inc()
         loop.call_soon_threadsafe(queue.put_nowait, (groups, stamped))
 
     def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:

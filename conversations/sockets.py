@@ -25,6 +25,8 @@ from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from twisted.internet import tcp
 
+from operations.metrics import EVENTS_DELIVERED, SOCKET_RESYNCS, SOCKETS_CLOSED, SOCKETS_OPEN, bound
+
 from . import events
 from .event_catalogue import EventType
 
@@ -158,6 +160,12 @@ class EventSocket(AsyncWebsocketConsumer):
     _daphne: tuple | None = None  # (server, protocol) when served by Daphne
     _last_encoded: tuple[dict, str] | None = None  # shared by this process's sockets (one loop)
     _last_prepared: tuple[dict, PreparedMessage] | None = None
+    _delivered = None  # this kind's events-delivered counter, bound once the socket is serving
+
+    @property
+    def kind(self) -> str:
+        """The socket's kind in the metrics: `desk` for DeskConsumer, `client` for ClientConsumer."""
+        return type(self).__name__.removesuffix("Consumer").lower()
 
     def serving(self) -> bool:
         """True once the socket is authenticated and listening to its groups."""
@@ -182,6 +190,15 @@ class EventSocket(AsyncWebsocketConsumer):
         """Send the hello; the events that came since joining follow once the connect is handled."""
         await self.send_event(payload)
         self.delivering = True
+        bound(SOCKETS_OPEN, self.kind).inc()
+        self._delivered = bound(EVENTS_DELIVERED, self.kind)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        if self._delivered is not None:  # it was serving: counted open, now closed
+            self._delivered = None
+            bound(SOCKETS_OPEN, self.kind).dec()
+            SOCKETS_CLOSED.labels(self.kind, str(message.get("code") or "none")).inc()
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict) -> None:
         """Frames from the client go to their handler; events that came through the socket's queue
@@ -214,7 +231,7 @@ class EventSocket(AsyncWebsocketConsumer):
             self._held = self._held or []
             self._held.append(event)
             if len(self._held) > HELD_EVENTS:
-                self.fall_behind()
+                self.fall_behind("held")
             return
         self._pass_on(event)
 
@@ -226,15 +243,22 @@ class EventSocket(AsyncWebsocketConsumer):
             self._pass_on(event)
 
     def _pass_on(self, event: dict) -> None:
-        if event["type"] == LAYER_OVERFLOW or events.consumer_lag(event) > events.MAX_CONSUMER_LAG_SECONDS:
-            self.fall_behind()
+        if event["type"] == LAYER_OVERFLOW:
+            self.fall_behind("layer_overflow")
+            return
+        if events.consumer_lag(event) > events.MAX_CONSUMER_LAG_SECONDS:
+            self.fall_behind("late")
             return
         payload = self.view(event)
         if payload is not None:
             self.write(payload, lossy=True)
+            if self._delivered is not None:
+                self._delivered.inc()
 
-    def fall_behind(self) -> None:
-        """Stop sending events; tell the client to resync once its buffer has drained."""
+    def fall_behind(self, reason: str) -> None:
+        """Stop sending events; tell the client to resync once its buffer has drained. `reason`
+        (held, layer_overflow, late, unread) is for the metrics."""
+        bound(SOCKET_RESYNCS, self.kind, reason).inc()
         self.behind = True
         self._held = None
         asyncio.get_running_loop().call_later(CATCH_UP_SECONDS, self._catch_up)
@@ -266,7 +290,7 @@ class EventSocket(AsyncWebsocketConsumer):
         if connection is None or connection.get("disconnected"):
             return
         if lossy and unsent_bytes(protocol) > BEHIND_BYTES:
-            self.fall_behind()
+            self.fall_behind("unread")
             return
         if protocol.state != protocol.STATE_OPEN:  # closing: its disconnect is on its way
             return

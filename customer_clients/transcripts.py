@@ -17,10 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from conversations import services
 from conversations.refusals import Refused
 
-from .answers import Answered, cors, json_post, refusal
+from .answers import Answered, cors, refusal
 from .client_actions import own_conversation
-from .visitors import identity_from_resume_token
-from .widget import inbox_refusal, widget_inbox
+from .token_posts import identity_posted
 
 MAX_TRANSCRIPT_BODY = 4 * 1024  # a key and a token
 
@@ -29,16 +28,9 @@ MAX_TRANSCRIPT_BODY = 4 * 1024  # a key and a token
 def download(request: HttpRequest, conversation_id: int) -> HttpResponse:
     origin = request.headers.get("Origin")
     try:
-        payload = json_post(request, max_bytes=MAX_TRANSCRIPT_BODY)
+        identity = identity_posted(request, max_bytes=MAX_TRANSCRIPT_BODY)
     except Answered as answered:
         return answered.response
-    inbox = widget_inbox(str(payload.get("public_key") or ""))
-    if (refused := inbox_refusal(inbox, request)) is not None:
-        return refused
-    try:
-        identity = identity_from_resume_token(inbox, str(payload.get("resume_token") or ""))
-    except Refused as refused:
-        return refusal(refused.code, refused.detail, 401, origin)
     try:
         conversation = own_conversation(identity, conversation_id)
     except Refused as refused:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attributes, help, transcripts, uploads, views, widget
+from . import attributes, exports, help, transcripts, uploads, views, widget
 
 app_name = "customer_clients"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         transcripts.download,
         name="widget-transcript",
     ),
+    path("widget/api/v1/export", exports.download, name="widget-export"),
     path("widget/api/v1/help/search", help.search, name="widget-help-search"),
     path("widget/api/v1/help/articles/<int:article_id>", help.article, name="widget-help-article"),
 ]

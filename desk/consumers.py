@@ -45,6 +45,7 @@ DESK_HEARS = frozenset(
         EventType.CONVERSATION_MERGED,
         EventType.CONVERSATION_READ,
         EventType.SLA_BREACHED,
+        EventType.SLA_WARNING,
         EventType.CONTACT_TYPING,
         EventType.CONTACT_PRESENCE,
         EventType.AGENT_PRESENCE,

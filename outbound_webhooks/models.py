@@ -28,6 +28,7 @@ class EventType(models.TextChoices):
     CONVERSATION_UPDATED = Event.CONVERSATION_UPDATED, "Conversation priority, labels or skill changed"
     CONVERSATION_HANDED_OFF = Event.CONVERSATION_HANDED_OFF, "Answer bot handed the conversation to people"
     CONVERSATION_MERGED = Event.CONVERSATION_MERGED, "Conversation merged into another"
+    AUTOMATION_WEBHOOK = Event.AUTOMATION_WEBHOOK, "An automation rule sent a webhook"
 
 
 def new_secret() -> str:

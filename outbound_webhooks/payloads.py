@@ -137,6 +137,10 @@ def _handed_off(event: events.Event, facts: ConversationFacts) -> Payload:
     return {"reason": event["reason"]}
 
 
+def _automation(event: events.Event, facts: ConversationFacts) -> Payload:
+    return {"rule": {"id": event["rule_id"], "name": event["rule_name"]}, "topic": event["topic"]}
+
+
 _DETAILS: dict[str, Callable[[events.Event, ConversationFacts], Payload]] = {
     EventType.MESSAGE_CREATED: _message_created,
     EventType.MESSAGE_UPDATED: _message_updated,
@@ -146,4 +150,5 @@ _DETAILS: dict[str, Callable[[events.Event, ConversationFacts], Payload]] = {
     EventType.CONVERSATION_UPDATED: _updated,
     EventType.CONVERSATION_HANDED_OFF: _handed_off,
     EventType.CONVERSATION_MERGED: _merged,
+    EventType.AUTOMATION_WEBHOOK: _automation,
 }

@@ -37,6 +37,14 @@ class SlaPolicyAdmin(admin.ModelAdmin):
                 "started afterwards.",
             },
         ),
+        (
+            "About to breach",
+            {
+                "fields": ("warn_before",),
+                "description": "In wall-clock time before a deadline: the assignee is told, and automation "
+                "rules on “Service level about to breach” run.",
+            },
+        ),
     )
 
 

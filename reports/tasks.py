@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import rollups, sla
+from . import rollups, sla, sla_warnings
 
 
 @shared_task
@@ -13,5 +13,7 @@ def catch_up_rollups() -> int:
 
 @shared_task
 def sweep_sla_breaches() -> int:
-    """Beat, every 30 seconds: a clock past its deadline is recorded missed within a minute."""
+    """Beat, every 30 seconds: a clock near its deadline is warned, and one past it is recorded
+    missed, within a minute."""
+    sla_warnings.sla_warnings_sweep()
     return sla.sla_breaches_sweep()

@@ -2,6 +2,7 @@
 processes, and any *.log under pytest's temporary directories: embedded servers, Celery workers)
 fails the test during which it was logged. Loaded by tests/conftest.py."""
 
+import json
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -12,7 +13,8 @@ import pytest
 from tests.realtime.harness import SERVER_LOGS
 
 SERVER_ERRORS_MARK = "server_errors"
-RECORD_START = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", re.MULTILINE)
+# A record starts a line with its time: plain text, or a JSON line's first field (operations/logs.py).
+RECORD_START = re.compile(r'^(?:\[|\{"time": ")?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d', re.MULTILINE)
 SERVER_ERROR = re.compile(r"Traceback \(most recent call last\)|Internal Server Error: ")
 EXCERPT_HEAD, EXCERPT_TAIL = 12, 4
 # Logged by a library, about nothing of ours, whatever the test: channels_redis's pub/sub layer logs
@@ -91,10 +93,26 @@ class ServerLogWatch:
 
 def server_errors(text: str) -> list[str]:
     """The log records (a record: its first line and the lines that follow until the next) that
-    hold a Python traceback or a logged 500."""
+    hold a Python traceback or a logged 500. A JSON line (operations/logs.py) is read as the text
+    line it stands for, so the same patterns match either format."""
     starts = [0, *(match.start() for match in RECORD_START.finditer(text)), len(text)]
-    records = (text[begin:end] for begin, end in pairwise(starts))
+    records = (as_text(text[begin:end]) for begin, end in pairwise(starts))
     return [record for record in records if SERVER_ERROR.search(record) and not NOT_OURS.search(record)]
+
+
+def as_text(record: str) -> str:
+    """A JSON log line as `time level logger message` and its traceback below; anything else as it is."""
+    if not record.startswith('{"time": '):
+        return record
+    line, _, rest = record.partition("\n")
+    try:
+        fields = json.loads(line)
+    except ValueError:
+        return record
+    text = f"{fields['time']} {fields['level']} {fields['logger']} {fields['message']}"
+    if fields.get("exc_info"):
+        text += "\n" + fields["exc_info"]
+    return text + "\n" + rest
 
 
 server_log_watch = ServerLogWatch()

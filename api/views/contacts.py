@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import contact_merge_audited
 from conversations import services
 
 from .. import operations, selectors
@@ -123,7 +124,7 @@ class ContactMerge(generics.GenericAPIView):
         keep = found(selectors.contact_for_agent(request.user, contact_id), "contact")
         merge_id = valid_body(ContactMergeSerializer, request)["merge_id"]
         merge = found(selectors.contact_for_agent(request.user, merge_id), "contact")
-        contact = services.contact_merge(keep=keep, merge=merge)
+        contact = contact_merge_audited(keep=keep, merge=merge, request=request)
         return Response(ContactSerializer(contact).data)
 
 

@@ -11,6 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from operations.metrics import DELIVERY_ATTEMPTS
+
 from .. import events, jobs, registry
 from ..event_catalogue import EventType
 from ..models import DeliveryAttempt, Message, OutboundDelivery
@@ -260,6 +262,8 @@ def _settle(
                 error_code=error.code,
                 error=error.reason,
             )
+    channel = delivery.message.conversation.inbox.channel_type
+    DELIVERY_ATTEMPTS.labels(channel, result, error.code if error else "").inc()
     if outcome.state == State.QUEUED and outcome.due is not None:
         wait = (outcome.due - now).total_seconds()
         logger.info("delivery of message %s deferred %.1fs: %s", delivery.message_id, wait, outcome.error)

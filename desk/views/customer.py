@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors
+from audit.services import contact_merge_audited
 from conversations import services
 from conversations.models import Contact, Conversation
 
@@ -65,7 +66,7 @@ def contact_merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if other is None:
         raise Http404("No such contact in your inboxes.")
     try:
-        services.contact_merge(keep=conversation.contact, merge=other)
+        contact_merge_audited(keep=conversation.contact, merge=other, request=request)
     except ValidationError as error:
         return refused(error)
     return render_customer_panel(request, conversation_id)

@@ -1,6 +1,8 @@
 """Service-level policies and the clocks they run on conversations (docs/reports.md, "Service
 levels")."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,11 @@ class SlaPolicy(models.Model):
     first_response = models.DurationField(null=True, blank=True, help_text="Business time, e.g. 00:30:00.")
     next_response = models.DurationField(null=True, blank=True)
     resolution = models.DurationField(null=True, blank=True)
+    warn_before = models.DurationField(
+        default=timedelta(minutes=15),
+        help_text="How long before a deadline the conversation is about to breach: the desk tells its "
+        "assignee, and automation rules on “SLA about to breach” run (e.g. 00:15:00).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -38,6 +45,10 @@ class SlaPolicy(models.Model):
             target = getattr(self, name)
             if target is not None and target.total_seconds() <= 0:
                 raise ValidationError({name: "A target is a positive length of time."})
+        if self.warn_before is not None and self.warn_before.total_seconds() <= 0:
+            raise ValidationError(
+                {"warn_before": "The warning comes a positive length of time before a deadline."}
+            )
 
     def target(self, name: str):
         return getattr(self, name)
@@ -69,6 +80,9 @@ class SlaClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sweep saw it pass its due time."
+    )
+    warned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep saw it come within its policy's warn_before."
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
 

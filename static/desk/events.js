@@ -64,6 +64,11 @@ export function onEvent(event) {
         notify(gettext("Service level missed"), interpolate(gettext("Missed: %s"), [event.targets.join(", ").replace(/_/g, " ")]), event.conversation_id);
       }
       return;
+    case "sla.warning": // a deadline is near: its assignee hears it (the row's clock already counts down)
+      if (event.assignee_id === me) {
+        notify(gettext("Service level due soon"), interpolate(gettext("Due soon: %s"), [event.targets.join(", ").replace(/_/g, " ")]), event.conversation_id);
+      }
+      return;
     case "agent.mentioned":
       onMentionEvent(event);
       notify(interpolate(gettext("%s mentioned you"), [event.by]), event.excerpt, event.conversation_id, "mention");

@@ -24,6 +24,11 @@ function shortcut(e) {
       break;
     case "a": press("assign-me"); break;
     case "e": press("resolve"); break;
+    case "m": { // the header's macros: open the menu (it loads each macro's steps) and focus it
+      const menu = $("macro-menu");
+      if (menu) { menu.open = true; menu.querySelector("summary").focus(); }
+      break;
+    }
     case "/": $("search").focus(); break;
     case "?": $("shortcuts").showModal(); break;
     default: return;

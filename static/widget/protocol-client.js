@@ -26,7 +26,7 @@
  */
 
 import { ProtocolConnection } from "./protocol-connection.js";
-import { AttributeCalls, fetchTranscript, postFile } from "./protocol-http.js";
+import { AttributeCalls, fetchContactExport, fetchTranscript, postFile } from "./protocol-http.js";
 
 const browser = globalThis.navigator || {}; // none outside a browser (Node before 21)
 
@@ -409,6 +409,12 @@ export class ProtocolClient {
 
   transcript(conversationId) { // a promise of the conversation's transcript, an HTML Blob to save
     return fetchTranscript(this.server, this.#credentials(), conversationId);
+  }
+
+  get identified() { return !!this.user.user_id; } // the page proved who this is (identify())
+
+  exportData() { // a promise of everything held about an identified visitor, a ZIP Blob to save
+    return fetchContactExport(this.server, this.#credentials());
   }
 
   setAttributes(attributes) { this.#attributes.add(attributes); } // stored in turn: protocol-http.js

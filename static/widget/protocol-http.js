@@ -1,5 +1,5 @@
 /* The protocol client's HTTP calls beside the socket (docs/protocol.md): a file sent with its
- * message, a page's attribute calls, and a conversation's transcript. Each carries the inbox's
+ * message, a page's attribute calls, a conversation's transcript and the visitor's data export. Each carries the inbox's
  * public key and the session's resume token in its body, never in a URL. ProtocolClient
  * (protocol-client.js) decides what each answer means for its state. */
 
@@ -21,6 +21,16 @@ export function postFile(url, credentials, item) {
  * words (and its code) when it is refused. */
 export function fetchTranscript(server, credentials, conversationId) {
   return fetch(server + "/widget/api/v1/conversations/" + conversationId + "/transcript", { method: "POST",
+    headers: { "Content-Type": "application/json" }, credentials: "omit", body: JSON.stringify(credentials),
+  }).then((response) => (response.ok ? response.blob() : response.json().then((answer) => {
+    throw Object.assign(new Error(answer.detail || answer.error), { code: answer.error });
+  })));
+}
+
+/* A promise of everything the business holds about the (identified) visitor, a ZIP Blob to save
+ * (docs/protocol.md, "Exporting your data"); rejected with the server's words and code. */
+export function fetchContactExport(server, credentials) {
+  return fetch(server + "/widget/api/v1/export", { method: "POST",
     headers: { "Content-Type": "application/json" }, credentials: "omit", body: JSON.stringify(credentials),
   }).then((response) => (response.ok ? response.blob() : response.json().then((answer) => {
     throw Object.assign(new Error(answer.detail || answer.error), { code: answer.error });

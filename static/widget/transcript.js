@@ -1,6 +1,7 @@
 /* The conversation's transcript, from the "Transcript" button of the thread's bar, in any
  * conversation: downloaded as a file, or emailed to the visitor's own address (transcript.request).
- * The end of a live chat opens it unasked.
+ * The end of a live chat opens it unasked. A visitor the business identified also finds there a
+ * button that downloads everything held about them (POST /widget/api/v1/export, a ZIP).
  *
  * The download is the server's HTML document (every public message, never a private note),
  * fetched with the resume token in the request's body and saved from a blob: a link would carry
@@ -25,6 +26,7 @@ export function createTranscript(ui, panel) {
     $("transcript-done").textContent = shown && sent && sent.conversation === c.id
       ? t.transcriptSent.replace("{email}", sent.email) : "";
     if (!shown) $("transcript-error").textContent = "";
+    $("export-download").hidden = !client.identified; // only a visitor the page proved (docs/privacy.md)
   }
 
   function download() {
@@ -34,6 +36,15 @@ export function createTranscript(ui, panel) {
     $("transcript-error").textContent = "";
     client.transcript(id).then((blob) => { save(blob, "conversation-" + id + ".html"); },
       (error) => { $("transcript-error").textContent = error.code ? error.message : t.downloadFailed; })
+      .then(() => { button.disabled = false; });
+  }
+
+  function exportData() { // everything held about the identified visitor, as a ZIP
+    const button = $("export-download");
+    button.disabled = true;
+    $("transcript-error").textContent = "";
+    client.exportData().then((blob) => { save(blob, "my-data.zip"); },
+      (error) => { $("transcript-error").textContent = error.code ? error.message : t.exportFailed; })
       .then(() => { button.disabled = false; });
   }
 
@@ -60,6 +71,8 @@ export function createTranscript(ui, panel) {
     if (chosen) $("transcript-download").focus();
   });
   $("transcript-download").addEventListener("click", download);
+  $("export-download").textContent = t.exportButton;
+  $("export-download").addEventListener("click", exportData);
   $("transcript").addEventListener("submit", (event) => {
     event.preventDefault();
     const id = ui.view;

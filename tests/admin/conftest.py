@@ -12,12 +12,14 @@ from django.utils import timezone
 from agents.models import CannedResponse, Mention, RoutingDecision, SavedFilter, Skill
 from agents.presence import agent_desk_connected
 from answerbot.models import AnswerBot, Episode
+from automation.models import Macro, MacroAction, Rule, RuleAction, RuleCondition, RuleRun
 from channels_in.models import MailboxCursor, WebhookReceipt
 from conversations import registry, services
 from conversations.models import Conversation, Inbox, MessageEmail, MessageTemplate
 from knowledge.models import ArticleImage
 from knowledge.services import article_create, article_record_feedback, category_create, portal_create
 from outbound_webhooks.models import WebhookDelivery, WebhookSubscription
+from privacy.models import RetentionPolicy
 from reports.models import CsatSettings, CsatSurvey, SlaClock, SlaPolicy
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, TeamFactory
 from tests.factories.conversations import ContactIdentityFactory, InboxFactory, LabelFactory
@@ -132,7 +134,27 @@ def every_kind_of_record(build_business, sms_sender) -> Business:
     _self_service(business, first)
     _satisfaction(first)
     _service_levels(first)
+    _automation(first)
+    RetentionPolicy.objects.create(inbox=first.inbox, days=365, mode=RetentionPolicy.Mode.ANONYMISE)
     return business
+
+
+def _automation(conversation) -> None:
+    """A rule (a condition, an action) that ran once on the conversation, and a shared macro."""
+    rule = Rule.objects.create(name="Refunds to billing", trigger="message_received")
+    RuleCondition.objects.create(rule=rule, field="message_text", operator="contains", value="refund")
+    RuleAction.objects.create(rule=rule, kind="set_priority", argument="high")
+    RuleRun.objects.create(
+        conversation=conversation,
+        rule=rule,
+        rule_name=rule.name,
+        trigger=rule.trigger,
+        outcome=RuleRun.Outcome.APPLIED,
+        actions=["Set priority: high"],
+    )
+    macro = Macro.objects.create(name="Close politely")
+    MacroAction.objects.create(macro=macro, kind="send_message", argument="Thanks, closing this now.")
+    MacroAction.objects.create(macro=macro, kind="resolve", argument="", position=1)
 
 
 def _service_levels(conversation) -> None:

@@ -18,6 +18,7 @@ APPS = (
     "outbound_webhooks",
     "knowledge",
     "answerbot",
+    "audit",
     "config",
     "bench",
 )

@@ -1,0 +1,26 @@
+"""Reads the desk needs: a conversation's automation log, the macros an agent may apply."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from .models import Macro, RuleRun
+
+LOG_LIMIT = 20
+
+
+def rule_runs_for_conversation(conversation_id: int, *, limit: int = LOG_LIMIT) -> list[RuleRun]:
+    """The newest runs first; one query."""
+    return list(RuleRun.objects.filter(conversation_id=conversation_id).order_by("-at", "-pk")[:limit])
+
+
+def macros_for_agent(agent: AbstractBaseUser) -> QuerySet[Macro]:
+    """Shared macros and the agent's own, with their actions (two queries)."""
+    return (
+        Macro.objects.filter(Q(owner=None) | Q(owner=agent))
+        .prefetch_related("actions")
+        .order_by("name", "pk")
+    )
+
+
+def macro_for_agent(agent: AbstractBaseUser, macro_id: int) -> Macro | None:
+    return macros_for_agent(agent).filter(pk=macro_id).first()
