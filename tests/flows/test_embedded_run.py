@@ -207,3 +207,36 @@ def test_a_customer_writes_again_into_their_conversation_on_embedded_backends(em
     """The common message's single statement is Postgres's SQL; on SQLite the general path stores it."""
     printed = embedded_server["manage"]("shell", "--no-imports", "-c", WRITES_TWICE)
     assert printed.split() == ["1", "2", "True"]
+
+
+ERASED_AND_SWEPT = """
+from datetime import timedelta
+from django.utils import timezone
+from audit.actors import Actor
+from conversations import services
+from conversations.models import Contact, Conversation, Inbox, Message
+from privacy import services as privacy
+from privacy.models import RetentionPolicy
+from privacy.retention import conversations_retain_batch
+inbox = Inbox.objects.filter(channel_type="web_widget").first()
+contact = Contact.objects.create(name="Erase Me", email="erase.me@example.com")
+first = services.message_receive(inbox=inbox, contact=contact, body="My card ends 4242")
+Conversation.objects.filter(pk=first.conversation_id).update(status="resolved", resolved_at=timezone.now())
+privacy.erase_contact(contact=contact, actor=Actor.system())
+contact.refresh_from_db()
+print(repr(contact.name), Message.objects.filter(body__contains="4242").count())
+old = services.message_receive(inbox=inbox, contact=Contact.objects.create(name="Old"), body="Long ago")
+long_ago = timezone.now() - timedelta(days=3)
+swept = {"status": "resolved", "resolved_at": long_ago, "last_activity_at": long_ago}
+Conversation.objects.filter(pk=old.conversation_id).update(**swept)
+policy = RetentionPolicy.objects.create(inbox=inbox, days=1, mode=RetentionPolicy.Mode.DELETE)
+conversations_retain_batch(policy=policy)
+print(Conversation.objects.filter(pk=old.conversation_id).exists())
+"""
+
+
+def test_a_contact_is_erased_and_retention_sweeps_on_embedded_backends(embedded_server):
+    """Erasure's and retention's set-based statements pass ids as one Postgres array; SQLite takes
+    the list."""
+    printed = embedded_server["manage"]("shell", "--no-imports", "-c", ERASED_AND_SWEPT)
+    assert printed.split() == ["''", "0", "False"]
