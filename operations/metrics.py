@@ -15,8 +15,13 @@ read when scraped (operations.collectors).
 import functools
 import os
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.metrics import MetricWrapperBase
+
+# No `_created` series (a timestamp per labelled child, beside every counter and histogram):
+# Prometheus does not need them, they double the page, and a family grew them only once its
+# first child existed, so the page's list of names depended on what had happened.
+disable_created_metrics()
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if MULTIPROCESS_DIR:  # prometheus_client writes its files there from the first value on
