@@ -122,6 +122,33 @@ def l1_held(report: dict) -> bool:
     return bool(step) and step.get("lost") == 0 and "p99_ms" not in step.get("lower_bound", [])
 
 
+def load_impact(rate: int, alone, loaded) -> dict:
+    """L1's p99 alone and beside a sweep, their ratio and whether it met the target: met is None
+    when L1 did not hold alone (both p99s are then a backlog's lower bounds, their ratio means
+    nothing). Shared by the expiry and retention benchmarks."""
+    p99_alone, p99_loaded = l1_figures(alone).get("p99_ms"), l1_figures(loaded).get("p99_ms")
+    ratio = round(p99_loaded / p99_alone, 2) if p99_alone and p99_loaded else None
+    held = l1_held(alone)
+    return {
+        "load": {
+            "customers": LOAD_CUSTOMERS,
+            "agents": LOAD_AGENTS,
+            "rate": rate,
+            "seconds": LOAD_SECONDS,
+            "daphne_processes": LOAD_PROCESSES,
+            "is_L1": rate == L1["rate"],
+        },
+        "baseline_held": held,
+        "p99_alone_ms": p99_alone,
+        "p99_with_sweep_ms": p99_loaded,
+        "p99_ratio": ratio,
+        "target_p99_ratio": TARGETS["p99_ratio"],
+        "met": (ratio is not None and ratio <= TARGETS["p99_ratio"]) if held else None,
+        "L1_alone": l1_figures(alone),
+        "L1_with_sweep": l1_figures(loaded),
+    }
+
+
 def l1_figures(report: dict) -> dict:
     step = report_step(report, "L1")
     keys = ("sent", "p50_ms", "p95_ms", "p99_ms", "max_ms", "lost", "duplicated", "lower_bound")
@@ -194,26 +221,8 @@ def with_load(
         under_load_checks, under_load_figures = drain_checks(world, "sweep_under_load", sessions, result)
         checks.update(under_load_checks)
         sweep.update(under_load_figures)
-    p99_alone, p99_loaded = l1_figures(alone).get("p99_ms"), l1_figures(loaded).get("p99_ms")
-    ratio = round(p99_loaded / p99_alone, 2) if p99_alone and p99_loaded else None
-    held = l1_held(alone)  # else both p99s are a backlog's lower bounds and their ratio means nothing
     figures = {
-        "load": {
-            "customers": LOAD_CUSTOMERS,
-            "agents": LOAD_AGENTS,
-            "rate": rate,
-            "seconds": LOAD_SECONDS,
-            "daphne_processes": LOAD_PROCESSES,
-            "is_L1": rate == L1["rate"],
-        },
-        "baseline_held": held,
-        "p99_alone_ms": p99_alone,
-        "p99_with_sweep_ms": p99_loaded,
-        "p99_ratio": ratio,
-        "target_p99_ratio": TARGETS["p99_ratio"],
-        "met": (ratio is not None and ratio <= TARGETS["p99_ratio"]) if held else None,
-        "L1_alone": l1_figures(alone),
-        "L1_with_sweep": l1_figures(loaded),
+        **load_impact(rate, alone, loaded),
         "alone_attempts": attempts,
         "sweep_under_load": sweep,
         "reseed_seconds": reseeded.seconds,

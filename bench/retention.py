@@ -28,17 +28,21 @@ from pathlib import Path
 from django.utils import timezone
 
 from bench import seed_helper
-from bench.expiry_load import desk_agents_of_their_inbox, l1_figures, l1_held, l1_on_fresh_servers
+from bench.expiry_load import (
+    desk_agents_of_their_inbox,
+    l1_figures,
+    l1_held,
+    l1_on_fresh_servers,
+    load_impact,
+)
 from bench.expiry_plan import (
     LAYER_PREFIX,
     LOAD_AGENTS,
     LOAD_CUSTOMERS,
-    LOAD_PROCESSES,
     LOAD_RATES,
     LOAD_SECONDS,
 )
 from bench.realtime_fixtures import Fixtures
-from bench.realtime_plan import L1
 from bench.realtime_servers import ROOT, forget_layer_keys
 from bench.realtime_target import Target
 from bench.retention_seed import DUE, KEPT, POLICY_DAYS, outcome, seed
@@ -176,10 +180,8 @@ def run() -> dict:
     checks, figures = _checks(
         policy, anchor, seeded, under_load, finished_after, [*attempts, l1_figures(loaded)]
     )
-    p99_alone, p99_loaded = l1_figures(alone).get("p99_ms"), l1_figures(loaded).get("p99_ms")
-    ratio = round(p99_loaded / p99_alone, 2) if p99_alone and p99_loaded else None
-    held = l1_held(alone)
-    met = (ratio is not None and ratio <= TARGETS["p99_ratio"]) if held else None
+    impact = load_impact(rate, alone, loaded)
+    ratio, met = impact["p99_ratio"], impact["met"]
     return {
         "targets": {"p99_ratio": ratio, "target_p99_ratio": TARGETS["p99_ratio"], "met": {"p99_ratio": met}},
         "batch_size": RETENTION_BATCH_SIZE,
@@ -192,22 +194,7 @@ def run() -> dict:
             "seed_seconds": seeded.seconds,
         },
         "realtime_impact": {
-            "load": {
-                "customers": LOAD_CUSTOMERS,
-                "agents": LOAD_AGENTS,
-                "rate": rate,
-                "seconds": LOAD_SECONDS,
-                "daphne_processes": LOAD_PROCESSES,
-                "is_L1": rate == L1["rate"],
-            },
-            "baseline_held": held,
-            "p99_alone_ms": p99_alone,
-            "p99_with_sweep_ms": p99_loaded,
-            "p99_ratio": ratio,
-            "target_p99_ratio": TARGETS["p99_ratio"],
-            "met": met,
-            "L1_alone": l1_figures(alone),
-            "L1_with_sweep": l1_figures(loaded),
+            **impact,
             "alone_attempts": attempts,
             "sweep_under_load": under,
         },
