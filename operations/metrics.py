@@ -91,6 +91,21 @@ BOT_OUTCOMES = Counter(
     "Answer-bot episodes ended, by outcome (resolved_confirmed, resolved_assumed, handed_off, abandoned).",
     ["outcome"],
 )
+# --- Email inboxes read by IMAP ---
+MAILS_READ = Counter(
+    "parley_mailbox_mails_read",
+    "Mails read from email inboxes' IMAP mailboxes and stored (by the beat's poll or a watcher).",
+)
+MAILBOX_POLL_FAILURES = Counter(
+    "parley_mailbox_poll_failures",
+    "Reads of an IMAP mailbox that failed (server away, login refused), by error class.",
+    ["error"],
+)
+MAILBOXES_WATCHED = Gauge(
+    "parley_mailboxes_watched",
+    "Email inboxes whose mailbox a watcher is idling on now (IMAP IDLE): new mail in at once.",
+    multiprocess_mode="livesum",
+)
 TASKS = Counter(
     "parley_celery_tasks",
     "Celery tasks run by this worker, by task name and result (success, retry, failure).",

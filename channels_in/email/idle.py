@@ -25,6 +25,7 @@ from django.db import close_old_connections, connections
 from imapclient import IMAPClient
 
 from conversations.models import ChannelType, Inbox
+from operations.metrics import MAILBOXES_WATCHED
 
 from . import imap
 
@@ -102,6 +103,7 @@ class MailboxWatcher:
         """One IDLE, ended at new mail, at the renewal time, or at stop. True if mail came."""
         client.idle()
         self.watching.set()
+        MAILBOXES_WATCHED.inc()
         renew_at = time.monotonic() + settings.PARLEY_IMAP_IDLE_RENEW_SECONDS
         arrived = False
         try:
@@ -109,6 +111,7 @@ class MailboxWatcher:
                 arrived = new_mail_in(client.idle_check(timeout=settings.PARLEY_IMAP_IDLE_CHECK_SECONDS))
         finally:
             self.watching.clear()
+            MAILBOXES_WATCHED.dec()
         _, responses = client.idle_done()
         return arrived or new_mail_in(responses)
 

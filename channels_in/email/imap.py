@@ -23,6 +23,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from conversations.models import Inbox
+from operations.metrics import MAILBOX_POLL_FAILURES, MAILS_READ
 
 from ..models import MailboxCursor
 from . import oauth
@@ -79,10 +80,12 @@ def mailbox_poll(inbox: Inbox) -> Poll:
             cursor.last_uid = uids[-1]
         cursor.polled_at, cursor.last_error = timezone.now(), ""
         cursor.save()
+    MAILS_READ.inc(len(uids))  # committed
     return Poll(len(uids), more=len(uids) >= PER_POLL)
 
 
 def mailbox_poll_failed(inbox: Inbox, error: Exception) -> None:
+    MAILBOX_POLL_FAILURES.labels(type(error).__name__).inc()
     MailboxCursor.objects.filter(inbox=inbox).update(last_error=f"{type(error).__name__}: {error}"[:2000])
 
 

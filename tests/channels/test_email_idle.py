@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +24,8 @@ from conversations.models import Message
 from simulator.mail_servers import Dovecot
 from tests.channels.test_email_imap import imap_inbox, mail, mailbox  # noqa: F401 (fixtures)
 from tests.factories.conversations import InboxFactory
+from tests.operations.conftest import sample, scrape
+from tests.realtime.harness import ROOT, SERVER_LOGS, free_port, process_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -163,6 +167,44 @@ def test_watch_mailboxes_stops_cleanly_when_told(dovecot, mailbox, imap_inbox): 
     runner.join(timeout=10)
 
     assert not runner.is_alive() and not any(thread.is_alive() for thread in threads)
+
+
+def test_the_watch_mailboxes_process_serves_metrics_that_count_what_it_read(
+    dovecot,
+    mailbox,  # noqa: F811
+    imap_inbox,  # noqa: F811
+    tmp_path,
+):
+    port, log_path = free_port(), tmp_path / "watch_mailboxes.log"
+    SERVER_LOGS.append(log_path)  # a traceback in its log fails the test
+    env = {**process_env(), "PARLEY_METRICS_PORT": str(port), "PARLEY_IMAP_IDLE_CHECK_SECONDS": "0.2"}
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "watch_mailboxes"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    metrics = f"http://127.0.0.1:{port}/metrics"
+    try:
+        _until(lambda: _scraped(metrics, "parley_mailboxes_watched") == 1, "the watcher never idled")
+        dovecot.deliver(mail(1), mail(2), folder=mailbox)
+        stored_within(10, imap_inbox, 2)
+        _until(lambda: _scraped(metrics, "parley_mailbox_mails_read_total") == 2, "mails not counted")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+def _scraped(url: str, name: str) -> float:
+    try:
+        return sample(scrape(url), name)
+    except OSError:  # not serving yet
+        return -1
+
+
+def _until(predicate, failure: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.1)
 
 
 def test_only_new_mail_ends_an_idle():

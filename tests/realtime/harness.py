@@ -42,6 +42,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def process_env(redis_url: str | None = None) -> dict[str, str]:
+    """The environment of a Parley process the tests start: the test database and Redis, the
+    test process's secret, a media folder of its own."""
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url or os.environ["REDIS_URL"],
+        "SECRET_KEY": settings.SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DB_POOL_MAX_SIZE": "8",
+        "PYTHONUNBUFFERED": "1",
+        "STATICFILES_MANIFEST": "false",  # pages like the widget frame, without running collectstatic
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="parley-test-media-"),
+        # No Celery worker runs beside the test server to send a window's closing queue
+        # announcement: announce every move (the window is tested on its own).
+        "PARLEY_QUEUE_ANNOUNCE_SECONDS": "0",
+    }
+
+
 class DaphneServer:
     def __init__(self, *, redis_url: str | None = None, log_path: Path | None = None) -> None:
         """`log_path`: write Daphne's stderr there instead of a pipe nobody reads (a server that
@@ -50,21 +70,7 @@ class DaphneServer:
         self.log_path = log_path
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
-        db = connection.settings_dict
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            REDIS_URL=redis_url or os.environ["REDIS_URL"],
-            SECRET_KEY=settings.SECRET_KEY,
-            ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-            DB_POOL_MAX_SIZE="8",
-            PYTHONUNBUFFERED="1",
-            STATICFILES_MANIFEST="false",  # pages like the widget frame, without running collectstatic
-            MEDIA_ROOT=tempfile.mkdtemp(prefix="parley-test-media-"),
-            # No Celery worker runs beside the test server to send a window's closing queue
-            # announcement: announce every move (the window is tested on its own).
-            PARLEY_QUEUE_ANNOUNCE_SECONDS="0",
-        )
+        env = process_env(redis_url)
         self.env = env  # what a CeleryWorker beside this server starts with
         log = log_path.open("ab") if log_path else None
         if log_path is not None:

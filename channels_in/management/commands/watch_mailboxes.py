@@ -2,7 +2,8 @@
 IMAP IDLE (channels_in/email/idle.py), until SIGTERM or SIGINT. One is enough: a second runs
 harmlessly beside it (the cursor lets one poll at a time), so a rolling restart loses nothing.
 The beat's poll every 30 s stays on; it reads the servers without IDLE and catches anything a
-watcher missed while it reconnected.
+watcher missed while it reconnected. With PARLEY_METRICS_PORT set, /metrics is served there
+(docs/operations.md), as a Celery worker serves it.
 """
 
 import signal
@@ -11,6 +12,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from channels_in.email.idle import MailboxWatchers
+from operations.worker import serve_metrics
 
 
 class Command(BaseCommand):
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
+        serve_metrics()  # on PARLEY_METRICS_PORT, as a Celery worker's
         self.stdout.write("Watching email inboxes by IMAP IDLE (SIGTERM stops).")
         MailboxWatchers().run(stop)
         self.stdout.write("Stopped watching.")
