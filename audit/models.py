@@ -32,6 +32,9 @@ class Action(models.TextChoices):
     CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
     CONTACT_ERASED = "contact.erased", "Contact erased"
     AUDIT_EXPORTED = "audit.exported", "Audit log exported"
+    RULE_ADDED = "automation_rule.added", "Automation rule added in the desk"
+    RULE_CHANGED = "automation_rule.changed", "Automation rule changed in the desk"
+    RULE_DELETED = "automation_rule.deleted", "Automation rule deleted in the desk"
 
 
 class AppendOnly(Exception):

@@ -1,5 +1,6 @@
 """All writes of automation: running a trigger's rules on a conversation (after the change that
-fired them committed), applying a macro, and telling every process the rules changed.
+fired them committed), applying a macro, writing a rule from the desk's settings, and telling
+every process the rules changed.
 
 Rules run in order; each matching rule's actions are one transaction, all or none, through the
 core's and agents' services, so what they change is announced after commit like any agent's
@@ -18,12 +19,19 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
+from audit.actors import Target
+from audit.context import actor_in_request
+from audit.models import Action as AuditAction
+from audit.services import record
 from conversations.models import Conversation
 
 from .actions import Action, check_action, perform_action
-from .conditions import Facts
+from .conditions import Facts, check_condition
 from .index import CompiledRule, rule_index
-from .models import ActionKind, Macro, MacroAction, RuleRun
+from .models import ActionKind, Macro, MacroAction, Rule, RuleAction, RuleCondition, RuleRun, Trigger
+
+ConditionRow = tuple[str, str, str, str]  # field, attribute, operator, value
+ActionRow = tuple[str, str]  # kind, argument
 
 MAX_DEPTH = 3  # a change by a rule's action fired by a rule's action fired by a rule's action: stop
 
@@ -42,8 +50,8 @@ def rules_wanted(trigger: str) -> bool:
 
 
 def rules_changed() -> None:
-    """Call after writing rules (the admin's form): this process recompiles at once, the others
-    once the change commits."""
+    """Call after writing rules (the admin's form, rule_save): this process recompiles at once,
+    the others once the change commits."""
     rule_index.announce_change()
 
 
@@ -117,6 +125,93 @@ def personal_macro_save(
             for position, (kind, argument) in enumerate(steps)
         )
     return macro
+
+
+def rule_save(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    trigger: str,
+    is_active: bool,
+    position: int,
+    conditions: list[ConditionRow],
+    actions: list[ActionRow],
+    rule: Rule | None = None,
+) -> Rule:
+    """Create `rule` or rewrite it whole: its fields, and its conditions and actions replaced by
+    these rows, in order. Every row is checked before anything is written (the admin's checks,
+    conditions.check_condition and actions.check_action), so a refusal (ValidationError, naming
+    the row) saves nothing. One transaction with its audit entry; every process recompiles the
+    rules once it commits."""
+    name = name.strip()
+    _check_rule(name, trigger, position, conditions, actions)
+    with transaction.atomic():
+        if rule is None:
+            rule = Rule.objects.create(name=name, trigger=trigger, is_active=is_active, position=position)
+            audited = AuditAction.RULE_ADDED
+        else:
+            rule = Rule.objects.select_for_update().get(pk=rule.pk)
+            rule.name, rule.trigger, rule.is_active, rule.position = name, trigger, is_active, position
+            rule.save()
+            rule.conditions.all().delete()
+            rule.actions.all().delete()
+            audited = AuditAction.RULE_CHANGED
+        RuleCondition.objects.bulk_create(
+            RuleCondition(
+                rule=rule,
+                field=field,
+                attribute=attribute.strip(),
+                operator=operator,
+                value=value.strip(),
+                position=number,
+            )
+            for number, (field, attribute, operator, value) in enumerate(conditions)
+        )
+        RuleAction.objects.bulk_create(
+            RuleAction(rule=rule, kind=kind, argument=argument.strip(), position=number)
+            for number, (kind, argument) in enumerate(actions)
+        )
+        _audit(actor, audited, rule, {"conditions": len(conditions), "actions": len(actions)})
+        rules_changed()
+    return rule
+
+
+def rule_delete(*, actor: AbstractBaseUser, rule: Rule) -> None:
+    """Delete the rule with its rows (its runs stay in the conversations' logs, under its name),
+    recorded in the audit log; every process forgets it once that commits."""
+    with transaction.atomic():
+        _audit(actor, AuditAction.RULE_DELETED, rule, {})
+        rule.delete()
+        rules_changed()
+
+
+def _check_rule(
+    name: str, trigger: str, position: int, conditions: list[ConditionRow], actions: list[ActionRow]
+) -> None:
+    if not name:
+        raise ValidationError("Give the rule a name.")
+    if trigger not in Trigger.values:
+        raise ValidationError("Choose when the rule runs from the list.")
+    if position < 0:
+        raise ValidationError("The position is a whole number, 0 or more.")
+    if not actions:
+        raise ValidationError("Add at least one action: a rule without one would do nothing.")
+    for number, (field, attribute, operator, value) in enumerate(conditions, start=1):
+        try:
+            check_condition(field, operator, value.strip(), attribute.strip())
+        except ValidationError as error:
+            raise ValidationError(f"Condition {number}: {' '.join(error.messages)}") from None
+    for number, (kind, argument) in enumerate(actions, start=1):
+        try:
+            check_action(kind, argument)
+        except ValidationError as error:
+            raise ValidationError(f"Action {number}: {' '.join(error.messages)}") from None
+
+
+def _audit(actor: AbstractBaseUser, action: AuditAction, rule: Rule, counts: dict[str, int]) -> None:
+    who, origin = actor_in_request(actor)
+    details = {"trigger": rule.trigger, "is_active": rule.is_active, "position": rule.position, **counts}
+    record(actor=who, action=action, target=Target.of(rule), details=details, origin=origin)
 
 
 def _apply(rule: CompiledRule, conversation_id: int, trigger: str, depth: int) -> RuleRun:

@@ -16,6 +16,7 @@ from .views import (
     mail,
     me,
     mentions,
+    rules,
     transcript,
 )
 
@@ -70,4 +71,8 @@ urlpatterns = [
     path("macros/new/", macros.macro_edit, name="my-macro-new"),
     path("macros/<int:macro_id>/", macros.macro_edit, name="my-macro"),
     path("macros/<int:macro_id>/delete/", macros.macro_delete, name="my-macro-delete"),
+    path("rules/", rules.rule_list, name="rules"),
+    path("rules/new/", rules.rule_edit, name="rule-new"),
+    path("rules/<int:rule_id>/", rules.rule_edit, name="rule"),
+    path("rules/<int:rule_id>/delete/", rules.rule_delete, name="rule-delete"),
 ]
