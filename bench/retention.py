@@ -49,7 +49,12 @@ from bench.retention_seed import DUE, KEPT, POLICY_DAYS, outcome, seed
 from bench.scale import SMOKE, scaled
 from conversations.models import ChannelType, Inbox
 from privacy.models import RetentionPolicy
-from privacy.retention import RETENTION_BATCH_SIZE, RETENTION_PAUSE_SECONDS, conversations_retain_batch
+from privacy.retention import (
+    RETENTION_BATCH_SIZE,
+    RETENTION_PAUSE_SECONDS,
+    RETENTION_REST_FACTOR,
+    conversations_retain_batch,
+)
 
 CONVERSATIONS = int(os.environ.get("BENCH_RETENTION_CONVERSATIONS", scaled(100000, 1000)))
 KEPT_CONVERSATIONS = scaled(5000, 100)
@@ -66,8 +71,9 @@ NOTES = [
     "KEPT_CONVERSATIONS resolved 1 to 29 days before it, ids shuffled between the two; each has a "
     "contact of its own (name and email) and two messages, the customer's and an agent's.",
     "The sweep runs in one worker process (bench/retention_helper.py) as the task's chain runs: "
-    "batches of RETENTION_BATCH_SIZE (500) from the previous batch's cursor, RETENTION_PAUSE_SECONDS "
-    "(50 ms) between full batches; its clock is pinned to the seed's.",
+    "batches of RETENTION_BATCH_SIZE (200) from the previous batch's cursor, each full batch "
+    "followed by a rest of RETENTION_REST_FACTOR (3) times the batch's own time, at least "
+    "RETENTION_PAUSE_SECONDS (50 ms); its clock is pinned to the seed's.",
     "Load: the real-time benchmark's L1 on LOAD_PROCESSES fresh Daphne processes, exactly as the "
     "expiry benchmark runs it (bench/expiry_load.py: its step length, rates and fixtures); the "
     "sweep starts LOAD_SWEEP_DELAY s into the L1 step and stops when the step ends; what it has "
@@ -186,6 +192,7 @@ def run() -> dict:
         "targets": {"p99_ratio": ratio, "target_p99_ratio": TARGETS["p99_ratio"], "met": {"p99_ratio": met}},
         "batch_size": RETENTION_BATCH_SIZE,
         "pause_seconds": RETENTION_PAUSE_SECONDS,
+        "rest_factor": RETENTION_REST_FACTOR,
         "loadavg_at_start_and_end": [loadavg, [round(x, 2) for x in os.getloadavg()]],
         "data": {
             "due": CONVERSATIONS,

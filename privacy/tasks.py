@@ -1,9 +1,11 @@
 """Celery tasks: id-only arguments, one service call each (STYLE.md, tasks.py)."""
 
+import time
+
 from celery import shared_task
 
 from .models import RetentionPolicy
-from .retention import RETENTION_PAUSE_SECONDS, Cursor, conversations_retain_batch
+from .retention import Cursor, conversations_retain_batch, rest_after
 
 
 @shared_task(ignore_result=True)
@@ -18,15 +20,16 @@ def sweep_retention() -> int:
 @shared_task(ignore_result=True)
 def retain_inbox_conversations(policy_id: int, after: list | None = None) -> int:
     """One bounded batch of the policy's due conversations; a full batch queues the next one from
-    where it stopped, after a short pause, so a backlog drains without waiting for beat and the
-    real-time servers keep their share of the database meanwhile. Conversations skipped because a
-    message held them are the next beat run's."""
+    where it stopped, after a rest that grows with the batch's time (rest_after), so a backlog
+    drains without waiting for beat and the real-time servers keep their share of the machine
+    meanwhile. Conversations skipped because a message held them are the next beat run's."""
     policy = RetentionPolicy.objects.filter(pk=policy_id).first()
     if policy is None:  # deleted meanwhile: nothing to keep to
         return 0
+    started = time.monotonic()
     batch = conversations_retain_batch(policy=policy, after=Cursor.from_task_arguments(after))
     if batch.cursor is not None:
         retain_inbox_conversations.apply_async(
-            (policy_id, batch.cursor.as_task_arguments()), countdown=RETENTION_PAUSE_SECONDS
+            (policy_id, batch.cursor.as_task_arguments()), countdown=rest_after(time.monotonic() - started)
         )
     return batch.conversations

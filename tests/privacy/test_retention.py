@@ -13,7 +13,12 @@ from django.utils import timezone
 from conversations import services
 from conversations.models import Attachment, Contact, ContactIdentity, Conversation, Message
 from privacy.models import AnonymisedConversation, RetentionPolicy
-from privacy.retention import conversations_retain_batch
+from privacy.retention import (
+    RETENTION_PAUSE_SECONDS,
+    RETENTION_REST_FACTOR,
+    conversations_retain_batch,
+    rest_after,
+)
 from privacy.tasks import retain_inbox_conversations, sweep_retention
 from reports.models import Fact
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory, UserFactory
@@ -217,3 +222,9 @@ def test_beat_runs_the_retention_sweep_hourly():
 
     assert entry["task"] == sweep_retention.name  # the name beat sends is the task's
     assert entry["schedule"] == timedelta(hours=1)
+
+
+def test_a_drain_rests_longer_after_a_slower_batch_and_always_a_little():
+    assert rest_after(0.0) == RETENTION_PAUSE_SECONDS  # the real-time servers always get a turn
+    assert rest_after(0.2) == pytest.approx(0.2 * RETENTION_REST_FACTOR)  # a busy machine: back off
+    assert rest_after(0.4) > rest_after(0.2)
