@@ -4,8 +4,9 @@ English. The choice rides in the session (set at sign-in and when they change it
 reads the profile for it; the admin and the help center keep their own languages.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -49,18 +50,41 @@ def _desk_language_at_sign_in(sender, request: HttpRequest | None, user, **kwarg
 
 
 class DeskLanguageMiddleware:
-    """Activates the desk's language for requests under /desk/ (after the session and the user)."""
+    """Activates the desk's language for requests under /desk/ (after the session and the user).
+    Both sync and async, so every other request (the widget's, the webhooks') passes with no
+    thread hop (see audit.context.AuditRequestMiddleware); a desk request reads its session in
+    the request's thread."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if iscoroutinefunction(self):
+            return self._async_call(request)
         if not request.path.startswith(DESK_PREFIX):
             return self.get_response(request)
         language = desk_language(request)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Accept-Language",))
-        return response
+        return _spoken(response, language)
+
+    async def _async_call(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(DESK_PREFIX):
+            return await self.get_response(request)
+        language = await sync_to_async(desk_language)(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = await self.get_response(request)
+        return _spoken(response, language)
+
+
+def _spoken(response: HttpResponse, language: str) -> HttpResponse:
+    response.headers.setdefault("Content-Language", language)
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
