@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events
 from conversations.event_catalogue import EventType
@@ -78,7 +79,10 @@ def conversation_assign_to_agent(
     supervisors work all).
     `team`: a team, None to clear it, or KEEP (the default) to leave it."""
     if assignee is not None and not agent_can_work_inbox(agent=assignee, inbox_id=conversation.inbox_id):
-        raise ValidationError(f"{assignee} is not a member of the inbox {conversation.inbox}.")
+        raise ValidationError(
+            _("%(agent)s is not a member of the inbox %(inbox)s.")
+            % {"agent": assignee, "inbox": conversation.inbox}
+        )
     return conversation_assign(
         conversation=conversation,
         assignee=assignee,

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agents import services as agent_services
 from agents.models import CannedResponse, Skill, Team
@@ -60,7 +61,9 @@ def perform_action(
     kind = action.kind
     if kind == ActionKind.SEND_WEBHOOK:
         if rule is None:
-            raise ValidationError("Only an automation rule sends webhooks: remove this step from the macro.")
+            raise ValidationError(
+                _("Only an automation rule sends webhooks: remove this step from the macro.")
+            )
         _webhook(conversation, rule, topic=target)
     if kind == ActionKind.ASSIGN_AGENT:
         agent_services.conversation_assign_to_agent(conversation=conversation, assignee=target, actor=actor)
@@ -112,33 +115,45 @@ def _say(conversation: Conversation, actor: AbstractBaseUser | None, body: str, 
 def _target(kind: str, argument: str):
     """What the argument names, or a refusal that says what to type instead."""
     if kind not in ActionKind.values:
-        raise ValidationError(f"Unknown action {kind!r}: choose one from the list.")
+        raise ValidationError(_("Unknown action %(kind)r: choose one from the list.") % {"kind": kind})
     if kind in NEEDS_NO_ARGUMENT:
         return None
     if not argument:
-        raise ValidationError(f"{ActionKind(kind).label}: this action needs a value.")
+        raise ValidationError(
+            _("%(action)s: this action needs a value.") % {"action": ActionKind(kind).label}
+        )
     if kind == ActionKind.ASSIGN_AGENT:
         user = get_user_model().objects.filter(username=argument, is_active=True, is_staff=True).first()
         if user is None:
-            raise ValidationError(f"No active agent has the username {argument!r}.")
+            raise ValidationError(_("No active agent has the username %(name)r.") % {"name": argument})
         return user
     if kind == ActionKind.ASSIGN_TEAM:
-        return _named(Team.objects.filter(name__iexact=argument), f"No team is called {argument!r}.")
+        return _named(
+            Team.objects.filter(name__iexact=argument), _("No team is called %(name)r.") % {"name": argument}
+        )
     if kind in (ActionKind.ADD_LABEL, ActionKind.REMOVE_LABEL):
-        return _named(Label.objects.filter(name__iexact=argument), f"No label is called {argument!r}.")
+        return _named(
+            Label.objects.filter(name__iexact=argument),
+            _("No label is called %(name)r.") % {"name": argument},
+        )
     if kind == ActionKind.SET_SKILL:
-        return _named(Skill.objects.filter(name__iexact=argument), f"No skill is called {argument!r}.")
+        return _named(
+            Skill.objects.filter(name__iexact=argument),
+            _("No skill is called %(name)r.") % {"name": argument},
+        )
     if kind == ActionKind.SEND_CANNED:
         return _named(
             CannedResponse.objects.filter(short_code=argument.lstrip("/")),
-            f"No saved reply has the short code {argument!r}.",
+            _("No saved reply has the short code %(code)r.") % {"code": argument},
         )
     if kind == ActionKind.SET_PRIORITY:
         return _priority(argument)
     if kind == ActionKind.SNOOZE:
         return _snooze(argument)
     if kind == ActionKind.SEND_WEBHOOK and len(argument) > MAX_TOPIC_LENGTH:
-        raise ValidationError(f"A webhook's topic is at most {MAX_TOPIC_LENGTH} characters.")
+        raise ValidationError(
+            _("A webhook's topic is at most %(most)s characters.") % {"most": MAX_TOPIC_LENGTH}
+        )
     return argument  # a message, a note, or a webhook's topic: its text
 
 
@@ -154,7 +169,7 @@ def _priority(argument: str) -> int:
     if value is None and argument.isdigit() and int(argument) in Conversation.Priority.values:
         value = int(argument)
     if value is None:
-        raise ValidationError(f"Priority must be one of: {', '.join(PRIORITIES)}.")
+        raise ValidationError(_("Priority must be one of: %(choices)s.") % {"choices": ", ".join(PRIORITIES)})
     return value
 
 
@@ -162,9 +177,9 @@ def _snooze(argument: str) -> timedelta:
     try:
         minutes = int(argument)
     except ValueError:
-        raise ValidationError("Snooze takes a number of minutes, e.g. 60.") from None
+        raise ValidationError(_("Snooze takes a number of minutes, e.g. 60.")) from None
     if minutes <= 0:
-        raise ValidationError("A snooze must end in the future: give a number of minutes above 0.")
+        raise ValidationError(_("A snooze must end in the future: give a number of minutes above 0."))
     if minutes > MAX_SNOOZE_MINUTES:
-        raise ValidationError("Snooze for at most a year (525600 minutes).")
+        raise ValidationError(_("Snooze for at most a year (525600 minutes)."))
     return timedelta(minutes=minutes)

@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import hours
 from conversations.languages import language_code
@@ -168,10 +169,15 @@ def check_condition(field_name: str, operator: str, value: str, attribute: str =
 
 def compile_condition(field_name: str, operator: str, value: str, attribute: str = "") -> Predicate:
     if field_name not in OPERATORS:
-        raise ValidationError(f"Unknown condition {field_name!r}: choose one from the list.")
+        raise ValidationError(
+            _("Unknown condition %(name)r: choose one from the list.") % {"name": field_name}
+        )
     if operator not in OPERATORS[field_name]:
         allowed = ", ".join(Operator(op).label for op in OPERATORS[field_name])
-        raise ValidationError(f"{ConditionField(field_name).label} takes: {allowed}.")
+        raise ValidationError(
+            _("%(field)s takes: %(operators)s.")
+            % {"field": ConditionField(field_name).label, "operators": allowed}
+        )
     value = value.strip()
     test = _TESTS[field_name](operator, value, attribute.strip())
     if operator in (Operator.IS_NOT, Operator.NOT_CONTAINS):
@@ -183,14 +189,19 @@ def _text_test(operator: str, value: str) -> Callable[[str], bool]:
     """contains / is (either negated by the caller) or matches, case-insensitive."""
     if operator == Operator.MATCHES:
         if len(value) > MAX_PATTERN_LENGTH:
-            raise ValidationError(f"Keep the pattern under {MAX_PATTERN_LENGTH} characters.")
+            raise ValidationError(
+                _("Keep the pattern under %(most)s characters.") % {"most": MAX_PATTERN_LENGTH}
+            )
         try:
             pattern = re.compile(value, re.IGNORECASE)
         except re.error as error:
-            raise ValidationError(f"{value!r} is not a valid regular expression: {error}.") from None
+            raise ValidationError(
+                _("%(pattern)r is not a valid regular expression: %(error)s.")
+                % {"pattern": value, "error": error}
+            ) from None
         return lambda text: pattern.search(text) is not None
     if not value:
-        raise ValidationError("Give the text to look for.")
+        raise ValidationError(_("Give the text to look for."))
     needle = value.casefold()
     if operator == Operator.IS:
         return lambda text: text.strip().casefold() == needle
@@ -199,7 +210,7 @@ def _text_test(operator: str, value: str) -> Callable[[str], bool]:
 
 def _inbox(operator: str, value: str, attribute: str) -> Predicate:
     if not value:
-        raise ValidationError("Give the inbox's name or number.")
+        raise ValidationError(_("Give the inbox's name or number."))
     name = value.casefold()
     return lambda facts: (
         facts.conversation.inbox.name.casefold() == name or str(facts.conversation.inbox_id) == value
@@ -208,13 +219,15 @@ def _inbox(operator: str, value: str, attribute: str) -> Predicate:
 
 def _channel(operator: str, value: str, attribute: str) -> Predicate:
     if value not in ChannelType.values:
-        raise ValidationError(f"Channel must be one of: {', '.join(ChannelType.values)}.")
+        raise ValidationError(
+            _("Channel must be one of: %(choices)s.") % {"choices": ", ".join(ChannelType.values)}
+        )
     return lambda facts: facts.conversation.inbox.channel_type == value
 
 
 def _contact_attribute(operator: str, value: str, attribute: str) -> Predicate:
     if not attribute:
-        raise ValidationError("Name the contact attribute to test (e.g. plan).")
+        raise ValidationError(_("Name the contact attribute to test (e.g. plan)."))
     test = _text_test(_positive(operator), value)
     return lambda facts: test(str(facts.conversation.contact_attributes.get(attribute, "")))
 
@@ -227,13 +240,13 @@ def _message_text(operator: str, value: str, attribute: str) -> Predicate:
 def _business_hours(operator: str, value: str, attribute: str) -> Predicate:
     wanted = value.lower()
     if wanted not in ("open", "closed"):
-        raise ValidationError('Business hours is "open" or "closed".')
+        raise ValidationError(_('Business hours is "open" or "closed".'))
     return lambda facts: hours.is_open(facts.conversation.inbox, facts.now) == (wanted == "open")
 
 
 def _label(operator: str, value: str, attribute: str) -> Predicate:
     if not value:
-        raise ValidationError("Give the label's name.")
+        raise ValidationError(_("Give the label's name."))
     name = value.lower()
     return lambda facts: name in facts.label_names
 
@@ -241,7 +254,7 @@ def _label(operator: str, value: str, attribute: str) -> Predicate:
 def _priority(operator: str, value: str, attribute: str) -> Predicate:
     level = PRIORITIES.get(value.lower())
     if level is None:
-        raise ValidationError(f"Priority must be one of: {', '.join(PRIORITIES)}.")
+        raise ValidationError(_("Priority must be one of: %(choices)s.") % {"choices": ", ".join(PRIORITIES)})
     if operator == Operator.AT_LEAST:
         return lambda facts: facts.conversation.priority >= level
     return lambda facts: facts.conversation.priority == level
@@ -250,7 +263,7 @@ def _priority(operator: str, value: str, attribute: str) -> Predicate:
 def _language(operator: str, value: str, attribute: str) -> Predicate:
     code = language_code(value)  # refuses what is not a language tag
     if not code:
-        raise ValidationError("Give a language, e.g. en or pt-BR.")
+        raise ValidationError(_("Give a language, e.g. en or pt-BR."))
 
     def test(facts: Facts) -> bool:
         try:
@@ -263,7 +276,9 @@ def _language(operator: str, value: str, attribute: str) -> Predicate:
 
 def _assignee(operator: str, value: str, attribute: str) -> Predicate:
     if not value:
-        raise ValidationError(f'Give an agent\'s username, or "{NOBODY}" for unassigned.')
+        raise ValidationError(
+            _('Give an agent\'s username, or "%(nobody)s" for unassigned.') % {"nobody": NOBODY}
+        )
     if value.lower() == NOBODY:
         return lambda facts: facts.conversation.assignee_id is None
     return lambda facts: facts.conversation.assignee_username == value

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.actors import Target
 from audit.context import actor_in_request
@@ -88,7 +89,7 @@ def macro_apply(*, macro: Macro, conversation: Conversation, agent: AbstractBase
     What they change is announced once it commits. Returns one line per action done."""
     actions = [Action(row.kind, row.argument) for row in macro.actions.all()]
     if not actions:
-        raise ValidationError("This macro has no actions yet.")
+        raise ValidationError(_("This macro has no actions yet."))
     with transaction.atomic():
         return [perform_action(action, conversation=conversation, actor=agent) for action in actions]
 
@@ -101,18 +102,24 @@ def personal_macro_save(
     run as written (actions.check_action) and a webhook step, which only a rule sends."""
     name = name.strip()
     if not name:
-        raise ValidationError("Give the macro a name.")
+        raise ValidationError(_("Give the macro a name."))
     if not steps:
-        raise ValidationError("Add at least one step.")
+        raise ValidationError(_("Add at least one step."))
     for number, (kind, argument) in enumerate(steps, start=1):
         if kind == ActionKind.SEND_WEBHOOK:
-            raise ValidationError(f"Step {number}: only an automation rule sends webhooks.")
+            raise ValidationError(
+                _("Step %(number)s: only an automation rule sends webhooks.") % {"number": number}
+            )
         try:
             check_action(kind, argument)
         except ValidationError as error:
-            raise ValidationError(f"Step {number}: {' '.join(error.messages)}") from None
+            raise ValidationError(
+                _("Step %(number)s: %(refusal)s") % {"number": number, "refusal": " ".join(error.messages)}
+            ) from None
     if macro is not None and macro.owner_id != owner.pk:
-        raise ValidationError("Only its owner changes a personal macro; shared ones are edited in the admin.")
+        raise ValidationError(
+            _("Only its owner changes a personal macro; shared ones are edited in the admin.")
+        )
     with transaction.atomic():
         if macro is None:
             macro = Macro.objects.create(name=name, owner=owner)
@@ -189,23 +196,28 @@ def _check_rule(
     name: str, trigger: str, position: int, conditions: list[ConditionRow], actions: list[ActionRow]
 ) -> None:
     if not name:
-        raise ValidationError("Give the rule a name.")
+        raise ValidationError(_("Give the rule a name."))
     if trigger not in Trigger.values:
-        raise ValidationError("Choose when the rule runs from the list.")
+        raise ValidationError(_("Choose when the rule runs from the list."))
     if position < 0:
-        raise ValidationError("The position is a whole number, 0 or more.")
+        raise ValidationError(_("The position is a whole number, 0 or more."))
     if not actions:
-        raise ValidationError("Add at least one action: a rule without one would do nothing.")
+        raise ValidationError(_("Add at least one action: a rule without one would do nothing."))
     for number, (field, attribute, operator, value) in enumerate(conditions, start=1):
         try:
             check_condition(field, operator, value.strip(), attribute.strip())
         except ValidationError as error:
-            raise ValidationError(f"Condition {number}: {' '.join(error.messages)}") from None
+            raise ValidationError(
+                _("Condition %(number)s: %(refusal)s")
+                % {"number": number, "refusal": " ".join(error.messages)}
+            ) from None
     for number, (kind, argument) in enumerate(actions, start=1):
         try:
             check_action(kind, argument)
         except ValidationError as error:
-            raise ValidationError(f"Action {number}: {' '.join(error.messages)}") from None
+            raise ValidationError(
+                _("Action %(number)s: %(refusal)s") % {"number": number, "refusal": " ".join(error.messages)}
+            ) from None
 
 
 def _audit(actor: AbstractBaseUser, action: AuditAction, rule: Rule, counts: dict[str, int]) -> None:

@@ -1,7 +1,7 @@
 """The retention benchmark's sweep worker: a process of its own (as the Celery worker that runs the
 sweep in production) that drains privacy.retention.conversations_retain_batch as the task
 privacy.tasks.retain_inbox_conversations does: one bounded batch per call, the next from the
-batch's cursor after its rest (privacy.retention.rest_after) while a batch was full. It times every call.
+batch's cursor after its rest (privacy.retention.retention_rest) while a batch was full. It times every call.
 
 Run by bench/retention.py as `python -m bench.retention_helper SPEC.json RESULT.json` with the
 settings of the server under test in its environment: it prints READY once set up and starts on
@@ -26,7 +26,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from privacy.models import RetentionPolicy  # noqa: E402
-from privacy.retention import conversations_retain_batch, rest_after  # noqa: E402
+from privacy.retention import conversations_retain_batch, retention_rest  # noqa: E402
 
 
 def drain(policy: RetentionPolicy, now: datetime, limit_seconds: float) -> dict:
@@ -49,7 +49,7 @@ def drain(policy: RetentionPolicy, now: datetime, limit_seconds: float) -> dict:
         if cursor is None:
             drained = True
             break
-        time.sleep(rest_after(batches[-1]["ms"] / 1000))
+        time.sleep(retention_rest(batches[-1]["ms"] / 1000))
     return {
         "batches": batches,
         "drained": drained,

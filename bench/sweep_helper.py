@@ -1,6 +1,6 @@
 """The expiry benchmark's sweep worker: a process of its own that drains
 conversations.services.live_sessions_expire_batch as beat's task does (one bounded batch per call,
-the next after EXPIRY_PAUSE_SECONDS while a batch was full) and times every call. A process, like
+the next after its rest, services.expiry_rest, while a batch was full) and times every call. A process, like
 the Celery worker that runs the sweep in production: the sweep shares it with its own event
 publisher thread, and what that publisher has not sent when the worker exits is dropped with it,
 not left to run into the next measurement.
@@ -109,7 +109,7 @@ def one_batch(now: datetime, batch_size: int, counter: list[int]) -> Batch:
 
 
 def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
-    """Call the sweep as its task does, the next batch EXPIRY_PAUSE_SECONDS after a full one, until
+    """Call the sweep as its task does, the next batch its rest after a full one, until
     a batch is not full, or `limit` seconds have passed."""
     result = Drain(started_at=time.monotonic())
     counter = [0]
@@ -119,7 +119,7 @@ def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
             result.batches.append(one_batch(now, batch_size, counter))
         result.sql = [query["sql"] for query in first.captured_queries]
         while result.batches[-1].more and time.perf_counter() - started < limit:
-            time.sleep(services.EXPIRY_PAUSE_SECONDS)
+            time.sleep(services.expiry_rest(result.batches[-1].total_ms / 1000))
             result.batches.append(one_batch(now, batch_size, counter))
     result.seconds = round(time.perf_counter() - started, 2)
     result.drained = not result.batches[-1].more

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .files import MAX_FILE_BYTES
 from .models import ChannelType, Conversation, Message
@@ -174,22 +175,30 @@ def send_refusal(
     by_person: bool,
     template: bool = False,
 ) -> str | None:
-    """Why the channel would refuse this message, in words for the person or log; None when it
+    """Why the channel would refuse this message, in words for the person (in the language active
+    for them) or the log; None when it
     may be sent. `by_person` is False for anything automatic (bot, auto-resolve, notices): only
     a person may use a human-agent window. An approved template may go out after the window."""
     allowed = capabilities_of(conversation.inbox.channel_type)
     if len(body) > allowed.max_text_length:
-        return f"This channel takes at most {allowed.max_text_length} characters a message."
+        return _("This channel takes at most %(count)s characters a message.") % {
+            "count": allowed.max_text_length
+        }
     if files and not allowed.media:
-        return "This channel does not take attachments."
+        return _("This channel does not take attachments.")
     if len(files) > allowed.max_attachments:
-        return f"This channel takes at most {allowed.max_attachments} attachment(s) a message."
+        return _("This channel takes at most %(count)s attachment(s) a message.") % {
+            "count": allowed.max_attachments
+        }
     for file in files:
         limit = allowed.media_limit(file.mime_type)
         if limit is None:
-            return f"This channel does not take {file.mime_type} files."
+            return _("This channel does not take %(type)s files.") % {"type": file.mime_type}
         if file.byte_size > limit:
-            return f"This channel takes {file.mime_type} files of at most {limit // MB} MB."
+            return _("This channel takes %(type)s files of at most %(size)s MB.") % {
+                "type": file.mime_type,
+                "size": limit // MB,
+            }
     if allowed.reply_window is None or template:
         return None
     last = last_customer_message_at(conversation)
@@ -201,14 +210,17 @@ def send_refusal(
         return None
     hours = int(allowed.reply_window.total_seconds() // 3600)
     if allowed.templates:
-        return (
-            f"The customer last wrote more than {hours} hours ago: this channel only lets you send an "
+        return _(
+            "The customer last wrote more than %(hours)s hours ago: this channel only lets you send an "
             "approved template until they write again."
-        )
+        ) % {"hours": hours}
     if allowed.human_agent_window and by_person:
-        days = allowed.human_agent_window.days
-        return f"The customer last wrote more than {days} days ago: you can reply once they write again."
-    return f"The customer last wrote more than {hours} hours ago: you can reply once they write again."
+        return _(
+            "The customer last wrote more than %(days)s days ago: you can reply once they write again."
+        ) % {"days": allowed.human_agent_window.days}
+    return _(
+        "The customer last wrote more than %(hours)s hours ago: you can reply once they write again."
+    ) % {"hours": hours}
 
 
 def in_human_agent_window(conversation: Conversation, at: datetime) -> bool:

@@ -6,6 +6,8 @@ Shared by every door that takes uploads (the widget's, the desk's composer).
 import unicodedata
 from pathlib import PurePath
 
+from django.utils.translation import gettext as _
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # What a file's first bytes say it is. Only types a browser shows without running anything: no
 # SVG, no HTML (both carry script).
@@ -18,8 +20,9 @@ SIGNATURES = (
 )
 
 
-ALLOWED_KINDS = "an image (JPEG, PNG, GIF or WebP) or a PDF"
-TOO_BIG = "Files can be at most 10 MB: send a smaller one, or a link to it."
+def too_big() -> str:
+    """What to tell whoever sent a file over MAX_FILE_BYTES, in the reader's language."""
+    return _("Files can be at most 10 MB: send a smaller one, or a link to it.")
 
 
 def unsupported_file(file_name: str) -> str:
@@ -27,8 +30,11 @@ def unsupported_file(file_name: str) -> str:
     send instead (the name's extension only names it: the content decided)."""
     suffix = PurePath(file_name.replace("\\", "/")).suffix.lower()
     printable = suffix.isprintable() and 1 < len(suffix) <= 12
-    kind = f"Files of type {suffix}" if printable else "Files of this type"
-    return f"{kind} cannot be sent here. Send {ALLOWED_KINDS}."
+    if printable:
+        return _(
+            "Files of type %(suffix)s cannot be sent here. Send an image (JPEG, PNG, GIF or WebP) or a PDF."
+        ) % {"suffix": suffix}
+    return _("Files of this type cannot be sent here. Send an image (JPEG, PNG, GIF or WebP) or a PDF.")
 
 
 def sniff(head: bytes) -> str | None:

@@ -1,5 +1,7 @@
 """Celery tasks: id-only arguments, one service call each (STYLE.md, tasks.py)."""
 
+import time
+
 from celery import shared_task
 
 from . import services
@@ -38,13 +40,16 @@ def requeue_stalled_outbound() -> int:
 @shared_task(ignore_result=True)
 def expire_live_sessions(*, drains: int = services.EXPIRY_DRAINS) -> int:
     """End the live sessions that are due, one bounded batch per run; a full batch queues the next
-    run after a short pause, so a backlog drains without waiting for beat and the real-time
-    servers keep their share of the machine meanwhile. Beat's run, finding a backlog, starts
-    `drains` such chains side by side (each batch locks its own sessions); each goes on alone."""
+    run after a rest that grows with the batch's time (services.expiry_rest), so a backlog drains
+    without waiting for beat and the real-time servers keep their share of the machine meanwhile.
+    Beat's run, finding a backlog, starts `drains` such chains side by side (each batch locks its
+    own sessions); each goes on alone."""
+    started = time.monotonic()
     batch = services.live_sessions_expire_batch()
     if batch.more:
+        rest = services.expiry_rest(time.monotonic() - started)
         for _ in range(drains):
-            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=services.EXPIRY_PAUSE_SECONDS)
+            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=rest)
     return batch.ended
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from conversations import selectors, services
-from conversations.files import MAX_FILE_BYTES, TOO_BIG, safe_file_name, sniff, unsupported_file
+from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff, too_big, unsupported_file
 from conversations.models import Conversation
 from conversations.refusals import Refused
 
@@ -44,7 +44,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if replayed is not None:  # a resend after a lost answer: the stored message, nothing stored again
         return cors(JsonResponse({"message": protocol.message_payload(replayed)}), origin)
     if file.size > MAX_FILE_BYTES:
-        return refusal(protocol.ErrorCode.TOO_BIG, TOO_BIG, 413, origin)
+        return refusal(protocol.ErrorCode.TOO_BIG, too_big(), 413, origin)
     content = file.read()
     mime_type = sniff(content[:16])
     if mime_type is None:

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from conversations.models import Attachment, Contact, ContactIdentity, Conversation
+from conversations.pacing import rest_after
 
 from .erasure import (
     CONTACT_BLANKS,
@@ -35,17 +36,17 @@ from .models import AnonymisedConversation, RetentionPolicy
 
 RETENTION_BATCH_SIZE = 200
 # After each batch of a drain (privacy.tasks) the sweep rests RETENTION_REST_FACTOR times as long
-# as the batch took, and at least RETENTION_PAUSE_SECONDS: the real-time servers share the machine
-# and the database with it, and on a busy machine batches take longer, so the sweep backs off by
-# itself. Nobody waits on retention: 100,000 due conversations still drain in about two minutes
-# (python -m bench retention). Batches of 500 resting 50 ms doubled L1's p99 beside them.
+# as the batch took, and at least RETENTION_PAUSE_SECONDS (conversations.pacing): the real-time
+# servers share the machine and the database with it. Nobody waits on retention: 100,000 due
+# conversations still drain in about two minutes (python -m bench retention). Batches of 500
+# resting 50 ms doubled L1's p99 beside them.
 RETENTION_REST_FACTOR = 3.0
 RETENTION_PAUSE_SECONDS = 0.05
 
 
-def rest_after(batch_seconds: float) -> float:
-    """How long a drain rests after a batch that took `batch_seconds`."""
-    return max(RETENTION_PAUSE_SECONDS, batch_seconds * RETENTION_REST_FACTOR)
+def retention_rest(batch_seconds: float) -> float:
+    """How long a drain rests after a full batch that took `batch_seconds`."""
+    return rest_after(batch_seconds, factor=RETENTION_REST_FACTOR, floor=RETENTION_PAUSE_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import time
 from celery import shared_task
 
 from .models import RetentionPolicy
-from .retention import Cursor, conversations_retain_batch, rest_after
+from .retention import Cursor, conversations_retain_batch, retention_rest
 
 
 @shared_task(ignore_result=True)
@@ -20,7 +20,7 @@ def sweep_retention() -> int:
 @shared_task(ignore_result=True)
 def retain_inbox_conversations(policy_id: int, after: list | None = None) -> int:
     """One bounded batch of the policy's due conversations; a full batch queues the next one from
-    where it stopped, after a rest that grows with the batch's time (rest_after), so a backlog
+    where it stopped, after a rest that grows with the batch's time (retention_rest), so a backlog
     drains without waiting for beat and the real-time servers keep their share of the machine
     meanwhile. Conversations skipped because a message held them are the next beat run's."""
     policy = RetentionPolicy.objects.filter(pk=policy_id).first()
@@ -29,7 +29,6 @@ def retain_inbox_conversations(policy_id: int, after: list | None = None) -> int
     started = time.monotonic()
     batch = conversations_retain_batch(policy=policy, after=Cursor.from_task_arguments(after))
     if batch.cursor is not None:
-        retain_inbox_conversations.apply_async(
-            (policy_id, batch.cursor.as_task_arguments()), countdown=rest_after(time.monotonic() - started)
-        )
+        rest = retention_rest(time.monotonic() - started)
+        retain_inbox_conversations.apply_async((policy_id, batch.cursor.as_task_arguments()), countdown=rest)
     return batch.conversations

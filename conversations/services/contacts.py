@@ -9,6 +9,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import events
 from ..event_catalogue import EventType
@@ -136,11 +137,11 @@ def contact_set_attributes(*, contact: Contact, attributes: Mapping[str, object]
     leaves the contact as it was. Returns the contact as stored.
     """
     if not isinstance(attributes, Mapping):
-        raise ValidationError("Attributes are an object of names and values.")
+        raise ValidationError(_("Attributes are an object of names and values."))
     details = {field: attributes[field] for field in DETAIL_FIELDS if field in attributes}
     for field, value in details.items():
         if value is not None and not isinstance(value, str):
-            raise ValidationError(f"The attribute '{field}' must be text.")
+            raise ValidationError(_("The attribute '%(name)s' must be text.") % {"name": field})
     given = _details_given(**{field: value or "" for field, value in details.items()})
     custom = {key: value for key, value in attributes.items() if key not in DETAIL_FIELDS}
     for key, value in custom.items():
@@ -151,8 +152,8 @@ def contact_set_attributes(*, contact: Contact, attributes: Mapping[str, object]
         merged = {key: value for key, value in {**stored, **custom}.items() if value is not None}
         if len(merged) > MAX_CUSTOM_ATTRIBUTES:
             raise ValidationError(
-                f"A contact keeps at most {MAX_CUSTOM_ATTRIBUTES} custom attributes: "
-                f"this would make {len(merged)}."
+                _("A contact keeps at most %(most)s custom attributes: this would make %(count)s.")
+                % {"most": MAX_CUSTOM_ATTRIBUTES, "count": len(merged)}
             )
         changed = _apply_details(locked, given)
         if custom:  # not compared with what is stored: 1 == True, and the page said true
@@ -172,7 +173,7 @@ def normalised_phone(raw: str) -> str:
         number = "+" + number[2:]
     if number and not E164.fullmatch(number):
         raise ValidationError(
-            "That phone number does not look right: write it with its country code, like +44 20 7946 0958."
+            _("That phone number does not look right: write it with its country code, like +44 20 7946 0958.")
         )
     return number
 
@@ -189,7 +190,7 @@ def _details_given(*, name: str = "", email: str = "", phone: str = "", language
             validate_email(given["email"])
         except ValidationError as error:
             raise ValidationError(
-                "That email address does not look right: write it whole, like kim@example.com."
+                _("That email address does not look right: write it whole, like kim@example.com.")
             ) from error
     return given
 
@@ -211,8 +212,11 @@ def _check_custom_attribute(key: object, value: object) -> None:
     if not isinstance(key, str) or not CUSTOM_ATTRIBUTE_NAME.fullmatch(key):
         shown = repr(key)[:60]
         raise ValidationError(
-            "Attribute names are a lowercase letter, then up to 49 lowercase letters, digits or _: "
-            f"{shown} is not one."
+            _(
+                "Attribute names are a lowercase letter, then up to 49 lowercase letters, digits or _: "
+                "%(name)s is not one."
+            )
+            % {"name": shown}
         )
     text_ok = isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_TEXT
     number_ok = isinstance(value, int) or (
@@ -220,8 +224,11 @@ def _check_custom_attribute(key: object, value: object) -> None:
     )  # bools are ints
     if not (value is None or text_ok or number_ok):
         raise ValidationError(
-            f"The attribute '{key}' must be text of at most {MAX_ATTRIBUTE_TEXT} characters, a number, "
-            "true, false or null."
+            _(
+                "The attribute '%(name)s' must be text of at most %(most)s characters, a number, "
+                "true, false or null."
+            )
+            % {"name": key, "most": MAX_ATTRIBUTE_TEXT}
         )
 
 
@@ -298,7 +305,7 @@ def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
     people and are refused. The customer's open sockets of `merge` re-open as `keep`.
     """
     if keep.pk == merge.pk:
-        raise ValidationError("A contact cannot be merged with itself.")
+        raise ValidationError(_("A contact cannot be merged with itself."))
     with transaction.atomic():
         locked = {
             c.pk: c
@@ -306,7 +313,7 @@ def contact_merge(*, keep: Contact, merge: Contact) -> Contact:
         }
         keep, merge = locked[keep.pk], locked[merge.pk]
         if keep.external_id and merge.external_id and keep.external_id != merge.external_id:
-            raise ValidationError("Both contacts are verified users of your app: they are two people.")
+            raise ValidationError(_("Both contacts are verified users of your app: they are two people."))
         moved_identities = list(merge.identities.values_list("pk", "inbox_id"))
         merge.identities.update(contact=keep)
         merge.conversations.update(contact=keep)

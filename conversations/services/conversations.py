@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import events, jobs, registry
 from ..capabilities import send_refusal
@@ -49,7 +50,7 @@ def conversation_snooze(
 ) -> Conversation:
     """Hide until `until`; it wakes then (beat) or as soon as the customer writes."""
     if until <= timezone.now():
-        raise ValidationError("That time has passed: choose a time in the future to snooze until.")
+        raise ValidationError(_("That time has passed: choose a time in the future to snooze until."))
     return _change_status(
         conversation,
         Status.SNOOZED,
@@ -112,7 +113,7 @@ def conversation_assign(
     The caller has checked that the assignee may work this inbox (agents.services does).
     """
     if assignee is not None and not assignee.is_active:
-        raise ValidationError("Cannot assign to a deactivated user.")
+        raise ValidationError(_("Cannot assign to a deactivated user."))
     with transaction.atomic():
         locked = lock_conversation(conversation.pk)
         assignee_id = assignee.pk if assignee is not None else None
@@ -382,4 +383,4 @@ def label_create(*, name: str, description: str = "", color: str = "") -> Label:
                 name=name, description=description, **({"color": color} if color else {})
             )
     except IntegrityError as error:
-        raise ValidationError(f'A label named "{name}" already exists.') from error
+        raise ValidationError(_("A label named “%(name)s” already exists.") % {"name": name}) from error

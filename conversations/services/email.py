@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ..models import Conversation, Inbox, Message, MessageEmail
 from .appending import AttachmentInput, append_message, files_removed_on_failure, record_activity
@@ -124,7 +125,9 @@ def message_post_email_reply(
         try:
             validate_email(address)
         except ValidationError:
-            raise ValidationError(f"Cc “{address}” is not an email address.") from None
+            raise ValidationError(
+                _("Cc “%(address)s” is not an email address.") % {"address": address}
+            ) from None
     subject = " ".join(subject.split())[:998]
     with transaction.atomic():
         message = message_post_reply(conversation=conversation, agent=agent, body=body, **reply)

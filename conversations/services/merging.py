@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import events, registry
 from ..event_catalogue import EventType
@@ -34,11 +35,13 @@ def conversation_merge(
     """Merge `merge` into `keep` and return `keep` as it now is. Raises ValidationError, with
     nothing changed, when the two cannot be merged."""
     if keep.pk == merge.pk:
-        raise ValidationError("A conversation cannot be merged into itself.")
+        raise ValidationError(_("A conversation cannot be merged into itself."))
     if keep.inbox_id != merge.inbox_id:
         raise ValidationError(
-            "These conversations are on two inboxes: the customer sees each inbox's conversations "
-            "on its own channel, so only conversations of one inbox can be merged."
+            _(
+                "These conversations are on two inboxes: the customer sees each inbox's conversations "
+                "on its own channel, so only conversations of one inbox can be merged."
+            )
         )
     with transaction.atomic():
         if keep.contact_id != merge.contact_id:  # locks both contacts, as the lock order asks
@@ -89,14 +92,18 @@ def _check_mergeable(survivor: Conversation, merged: Conversation) -> None:
     for conversation in (survivor, merged):
         if conversation.merged_into_id is not None:
             raise ValidationError(
-                f"Conversation #{conversation.pk} was already merged into #{conversation.merged_into_id}."
+                _("Conversation #%(id)s was already merged into #%(into)s.")
+                % {"id": conversation.pk, "into": conversation.merged_into_id}
             )
     if LiveSession.objects.filter(
         conversation=merged, kind=LiveSession.Kind.LIVE, closed_at__isnull=True
     ).exists():
         raise ValidationError(
-            f"Conversation #{merged.pk} has a live chat going: end it first, or merge the other "
-            "conversation into this one."
+            _(
+                "Conversation #%(id)s has a live chat going: end it first, or merge the other "
+                "conversation into this one."
+            )
+            % {"id": merged.pk}
         )
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from .. import events, jobs, registry
 from ..boundary import NOT_STORABLE, unstorable
@@ -204,7 +206,8 @@ def message_post_reply(
             locked = lock_conversation(conversation.pk)
             if locked.merged_into_id is not None:
                 raise ValidationError(
-                    f"This conversation was merged into #{locked.merged_into_id}: reply there."
+                    _("This conversation was merged into #%(id)s: reply there.")
+                    % {"id": locked.merged_into_id}
                 )
             needs_delivery = not is_private and registry.needs_provider_delivery(
                 conversation.inbox.channel_type
@@ -281,13 +284,18 @@ def _check_channel_allows(
         raise ValidationError(refusal)
 
 
+def _grouped(number: int) -> str:
+    """20,000 in English, 20 000 in French: a count as the reader writes it."""
+    return number_format(number, force_grouping=True)
+
+
 def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:
     if not body.strip() and not attachments:
-        raise ValidationError("A message needs text or an attachment.")
+        raise ValidationError(_("A message needs text or an attachment."))
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(
-            f"A message can be at most {MAX_BODY_LENGTH:,} characters ({len(body):,} now): "
-            "shorten it or split it in two."
+            _("A message can be at most %(most)s characters (%(now)s now): shorten it or split it in two.")
+            % {"most": _grouped(MAX_BODY_LENGTH), "now": _grouped(len(body))}
         )
     if unstorable(body):
         raise ValidationError(f"The message {NOT_STORABLE}")

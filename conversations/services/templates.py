@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import registry
 from ..models import Conversation, Inbox, Message, MessageTemplate
@@ -67,15 +68,23 @@ def message_post_template(
     template = MessageTemplate.objects.filter(pk=template_id, inbox_id=conversation.inbox_id).first()
     if template is None:
         raise ValidationError(
-            "That template does not belong to this inbox; sync the templates and pick again."
+            _("That template does not belong to this inbox; sync the templates and pick again.")
         )
     if not template.is_approved:
-        raise ValidationError(f"The template “{template.name}” is {template.status.lower()}, not approved.")
+        raise ValidationError(
+            _("The template “%(name)s” is %(status)s, not approved.")
+            % {"name": template.name, "status": template.status.lower()}
+        )
     values = [str(value).strip() for value in parameters]
     if len(values) != template.parameter_count or not all(values):
-        raise ValidationError(f"The template “{template.name}” needs {template.parameter_count} value(s).")
+        raise ValidationError(
+            _("The template “%(name)s” needs %(count)s value(s).")
+            % {"name": template.name, "count": template.parameter_count}
+        )
     if any(len(value) > MAX_PARAMETER_LENGTH for value in values):
-        raise ValidationError(f"A template value may hold at most {MAX_PARAMETER_LENGTH} characters.")
+        raise ValidationError(
+            _("A template value may hold at most %(count)s characters.") % {"count": MAX_PARAMETER_LENGTH}
+        )
     return message_post_reply(
         conversation=conversation,
         agent=agent,

@@ -20,7 +20,7 @@ from agents.selectors import ListFilters, View
 from agents.services import conversation_assign_to_agent, reply_post
 from conversations import selectors as thread_selectors
 from conversations import services
-from conversations.files import MAX_FILE_BYTES, TOO_BIG, safe_file_name, sniff, unsupported_file
+from conversations.files import MAX_FILE_BYTES, safe_file_name, sniff, too_big, unsupported_file
 from conversations.models import ChannelType, Conversation, Label, Message
 
 from ..view_helpers import conversation_or_404, desk_view, int_or, refused, sent
@@ -224,7 +224,7 @@ def _attachments(request: HttpRequest) -> list[services.AttachmentInput]:
     attachments = []
     for upload in request.FILES.getlist("file"):
         if upload.size > MAX_FILE_BYTES:
-            raise ValidationError(TOO_BIG)
+            raise ValidationError(too_big())
         content = upload.read()
         mime_type = sniff(content[:16])
         if mime_type is None:

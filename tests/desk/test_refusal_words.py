@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conversations import services
-from conversations.files import MAX_FILE_BYTES, TOO_BIG, unsupported_file
+from conversations.files import MAX_FILE_BYTES, too_big, unsupported_file
 from conversations.models import Conversation, Message
 from conversations.refusals import Refused
 from customer_clients.ratelimit import TokenBucket
@@ -69,8 +69,8 @@ def test_a_desk_reply_with_a_text_file_is_refused_with_its_type_and_what_to_send
 def test_a_desk_reply_with_a_file_over_10_mb_says_to_send_a_smaller_one_or_a_link(desk_client, conversation):
     big = SimpleUploadedFile("tent.pdf", b"%PDF-" + b"0" * MAX_FILE_BYTES)
     response = reply(desk_client, conversation, body="Manual", file=big)
-    assert (response.status_code, response.content.decode()) == (422, TOO_BIG)
-    assert TOO_BIG == "Files can be at most 10 MB: send a smaller one, or a link to it."
+    assert (response.status_code, response.content.decode()) == (422, too_big())
+    assert too_big() == "Files can be at most 10 MB: send a smaller one, or a link to it."
     assert agent_messages(conversation) == 0
 
 
@@ -139,3 +139,28 @@ def test_a_rate_limited_socket_is_told_how_long_to_wait():
     assert bucket.take() and bucket.take()
     assert not bucket.take()
     assert 590 <= bucket.wait_ms() <= 600  # one token every 0.6 s, and none left
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", "Ce moment est passé : choisissez une heure future jusqu'à laquelle mettre en attente."),
+        ("es", "Esa hora ya pasó: elija una hora futura hasta la que posponer."),
+        ("pt", "Essa hora já passou: escolha uma hora futura até à qual adiar."),
+    ],
+)
+def test_a_refusal_is_said_in_the_agents_language(desk_client, conversation, language, words):
+    past = (timezone.now() - timedelta(hours=1)).isoformat()
+    response = desk_client.post(
+        f"/desk/c/{conversation.pk}/act/snooze/", {"until": past}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert (response.status_code, response.content.decode()) == (422, words)
+
+
+def test_a_refusal_writes_its_numbers_as_the_agent_reads_them(desk_client, conversation):
+    response = desk_client.post(
+        f"/desk/c/{conversation.pk}/reply/", {"body": "a" * 20_001}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    refusal = response.content.decode()
+    assert refusal.startswith("Un message fait au plus 20\xa0000 caractères (20\xa0001 ici)")
+    assert agent_messages(conversation) == 0

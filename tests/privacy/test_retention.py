@@ -17,7 +17,7 @@ from privacy.retention import (
     RETENTION_PAUSE_SECONDS,
     RETENTION_REST_FACTOR,
     conversations_retain_batch,
-    rest_after,
+    retention_rest,
 )
 from privacy.tasks import retain_inbox_conversations, sweep_retention
 from reports.models import Fact
@@ -225,6 +225,6 @@ def test_beat_runs_the_retention_sweep_hourly():
 
 
 def test_a_drain_rests_longer_after_a_slower_batch_and_always_a_little():
-    assert rest_after(0.0) == RETENTION_PAUSE_SECONDS  # the real-time servers always get a turn
-    assert rest_after(0.2) == pytest.approx(0.2 * RETENTION_REST_FACTOR)  # a busy machine: back off
-    assert rest_after(0.4) > rest_after(0.2)
+    assert retention_rest(0.0) == RETENTION_PAUSE_SECONDS  # the real-time servers always get a turn
+    assert retention_rest(0.2) == pytest.approx(0.2 * RETENTION_REST_FACTOR)  # a busy machine: back off
+    assert retention_rest(0.4) > retention_rest(0.2)
