@@ -12,8 +12,9 @@ Both answers carry `error` (the widget's shape) and `code` (the REST API's) with
 widget page may read them (CORS).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -29,10 +30,32 @@ NOT_FORMS = ("/hooks/", "/api/")
 
 
 class InputBoundaryMiddleware:
+    """Sync and async, so a request reaches its view with one hop to a thread: a form's fields
+    (and a multipart upload's files) are read in the request's thread, anything else on the loop
+    (its query string is already in memory)."""
+
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if iscoroutinefunction(self):
+            return self._async_call(request)
+        return self._refusal(request) or self.get_response(request)
+
+    async def _async_call(self, request: HttpRequest) -> HttpResponse:
+        if _has_form(request):
+            refusal = await sync_to_async(self._refusal)(request)
+        else:
+            refusal = self._refusal(request)
+        return refusal or await self.get_response(request)
+
+    @staticmethod
+    def _refusal(request: HttpRequest) -> HttpResponse | None:
         if _declared_too_big(request):
             return _too_big(request)
         try:
@@ -43,7 +66,7 @@ class InputBoundaryMiddleware:
             return _too_big(request)
         except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as error:  # else an HTML 400
             return refused(request, 400, "bad_request", f"The query or form could not be read: {error}")
-        return self.get_response(request)
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):  # a body without a length, or a form's fields
@@ -59,12 +82,16 @@ def refused(request: HttpRequest, status: int, code: str, detail: str) -> JsonRe
 def _text_fields(request: HttpRequest):
     """The query string's parameters, and a form's fields (see NOT_FORMS)."""
     yield from request.GET.lists()
-    if (
+    if _has_form(request):
+        yield from request.POST.lists()
+
+
+def _has_form(request: HttpRequest) -> bool:
+    return (
         request.method == "POST"
         and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
         and not request.path.startswith(NOT_FORMS)
-    ):
-        yield from request.POST.lists()
+    )
 
 
 def _declared_too_big(request: HttpRequest) -> bool:
