@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.render_channels import email_rows, outbound_rows, webhooks_rows
 from bench.render_kb import kb_rows
 from bench.render_reports import reports_rows
+from bench.render_rules_and_retention import automation_rows, retention_rows
 from bench.rows import Row, row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,44 +166,6 @@ def _routing(report: dict) -> list[Row]:
     return rows
 
 
-def _automation(report: dict) -> list[Row]:
-    base, target = report["without_rules"], report["target_added_p95_ms"]
-    rows = []
-    for name, label in (("text_rules", "text first"), ("conversation_rules", "reading the conversation")):
-        ruled = report[name]
-        rows += [
-            row(f"message p95 (ms), 50 rules {label} / none", ruled["p95_ms"], base["p95_ms"]),
-            row(
-                f"p95 added per message, 50 rules {label} (ms)",
-                ruled["added_p95_ms"],
-                target=f"<= {target}",
-                met=report["met"][name],
-            ),
-            row(f"50 rules {label} evaluated alone, p95 (ms)", ruled["rules_run_alone"]["p95_ms"]),
-        ]
-    return rows
-
-
-def _retention(report: dict) -> list[Row]:
-    impact, sweep = report["realtime_impact"], report["realtime_impact"]["sweep_under_load"]
-    target = report["targets"]["target_p99_ratio"]
-    return [
-        row(
-            "L1 p99 with the retention sweep / alone (ms)",
-            impact["p99_with_sweep_ms"],
-            impact["p99_alone_ms"],
-        ),
-        row(
-            "L1 p99 ratio, with the sweep / alone",
-            impact["p99_ratio"],
-            target=f"<= {target}",
-            met=impact["met"],
-        ),
-        row("conversations anonymised during the L1 step", sweep.get("anonymised")),
-        row(f"retention batch of {report['batch_size']}, p99 (ms)", sweep.get("batch_ms", {}).get("p99")),
-    ]
-
-
 BENCHMARKS = {
     "ingest": Benchmark(
         "Message ingest",
@@ -319,7 +282,7 @@ BENCHMARKS = {
         "blocks with no rule; and each set's evaluation alone.",
         "the same messages with no active rule, in the same run.",
         "<= 5 ms added to a message's p95 with 50 rules (issue 22).",
-        _automation,
+        automation_rows,
     ),
     "retention": Benchmark(
         "Retention beside the real-time load",
@@ -329,7 +292,7 @@ BENCHMARKS = {
         "processes; L1's p99 while it drains.",
         "L1's p99 alone on the same data, in the same run.",
         "L1's p99 with the sweep <= 2x alone (issue 22).",
-        _retention,
+        retention_rows,
     ),
 }
 
