@@ -65,7 +65,7 @@ WHATSAPP = {
 }
 
 NOTES = [
-    "Load: bench/webhooks_load.py, one asyncio process with httpx (CONNECTIONS keep-alive "
+    "Load: bench/webhooks_load.py, one asyncio process on bench/keepalive_http.py (CONNECTIONS keep-alive "
     "connections per server), open loop: request n is due at start + n/rate and its latency runs "
     "from that due time to the answer, so waiting for a free connection counts. Bodies are "
     "simulator.fake_provider.webhooks' twilio_inbound_sms and whatsapp_text, signed with "

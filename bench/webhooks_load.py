@@ -8,7 +8,8 @@ open loop: request n is due at start + n / rate whatever the server answers, and
 counted from that due time (waiting for a free connection counts), so a slow server cannot hide
 its queue by slowing the generator down. A share of the requests are exact replays (the same
 bytes and signature) of an earlier one, as providers retry when our answer is slow or lost.
-Requests go round-robin to the spec's servers (one Daphne, or two on distinct ports).
+Requests go round-robin to the spec's servers (one Daphne, or two on distinct ports), each
+encoded to its bytes before the clock starts and sent on bench/keepalive_http.py's pool.
 """
 
 import asyncio
@@ -19,8 +20,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import httpx
-
+from bench.keepalive_http import HTTPFailure, Pool, encode_request
 from bench.measure import cpu_seconds, own_cpu_seconds
 from simulator.fake_provider.webhooks import (
     meta_signature,
@@ -43,8 +43,7 @@ class Planned:
     replay: bool
     target: int
     url: str
-    body: bytes
-    headers: dict[str, str]
+    raw: bytes  # the whole request, encoded
 
 
 def _sms(spec: dict, base: str, run: str, n: int, customer: int) -> Planned:
@@ -62,7 +61,7 @@ def _sms(spec: dict, base: str, run: str, n: int, customer: int) -> Planned:
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Twilio-Signature": twilio_signature(sms["auth_token"], url, form),
     }
-    return Planned("sms", sid, False, 0, url, urlencode(form).encode(), headers)
+    return Planned("sms", sid, False, 0, url, encode_request("POST", url, urlencode(form).encode(), headers))
 
 
 def _whatsapp(spec: dict, base: str, run: str, n: int, customer: int) -> Planned:
@@ -80,7 +79,7 @@ def _whatsapp(spec: dict, base: str, run: str, n: int, customer: int) -> Planned
         "Content-Type": "application/json",
         "X-Hub-Signature-256": meta_signature(whatsapp["app_secret"], body),
     }
-    return Planned("whatsapp", wamid, False, 0, url, body, headers)
+    return Planned("whatsapp", wamid, False, 0, url, encode_request("POST", url, body, headers))
 
 
 def machine_busy() -> tuple[int, int]:
@@ -118,16 +117,14 @@ def plan(spec: dict) -> list[Planned]:
 
 
 async def fire(spec: dict, planned: list[Planned]) -> dict:
-    limits = httpx.Limits(max_connections=spec["connections"], max_keepalive_connections=spec["connections"])
-    clients = [httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT) for _ in spec["targets"]]
+    pools = [Pool(base, spec["connections"], REQUEST_TIMEOUT) for base in spec["targets"]]
     results: list[list] = [[] for _ in planned]
     loop = asyncio.get_running_loop()
 
     async def one(index: int, item: Planned, due: float) -> None:
         try:
-            response = await clients[item.target].post(item.url, content=item.body, headers=item.headers)
-            status = response.status_code
-        except httpx.HTTPError as error:
+            status = await pools[item.target].request(item.raw)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HTTPFailure) as error:
             status = type(error).__name__
         results[index] = [
             item.kind,
@@ -155,8 +152,8 @@ async def fire(spec: dict, planned: list[Planned]) -> dict:
     wall = time.monotonic() - wall_before
     server_after = cpu_seconds(server_pids)
     machine_after = machine_busy()
-    for client in clients:
-        await client.aclose()
+    for pool in pools:
+        await pool.close()
     return {
         "results": results,
         "seconds_offered": round(last_due - start, 3),

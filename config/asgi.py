@@ -19,8 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from channels_in.door import WebhookDoor  # noqa: E402
+from config.daphne_server import leave_bodies_to_the_application  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from operations.middleware import ObservedHTTP  # noqa: E402
+
+leave_bodies_to_the_application()  # Twisted parsed every form and upload body Daphne then ignored
 
 application = ProtocolTypeRouter(
     {

@@ -145,7 +145,9 @@ def test_a_poller_killed_mid_fetch_stores_nothing_and_the_next_stores_everything
     receipts_apply_new()  # a worker that took the poll's queued drain may hold one meanwhile
     failed = WebhookReceipt.objects.exclude(last_error="").values_list("last_error", flat=True)
     assert list(failed) == []
-    wait_until(lambda: Message.objects.count() == 150)
+    # The worker applying its share of 150 mails of 100 KB may take a while on a busy machine:
+    # this test is about what is stored, not how fast.
+    wait_until(lambda: Message.objects.count() == 150, seconds=60)
 
 
 POLL_IN_A_PROCESS = """
