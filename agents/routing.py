@@ -32,6 +32,7 @@ from django.utils import timezone
 from conversations.languages import language_codes
 from conversations.models import Conversation, Inbox, LiveSession
 from conversations.services import conversation_assign
+from conversations.settings_rows import active_inbox
 from operations.metrics import ROUTING_WAIT
 
 from .models import AgentProfile, InboxMembership, RoutingDecision, Team
@@ -89,8 +90,8 @@ class Rules:
 def route_inbox(inbox_id: int) -> list[tuple[int, int]]:
     """Give the inbox's waiting conversations, oldest wait first, to eligible agents while they
     have room (Rules.choose). Returns (conversation id, agent id) pairs."""
-    inbox = Inbox.objects.filter(pk=inbox_id, is_active=True).exclude(routing=Inbox.Routing.MANUAL).first()
-    if inbox is None:
+    inbox = active_inbox(inbox_id)
+    if inbox is None or inbox.routing == Inbox.Routing.MANUAL:
         return []
     live = inbox.mode == Inbox.Mode.LIVE
     if not _someone_has_room(inbox.pk, live):

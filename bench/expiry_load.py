@@ -113,7 +113,8 @@ def desk_agents_of_their_inbox(fixtures: Fixtures) -> None:
     ids = [agent.pk for agent in fixtures.agents]
     get_user_model().objects.filter(pk__in=ids).update(is_superuser=False)
     InboxMembership.objects.bulk_create([InboxMembership(inbox=fixtures.inbox, agent_id=pk) for pk in ids])
-    Inbox.objects.filter(pk=fixtures.inbox.pk).update(routing=Inbox.Routing.MANUAL)
+    fixtures.inbox.routing = Inbox.Routing.MANUAL
+    fixtures.inbox.save(update_fields=["routing"])
 
 
 def l1_held(report: dict) -> bool:

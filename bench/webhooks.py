@@ -31,7 +31,8 @@ from conversations.models import ChannelType, Inbox
 from simulator.fake_provider import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 
 PROCESS_COUNTS = [int(n) for n in os.environ.get("BENCH_WEBHOOKS_PROCESSES", "1,2").split(",")]
-_RATES = os.environ.get("BENCH_WEBHOOKS_RATES", scaled("10,25,50,75,100,125,150,175,200,250,300,400,600", "5,10"))
+_FULL_RATES = "10,25,50,75,100,125,150,175,200,250,300,400,600"
+_RATES = os.environ.get("BENCH_WEBHOOKS_RATES", scaled(_FULL_RATES, "5,10"))
 STEP_RATES = [int(rate) for rate in _RATES.split(",")]
 STEP_SECONDS = scaled(5, 2)
 MAIN_SECONDS = int(os.environ.get("BENCH_WEBHOOKS_SECONDS", scaled("25", "3")))

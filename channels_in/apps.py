@@ -7,10 +7,8 @@ class ChannelsInConfig(AppConfig):
 
     def ready(self) -> None:
         # The core's outbound delivery asks its registry, never this app (DESIGN.md, Apps).
-        from django.db.models.signals import post_delete, post_save
-
         from conversations import registry
-        from conversations.models import ChannelType, Inbox
+        from conversations.models import ChannelType
 
         from . import tasks  # noqa: F401  the jobs services ask for by name (conversations.jobs)
         from .adapters.by_provider import BY_CHANNEL_TYPE
@@ -18,7 +16,6 @@ class ChannelsInConfig(AppConfig):
         from .credential_checks import CREDENTIAL_CHECKS, CREDENTIAL_KEYS
         from .email.sender import EmailSender
         from .email.settings_check import email_config_problems
-        from .inboxes import inboxes_changed
         from .settings_checks import REQUIRED, provider_config_check
         from .settings_fields import SETTING_FIELDS
         from .setup_guides import setup_guides
@@ -36,5 +33,3 @@ class ChannelsInConfig(AppConfig):
         for channel_type, check in CREDENTIAL_CHECKS.items():
             registry.register_credentials_check(channel_type, CREDENTIAL_KEYS[channel_type], check)
         registry.register_template_source(ChannelType.WHATSAPP, sync_templates)
-        post_save.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-saved")
-        post_delete.connect(inboxes_changed, sender=Inbox, dispatch_uid="webhook-inboxes-deleted")

@@ -25,6 +25,7 @@ from conversations.services import (
     contact_update_details,
     contact_verify_external_id,
 )
+from conversations.settings_rows import active_inbox
 
 CONNECT_TOKEN_SECONDS = 120
 RESUME_TOKEN_SECONDS = 365 * 24 * 3600
@@ -134,9 +135,11 @@ def current_identity(visitor: Visitor) -> ContactIdentity:
 def _live_identity(identity_id: object) -> ContactIdentity:
     if not isinstance(identity_id, int):
         raise Refused("token_invalid", "The token is not valid.")
-    identity = ContactIdentity.objects.select_related("contact", "inbox").filter(pk=identity_id).first()
-    if identity is None or not identity.inbox.is_active:
+    identity = ContactIdentity.objects.select_related("contact").filter(pk=identity_id).first()
+    inbox = active_inbox(identity.inbox_id) if identity is not None else None
+    if inbox is None:
         raise Refused("token_invalid", "This visitor no longer exists.")
+    identity.inbox = inbox
     return identity
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from conversations import hours, registry
 from conversations.models import ChannelType, Inbox
+from conversations.settings_rows import active_inbox_by_key
 from knowledge.models import Portal
 
 from .answers import cors, refusal
@@ -57,9 +58,9 @@ def inbox_refusal(inbox: Inbox | None, request: HttpRequest) -> HttpResponse | N
 
 
 def widget_inbox(public_key: str) -> Inbox | None:
-    return Inbox.objects.filter(
-        public_key=public_key, is_active=True, channel_type=ChannelType.WEB_WIDGET
-    ).first()
+    """The active widget inbox of this public key (settings_rows: no query while none changed)."""
+    inbox = active_inbox_by_key(public_key)
+    return inbox if inbox is not None and inbox.channel_type == ChannelType.WEB_WIDGET else None
 
 
 def widget_portal(inbox: Inbox) -> Portal | None:

@@ -129,8 +129,8 @@ def _inbox_ensure(spec: DemoInbox, report: SeedReport) -> Inbox:
     config = inbox.config or {}
     if not created and spec.generated and not any(config.get(key) for key in spec.generated):
         # Seeded before it had credentials: add them, keeping whatever an admin set.
-        Inbox.objects.filter(pk=inbox.pk).update(config={**_demo_config(spec), **config})
-        inbox.refresh_from_db(fields=["config"])
+        inbox.config = {**_demo_config(spec), **config}
+        inbox.save(update_fields=["config"])  # a save: every process reads the inbox again
         report.inbox_credentials += 1
     return inbox
 

@@ -172,7 +172,8 @@ def test_a_phone_number_to_be_reached_at_that_is_refused_says_how_to_write_it(vi
 
 
 def test_ending_a_live_chat_while_offline_says_so_and_ending_it_back_online_works(visit, inbox):
-    Inbox.objects.filter(pk=inbox.pk).update(mode=Inbox.Mode.LIVE, routing="manual")
+    inbox.mode, inbox.routing = Inbox.Mode.LIVE, Inbox.Routing.MANUAL
+    inbox.save(update_fields=["mode", "routing"])
     widget = visit()
     in_a_conversation(widget)
     expect(widget.ui.locator("#live-status")).to_have_text("You are number 1 in the queue")
