@@ -13,7 +13,7 @@ from django.utils import timezone
 from agents.services import agent_create
 from conversations.models import ChannelType, Contact, ContactIdentity, Conversation, Inbox
 from customer_clients import visitors
-from customer_clients.visitors import Visitor, visitor_from_connect_token, visitor_session_open
+from customer_clients.visitors import Visitor, connected_visitor, visitor_session_open
 
 
 class Fixtures:
@@ -77,5 +77,5 @@ class Fixtures:
 
     def _check_tokens(self) -> None:
         visitor = self.visitors[0]
-        assert visitor_from_connect_token(self.connect_tokens(1)[0]) == visitor
+        assert connected_visitor(self.connect_tokens(1)[0])[0] == visitor
         assert visitor_session_open(inbox=self.inbox, resume_token=self.resume_tokens[0]).visitor == visitor

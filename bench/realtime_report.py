@@ -256,7 +256,7 @@ NOTES = [
     "dropped and the server settles first), so its connect time is the memory phase's.",
     "Fixtures: visitors, identities and one open conversation each are bulk-inserted (the rows "
     "visitor_session_open creates) and their tokens signed with the product's salts; a token of "
-    "each kind is verified through visitor_from_connect_token and visitor_session_open first.",
+    "each kind is verified through connected_visitor and visitor_session_open first.",
     "Memory: VmRSS of the server process after a 20-socket warm-up and 3 s after opening 5,000 "
     "idle customer sockets (100 handshakes in flight); time to connect 1,000 = the first 1,000 "
     "of them, each counted when its hello arrived.",

@@ -3,8 +3,9 @@ of them changed.
 
 Every webhook read its inbox, every routing pass read its inbox again, every conversation that
 started asked whether its inbox's bot takes it, and every widget socket read its inbox with its
-visitor: the ORM's query and its conversion of a wide row each time, a fifth of a webhook's CPU
-and a tenth of a widget message's (py-spy, `bench webhooks` and `bench realtime`). Each process
+visitor: the ORM's query and its conversion of a wide row each time, a fifth of a webhook's CPU,
+8% of Daphne's in L1 and a quarter of a reconnecting widget's (py-spy, `bench webhooks` and
+`bench realtime`). Each process
 keeps what it read, valid for as long as one shared version (a Redis key through Django's cache,
 read once per lookup) is the one it was read under: saving or deleting an inbox or an answer bot
 bumps it, now for the changing transaction's own reads and again once it commits for what

@@ -25,7 +25,7 @@ from . import client_actions, protocol
 from .backpressure import RETRY_AFTER_MS, store_queue
 from .protocol import Close, ErrorCode
 from .ratelimit import TokenBucket
-from .visitors import Visitor, current_identity, visitor_from_connect_token
+from .visitors import Visitor, connected_visitor, current_identity
 from .widget import origin_allowed
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class ClientConsumer(EventSocket):
         await self.accept()  # then refuse with a close code the client can read
         token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
         try:
-            self.visitor, self.identity = await database_sync_to_async(_authenticate)(token)
+            self.visitor, self.identity = await database_sync_to_async(connected_visitor)(token)
         except Refused as refusal:
             await self.refuse(refusal.code, refusal.detail, protocol.close_code_for(refusal.code))
             return
@@ -349,11 +349,6 @@ def client_view(event: dict) -> dict | None:
         shown = None
     _last_view = (event, shown)
     return shown
-
-
-def _authenticate(token: str) -> tuple[Visitor, ContactIdentity]:
-    visitor = visitor_from_connect_token(token)
-    return visitor, current_identity(visitor)
 
 
 def _history_payload(identity: ContactIdentity, **query: Any) -> dict:

@@ -14,7 +14,7 @@ from conversations import services
 from conversations.models import Conversation, Inbox
 from conversations.refusals import Refused
 from conversations.settings_rows import active_inbox, settings_rows_changed
-from customer_clients.visitors import visitor_from_identity, visitor_session_open
+from customer_clients.visitors import connected_visitor, visitor_session_open
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory
 
@@ -31,22 +31,23 @@ def tables_read(queries) -> list[str]:
     return [query["sql"].split(" FROM ", 1)[1].split(" ", 1)[0].strip('"') for query in queries]
 
 
-def test_a_widget_socket_reads_its_visitor_and_contact_but_not_the_inbox_again(inbox):
-    visitor = visitor_session_open(inbox=inbox).visitor
-    visitor_from_identity(visitor.identity_id)
+def test_a_widget_socket_reads_its_visitor_with_its_contact_once_and_not_the_inbox_again(inbox):
+    session = visitor_session_open(inbox=inbox)
+    connected_visitor(session.connect_token)
     with CaptureQueriesContext(connection) as queries:
-        again = visitor_from_identity(visitor.identity_id)
-    assert again == visitor
+        visitor, identity = connected_visitor(session.connect_token)
+    assert visitor == session.visitor
+    assert (identity.contact.pk, identity.inbox.pk) == (session.visitor.contact_id, inbox.pk)
     assert tables_read(queries) == ["conversations_contactidentity"]  # joined with its contact
 
 
 def test_a_visitor_of_an_inbox_switched_off_is_refused_at_once(inbox):
-    visitor = visitor_session_open(inbox=inbox).visitor
-    visitor_from_identity(visitor.identity_id)
+    token = visitor_session_open(inbox=inbox).connect_token
+    connected_visitor(token)
     inbox.is_active = False
     inbox.save(update_fields=["is_active"])
     with pytest.raises(Refused):
-        visitor_from_identity(visitor.identity_id)
+        connected_visitor(token)
 
 
 def test_the_bot_switched_on_off_or_deleted_holds_for_the_next_conversation(inbox):
