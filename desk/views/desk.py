@@ -102,12 +102,9 @@ def _filters(request: HttpRequest) -> ListFilters:
 
 
 def _list_context(request: HttpRequest, filters: ListFilters) -> dict:
-    rows = selectors.desk_conversations(request.user, filters).only(*ROW_FIELDS)
     after = int_or(request.GET.get("after"), default=None)
-    if after is not None:
-        cursor = Conversation.objects.filter(pk=after).first()
-        if cursor is not None:
-            rows = selectors.after_row(rows, filters.sort, cursor)
+    cursor = None if after is None else Conversation.objects.filter(pk=after).first()
+    rows = selectors.list_page(request.user, filters, after=cursor).only(*ROW_FIELDS)
     page = list(rows[: selectors.LIST_PAGE_SIZE + 1])
     return {
         "filters": filters,
