@@ -116,27 +116,27 @@ def list_page(agent: AbstractBaseUser, filters: ListFilters, *, after: Conversat
     """The desk's list from the row after `after` (by keyset; None: from the top), sorted, with
     what a row shows: slice it to a page.
 
-    Sorted by activity on Postgres, the page's ids come first from one query that walks each
-    inbox's and status's own index (conv_inbox_status_activity, newest first) and merges them,
-    then the rows by those ids. Otherwise Postgres walks the newest activity of every inbox,
-    filtered down to the agent's, and reads the whole table when the agent's inboxes are quiet
-    and others busy (it cannot tell that activity and inbox go together). The inboxes are read
-    first, as ids, so that each walk names its inbox."""
+    Sorted by activity on Postgres, the page's rows are those whose ids a subquery finds by
+    walking each inbox's and status's own index (conv_inbox_status_activity, newest first) and
+    merging them. Otherwise Postgres walks the newest activity of every inbox, filtered down to
+    the agent's, and reads the whole table when the agent's inboxes are quiet and others busy (it
+    cannot tell that activity and inbox go together). The inboxes are read first, as ids, so
+    that each walk names its inbox."""
     inbox_ids = list(desk_inboxes(agent).order_by("pk").values_list("pk", flat=True))
     listed = _listed(agent, filters, Q(inbox_id__in=inbox_ids))
     if after is not None:
         listed = listed.filter(_after(filters.sort, after))
     merge = filters.sort == Sort.ACTIVITY and not filters.query and connection.vendor == "postgresql"
     if merge and inbox_ids:  # no inbox: no rows, and no query for them
-        listed = Conversation.objects.filter(pk__in=_newest_ids(listed, filters, inbox_ids))
+        listed = Conversation.objects.filter(pk__in=_newest(listed, filters, inbox_ids))
     return _with_row_details(listed, agent).order_by(*ORDERINGS[filters.sort])
 
 
-def _newest_ids(listed: QuerySet[Conversation], filters: ListFilters, inbox_ids: list[int]) -> list[int]:
-    """The ids of the LIST_PAGE_SIZE + 1 newest of `listed`: the newest of each (inbox, status),
-    each from its own index, merged. One statement whatever the number of inboxes: `listed` is
-    compiled once, as a LATERAL subquery over the (inbox, status) places. An agent's own list is
-    walked per status only (conv_assignee_status_act)."""
+def _newest(listed: QuerySet[Conversation], filters: ListFilters, inbox_ids: list[int]) -> RawSQL:
+    """The ids of the LIST_PAGE_SIZE + 1 newest of `listed`, as a subquery of the page's one
+    statement: the newest of each (inbox, status), each from its own index, merged. `listed` is
+    compiled once, as a LATERAL subquery over the (inbox, status) places, whatever their number.
+    An agent's own list is walked per status only (conv_assignee_status_act)."""
     statuses = Status.values if filters.status == "all" else [filters.status]
     per_inbox = filters.view != View.MINE and filters.inbox_id is None
     places = [(inbox_id, status) for inbox_id in (inbox_ids if per_inbox else [0]) for status in statuses]
@@ -152,9 +152,7 @@ def _newest_ids(listed: QuerySet[Conversation], filters: ListFilters, inbox_ids:
         ORDER BY newest.last_activity_at DESC, newest.pk DESC LIMIT %s
     """  # noqa: S608 (Django's own SQL for `newest`; every value is a parameter)
     inboxes, statuses = [inbox for inbox, _ in places], [status for _, status in places]
-    with connection.cursor() as cursor:
-        cursor.execute(merged, [inboxes, statuses, *params, size])
-        return [row[0] for row in cursor.fetchall()]
+    return RawSQL(merged, (inboxes, statuses, *params, size))  # noqa: S611 (as above)
 
 
 def _listed(agent: AbstractBaseUser, filters: ListFilters, inboxes: Q | None = None) -> QuerySet:
