@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from conversations import services
-from conversations.models import Conversation
+from conversations.models import Conversation, Label
 from tests.factories.conversations import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,23 @@ def test_a_row_shows_what_the_list_shows_for_it(desk_client, conversations):
     alone = desk_client.get(f"/desk/list/{pk}/", {"view": "all"}).content.decode()
     row = re.compile(rf'<li class="row[^"]*" data-conversation-id="{pk}".*?</li>', re.S)
     assert row.search(alone).group(0) == row.search(in_list).group(0)
+
+
+def test_what_strangers_typed_is_shown_as_text_in_a_row(desk_client, inbox, agent):
+    """A row is drawn in Python (desk/views/row_html.py), not by the template's autoescape: every
+    value a customer or an agent chose is escaped, in the text and in the attributes."""
+    hostile = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
+    received = services.message_receive(inbox=inbox, contact=ContactFactory(name=hostile), body=hostile)
+    label = Label.objects.create(name="<b>VIP</b> & co", color="#ff0000")
+    services.conversation_update(conversation=received.conversation, actor=agent, labels=[label])
+    agent.agent_profile.display_name = hostile
+    agent.agent_profile.save()
+    Conversation.objects.filter(pk=received.conversation.pk).update(assignee=agent)
+    html = desk_client.get("/desk/list/", {"view": "all"}).content.decode()
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#x27;single&#x27;"
+    assert "<img src=x" not in html and "<b>" not in html
+    assert f'<span class="who">{escaped}</span>' in html
+    assert f'aria-label="Select {escaped}"' in html
+    assert ">&lt;b&gt;VIP&lt;/b&gt; &amp; co</span>" in html  # the label chip
+    assert f'title="Assigned to {escaped}"' in html
+    assert f'<span class="preview">{escaped}</span>' in html
