@@ -72,8 +72,8 @@ NOTES = [
     "registered first, to split a call into its transaction (row locks held) and what runs on "
     "commit (queueing the jobs that route the agents it freed and announce the queues it moved, "
     "which a Celery worker runs: none runs here, so their work is not in these figures). The "
-    "drain rests after each full batch as the task does (services.expiry_rest: EXPIRY_REST_FACTOR "
-    "times the batch's time, at least EXPIRY_PAUSE_SECONDS). The call's total is "
+    "drain runs each batch on a thread at the lowest CPU priority and pauses EXPIRY_PAUSE_SECONDS "
+    "after each full batch, as the task does (conversations.pacing). The call's total is "
     "what beat's task waits on and what the targets are read against. Queries and events are "
     "counted per call; the events are still sent.",
     "Load: the real-time benchmark's L1 (750 customers, 30 agents, 150 msg/s) with a "

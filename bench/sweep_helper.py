@@ -1,6 +1,7 @@
 """The expiry benchmark's sweep worker: a process of its own that drains
 conversations.services.live_sessions_expire_batch as beat's task does (one bounded batch per call,
-the next after its rest, services.expiry_rest, while a batch was full) and times every call. A process, like
+on a low-priority thread, conversations.pacing, the next after services.EXPIRY_PAUSE_SECONDS while
+a batch was full) and times every call. A process, like
 the Celery worker that runs the sweep in production: the sweep shares it with its own event
 publisher thread, and what that publisher has not sent when the worker exits is dropped with it,
 not left to run into the next measurement.
@@ -33,6 +34,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from conversations import events, services  # noqa: E402
+from conversations.pacing import at_low_priority  # noqa: E402
 
 
 @dataclass
@@ -66,17 +68,17 @@ class Drain:
 @contextmanager
 def counting_events(counter: list[int]):
     """Count the events handed to this process's publisher (they are still sent)."""
-    submit = events.publisher.submit
+    submit_many = events.publisher.submit_many
 
-    def counted(groups, event) -> None:
-        counter[0] += 1
-        submit(groups, event)
+    def counted(sends) -> None:
+        counter[0] += len(sends)
+        submit_many(sends)
 
-    events.publisher.submit = counted
+    events.publisher.submit_many = counted
     try:
         yield
     finally:
-        del events.publisher.submit  # the instance attribute: the method shows through again
+        del events.publisher.submit_many  # the instance attribute: the method shows through again
 
 
 def one_batch(now: datetime, batch_size: int, counter: list[int]) -> Batch:
@@ -108,19 +110,32 @@ def one_batch(now: datetime, batch_size: int, counter: list[int]) -> Batch:
     )
 
 
-def drain(now: datetime, *, batch_size: int, limit: float) -> Drain:
-    """Call the sweep as its task does, the next batch its rest after a full one, until
-    a batch is not full, or `limit` seconds have passed."""
+def first_batch(now: datetime, batch_size: int, counter: list[int]) -> tuple[Batch, list[str]]:
+    """The first batch, with its statements (the report shows them)."""
+    with CaptureQueriesContext(connection) as first:
+        batch = one_batch(now, batch_size, counter)
+    return batch, [query["sql"] for query in first.captured_queries]
+
+
+def drain(now: datetime, *, batch_size: int, limit: float, profiler: cProfile.Profile | None = None) -> Drain:
+    """Call the sweep as its task does (each batch on a low-priority thread), the next batch its
+    rest after a full one, until a batch is not full, or `limit` seconds have passed. A profiler
+    is enabled around each batch, on the thread that runs it."""
     result = Drain(started_at=time.monotonic())
     counter = [0]
     started = time.perf_counter()
+
+    def call(function, **kwargs):
+        if profiler is None:
+            return at_low_priority(function, now=now, batch_size=batch_size, counter=counter)
+        return at_low_priority(lambda: profiler.runcall(function, now, batch_size, counter))
+
     with counting_events(counter):
-        with CaptureQueriesContext(connection) as first:
-            result.batches.append(one_batch(now, batch_size, counter))
-        result.sql = [query["sql"] for query in first.captured_queries]
+        batch, result.sql = call(first_batch)
+        result.batches.append(batch)
         while result.batches[-1].more and time.perf_counter() - started < limit:
-            time.sleep(services.expiry_rest(result.batches[-1].total_ms / 1000))
-            result.batches.append(one_batch(now, batch_size, counter))
+            time.sleep(services.EXPIRY_PAUSE_SECONDS)
+            result.batches.append(call(one_batch))
     result.seconds = round(time.perf_counter() - started, 2)
     result.drained = not result.batches[-1].more
     return result
@@ -202,13 +217,13 @@ def main(spec_path: str, result_path: str) -> None:
     sys.stdin.readline()
     profiling = os.environ.get("BENCH_SWEEP_PROFILE")  # a path: the drain's cProfile stats go there
     profiler = cProfile.Profile() if profiling else None
-    if profiler:
-        profiler.enable()
     result = drain(
-        datetime.fromisoformat(spec["now"]), batch_size=spec["batch_size"], limit=spec["limit_seconds"]
+        datetime.fromisoformat(spec["now"]),
+        batch_size=spec["batch_size"],
+        limit=spec["limit_seconds"],
+        profiler=profiler,
     )
     if profiler:
-        profiler.disable()
         profiler.dump_stats(profiling)
     result.events_unsent_at_end = _unsent()
     started = time.perf_counter()

@@ -97,11 +97,19 @@ class Publisher:
             self._start_on(loop)
 
     def submit(self, groups: tuple[str, ...], event: Event) -> None:
-        check_layer_event(event)
+        self.submit_many([(groups, event)])
+
+    def submit_many(self, sends: Sequence[tuple[tuple[str, ...], Event]]) -> None:
+        """Hand events over, in order, with one wake-up of the publishing loop: a sweep's batch
+        of a hundred ends no longer wakes it (and switches threads) a hundred times."""
         loop, queue = self._started()
-        stamped = {**event, PUBLISHED_AT: time.time()}
-        bound(EVENTS_PUBLISHED, event["type"]).inc()
-        loop.call_soon_threadsafe(queue.put_nowait, (groups, stamped))
+        published_at = time.time()
+        stamped = []
+        for groups, event in sends:
+            check_layer_event(event)
+            bound(EVENTS_PUBLISHED, event["type"]).inc()
+            stamped.append((groups, {**event, PUBLISHED_AT: published_at}))
+        loop.call_soon_threadsafe(_put_all, queue, stamped)
 
     def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
         """Run a coroutine on the publishing loop and wait for it (tools and tests that must share
@@ -161,6 +169,11 @@ class Publisher:
                     queue.task_done()
 
 
+def _put_all(queue: asyncio.Queue, items: list) -> None:
+    for item in items:
+        queue.put_nowait(item)
+
+
 publisher = Publisher()
 
 
@@ -181,25 +194,28 @@ def subscribe_durably(subscriber: DurableSubscriber) -> None:
 @contextmanager
 def published_together() -> Iterator[None]:
     """Hand durable subscribers the events published inside this block as one batch when it ends
-    (a sweep that ends a hundred chats writes their facts in one statement, not a hundred). The
-    block ends inside the transaction; an exception in it hands nothing over."""
+    (a sweep that ends a hundred chats writes their facts in one statement, not a hundred), and
+    the publisher those of them for sockets in one hand-over after commit. The block ends inside
+    the transaction; an exception in it hands nothing over and sends nothing."""
     outer = getattr(_together, "events", None)
     if outer is not None:  # nested: the outermost block hands everything over
         yield
         return
-    _together.events = []
+    _together.events, _together.sends = [], []
     try:
         yield
-        batch = _together.events
+        batch, sends = _together.events, _together.sends
     finally:
-        _together.events = None
+        _together.events = _together.sends = None
     _hand_over(batch)
+    if sends:
+        transaction.on_commit(lambda: publisher.submit_many(sends), robust=True)
 
 
 def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     """Publish `event` to `groups` once the current transaction commits; never if it rolls back.
     Durable subscribers hear it first, inside the transaction (at the end of the enclosing
-    `published_together` block, if any).
+    `published_together` block, if any, which also hands its events to the publisher together).
 
     Outside a transaction Django runs the callback at once, which is after the autocommit write.
     An event the catalogue does not declare is refused here, in the publisher's own transaction.
@@ -209,9 +225,10 @@ def publish_on_commit(event: Event, *, groups: Iterable[str]) -> None:
     pending = getattr(_together, "events", None)
     if pending is None:
         _hand_over([event])
+        transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)
     else:
         pending.append(event)
-    transaction.on_commit(lambda: publisher.submit(groups, event), robust=True)
+        _together.sends.append((groups, event))
 
 
 def hand_over_durably(event: Event) -> None:

@@ -1,10 +1,9 @@
 """Celery tasks: id-only arguments, one service call each (STYLE.md, tasks.py)."""
 
-import time
-
 from celery import shared_task
 
 from . import services
+from .pacing import at_low_priority
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
@@ -40,16 +39,14 @@ def requeue_stalled_outbound() -> int:
 @shared_task(ignore_result=True)
 def expire_live_sessions(*, drains: int = services.EXPIRY_DRAINS) -> int:
     """End the live sessions that are due, one bounded batch per run; a full batch queues the next
-    run after a rest that grows with the batch's time (services.expiry_rest), so a backlog drains
-    without waiting for beat and the real-time servers keep their share of the machine meanwhile.
-    Beat's run, finding a backlog, starts `drains` such chains side by side (each batch locks its
-    own sessions); each goes on alone."""
-    started = time.monotonic()
-    batch = services.live_sessions_expire_batch()
+    run after a short pause (services.EXPIRY_PAUSE_SECONDS), so a backlog drains without waiting
+    for beat. Each batch runs at the lowest CPU priority (conversations.pacing), so the real-time
+    servers keep their share of the machine meanwhile. Beat's run, finding a backlog, starts
+    `drains` such chains side by side (each batch locks its own sessions); each goes on alone."""
+    batch = at_low_priority(services.live_sessions_expire_batch)
     if batch.more:
-        rest = services.expiry_rest(time.monotonic() - started)
         for _ in range(drains):
-            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=rest)
+            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=services.EXPIRY_PAUSE_SECONDS)
     return batch.ended
 
 

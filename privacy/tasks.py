@@ -4,6 +4,8 @@ import time
 
 from celery import shared_task
 
+from conversations.pacing import at_low_priority
+
 from .models import RetentionPolicy
 from .retention import Cursor, conversations_retain_batch, retention_rest
 
@@ -22,12 +24,14 @@ def retain_inbox_conversations(policy_id: int, after: list | None = None) -> int
     """One bounded batch of the policy's due conversations; a full batch queues the next one from
     where it stopped, after a rest that grows with the batch's time (retention_rest), so a backlog
     drains without waiting for beat and the real-time servers keep their share of the machine
-    meanwhile. Conversations skipped because a message held them are the next beat run's."""
+    meanwhile, each batch at the lowest CPU priority (conversations.pacing). Conversations
+    skipped because a message held them are the next beat run's."""
     policy = RetentionPolicy.objects.filter(pk=policy_id).first()
     if policy is None:  # deleted meanwhile: nothing to keep to
         return 0
     started = time.monotonic()
-    batch = conversations_retain_batch(policy=policy, after=Cursor.from_task_arguments(after))
+    after_cursor = Cursor.from_task_arguments(after)
+    batch = at_low_priority(conversations_retain_batch, policy=policy, after=after_cursor)
     if batch.cursor is not None:
         rest = retention_rest(time.monotonic() - started)
         retain_inbox_conversations.apply_async((policy_id, batch.cursor.as_task_arguments()), countdown=rest)

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from .. import jobs
 from ..models import Inbox, LiveSession
-from ..pacing import rest_after
 from .queue import queues_moved_by_sweep
 from .sessions import live_chats_end
 
@@ -34,20 +33,16 @@ SESSION_FIELDS = (
     "conversation__status",
     "conversation__assignee_id",
 )
-# After each full batch a drain (tasks.expire_live_sessions) rests EXPIRY_REST_FACTOR times as
-# long as the batch took, at least EXPIRY_PAUSE_SECONDS (conversations.pacing): the real-time
-# servers share the machine and the database with the sweep. A fixed 20 ms pause let two drains
-# raise L1's p99 3.8 times (python -m bench expiry).
-EXPIRY_REST_FACTOR = 1.0
-EXPIRY_PAUSE_SECONDS = 0.02
+# A drain (tasks.expire_live_sessions) leaves the real-time servers their share of the machine by
+# running each batch at the lowest CPU priority (conversations.pacing.at_low_priority), not by
+# resting: between full batches it pauses only EXPIRY_PAUSE_SECONDS. Resting as long as each batch
+# took, at normal priority, drained 25,000 sessions in 9.7-12.8 s and still raised L1's p99 2.9-4.8
+# times beside it (a fixed 20 ms pause: 3.8 times); at the lowest priority without resting, 5.3-5.4 s
+# and 1.6-2.1 times (python -m bench expiry, docs/benchmarks.md).
+EXPIRY_PAUSE_SECONDS = 0.002
 # Drains side by side once a backlog shows (a full first batch): each locks its own batch (SKIP
 # LOCKED), so two workers end it in about half the time; one with fewer due than a batch ends.
 EXPIRY_DRAINS = 2
-
-
-def expiry_rest(batch_seconds: float) -> float:
-    """How long a drain rests after a full batch that took `batch_seconds`."""
-    return rest_after(batch_seconds, factor=EXPIRY_REST_FACTOR, floor=EXPIRY_PAUSE_SECONDS)
 
 
 @dataclass(frozen=True)

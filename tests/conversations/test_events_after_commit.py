@@ -163,3 +163,30 @@ def test_events_committed_together_reach_each_of_their_groups_once_and_in_order(
     assert [event["priority"] for event in agents.receive_all()] == list(range(150))
     for offset, customer in enumerate(customers):
         assert [event["priority"] for event in customer.receive_all()] == list(range(offset, 150, 3))
+
+
+def test_events_published_together_are_sent_after_commit_in_order_or_not_at_all(listen):
+    """A `published_together` block (a sweep's batch) hands its events to the publisher in one go
+    once the transaction commits: each still reaches its groups once and in order, events
+    published after the block follow them, and a block whose transaction rolls back sends none."""
+    inbox = InboxFactory()
+    conversations = [ConversationFactory(inbox=inbox) for _ in range(3)]
+    agents = listen(events.inbox_group(inbox.pk))
+
+    def publish(conversation, n):
+        events.publish_on_commit(
+            events.conversation_event(EventType.CONVERSATION_UPDATED, conversation, priority=n),
+            groups=events.conversation_groups(conversation),
+        )
+
+    with pytest.raises(Boom), transaction.atomic():
+        with events.published_together():
+            publish(conversations[0], -1)
+        raise Boom
+    with transaction.atomic():
+        with events.published_together():
+            for n in range(100):
+                publish(conversations[n % 3], n)
+            assert agents.receive_all(timeout=0.2) == []  # nothing before commit
+        publish(conversations[0], 100)  # after the block, in the same transaction
+    assert [event["priority"] for event in agents.receive_all()] == list(range(101))

@@ -1,0 +1,80 @@
+"""Background drains (the expiry sweep, retention) run each batch on a thread of the lowest CPU
+priority, so the real-time servers get the machine first (conversations.pacing): the thread is
+really at nice 19 while its caller is not, results, exceptions and committed writes come back,
+and a call made inside a transaction stays in it."""
+
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from conversations import events, pacing, services, tasks
+from conversations.models import Conversation, LiveSession
+from tests.factories.conversations import ContactFactory, InboxFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread is Linux's"),
+]
+
+
+class Boom(Exception):
+    pass
+
+
+def where_am_i() -> tuple[int, int]:
+    return threading.get_native_id(), pacing.thread_nice()
+
+
+def test_the_function_runs_at_the_lowest_priority_and_the_caller_keeps_its_own():
+    caller_nice = pacing.thread_nice()
+    thread_id, nice = pacing.at_low_priority(where_am_i)
+    assert thread_id != threading.get_native_id()
+    assert nice == pacing.LOW_PRIORITY_NICE == 19
+    assert pacing.thread_nice() == caller_nice < 19
+
+
+def test_results_exceptions_and_committed_writes_come_back():
+    inbox = InboxFactory()
+
+    def receive(body):
+        if body == "boom":
+            raise Boom
+        return services.message_receive(inbox=inbox, contact=ContactFactory(), body=body).conversation_id
+
+    conversation_id = pacing.at_low_priority(receive, body="hello")
+    assert Conversation.objects.get(pk=conversation_id).last_seq == 1  # committed, seen from here
+    with pytest.raises(Boom):
+        pacing.at_low_priority(receive, body="boom")
+
+
+def test_inside_a_transaction_it_runs_in_that_transaction():
+    inbox = InboxFactory()
+    with pytest.raises(Boom), transaction.atomic():
+        conversation = services.message_receive(inbox=inbox, contact=ContactFactory(), body="hi").conversation
+        thread_id, _ = pacing.at_low_priority(where_am_i)
+        assert thread_id == threading.get_native_id()  # it sees the uncommitted conversation too
+        assert pacing.at_low_priority(lambda: Conversation.objects.filter(pk=conversation.pk).exists())
+        raise Boom
+    assert not Conversation.objects.exists()
+
+
+def test_the_expiry_task_ends_due_sessions_from_a_low_priority_thread(clock):
+    inbox = InboxFactory(mode="live", session_timeout=timedelta(minutes=10))
+    for _ in range(3):
+        services.message_receive(inbox=inbox, contact=ContactFactory(), body="Hello?")
+    heard_at: list[int] = []
+
+    def hear(batch):
+        heard_at.append(pacing.thread_nice())
+
+    events.subscribe_durably(hear)
+    try:
+        clock.advance(minutes=10, seconds=1)
+        assert tasks.expire_live_sessions(drains=1) == 3
+    finally:
+        events._durable_subscribers.remove(hear)
+    assert heard_at == [19]  # the batch's events were handed over on the drain's thread
+    assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
