@@ -4,6 +4,7 @@ bound: a download has a fixed number of tries, and a receipt's tries are counted
 from celery import shared_task
 
 from conversations.models import ChannelType, Inbox
+from conversations.pacing import at_low_priority
 from conversations.registry import TransientDeliveryError
 
 from . import media, profiles, receipts
@@ -38,8 +39,9 @@ def fetch_contact_profile(contact_id: int, inbox_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def apply_new_receipts() -> int:
-    """Apply the receipts the webhooks stored since the last drain (receipts.receipts_apply_soon)."""
-    return receipts.receipts_apply_new()
+    """Apply the receipts the webhooks stored since the last drain (receipts.receipts_apply_soon),
+    at the lowest CPU priority (conversations.pacing): the servers answering webhooks go first."""
+    return at_low_priority(receipts.receipts_apply_new)
 
 
 @shared_task(ignore_result=True)

@@ -6,7 +6,7 @@ import time_machine
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from conversations import events, registry
+from conversations import events, pacing, registry
 from tests.factories.agents import AgentProfileFactory, InboxMembershipFactory
 from tests.factories.conversations import ContactFactory, ConversationFactory, InboxFactory
 
@@ -198,3 +198,16 @@ def _restore_sender(channel_type: str, sender) -> None:
         registry.unregister_sender(channel_type)
     else:
         registry.register_sender(channel_type, sender)
+
+
+@pytest.fixture
+def nice_of_durable_hand_overs():
+    """The nice value of the thread on which each batch of events reached durable subscribers."""
+    heard_at: list[int] = []
+
+    def hear(batch):
+        heard_at.append(pacing.thread_nice())
+
+    events.subscribe_durably(hear)
+    yield heard_at
+    events._durable_subscribers.remove(hear)

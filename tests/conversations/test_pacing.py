@@ -1,7 +1,8 @@
-"""Background drains (the expiry sweep, retention) run each batch on a thread of the lowest CPU
-priority, so the real-time servers get the machine first (conversations.pacing): the thread is
-really at nice 19 while its caller is not, results, exceptions and committed writes come back,
-and a call made inside a transaction stays in it."""
+"""Background drains (the expiry sweep, retention, the webhook receipts' drain:
+tests/channels/test_receipts_low_priority.py) run each batch on a
+thread of the lowest CPU priority, so the servers answering sockets and webhooks get the machine
+first (conversations.pacing): the thread is really at nice 19 while its caller is not, results,
+exceptions and committed writes come back, and a call made inside a transaction stays in it."""
 
 import sys
 import threading
@@ -10,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from conversations import events, pacing, services, tasks
+from conversations import pacing, services, tasks
 from conversations.models import Conversation, LiveSession
 from tests.factories.conversations import ContactFactory, InboxFactory
 
@@ -61,20 +62,12 @@ def test_inside_a_transaction_it_runs_in_that_transaction():
     assert not Conversation.objects.exists()
 
 
-def test_the_expiry_task_ends_due_sessions_from_a_low_priority_thread(clock):
+def test_the_expiry_task_ends_due_sessions_from_a_low_priority_thread(clock, nice_of_durable_hand_overs):
     inbox = InboxFactory(mode="live", session_timeout=timedelta(minutes=10))
     for _ in range(3):
         services.message_receive(inbox=inbox, contact=ContactFactory(), body="Hello?")
-    heard_at: list[int] = []
-
-    def hear(batch):
-        heard_at.append(pacing.thread_nice())
-
-    events.subscribe_durably(hear)
-    try:
-        clock.advance(minutes=10, seconds=1)
-        assert tasks.expire_live_sessions(drains=1) == 3
-    finally:
-        events._durable_subscribers.remove(hear)
-    assert heard_at == [19]  # the batch's events were handed over on the drain's thread
+    clock.advance(minutes=10, seconds=1)
+    nice_of_durable_hand_overs.clear()  # the messages' own, heard here
+    assert tasks.expire_live_sessions(drains=1) == 3
+    assert nice_of_durable_hand_overs == [19]  # the batch's events, handed over on the drain's thread
     assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
