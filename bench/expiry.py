@@ -72,8 +72,10 @@ NOTES = [
     "registered first, to split a call into its transaction (row locks held) and what runs on "
     "commit (queueing the jobs that route the agents it freed and announce the queues it moved, "
     "which a Celery worker runs: none runs here, so their work is not in these figures). The "
-    "drain runs each batch on a thread at the lowest CPU priority and pauses EXPIRY_PAUSE_SECONDS "
-    "after each full batch, as the task does (conversations.pacing). The call's total is "
+    "drain runs each batch on a thread at the lowest CPU priority and rests after each full batch "
+    "as the task does (services.expiry_rest: EXPIRY_BACKOFF times as long as the batch's thread "
+    "waited for a core beyond the time it ran, at least EXPIRY_PAUSE_SECONDS; batch_thread_cpu_ms, "
+    "batch_thread_waited_ms and rest_ms are those figures, from Linux's schedstat). The call's total is "
     "what beat's task waits on and what the targets are read against. Queries and events are "
     "counted per call; the events are still sent.",
     "Load: the real-time benchmark's L1 (750 customers, 30 agents, 150 msg/s) with a "

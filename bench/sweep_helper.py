@@ -1,7 +1,7 @@
 """The expiry benchmark's sweep worker: a process of its own that drains
 conversations.services.live_sessions_expire_batch as beat's task does (one bounded batch per call,
-on a low-priority thread, conversations.pacing, the next after services.EXPIRY_PAUSE_SECONDS while
-a batch was full) and times every call. A process, like
+on a low-priority thread, conversations.pacing, the next after its rest, services.expiry_rest,
+while a batch was full) and times every call. A process, like
 the Celery worker that runs the sweep in production: the sweep shares it with its own event
 publisher thread, and what that publisher has not sent when the worker exits is dropped with it,
 not left to run into the next measurement.
@@ -47,6 +47,9 @@ class Batch:
     queries: int
     queries_after_commit: int
     events: int  # events handed to the publisher (each goes to one or two groups)
+    thread_cpu_ms: float = 0.0  # the batch's thread on a core (conversations.pacing.Ran)
+    thread_waited_ms: float = 0.0  # the batch's thread ready, waiting for a core
+    rest_ms: float = 0.0  # the pause after it (services.expiry_rest), as the task would take
 
 
 @dataclass
@@ -125,17 +128,23 @@ def drain(now: datetime, *, batch_size: int, limit: float, profiler: cProfile.Pr
     counter = [0]
     started = time.perf_counter()
 
-    def call(function, **kwargs):
+    def call(function):
         if profiler is None:
-            return at_low_priority(function, now=now, batch_size=batch_size, counter=counter)
-        return at_low_priority(lambda: profiler.runcall(function, now, batch_size, counter))
+            ran = at_low_priority(function, now=now, batch_size=batch_size, counter=counter)
+        else:
+            ran = at_low_priority(lambda: profiler.runcall(function, now, batch_size, counter))
+        batch = ran.result[0] if function is first_batch else ran.result
+        batch.thread_cpu_ms = round(ran.cpu_seconds * 1000, 2)
+        batch.thread_waited_ms = round(ran.waited_seconds * 1000, 2)
+        batch.rest_ms = round(services.expiry_rest(ran) * 1000, 2)
+        result.batches.append(batch)
+        return ran.result
 
     with counting_events(counter):
-        batch, result.sql = call(first_batch)
-        result.batches.append(batch)
+        _, result.sql = call(first_batch)
         while result.batches[-1].more and time.perf_counter() - started < limit:
-            time.sleep(services.EXPIRY_PAUSE_SECONDS)
-            result.batches.append(call(one_batch))
+            time.sleep(result.batches[-1].rest_ms / 1000)
+            call(one_batch)
     result.seconds = round(time.perf_counter() - started, 2)
     result.drained = not result.batches[-1].more
     return result
@@ -185,6 +194,9 @@ def figures(result: Drain) -> dict:
         "batch_ms": quantiles([b.total_ms for b in working]),
         "batch_in_transaction_ms": quantiles([b.transaction_ms for b in working]),
         "batch_after_commit_ms": quantiles([b.after_commit_ms for b in working]),
+        "batch_thread_cpu_ms": quantiles([b.thread_cpu_ms for b in working]),
+        "batch_thread_waited_ms": quantiles([b.thread_waited_ms for b in working]),
+        "rest_ms": quantiles([b.rest_ms for b in working]),
         "queries_per_batch": quantiles([b.queries for b in working]),
         "queries_after_commit_per_batch": quantiles([b.queries_after_commit for b in working]),
         "events_per_batch": quantiles([b.events for b in working]),

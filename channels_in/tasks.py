@@ -41,7 +41,7 @@ def fetch_contact_profile(contact_id: int, inbox_id: int) -> None:
 def apply_new_receipts() -> int:
     """Apply the receipts the webhooks stored since the last drain (receipts.receipts_apply_soon),
     at the lowest CPU priority (conversations.pacing): the servers answering webhooks go first."""
-    return at_low_priority(receipts.receipts_apply_new)
+    return at_low_priority(receipts.receipts_apply_new).result
 
 
 @shared_task(ignore_result=True)

@@ -16,7 +16,8 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.db import close_old_connections, connection
 
@@ -34,7 +35,22 @@ def rest_after(batch_seconds: float, *, factor: float, floor: float) -> float:
     return max(floor, batch_seconds * factor)
 
 
-def at_low_priority(function: Callable[..., T], /, **kwargs) -> T:
+@dataclass(frozen=True)
+class Ran(Generic[T]):
+    """What a call at low priority returned, and how the machine treated its thread meanwhile."""
+
+    result: T
+    cpu_seconds: float  # the thread ran
+    waited_seconds: float  # the thread was ready to run but others had the cores (0: not known)
+
+    @property
+    def contended_seconds(self) -> float:
+        """How much longer the thread waited for a core than it ran: on a machine with cores to
+        spare a drain's thread waits less than it runs, whoever else is at work."""
+        return max(0.0, self.waited_seconds - self.cpu_seconds)
+
+
+def at_low_priority(function: Callable[..., T], /, **kwargs) -> Ran[T]:
     """`function(**kwargs)` on one of this process's low-priority threads, waiting for its result
     (or its exception). Each thread keeps its own database connection from call to call, looked
     after as Django looks after a request's (close_old_connections around each call).
@@ -42,16 +58,34 @@ def at_low_priority(function: Callable[..., T], /, **kwargs) -> T:
     Called inside a transaction it runs where it is instead, at the caller's priority: its writes
     belong to that transaction, which another thread's connection cannot see or join."""
     if connection.in_atomic_block:
-        return function(**kwargs)
+        return _timed(function, kwargs)
     return _pool().submit(_call, function, kwargs).result()
 
 
-def _call(function: Callable[..., T], kwargs: dict) -> T:
+def _call(function: Callable[..., T], kwargs: dict) -> Ran[T]:
     close_old_connections()
     try:
-        return function(**kwargs)
+        return _timed(function, kwargs)
     finally:
         close_old_connections()
+
+
+def _timed(function: Callable[..., T], kwargs: dict) -> Ran[T]:
+    ran, waited = _scheduled()
+    result = function(**kwargs)
+    ran_after, waited_after = _scheduled()
+    return Ran(result, (ran_after - ran) / 1e9, (waited_after - waited) / 1e9)
+
+
+def _scheduled() -> tuple[int, int]:
+    """The calling thread's time on a core and time ready but waiting for one, in nanoseconds
+    (Linux's schedstat; zeros where there is none)."""
+    try:
+        with open("/proc/thread-self/schedstat") as schedstat:
+            ran, waited, _ = schedstat.read().split()
+    except (OSError, ValueError):
+        return 0, 0
+    return int(ran), int(waited)
 
 
 def thread_nice() -> int:

@@ -39,15 +39,17 @@ def requeue_stalled_outbound() -> int:
 @shared_task(ignore_result=True)
 def expire_live_sessions(*, drains: int = services.EXPIRY_DRAINS) -> int:
     """End the live sessions that are due, one bounded batch per run; a full batch queues the next
-    run after a short pause (services.EXPIRY_PAUSE_SECONDS), so a backlog drains without waiting
-    for beat. Each batch runs at the lowest CPU priority (conversations.pacing), so the real-time
-    servers keep their share of the machine meanwhile. Beat's run, finding a backlog, starts
-    `drains` such chains side by side (each batch locks its own sessions); each goes on alone."""
-    batch = at_low_priority(services.live_sessions_expire_batch)
-    if batch.more:
+    run after a pause (services.expiry_rest: short, unless the batch's thread was kept from the
+    cores), so a backlog drains without waiting for beat. Each batch runs at the lowest CPU
+    priority (conversations.pacing), so the real-time servers keep their share meanwhile. Beat's
+    run, finding a backlog, starts `drains` such chains side by side (each batch locks its own
+    sessions); each goes on alone."""
+    ran = at_low_priority(services.live_sessions_expire_batch)
+    if ran.result.more:
+        rest = services.expiry_rest(ran)
         for _ in range(drains):
-            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=services.EXPIRY_PAUSE_SECONDS)
-    return batch.ended
+            expire_live_sessions.apply_async(kwargs={"drains": 1}, countdown=rest)
+    return ran.result.ended
 
 
 @shared_task(ignore_result=True)

@@ -31,7 +31,7 @@ def retain_inbox_conversations(policy_id: int, after: list | None = None) -> int
         return 0
     started = time.monotonic()
     after_cursor = Cursor.from_task_arguments(after)
-    batch = at_low_priority(conversations_retain_batch, policy=policy, after=after_cursor)
+    batch = at_low_priority(conversations_retain_batch, policy=policy, after=after_cursor).result
     if batch.cursor is not None:
         rest = retention_rest(time.monotonic() - started)
         retain_inbox_conversations.apply_async((policy_id, batch.cursor.as_task_arguments()), countdown=rest)

@@ -56,10 +56,12 @@ from .email import (
     reply_subject,
 )
 from .expiry import (
+    EXPIRY_BACKOFF,
     EXPIRY_BATCH_SIZE,
     EXPIRY_DRAINS,
     EXPIRY_PAUSE_SECONDS,
     ExpiryBatch,
+    expiry_rest,
     live_sessions_expire,
     live_sessions_expire_batch,
 )
@@ -86,6 +88,7 @@ from .visitors import contact_note_visitor_context
 
 __all__ = [
     "ACTIVITY_LINES",
+    "EXPIRY_BACKOFF",
     "EXPIRY_BATCH_SIZE",
     "EXPIRY_DRAINS",
     "EXPIRY_PAUSE_SECONDS",
@@ -132,6 +135,7 @@ __all__ = [
     "email_receive_held",
     "email_reply_context",
     "email_thread_conversation_id",
+    "expiry_rest",
     "label_create",
     "live_session_end",
     "live_sessions_expire",

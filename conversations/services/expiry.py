@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from .. import jobs
 from ..models import Inbox, LiveSession
+from ..pacing import Ran
 from .queue import queues_moved_by_sweep
 from .sessions import live_chats_end
 
@@ -34,15 +35,22 @@ SESSION_FIELDS = (
     "conversation__assignee_id",
 )
 # A drain (tasks.expire_live_sessions) leaves the real-time servers their share of the machine by
-# running each batch at the lowest CPU priority (conversations.pacing.at_low_priority), not by
-# resting: between full batches it pauses only EXPIRY_PAUSE_SECONDS. Resting as long as each batch
-# took, at normal priority, drained 25,000 sessions in 9.7-12.8 s and still raised L1's p99 2.9-4.8
-# times beside it (a fixed 20 ms pause: 3.8 times); at the lowest priority without resting, 5.3-5.4 s
-# and 1.6-2.1 times (python -m bench expiry, docs/benchmarks.md).
+# running each batch at the lowest CPU priority (conversations.pacing.at_low_priority), and rests
+# only when the machine is busy: EXPIRY_BACKOFF times as long as the batch's thread waited for a
+# core beyond the time it ran, else EXPIRY_PAUSE_SECONDS. Measured (python -m bench expiry): alone
+# a batch's thread runs ~17 ms and waits ~14 (p50); beside L1 it still runs ~18 and waits ~60.
+# Resting as long as each batch took, at normal priority, drained 25,000 sessions in 9.7-12.8 s
+# and still raised L1's p99 2.9-4.8 times beside it; docs/benchmarks.md has the figures now.
 EXPIRY_PAUSE_SECONDS = 0.002
+EXPIRY_BACKOFF = 2.0
 # Drains side by side once a backlog shows (a full first batch): each locks its own batch (SKIP
 # LOCKED), so two workers end it in about half the time; one with fewer due than a batch ends.
 EXPIRY_DRAINS = 2
+
+
+def expiry_rest(ran: Ran) -> float:
+    """How long a drain rests after a full batch that ran as `ran` says."""
+    return max(EXPIRY_PAUSE_SECONDS, EXPIRY_BACKOFF * ran.contended_seconds)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ thread of the lowest CPU priority, so the servers answering sockets and webhooks
 first (conversations.pacing): the thread is really at nice 19 while its caller is not, results,
 exceptions and committed writes come back, and a call made inside a transaction stays in it."""
 
+import os
+import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -31,10 +34,40 @@ def where_am_i() -> tuple[int, int]:
 
 def test_the_function_runs_at_the_lowest_priority_and_the_caller_keeps_its_own():
     caller_nice = pacing.thread_nice()
-    thread_id, nice = pacing.at_low_priority(where_am_i)
+    thread_id, nice = pacing.at_low_priority(where_am_i).result
     assert thread_id != threading.get_native_id()
     assert nice == pacing.LOW_PRIORITY_NICE == 19
     assert pacing.thread_nice() == caller_nice < 19
+
+
+def spin(seconds: float) -> None:
+    """Keep a core busy for `seconds` of this thread's own CPU time."""
+    started = time.thread_time()
+    while time.thread_time() - started < seconds:
+        pass
+
+
+def test_on_a_busy_machine_the_thread_waits_for_a_core_longer_than_it_runs_and_the_sweep_rests():
+    """Others at normal priority on every core: the low-priority thread gets a sliver of one, so
+    it waits for a core many times longer than it runs, and the expiry drain rests for it."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.2)  # each on its core
+        ran = pacing.at_low_priority(spin, seconds=0.05)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert ran.cpu_seconds >= 0.05
+    assert ran.waited_seconds > 3 * ran.cpu_seconds
+    assert ran.contended_seconds == ran.waited_seconds - ran.cpu_seconds
+    assert services.expiry_rest(ran) == pytest.approx(services.EXPIRY_BACKOFF * ran.contended_seconds)
+
+
+def test_a_drain_that_waited_less_than_it_ran_only_pauses():
+    quiet = pacing.Ran(result=None, cpu_seconds=0.017, waited_seconds=0.014)
+    assert quiet.contended_seconds == 0
+    assert services.expiry_rest(quiet) == services.EXPIRY_PAUSE_SECONDS
 
 
 def test_results_exceptions_and_committed_writes_come_back():
@@ -45,7 +78,7 @@ def test_results_exceptions_and_committed_writes_come_back():
             raise Boom
         return services.message_receive(inbox=inbox, contact=ContactFactory(), body=body).conversation_id
 
-    conversation_id = pacing.at_low_priority(receive, body="hello")
+    conversation_id = pacing.at_low_priority(receive, body="hello").result
     assert Conversation.objects.get(pk=conversation_id).last_seq == 1  # committed, seen from here
     with pytest.raises(Boom):
         pacing.at_low_priority(receive, body="boom")
@@ -55,9 +88,9 @@ def test_inside_a_transaction_it_runs_in_that_transaction():
     inbox = InboxFactory()
     with pytest.raises(Boom), transaction.atomic():
         conversation = services.message_receive(inbox=inbox, contact=ContactFactory(), body="hi").conversation
-        thread_id, _ = pacing.at_low_priority(where_am_i)
+        thread_id, _ = pacing.at_low_priority(where_am_i).result
         assert thread_id == threading.get_native_id()  # it sees the uncommitted conversation too
-        assert pacing.at_low_priority(lambda: Conversation.objects.filter(pk=conversation.pk).exists())
+        assert pacing.at_low_priority(lambda: Conversation.objects.filter(pk=conversation.pk).exists()).result
         raise Boom
     assert not Conversation.objects.exists()
 
