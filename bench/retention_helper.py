@@ -1,7 +1,8 @@
 """The retention benchmark's sweep worker: a process of its own (as the Celery worker that runs the
 sweep in production) that drains privacy.retention.conversations_retain_batch as the task
-privacy.tasks.retain_inbox_conversations does: one bounded batch per call, the next from the
-batch's cursor after its rest (privacy.retention.retention_rest) while a batch was full. It times every call.
+privacy.tasks.retain_inbox_conversations does: one bounded batch per call on a low-priority thread
+(conversations.pacing), the next from the batch's cursor after its rest
+(privacy.retention.retention_rest) while a batch was full. It times every call.
 
 Run by bench/retention.py as `python -m bench.retention_helper SPEC.json RESULT.json` with the
 settings of the server under test in its environment: it prints READY once set up and starts on
@@ -25,8 +26,15 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from conversations.pacing import at_low_priority  # noqa: E402
 from privacy.models import RetentionPolicy  # noqa: E402
 from privacy.retention import conversations_retain_batch, retention_rest  # noqa: E402
+
+
+def counted_batch(**kwargs) -> tuple:
+    """One batch, with the statements it ran on this thread's connection."""
+    with CaptureQueriesContext(connection) as queries:
+        return conversations_retain_batch(**kwargs), len(queries)
 
 
 def drain(policy: RetentionPolicy, now: datetime, limit_seconds: float) -> dict:
@@ -34,15 +42,14 @@ def drain(policy: RetentionPolicy, now: datetime, limit_seconds: float) -> dict:
     started_at = time.monotonic()
     while time.monotonic() - started_at < limit_seconds:
         began = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            batch = conversations_retain_batch(policy=policy, now=now, after=cursor)
+        batch, queries = at_low_priority(counted_batch, policy=policy, now=now, after=cursor).result
         batches.append(
             {
                 "conversations": batch.conversations,
                 "messages": batch.messages,
                 "contacts": batch.contacts,
                 "ms": round((time.perf_counter() - began) * 1000, 2),
-                "queries": len(queries),
+                "queries": queries,
             }
         )
         cursor = batch.cursor

@@ -1,14 +1,13 @@
-"""How a drain of set-based batches (the live-session expiry sweep, privacy's retention) leaves
-the real-time servers their share of the machine.
+"""How background drains of set-based batches (the live-session expiry sweep, privacy's
+retention, the webhook receipts' drain) leave the real-time servers their share of the machine.
 
 Each batch runs on a thread of the lowest CPU priority (at_low_priority): when Daphne wants a core
 the scheduler gives it at once, when nobody does the batch runs at full speed, so a drain goes as
 fast as an idle machine allows and backs off by itself on a busy one. A drain may also rest after
-each batch in proportion to the time it took (rest_after): retention does, the expiry sweep only
-pauses (conversations.services.expiry says what each measured).
-
-The thread's database work runs in Postgres at the server's own priority: the share of a batch
-spent there is what still competes with the real-time servers (docs/benchmarks.md, expiry).
+each batch: retention in proportion to the time the batch took (rest_after), the expiry sweep in
+proportion to how long its thread was kept from the cores (Ran.contended_seconds), since the
+batch's database work runs in Postgres at the server's own priority and still competes
+(conversations.services.expiry says what each measured; docs/benchmarks.md, expiry).
 """
 
 import os
