@@ -2,7 +2,7 @@
  * the pre-chat questions, "notify me", and a live chat's end (its transcript: transcript.js).
  * Every message goes through the protocol client's queue. */
 import { $, el } from "./dom.js";
-import { sayRefusal } from "./refusals.js";
+import { clearRefusal, sayRefusal } from "./refusals.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MAX_TEXT = 20000; // characters, as the server counts them (conversations/services/messages.py)
@@ -109,7 +109,7 @@ export function createComposer(ui, panel) {
   // --- live chat: end it ---
   $("end-chat").addEventListener("click", () => {
     if (typeof ui.view !== "number") return;
-    client.endSession(ui.view).then(() => { $("compose-error").textContent = ""; },
+    client.endSession(ui.view).then(clearRefusal,
       (error) => sayRefusal(error.code ? error.message : t.endOffline)); // refused, or offline
   });
   $("notify").addEventListener("submit", (event) => { // "notify me": the session call records it

@@ -16,6 +16,11 @@ from tests.factories.conversations import InboxFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 visit = widget_journeys.visit  # the fixture: the host page with the widget
+# At one instant: how many of the visitor's messages are acknowledged, and what the refusal says.
+ACKNOWLEDGED_AND_SAID = """() => ({
+  acknowledged: document.querySelectorAll('#messages .message.mine:not([data-seq=""])').length,
+  said: document.getElementById("compose-error").textContent,
+})"""
 
 
 def expect_refusal(region: Locator, words: str | re.Pattern) -> None:
@@ -108,7 +113,19 @@ def test_sending_faster_than_the_rate_limit_says_the_messages_go_in_a_moment_and
     )
 
     region = widget.ui.locator("#compose-error")
-    expect_refusal(region, "You are sending very fast: your messages go in a moment, by themselves.")
+    slow_down = "You are sending very fast: your messages go in a moment, by themselves."
+    expect_refusal(region, slow_down)
+    # The sends held back go again one at a time, 0.7 s apart, while the acks of those taken before
+    # the refusal still arrive: the sentence stays, unblinking, until the last is acknowledged (it
+    # was cleared by the first ack after it, on a slow machine before anyone could read it).
+    seen = []
+    while not seen or seen[-1]["acknowledged"] < len(bodies) + 1:  # the greeting and the list
+        seen.append(widget.frame.evaluate(ACKNOWLEDGED_AND_SAID))
+        widget.page.wait_for_timeout(50)
+        assert len(seen) < 400, seen[-5:]
+    while_waiting = [state for state in seen if state["acknowledged"] < len(bodies) + 1]
+    assert len({state["acknowledged"] for state in while_waiting}) > 1, seen  # acks came meanwhile
+    assert {state["said"] for state in while_waiting} == {slow_down}, seen
     for body in bodies:
         widget.expect_sent(body)
     expect(region).to_be_hidden()
