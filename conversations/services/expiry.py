@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
@@ -84,6 +84,7 @@ def live_sessions_expire_batch(
         more = len(due_ids) >= batch_size
         if not due_ids:
             return ExpiryBatch(0, more)
+        _commit_without_waiting_for_the_disk()
         # Lock each session with its conversation in one read, skipping any that another
         # transaction holds (the next run's): it never waits, so it cannot deadlock with a message
         # that locks the conversation first. The due condition is evaluated again on the locked
@@ -115,6 +116,18 @@ def live_sessions_expire_batch(
             {session.pk: reasons[session.pk] for session in sessions if session.kind == Kind.MESSAGING}
         )
         return ExpiryBatch(len(sessions), more)
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """This transaction's COMMIT returns before its WAL is flushed (Postgres's asynchronous commit;
+    the rest of the connection's work is untouched). A batch waited 3-7 ms for the disk, a tenth
+    of its time, on every batch of a drain. What a crash of Postgres could lose is the last
+    fraction of a second of ends (their events may have gone out), all of them still due to the
+    next sweep, which ends them again; the database stays consistent either way. Nothing waits on
+    the sweep as a customer waits on the ack of a message, whose path still commits synchronously."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int) -> list[int]:

@@ -195,3 +195,30 @@ def test_two_drains_side_by_side_each_take_their_own_batches_and_end_every_sessi
     assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
     lines = Message.objects.filter(conversation__in=due, is_private=True, created_at__gte=swept_at)
     assert lines.count() == len(due)  # one end line each: no session ended twice
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_does_not_wait_for_its_commit_to_reach_the_disk_and_leaves_the_connection_as_it_was(
+    clock,
+):
+    """A batch's commit returns before the WAL is flushed: a crash of Postgres right after could
+    lose the last fraction of a second of ends, which the next sweep makes again (they are all
+    still due). The setting is the batch's transaction's alone: what the connection does next
+    (a customer's message, on the same worker) waits for the disk as before."""
+    inbox = InboxFactory(name="Live chat", mode="live", session_timeout=timedelta(minutes=10))
+    [write(inbox) for _ in range(2)]
+    clock.advance(minutes=10, seconds=1)
+    assert synchronous_commit() == "on"
+
+    with transaction.atomic():  # as a caller's transaction would: the batch's setting lasts until it ends
+        assert services.live_sessions_expire() == 2
+        assert synchronous_commit() == "off"
+
+    assert synchronous_commit() == "on"
+    assert not LiveSession.objects.filter(closed_at__isnull=True).exists()
