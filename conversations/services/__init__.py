@@ -19,6 +19,7 @@ from .contacts import (
     contact_verify_external_id,
     normalised_phone,
 )
+from .content import MAX_BODY_LENGTH
 from .conversations import (
     KEEP,
     WAKE_BATCH_SIZE,
@@ -68,7 +69,6 @@ from .expiry import (
 from .media import attachment_store_download
 from .merging import conversation_merge
 from .messages import (
-    MAX_BODY_LENGTH,
     AttachmentInput,
     message_post_reply,
     message_receive,

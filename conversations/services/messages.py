@@ -8,12 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .. import events, jobs, registry
-from ..boundary import NOT_STORABLE, unstorable
-from ..capabilities import OutgoingFile, send_refusal
 from ..event_catalogue import EventType
 from ..models import Contact, Conversation, Inbox, LiveSession, Message, OutboundDelivery, ReadMarker
 from .appending import (
@@ -26,6 +23,7 @@ from .appending import (
 )
 from .bot import bot_takes_or_routes, release_from_bot
 from .contacts import contact_touch_last_seen, last_seen_due
+from .content import check_channel_allows, validate_content
 from .conversations import conversation_assign
 from .locks import lock_contact, lock_conversation
 from .merging import surviving_conversation_id
@@ -37,7 +35,6 @@ from .sessions import (
     stretch_note_customer_message,
 )
 
-MAX_BODY_LENGTH = 20_000
 PRESENT_WITHIN = timedelta(minutes=2)  # a customer seen this recently is there (clients ping every 25 s)
 
 
@@ -75,7 +72,7 @@ def message_receive_once(
     was asked on resolve (a satisfaction survey: registry.reply_taker): stored, announced, and
     handed to its taker, while the conversation stays resolved.
     """
-    _validate_content(body, attachments)
+    validate_content(body, attachments)
     client_message_id, provider_message_id = client_message_id or None, provider_message_id or None
     message_fields = {
         "sender_kind": Message.SenderKind.CONTACT,
@@ -197,9 +194,9 @@ def message_post_reply(
     transaction; a worker delivers it once the transaction has committed (DESIGN.md invariant 5).
     Idempotent by `client_message_id`, like message_receive.
     """
-    _validate_content(body, attachments)
+    validate_content(body, attachments)
     if not is_private:
-        _check_channel_allows(conversation, body, attachments, template=template is not None)
+        check_channel_allows(conversation, body, attachments, template=template is not None)
     client_message_id = client_message_id or None
     try:
         with files_removed_on_failure() as written, transaction.atomic():
@@ -272,33 +269,6 @@ def _notify_later(conversation_id: int) -> None:
         conversation_id,
         countdown=settings.PARLEY_REPLY_NOTICE_DELAY.total_seconds(),
     )
-
-
-def _check_channel_allows(
-    conversation: Conversation, body: str, attachments: Sequence[AttachmentInput], *, template: bool
-) -> None:
-    """A public reply the channel would refuse is refused here, before anything is stored."""
-    files = [OutgoingFile(item.mime_type, len(item.content or b"")) for item in attachments]
-    refusal = send_refusal(conversation, body=body, files=files, by_person=True, template=template)
-    if refusal is not None:
-        raise ValidationError(refusal)
-
-
-def _grouped(number: int) -> str:
-    """20,000 in English, 20 000 in French: a count as the reader writes it."""
-    return number_format(number, force_grouping=True)
-
-
-def _validate_content(body: str, attachments: Sequence[AttachmentInput]) -> None:
-    if not body.strip() and not attachments:
-        raise ValidationError(_("A message needs text or an attachment."))
-    if len(body) > MAX_BODY_LENGTH:
-        raise ValidationError(
-            _("A message can be at most %(most)s characters (%(now)s now): shorten it or split it in two.")
-            % {"most": _grouped(MAX_BODY_LENGTH), "now": _grouped(len(body))}
-        )
-    if unstorable(body):
-        raise ValidationError(f"The message {NOT_STORABLE}")
 
 
 def _own_replay(
