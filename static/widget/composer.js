@@ -5,7 +5,7 @@ import { $, el } from "./dom.js";
 import { clearRefusal, sayRefusal } from "./refusals.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
-const MAX_TEXT = 20000; // characters, as the server counts them (conversations/services/messages.py)
+const MAX_TEXT = 20000; // characters, as the server counts them (conversations/services/content.py)
 const EMOJI = "😀 😃 😄 😁 😅 😂 🙂 😉 😊 😍 😘 😎 🤔 😐 😕 😢 😭 😡 😮 😴 🙄 🤗 🙏 👍 👎 👌 👏 🙌 💪 👋 ✌️ 🤝 ❤️ 💔 🔥 ✨ 🎉 🎁 ✅ ❌ ⚠️ ❓ 💡 📦 🚚 💳 📎 ⏰".split(" ");
 
 export function createComposer(ui, panel) {
