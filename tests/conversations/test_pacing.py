@@ -48,17 +48,24 @@ def spin(seconds: float) -> None:
 
 
 def test_on_a_busy_machine_the_thread_waits_for_a_core_longer_than_it_runs_and_the_sweep_rests():
-    """Others at normal priority on every core: the low-priority thread gets a sliver of one, so
-    it waits for a core many times longer than it runs, and the expiry drain rests for it."""
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    """Others at normal priority on every core, two to a core: the low-priority thread gets a sliver
+    of one, so it waits for a core many times longer than it runs, and the expiry drain rests for it."""
+    spinner = "print(flush=True)\nwhile True: pass"
+    busy = [
+        subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE)
+        for _ in range(2 * (os.cpu_count() or 1))
+    ]
     try:
-        time.sleep(0.2)  # each on its core
-        ran = pacing.at_low_priority(spin, seconds=0.05)
+        for process in busy:  # each has started spinning: a slow start left a core idle for the thread
+            process.stdout.readline()
+        time.sleep(0.2)  # spread over the cores
+        ran = pacing.at_low_priority(spin, seconds=0.02)
     finally:
         for process in busy:
             process.kill()
             process.wait()
-    assert ran.cpu_seconds >= 0.05
+            process.stdout.close()
+    assert ran.cpu_seconds >= 0.02
     assert ran.waited_seconds > 3 * ran.cpu_seconds
     assert ran.contended_seconds == ran.waited_seconds - ran.cpu_seconds
     assert services.expiry_rest(ran) == pytest.approx(services.EXPIRY_BACKOFF * ran.contended_seconds)
