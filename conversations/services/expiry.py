@@ -193,18 +193,38 @@ def _due_conversation_ids(now: datetime, left_before: datetime, batch_size: int)
     sorted after a join), the planner reads the table from its start instead, past every session
     earlier batches closed, so each batch of a drain read more rows than the one before (74,000
     rows, 13 ms, by the 241st of 250)."""
-    # Locked as they are read, skipping those another drain (or a message) holds: drains side by
-    # side each take their own batch instead of all waiting on the oldest.
-    open_sessions = LiveSession.objects.select_for_update(skip_locked=True).filter(closed_at__isnull=True)
-    left = open_sessions.filter(customer_left_at__lt=left_before).order_by("customer_left_at")
-    due = set(left.values_list("conversation_id", flat=True)[:batch_size])
+    due = set(_oldest_open("customer_left_at", left_before, None, batch_size))
     inboxes_by_timeout: dict[timedelta, list[int]] = {}
     for inbox_id, timeout in Inbox.objects.order_by().values_list("pk", "session_timeout"):
         inboxes_by_timeout.setdefault(timeout, []).append(inbox_id)
     for timeout, inbox_ids in inboxes_by_timeout.items():
-        idle = open_sessions.filter(last_activity_at__lt=now - timeout, inbox_id__in=inbox_ids)
-        due.update(idle.order_by("last_activity_at").values_list("conversation_id", flat=True)[:batch_size])
+        due.update(_oldest_open("last_activity_at", now - timeout, inbox_ids, batch_size))
     return sorted(due)[:batch_size]
+
+
+def _oldest_open(column: str, before: datetime, inbox_ids: list[int] | None, limit: int) -> list[int]:
+    """The conversations of up to `limit` open sessions whose `column` is before `before` (of
+    `inbox_ids` only, if given), oldest first. Locked as they are read, skipping those another
+    drain (or a message) holds: drains side by side each take their own batch instead of all
+    waiting on the oldest. On Postgres a plain statement (the ORM compiled each scan again for
+    every batch, a tenth of the batch's Python); elsewhere the ORM's."""
+    if connection.vendor != "postgresql":
+        sessions = LiveSession.objects.select_for_update(skip_locked=True).filter(
+            closed_at__isnull=True, **{f"{column}__lt": before}
+        )
+        if inbox_ids is not None:
+            sessions = sessions.filter(inbox_id__in=inbox_ids)
+        return list(sessions.order_by(column).values_list("conversation_id", flat=True)[:limit])
+    of_inboxes = "" if inbox_ids is None else "AND inbox_id = ANY(%s::bigint[])"
+    sql = f"""
+        SELECT conversation_id FROM {LiveSession._meta.db_table}
+        WHERE closed_at IS NULL AND {column} < %s {of_inboxes}
+        ORDER BY {column} LIMIT %s
+        FOR UPDATE SKIP LOCKED
+    """  # noqa: S608 (a column name of ours; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [before, *([inbox_ids] if inbox_ids is not None else []), limit])
+        return [conversation_id for (conversation_id,) in cursor.fetchall()]
 
 
 def _close_stretches(reasons: dict[int, str]) -> None:

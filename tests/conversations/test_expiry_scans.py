@@ -52,10 +52,10 @@ def due_scans_plans() -> list[str]:
     """EXPLAIN of each read of due sessions one batch of the sweep makes."""
     with CaptureQueriesContext(connection) as captured:
         services.live_sessions_expire_batch()
-    scans = [
+    scans = [  # the locking reads but the one that re-reads the sessions found with their conversations
         query["sql"]
         for query in captured.captured_queries
-        if query["sql"].startswith(f'SELECT "{LiveSession._meta.db_table}"."conversation_id"')
+        if "SKIP LOCKED" in query["sql"] and "FOR UPDATE OF" not in query["sql"]
     ]
     assert scans, "the sweep read no due sessions"
     plans = []
