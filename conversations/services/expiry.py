@@ -39,7 +39,7 @@ SESSION_FIELDS = (
 # running each batch at the lowest CPU priority (conversations.pacing.at_low_priority), and rests
 # only when the machine is busy: EXPIRY_BACKOFF times as long as the batch's thread waited for a
 # core beyond the time it ran, else EXPIRY_PAUSE_SECONDS. Measured (python -m bench expiry): alone
-# a batch's thread runs ~17 ms and waits ~14 (p50); beside L1 it still runs ~18 and waits ~60.
+# a batch's thread runs ~12 ms and waits ~12 (p50); beside L1 it still runs ~13 and waits ~30.
 # Resting as long as each batch took, at normal priority, drained 25,000 sessions in 9.7-12.8 s
 # and still raised L1's p99 2.9-4.8 times beside it; docs/benchmarks.md has the figures now.
 EXPIRY_PAUSE_SECONDS = 0.002
